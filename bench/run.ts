@@ -1,0 +1,95 @@
+/**
+ * Engine benchmarks (npm run bench). Prints events/s built, events/s built and
+ * serialised to JSON, for the two-container ping and a 50-container bridge,
+ * and heap per idle two-container session. Run with --expose-gc for the
+ * memory figure (npm run bench does).
+ */
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { Engine } from "../server/engine/engine.js";
+import type { TopologySpec } from "../server/engine/topology/topology-schema.js";
+import { parseLabFile } from "../server/labs/parse-lab-file.js";
+
+const lab = parseLabFile(readFileSync("labs/bridge-two-containers.yaml", "utf8"), "labs/bridge-two-containers.yaml").lab;
+const twoContainers = lab.topology as TopologySpec;
+
+function make(spec: TopologySpec, seed = 1): Engine {
+  const e = Engine.create(spec, { seed, eventBudget: 10_000_000 });
+  if (!(e instanceof Engine)) throw new Error("bad topology");
+  return e;
+}
+
+function fiftyContainers(): { engine: Engine; names: string[] } {
+  const engine = make({ hosts: [{ name: "node1", forwarding: true, bridges: [{ name: "docker0", addresses: ["172.17.0.1/16"] }] }] });
+  const names: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    names.push(`c${i}`);
+    engine.run({ host: "node1", command: `docker run -d --name c${i} nginx` });
+  }
+  return { engine, names };
+}
+
+interface Figure {
+  name: string;
+  events: number;
+  seconds: number;
+}
+
+function measure(name: string, serialise: boolean, work: () => { events: unknown[] }[], minSeconds = 2): Figure {
+  let events = 0;
+  let bytes = 0;
+  const start = performance.now();
+  while (performance.now() - start < minSeconds * 1000) {
+    for (const r of work()) {
+      events += r.events.length;
+      if (serialise) for (const e of r.events) bytes += JSON.stringify(e).length;
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  void bytes;
+  return { name, events, seconds };
+}
+
+function pingWork(): { events: unknown[] }[] {
+  // A fresh engine each round, so every ping resolves ARP and floods like the first one in the chapter.
+  const e = make(twoContainers);
+  return [e.run({ host: "node1", namespace: "nginx-1", command: "ping -c 20 -i 0.2 172.17.0.3" })];
+}
+
+const fifty = fiftyContainers();
+let round = 0;
+function fiftyWork(): { events: unknown[] }[] {
+  const out = [];
+  for (let k = 0; k < 10; k++) {
+    const a = (round * 7 + k) % 50;
+    const b = (a + 1 + ((round + k) % 49)) % 50;
+    const target = `172.17.0.${b + 2}`;
+    out.push(fifty.engine.run({ host: "node1", namespace: fifty.names[a]!, command: `ping -c 1 ${target}` }));
+  }
+  round++;
+  return out;
+}
+
+const figures = [
+  measure("two-container ping, events built", false, pingWork),
+  measure("two-container ping, built + JSON", true, pingWork),
+  measure("50-container bridge, events built", false, fiftyWork),
+  measure("50-container bridge, built + JSON", true, fiftyWork),
+];
+
+for (const f of figures) console.log(`${f.name.padEnd(40)} ${Math.round(f.events / f.seconds).toLocaleString("en-US").padStart(12)} events/s  (${f.events} events in ${f.seconds.toFixed(2)} s)`);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc !== undefined) {
+  const n = 200;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const keep: Engine[] = [];
+  for (let i = 0; i < n; i++) keep.push(make(twoContainers, i + 1));
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  console.log(`${"idle two-container session".padEnd(40)} ${Math.round((after - before) / n / 1024).toLocaleString("en-US").padStart(12)} KB heap each (${n} sessions)`);
+  keep.length = 0;
+} else {
+  console.log("memory per session: run with node --expose-gc (npm run bench does)");
+}

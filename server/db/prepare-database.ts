@@ -1,0 +1,65 @@
+/**
+ * Gets a SQLite file ready to serve: creates its folder, then brings it up to
+ * the committed migrations in prisma/migrations by running `prisma migrate
+ * deploy` in a child process, the same command an operator would type, so
+ * there is one migration path for the server, the tests and by-hand use.
+ *
+ * It does not decide which file: the caller passes it (start.ts from the
+ * config, the test setup for its template database).
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: prisma.config.ts and prisma/ live there, whatever the caller's cwd. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The database cannot be made ready; the message is one line, fit for the operator. */
+export class DatabaseSetupError extends Error {
+  override readonly name = "DatabaseSetupError";
+}
+
+/** Creates the SQLite file's folder (SQLite creates the file, not its folder) and migrates it. */
+export async function prepareDatabase(databaseFile: string): Promise<void> {
+  const folder = path.dirname(databaseFile);
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (err) {
+    throw new DatabaseSetupError(`cannot create the database folder ${folder}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  await migrateDatabase(`file:${databaseFile}`);
+}
+
+/** Runs `prisma migrate deploy` against `databaseUrl` (file:<absolute path>). */
+export async function migrateDatabase(databaseUrl: string): Promise<void> {
+  const cli = prismaCliPath();
+  const output: string[] = [];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, "migrate", "deploy"], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  if (code !== 0) {
+    // The CLI's last lines name the failing migration or the SQLite error.
+    const tail = output.join("").trim().split("\n").slice(-5).join(" | ");
+    throw new DatabaseSetupError(`prisma migrate deploy exited with ${code}: ${tail}`);
+  }
+}
+
+/** The CLI's entry point, found through its package.json `bin` so it does not depend on npx or PATH. */
+function prismaCliPath(): string {
+  const require = createRequire(path.join(PROJECT_ROOT, "package.json"));
+  const manifestPath = require.resolve("prisma/package.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { bin: string | Record<string, string> };
+  const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin["prisma"];
+  if (bin === undefined) throw new DatabaseSetupError("the prisma package declares no `prisma` binary");
+  return path.join(path.dirname(manifestPath), bin);
+}

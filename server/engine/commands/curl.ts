@@ -1,0 +1,156 @@
+/**
+ * curl for plain HTTP: connects over the simulated TCP, sends a GET, prints
+ * the body (-i: with the headers, -v: curl's verbose trail, -s: no error
+ * text), and fails with curl's own exit codes (7 cannot connect, 28 timeout,
+ * 6 cannot resolve, 3 bad URL).
+ */
+import { tcpClose, tcpConnect, tcpSend } from "../stack/tcp.js";
+import type { TcpConnection } from "../stack/sockets.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
+import { fail, type CommandHandler } from "./command-context.js";
+import { resolveHost } from "./resolve-host.js";
+
+const SECOND = 1_000_000;
+const USER_AGENT = "curl/7.88.1";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+interface CurlOptions {
+  url: string;
+  silent: boolean;
+  showError: boolean;
+  verbose: boolean;
+  include: boolean;
+  connectTimeout: number;
+  maxTime: number | null;
+}
+
+function parse(argv: string[]): CurlOptions {
+  const o: CurlOptions = { url: "", silent: false, showError: false, verbose: false, include: false, connectTimeout: 300, maxTime: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const seconds = (name: string) => {
+      const v = argv[++i];
+      if (v === undefined) fail(`curl: option ${name}: requires parameter\ncurl: try 'curl --help' or 'curl --manual' for more information`, 2);
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) fail(`curl: option ${name}: expected a proper numerical parameter\ncurl: try 'curl --help' or 'curl --manual' for more information`, 2);
+      return n;
+    };
+    if (a === "--connect-timeout") o.connectTimeout = seconds(a);
+    else if (a === "-m" || a === "--max-time") o.maxTime = seconds(a);
+    else if (a === "-v" || a === "--verbose") o.verbose = true;
+    else if (a === "-i" || a === "--include") o.include = true;
+    else if (a === "-S" || a === "--show-error") o.showError = true;
+    else if (a === "-s" || a === "--silent") o.silent = true;
+    else if (/^-[svSi]+$/.test(a)) {
+      for (const f of a.slice(1)) {
+        if (f === "s") o.silent = true;
+        if (f === "v") o.verbose = true;
+        if (f === "S") o.showError = true;
+        if (f === "i") o.include = true;
+      }
+    } else if (a.startsWith("-")) fail(`curl: option ${a}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information`, 2);
+    else o.url = a;
+  }
+  if (o.url === "") fail("curl: no URL specified!\ncurl: try 'curl --help' or 'curl --manual' for more information", 2);
+  return o;
+}
+
+export const curlCommand: CommandHandler = (argv, ctx) => {
+  const o = parse(argv);
+  const m = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):\/\/)?([^/:?#]+)(?::(\d*))?([^?#]*)?(\?[^#]*)?/.exec(o.url);
+  const scheme = (m?.[1] ?? "http").toLowerCase();
+  const errorOut = (code: number, message: string): number => {
+    if (!o.silent || o.showError) ctx.out.push(`curl: (${code}) ${message}`);
+    return code;
+  };
+  if (m === null || m[2] === undefined) return errorOut(3, "URL using bad/illegal format or missing URL");
+  if (scheme !== "http") return errorOut(1, `Protocol "${scheme}" not supported or disabled in libcurl`);
+  const hostName = m[2];
+  const port = m[3] === undefined || m[3] === "" ? 80 : Number(m[3]);
+  if (port > 65535) return errorOut(3, "URL using bad/illegal format or missing URL");
+  const path = (m[4] === undefined || m[4] === "" ? "/" : m[4]) + (m[5] ?? "");
+  const dst = resolveHost(hostName);
+  if (dst === null) return errorOut(6, `Could not resolve host: ${hostName}`);
+
+  const { ns, out, net } = ctx;
+  const sched = net.scheduler;
+  const start = sched.now;
+  const verbose = (line: string) => {
+    if (o.verbose) out.push(line);
+  };
+  const addr = formatIpv4(dst);
+  verbose(`*   Trying ${addr}:${port}...`);
+  let error: string | null = null;
+  let connected = false;
+  let finished = false;
+  let received = new Uint8Array(0);
+  let expected: number | null = null;
+  let headerEnd = -1;
+  const request =
+    `GET ${path} HTTP/1.1\r\nHost: ${port === 80 ? hostName : `${hostName}:${port}`}\r\nUser-Agent: ${USER_AGENT}\r\nAccept: */*\r\n\r\n`;
+  let conn: TcpConnection | "ENETUNREACH" = "ENETUNREACH";
+  conn = tcpConnect(ns, dst, port, "curl", {
+    onConnected: () => {
+      connected = true;
+      verbose(`* Connected to ${hostName} (${addr}) port ${port} (#0)`);
+      for (const l of request.split("\r\n").slice(0, -1)) verbose(`> ${l}`);
+      tcpSend(ns, conn as TcpConnection, encoder.encode(request));
+    },
+    onData: (data) => {
+      const merged = new Uint8Array(received.length + data.length);
+      merged.set(received);
+      merged.set(data, received.length);
+      received = merged;
+      const text = decoder.decode(received);
+      headerEnd = text.indexOf("\r\n\r\n");
+      if (headerEnd >= 0 && expected === null) {
+        const cl = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, headerEnd));
+        expected = cl === null ? 0 : Number(cl[1]);
+      }
+      if (headerEnd >= 0 && expected !== null && received.length - (headerEnd + 4) >= expected) {
+        finished = true;
+        tcpClose(ns, conn as TcpConnection);
+      }
+    },
+    onClosed: () => {
+      finished = true;
+    },
+    onError: (e) => {
+      error = e;
+    },
+  });
+  if (conn === "ENETUNREACH") error = "ENETUNREACH";
+
+  const connectLimit = start + Math.round(o.connectTimeout * SECOND);
+  const totalLimit = o.maxTime === null ? start + 3600 * SECOND : start + Math.round(o.maxTime * SECOND);
+  sched.runUntilDone(() => error !== null || connected || sched.now >= connectLimit, Math.min(connectLimit, totalLimit));
+  const elapsed = () => Math.floor((sched.now - start) / 1000);
+  if (!connected && error === null) {
+    sched.runUntil(Math.min(connectLimit, totalLimit));
+    if (typeof conn !== "string") tcpClose(ns, conn);
+    verbose(`* Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Timeout was reached`);
+    verbose("* Closing connection 0");
+    return errorOut(28, `Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Timeout was reached`);
+  }
+  if (!connected) {
+    const reason = error === "ECONNREFUSED" ? "Connection refused" : error === "ENETUNREACH" ? "Network is unreachable" : "No route to host";
+    verbose(`* connect to ${addr} port ${port} failed: ${reason}`);
+    verbose(`* Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Couldn't connect to server`);
+    verbose("* Closing connection 0");
+    return errorOut(7, `Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Couldn't connect to server`);
+  }
+  sched.runUntilDone(() => finished || error !== null, totalLimit);
+  if (!finished) return errorOut(28, `Operation timed out after ${elapsed()} milliseconds with ${received.length} bytes received`);
+  const text = decoder.decode(received);
+  const head = headerEnd >= 0 ? text.slice(0, headerEnd) : text;
+  const body = headerEnd >= 0 ? text.slice(headerEnd + 4) : "";
+  for (const l of head.split("\r\n")) verbose(`< ${l}`);
+  verbose("< ");
+  if (o.include) out.push(...head.split("\r\n"), "");
+  const lines = body.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  out.push(...lines);
+  verbose(`* Connection #0 to host ${hostName} left intact`);
+  return 0;
+};

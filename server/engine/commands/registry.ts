@@ -1,0 +1,6 @@
+import type { CommandHandler } from "./command-context.js";
+import { curlCommand } from "./curl.js";
+import { dockerCommand } from "./docker.js";
+import { pingCommand } from "./ping.js";
+import { sleepCommand } from "./sleep.js";
+export const COMMANDS: Record<string, CommandHandler> = { curl: curlCommand, docker: dockerCommand, ping: pingCommand, sleep: sleepCommand };

@@ -1,0 +1,198 @@
+/**
+ * A Linux bridge (docker0, cni0): a learning switch whose own interface is the
+ * host's door into it. Enslaved ports give up their IP role: whatever they
+ * receive comes here (`ingress`). The bridge learns the source MAC, then
+ * delivers locally (its own MAC), floods (broadcast, multicast, unknown
+ * unicast: every forwarding port but the ingress one) or forwards to the one
+ * port its FDB names. What the host's stack sends through the bridge device
+ * takes the same decision without an ingress port.
+ */
+import { Device, type Enslaver, type LinkContext, type NamespaceLabel } from "./device.js";
+import { Fdb } from "./fdb.js";
+import { isGroupMac, type Frame } from "./frame.js";
+import type { Timer } from "../sim/scheduler.js";
+
+const SECOND = 1_000_000;
+
+export class Bridge extends Device implements Enslaver {
+  readonly kind = "bridge" as const;
+  readonly ports: Device[] = [];
+  readonly fdb = new Fdb();
+  ageingTime: number;
+  private gcTimer: Timer | null = null;
+  /** Bridge id as brctl shows it: priority 8000 and the MAC. */
+  get bridgeId(): string {
+    return `8000.${this.mac.replaceAll(":", "")}`;
+  }
+
+  constructor(ctx: LinkContext, ns: NamespaceLabel, ifindex: number, name: string, mac: string, mtu = 1500, ageingSeconds = 300) {
+    super(ctx, ns, ifindex, name, mac, mtu);
+    this.ageingTime = ageingSeconds * SECOND;
+    this.fdb.addLocal(mac, name, ctx.scheduler.now);
+  }
+
+  /** Linux: a bridge has carrier while at least one port is up with carrier. */
+  hasCarrier(): boolean {
+    return this.ports.some((p) => p.operUp);
+  }
+
+  enslave(port: Device): void {
+    port.master = this;
+    this.ports.push(port);
+    this.fdb.addLocal(port.mac, port.name, this.ctx.scheduler.now);
+  }
+
+  release(port: Device): void {
+    const i = this.ports.indexOf(port);
+    if (i >= 0) this.ports.splice(i, 1);
+    port.master = null;
+    this.fdb.flushPort(port.name, true);
+  }
+
+  /** A port went down: its learnt entries go (br_fdb_delete_by_port), its own MAC stays. */
+  portDown(port: Device): void {
+    this.fdb.flushPort(port.name, false);
+  }
+
+  ingress(port: Device, frame: Frame): void {
+    this.learn(port, frame);
+    this.decide(port, frame);
+  }
+
+  /** Frames the host's stack sends through the bridge device. */
+  protected carry(frame: Frame): void {
+    this.decide(null, frame);
+  }
+
+  private learn(port: Device, frame: Frame): void {
+    if (isGroupMac(frame.src)) return;
+    const now = this.ctx.scheduler.now;
+    const change = this.fdb.learn(frame.src, port.name, now);
+    if (change === undefined) return;
+    this.ctx.trace.emit({
+      kind: "bridge-learn",
+      host: this.ns.host,
+      namespace: this.ns.name,
+      device: this.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary:
+        change.previousPort === null
+          ? `${this.name} learns ${frame.src} on port ${port.name}`
+          : `${this.name} moves ${frame.src} from port ${change.previousPort} to ${port.name}`,
+      bridge: this.name,
+      port: port.name,
+      mac: frame.src,
+      previousPort: change.previousPort,
+    });
+    this.scheduleGc();
+  }
+
+  private decide(ingress: Device | null, frame: Frame): void {
+    const from = ingress?.name ?? this.name;
+    if (isGroupMac(frame.dst)) {
+      this.flood(ingress, frame);
+      if (ingress !== null) this.deliverLocal(ingress, frame);
+      return;
+    }
+    const entry = this.fdb.get(frame.dst);
+    if (entry === undefined) {
+      this.flood(ingress, frame);
+      return;
+    }
+    if (entry.local) {
+      if (ingress !== null) this.deliverLocal(ingress, frame);
+      return;
+    }
+    const out = this.ports.find((p) => p.name === entry.port);
+    if (out === undefined || out === ingress) {
+      // Linux drops a frame whose destination sits behind the port it came in on.
+      this.ctx.trace.emit({
+        kind: "drop",
+        host: this.ns.host,
+        namespace: this.ns.name,
+        device: this.name,
+        packetId: frame.packetId,
+        layers: frame.layers,
+        summary: `${this.name} drops a frame for ${frame.dst}: it sits behind the ingress port ${from}`,
+        reason: "not-for-host",
+        detail: `destination behind ingress port ${from}`,
+      });
+      return;
+    }
+    this.ctx.trace.emit({
+      kind: "bridge-forward",
+      host: this.ns.host,
+      namespace: this.ns.name,
+      device: this.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `${this.name} forwards ${frame.dst} from ${from} to port ${out.name} (fdb)`,
+      bridge: this.name,
+      ingress: from,
+      egress: out.name,
+      mac: frame.dst,
+    });
+    out.transmit(frame);
+  }
+
+  private flood(ingress: Device | null, frame: Frame): void {
+    const egress = this.ports.filter((p) => p !== ingress && p.operUp);
+    const from = ingress?.name ?? this.name;
+    const why = isGroupMac(frame.dst) ? (frame.dst === "ff:ff:ff:ff:ff:ff" ? "broadcast" : "multicast") : "unknown unicast";
+    this.ctx.trace.emit({
+      kind: "bridge-flood",
+      host: this.ns.host,
+      namespace: this.ns.name,
+      device: this.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `${this.name} floods ${why} ${frame.dst} from ${from} to ${egress.length === 0 ? "no port" : egress.map((p) => p.name).join(", ")}`,
+      bridge: this.name,
+      ingress: from,
+      egress: egress.map((p) => p.name),
+    });
+    for (const p of egress) p.transmit(frame);
+  }
+
+  private deliverLocal(ingress: Device, frame: Frame): void {
+    this.ctx.trace.emit({
+      kind: "bridge-local",
+      host: this.ns.host,
+      namespace: this.ns.name,
+      device: this.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `${this.name} passes the frame from ${ingress.name} up to the host's stack`,
+      bridge: this.name,
+      ingress: ingress.name,
+    });
+    this.receive(frame);
+  }
+
+  private scheduleGc(): void {
+    if (this.gcTimer !== null || this.ageingTime === 0) return;
+    const oldest = this.fdb.oldestLearnt();
+    if (oldest === undefined) return;
+    this.gcTimer = this.ctx.scheduler.at(oldest + this.ageingTime, () => {
+      this.gcTimer = null;
+      const now = this.ctx.scheduler.now;
+      for (const e of this.fdb.expire(now, this.ageingTime)) {
+        this.ctx.trace.emit({
+          kind: "fdb-age-out",
+          host: this.ns.host,
+          namespace: this.ns.name,
+          device: this.name,
+          packetId: null,
+          layers: null,
+          summary: `${this.name} forgets ${e.mac} on port ${e.port} after ${Math.round((now - e.updated) / SECOND)} s without traffic`,
+          bridge: this.name,
+          port: e.port,
+          mac: e.mac,
+          idleSeconds: Math.round((now - e.updated) / SECOND),
+        });
+      }
+      this.scheduleGc();
+    });
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * What every network device shares: identity (ifindex, name, MAC, MTU),
+ * administrative and operational state, its addresses, counters, and the two
+ * directions of the datapath. A device does not know about IP: what it
+ * receives goes either to its bridge (when enslaved) or up to the namespace's
+ * stack through `deliverUp`, which the stack installs.
+ */
+import type { Scheduler } from "../sim/scheduler.js";
+import type { TraceRecorder } from "../trace/trace-recorder.js";
+import type { Frame } from "./frame.js";
+
+export type DeviceKind = "loopback" | "veth" | "bridge" | "nic";
+
+/** The namespace a device lives in, as the link layer sees it: a name for traces. */
+export interface NamespaceLabel {
+  readonly host: string;
+  readonly name: string;
+}
+
+export interface LinkContext {
+  readonly scheduler: Scheduler;
+  readonly trace: TraceRecorder;
+  /** Virtual microseconds a frame takes to cross a software link (veth, bridge port). */
+  readonly softLinkDelay: number;
+  /** Virtual microseconds across an underlay segment. */
+  readonly wireDelay: number;
+}
+
+export interface InterfaceAddress {
+  address: number;
+  prefixLength: number;
+  broadcast: number;
+  scope: "host" | "global" | "link";
+}
+
+export interface DeviceStats {
+  rxPackets: number;
+  rxBytes: number;
+  rxDropped: number;
+  txPackets: number;
+  txBytes: number;
+  txDropped: number;
+}
+
+export interface Enslaver {
+  readonly name: string;
+  ingress(port: Device, frame: Frame): void;
+}
+
+export abstract class Device {
+  abstract readonly kind: DeviceKind;
+  adminUp = false;
+  master: Enslaver | null = null;
+  addresses: InterfaceAddress[] = [];
+  readonly stats: DeviceStats = { rxPackets: 0, rxBytes: 0, rxDropped: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
+  /** Installed by the stack of the namespace the device is in. */
+  deliverUp: (dev: Device, frame: Frame) => void = () => {};
+
+  constructor(
+    protected readonly ctx: LinkContext,
+    public ns: NamespaceLabel,
+    public ifindex: number,
+    public name: string,
+    public mac: string,
+    public mtu: number,
+  ) {}
+
+  /** Carrier: whether frames can leave (IFF_LOWER_UP). */
+  abstract hasCarrier(): boolean;
+
+  get operUp(): boolean {
+    return this.adminUp && this.hasCarrier();
+  }
+
+  /** Sends a frame out of this device (from the stack or from its bridge). */
+  transmit(frame: Frame): void {
+    if (!this.adminUp || !this.hasCarrier()) {
+      this.stats.txDropped++;
+      this.emitDrop(frame, "link-down", `${this.name} is ${this.adminUp ? "without carrier" : "down"}`);
+      return;
+    }
+    this.stats.txPackets++;
+    this.stats.txBytes += frame.bytes.length;
+    this.ctx.trace.emit({
+      kind: "frame-tx",
+      host: this.ns.host,
+      namespace: this.ns.name,
+      device: this.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `${this.name} sends ${frame.summary}`,
+      length: frame.bytes.length,
+    });
+    this.carry(frame);
+  }
+
+  /** A frame arrives from the medium (the veth peer, the segment, the loopback). */
+  receive(frame: Frame): void {
+    if (!this.adminUp) {
+      this.stats.rxDropped++;
+      this.emitDrop(frame, "link-down", `${this.name} is down`);
+      return;
+    }
+    this.stats.rxPackets++;
+    this.stats.rxBytes += frame.bytes.length;
+    this.ctx.trace.emit({
+      kind: "frame-rx",
+      host: this.ns.host,
+      namespace: this.ns.name,
+      device: this.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `${this.name} receives ${frame.summary}`,
+      length: frame.bytes.length,
+    });
+    if (this.master !== null) this.master.ingress(this, frame);
+    else this.deliverUp(this, frame);
+  }
+
+  /** Puts the frame on the medium; kind-specific. */
+  protected abstract carry(frame: Frame): void;
+
+  protected emitDrop(frame: Frame, reason: "link-down", detail: string): void {
+    this.ctx.trace.emit({
+      kind: "drop",
+      host: this.ns.host,
+      namespace: this.ns.name,
+      device: this.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `drop on ${this.name}: ${detail}`,
+      reason,
+      detail,
+    });
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * A bridge's forwarding database: MAC → port, learnt from source addresses,
+ * aged out after `ageingTime` seconds without traffic (300 s by default, as
+ * Linux). Local entries (the bridge's and its ports' own MACs) never age and
+ * are never moved by learning.
+ */
+export interface FdbEntry {
+  mac: string;
+  port: string;
+  local: boolean;
+  /** Virtual time (µs) the MAC was last seen as a source. */
+  updated: number;
+}
+
+export class Fdb {
+  private readonly entries = new Map<string, FdbEntry>();
+
+  get(mac: string): FdbEntry | undefined {
+    return this.entries.get(mac);
+  }
+
+  addLocal(mac: string, port: string, now: number): void {
+    this.entries.set(mac, { mac, port, local: true, updated: now });
+  }
+
+  /** Returns the previous port when the MAC is new or moved; undefined when nothing changed. */
+  learn(mac: string, port: string, now: number): { isNew: boolean; previousPort: string | null } | undefined {
+    const e = this.entries.get(mac);
+    if (e === undefined) {
+      this.entries.set(mac, { mac, port, local: false, updated: now });
+      return { isNew: true, previousPort: null };
+    }
+    if (e.local) return undefined;
+    e.updated = now;
+    if (e.port === port) return undefined;
+    const previousPort = e.port;
+    e.port = port;
+    return { isNew: false, previousPort };
+  }
+
+  /** Removes learnt entries idle for at least `ageing` µs; returns them. */
+  expire(now: number, ageing: number): FdbEntry[] {
+    const gone: FdbEntry[] = [];
+    for (const e of this.entries.values()) {
+      if (!e.local && now - e.updated >= ageing) gone.push(e);
+    }
+    for (const e of gone) this.entries.delete(e.mac);
+    return gone;
+  }
+
+  /** Oldest learnt update time, to schedule the next clean-up. */
+  oldestLearnt(): number | undefined {
+    let t: number | undefined;
+    for (const e of this.entries.values()) if (!e.local && (t === undefined || e.updated < t)) t = e.updated;
+    return t;
+  }
+
+  /** Forgets every entry on a port (the port left the bridge or went down). */
+  flushPort(port: string, includeLocal: boolean): void {
+    for (const [mac, e] of this.entries) if (e.port === port && (includeLocal || !e.local)) this.entries.delete(mac);
+  }
+
+  list(): FdbEntry[] {
+    return [...this.entries.values()];
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The typed content of a frame, as the stack acts on it. stack/frame-builder.ts
+ * encodes it into real bytes with the wire/ encoders; the stack never parses
+ * bytes it built itself, but tests check that decoding the bytes gives back
+ * this same content.
+ */
+export type Payload = ArpPayload | Ipv4Payload;
+
+export interface ArpPayload {
+  kind: "arp";
+  op: "request" | "reply";
+  senderMac: string;
+  senderIp: number;
+  targetMac: string;
+  targetIp: number;
+}
+
+export interface Ipv4Payload {
+  kind: "ipv4";
+  src: number;
+  dst: number;
+  ttl: number;
+  id: number;
+  dontFragment: boolean;
+  l4: L4;
+}
+
+export type L4 = IcmpEcho | IcmpError | TcpSegment | UdpDatagram;
+
+export interface IcmpEcho {
+  kind: "icmp-echo";
+  type: "request" | "reply";
+  id: number;
+  seq: number;
+  data: Uint8Array;
+}
+
+/** What an ICMP error quotes of the datagram that caused it, already read. */
+export interface QuotedDatagram {
+  bytes: Uint8Array;
+  src: number;
+  dst: number;
+  protocol: number;
+  /** ICMP echo id/seq or TCP/UDP ports, from the 8 quoted payload bytes. */
+  icmpId: number | null;
+  icmpSeq: number | null;
+  srcPort: number | null;
+  dstPort: number | null;
+}
+
+export interface IcmpError {
+  kind: "icmp-error";
+  /** 3 destination unreachable, 11 time exceeded. */
+  type: 3 | 11;
+  code: number;
+  nextHopMtu: number;
+  quoted: QuotedDatagram;
+}
+
+export interface TcpFlags {
+  syn: boolean;
+  ack: boolean;
+  fin: boolean;
+  rst: boolean;
+  psh: boolean;
+}
+
+export interface TcpSegment {
+  kind: "tcp";
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  flags: TcpFlags;
+  window: number;
+  mss: number | null;
+  data: Uint8Array;
+}
+
+export interface UdpDatagram {
+  kind: "udp";
+  srcPort: number;
+  dstPort: number;
+  data: Uint8Array;
+}
+
+export const IP_PROTOCOL = { icmp: 1, tcp: 6, udp: 17 } as const;
+
+export function l4Protocol(l4: L4): number {
+  switch (l4.kind) {
+    case "icmp-echo":
+    case "icmp-error":
+      return IP_PROTOCOL.icmp;
+    case "tcp":
+      return IP_PROTOCOL.tcp;
+    case "udp":
+      return IP_PROTOCOL.udp;
+  }
+}

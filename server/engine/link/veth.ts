@@ -1,0 +1,32 @@
+/**
+ * One end of a veth pair: a frame sent here is received by the peer, whichever
+ * namespace the peer is in. Like Linux, an end has carrier only while its peer
+ * is administratively up, so `ip link set veth0 down` makes the other end
+ * show NO-CARRIER / state LOWERLAYERDOWN.
+ */
+import { Device, type LinkContext, type NamespaceLabel } from "./device.js";
+import type { Frame } from "./frame.js";
+
+export class Veth extends Device {
+  readonly kind = "veth" as const;
+  peer: Veth | null = null;
+
+  constructor(ctx: LinkContext, ns: NamespaceLabel, ifindex: number, name: string, mac: string, mtu = 1500) {
+    super(ctx, ns, ifindex, name, mac, mtu);
+  }
+
+  static pair(a: Veth, b: Veth): void {
+    a.peer = b;
+    b.peer = a;
+  }
+
+  hasCarrier(): boolean {
+    return this.peer !== null && this.peer.adminUp;
+  }
+
+  protected carry(frame: Frame): void {
+    const peer = this.peer;
+    if (peer === null) return;
+    this.ctx.scheduler.after(this.ctx.softLinkDelay, () => peer.receive(frame));
+  }
+}

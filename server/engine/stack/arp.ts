@@ -1,0 +1,270 @@
+/**
+ * ARP: resolving next hops (neigh_resolve_output) and answering requests
+ * (arp_process), with the kernel's NUD state machine:
+ *   NONE/FAILED → INCOMPLETE (broadcast requests every retrans_time, up to
+ *   mcast_solicit) → REACHABLE on a reply, or FAILED (queued packets get ICMP
+ *   host unreachable); REACHABLE → STALE after base_reachable_time; a STALE
+ *   entry used to send → DELAY → PROBE (unicast requests) → REACHABLE or FAILED.
+ * A request addressed to one of our addresses makes a STALE entry for its
+ * sender (neigh_event_ns); an unsolicited reply is ignored (arp_accept=0).
+ */
+import type { Device } from "../link/device.js";
+import { BROADCAST_MAC, type Frame } from "../link/frame.js";
+import type { ArpPayload, Ipv4Payload } from "../link/payload.js";
+import type { NeighbourState } from "../trace/trace-event.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
+import type { NetNamespace } from "./namespace.js";
+import type { NeighbourEntry } from "./neighbour-cache.js";
+import { NEIGH } from "./stack-context.js";
+
+export interface NeighbourPending {
+  payload: Ipv4Payload;
+  packetId: number;
+  /** The device the packet came in on, for the ICMP error's source; null when generated here. */
+  inDevice: string | null;
+}
+
+/** Hooks from the IP layer: what to do with packets whose resolution failed. */
+export interface ArpHooks {
+  resolutionFailed(ns: NetNamespace, pending: NeighbourPending, entry: NeighbourEntry): void;
+}
+
+let hooks: ArpHooks = { resolutionFailed: () => {} };
+export function setArpHooks(h: ArpHooks): void {
+  hooks = h;
+}
+
+const key = (dev: string, ip: number) => `${dev}|${ip}`;
+
+function setState(ns: NetNamespace, e: NeighbourEntry, to: NeighbourState, reason: string): void {
+  const from = e.state;
+  if (from === to) return;
+  e.state = to;
+  e.timerSerial++;
+  ns.ctx.trace.emit({
+    kind: "neigh-state",
+    host: ns.host,
+    namespace: ns.name,
+    device: e.dev,
+    packetId: null,
+    layers: null,
+    summary: `neighbour ${formatIpv4(e.ip)} dev ${e.dev}: ${from} → ${to} (${reason})`,
+    ip: formatIpv4(e.ip),
+    mac: e.mac,
+    from,
+    to,
+    reason,
+  });
+}
+
+function sendFrame(ns: NetNamespace, dev: Device, dst: string, payload: Ipv4Payload | ArpPayload, packetId: number): void {
+  dev.transmit(ns.ctx.buildFrame(dev.mac, dst, payload, packetId));
+}
+
+function sendRequest(ns: NetNamespace, dev: Device, e: NeighbourEntry, unicast: boolean): void {
+  const src = ns.sourceFor(dev, null, e.ip);
+  const packetId = ns.ctx.nextPacketId();
+  const payload: ArpPayload = { kind: "arp", op: "request", senderMac: dev.mac, senderIp: src, targetMac: "00:00:00:00:00:00", targetIp: e.ip };
+  e.probes++;
+  const frame = ns.ctx.buildFrame(dev.mac, unicast && e.mac !== null ? e.mac : BROADCAST_MAC, payload, packetId);
+  ns.ctx.trace.emit({
+    kind: "arp-request",
+    host: ns.host,
+    namespace: ns.name,
+    device: dev.name,
+    packetId,
+    layers: frame.layers,
+    summary: `${dev.name}: who has ${formatIpv4(e.ip)}? tell ${formatIpv4(src)} (${unicast ? `unicast probe to ${e.mac}` : "broadcast"}, try ${e.probes})`,
+    targetIp: formatIpv4(e.ip),
+    senderIp: formatIpv4(src),
+    senderMac: dev.mac,
+    unicast,
+  });
+  dev.transmit(frame);
+}
+
+function schedule(ns: NetNamespace, e: NeighbourEntry, delay: number, fire: () => void): void {
+  const serial = ++e.timerSerial;
+  ns.ctx.scheduler.after(delay, () => {
+    if (e.timerSerial === serial && ns.neigh.get(e.dev, e.ip) === e) fire();
+  });
+}
+
+function confirm(ns: NetNamespace, e: NeighbourEntry, mac: string, reason: string): void {
+  e.mac = mac;
+  e.confirmed = ns.ctx.scheduler.now;
+  e.probes = 0;
+  setState(ns, e, "REACHABLE", reason);
+  watchReachable(ns, e, NEIGH.baseReachableTime);
+  flushQueue(ns, e);
+}
+
+/** REACHABLE lasts base_reachable_time past the last confirmation, then STALE (neigh_timer_handler). */
+function watchReachable(ns: NetNamespace, e: NeighbourEntry, delay: number): void {
+  schedule(ns, e, delay, () => {
+    const left = e.confirmed + NEIGH.baseReachableTime - ns.ctx.scheduler.now;
+    if (left > 0) return watchReachable(ns, e, left);
+    setState(ns, e, "STALE", `no confirmation for ${NEIGH.baseReachableTime / 1_000_000} s`);
+  });
+}
+
+function flushQueue(ns: NetNamespace, e: NeighbourEntry): void {
+  const q = ns.pending.get(key(e.dev, e.ip));
+  if (q === undefined) return;
+  ns.pending.delete(key(e.dev, e.ip));
+  const dev = ns.device(e.dev);
+  if (dev === undefined || e.mac === null) return;
+  for (const p of q) sendFrame(ns, dev, e.mac, p.payload, p.packetId);
+}
+
+function fail(ns: NetNamespace, e: NeighbourEntry): void {
+  setState(ns, e, "FAILED", `no reply after ${e.probes} requests`);
+  const q = ns.pending.get(key(e.dev, e.ip)) ?? [];
+  ns.pending.delete(key(e.dev, e.ip));
+  for (const p of q) hooks.resolutionFailed(ns, p, e);
+}
+
+function retransmit(ns: NetNamespace, dev: Device, e: NeighbourEntry, limit: number, unicast: boolean): void {
+  schedule(ns, e, NEIGH.retransTime, () => {
+    if (e.probes >= limit) return fail(ns, e);
+    sendRequest(ns, dev, e, unicast);
+    retransmit(ns, dev, e, limit, unicast);
+  });
+}
+
+/** Sends an IPv4 packet to `nextHop` on `dev`, resolving its MAC first when needed. */
+export function neighOutput(ns: NetNamespace, dev: Device, nextHop: number, pending: NeighbourPending): void {
+  const now = ns.ctx.scheduler.now;
+  let e = ns.neigh.get(dev.name, nextHop);
+  if (e === undefined) e = ns.neigh.create(dev.name, nextHop, now);
+  e.used = now;
+  switch (e.state) {
+    case "PERMANENT":
+    case "REACHABLE":
+    case "DELAY":
+    case "PROBE":
+      sendFrame(ns, dev, e.mac!, pending.payload, pending.packetId);
+      return;
+    case "STALE": {
+      const entry = e;
+      setState(ns, entry, "DELAY", "stale entry used to send");
+      sendFrame(ns, dev, e.mac!, pending.payload, pending.packetId);
+      schedule(ns, entry, NEIGH.delayFirstProbeTime, () => {
+        setState(ns, entry, "PROBE", `not confirmed within ${NEIGH.delayFirstProbeTime / 1_000_000} s`);
+        entry.probes = 0;
+        sendRequest(ns, dev, entry, true);
+        retransmit(ns, dev, entry, NEIGH.ucastSolicit, true);
+      });
+      return;
+    }
+    case "INCOMPLETE":
+      enqueue(ns, e, pending);
+      return;
+    case "NONE":
+    case "FAILED":
+      e.probes = 0;
+      setState(ns, e, "INCOMPLETE", `${formatIpv4(nextHop)} has no link-layer address yet`);
+      enqueue(ns, e, pending);
+      sendRequest(ns, dev, e, false);
+      retransmit(ns, dev, e, NEIGH.mcastSolicit, false);
+      return;
+  }
+}
+
+function enqueue(ns: NetNamespace, e: NeighbourEntry, p: NeighbourPending): void {
+  const k = key(e.dev, e.ip);
+  let q = ns.pending.get(k);
+  if (q === undefined) ns.pending.set(k, (q = []));
+  if (q.length >= NEIGH.unresQlen) {
+    const old = q.shift()!;
+    ns.ctx.trace.emit({
+      kind: "drop",
+      host: ns.host,
+      namespace: ns.name,
+      device: e.dev,
+      packetId: old.packetId,
+      layers: null,
+      summary: `ARP queue for ${formatIpv4(e.ip)} is full: oldest packet dropped`,
+      reason: "queue-full",
+      detail: `unres_qlen ${NEIGH.unresQlen}`,
+    });
+  }
+  q.push(p);
+}
+
+/** An ARP packet arrived on `dev`. */
+export function arpInput(ns: NetNamespace, dev: Device, frame: Frame, arp: ArpPayload): void {
+  if (!ns.isLocalAddress(arp.targetIp)) {
+    ns.ctx.trace.emit({
+      kind: "drop",
+      host: ns.host,
+      namespace: ns.name,
+      device: dev.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `${dev.name}: ARP ${arp.op} for ${formatIpv4(arp.targetIp)} is not for this namespace, ignored`,
+      reason: "not-for-host",
+      detail: `${formatIpv4(arp.targetIp)} is not a local address`,
+    });
+    return;
+  }
+  const now = ns.ctx.scheduler.now;
+  let e = ns.neigh.get(dev.name, arp.senderIp);
+  if (arp.op === "request") {
+    if (e === undefined || e.state === "NONE" || e.state === "FAILED" || e.state === "INCOMPLETE" || e.mac !== arp.senderMac) {
+      if (e === undefined) e = ns.neigh.create(dev.name, arp.senderIp, now);
+      if (e.state !== "PERMANENT") {
+        e.mac = arp.senderMac;
+        setState(ns, e, "STALE", `ARP request from ${formatIpv4(arp.senderIp)} tells its address`);
+        flushQueue(ns, e);
+      }
+    }
+    const reply: ArpPayload = { kind: "arp", op: "reply", senderMac: dev.mac, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp };
+    const packetId = ns.ctx.nextPacketId();
+    const out = ns.ctx.buildFrame(dev.mac, arp.senderMac, reply, packetId);
+    ns.ctx.trace.emit({
+      kind: "arp-reply",
+      host: ns.host,
+      namespace: ns.name,
+      device: dev.name,
+      packetId,
+      layers: out.layers,
+      summary: `${dev.name}: ${formatIpv4(arp.targetIp)} is at ${dev.mac} (reply to ${formatIpv4(arp.senderIp)})`,
+      senderIp: formatIpv4(arp.targetIp),
+      senderMac: dev.mac,
+      targetIp: formatIpv4(arp.senderIp),
+      targetMac: arp.senderMac,
+      proxy: false,
+    });
+    dev.transmit(out);
+    return;
+  }
+  // A reply: only an entry we are resolving (or probing) takes it.
+  if (e === undefined || e.state === "NONE" || e.state === "FAILED") {
+    ns.ctx.trace.emit({
+      kind: "drop",
+      host: ns.host,
+      namespace: ns.name,
+      device: dev.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `${dev.name}: unsolicited ARP reply from ${formatIpv4(arp.senderIp)} ignored (arp_accept=0)`,
+      reason: "not-for-host",
+      detail: "unsolicited ARP reply",
+    });
+    return;
+  }
+  if (e.state === "PERMANENT") return;
+  confirm(ns, e, arp.senderMac, `ARP reply from ${arp.senderMac}`);
+}
+
+/** An upper layer saw the neighbour answer (TCP progress): Linux's dst_confirm. */
+export function confirmNeighbour(ns: NetNamespace, dev: string, ip: number): void {
+  const e = ns.neigh.get(dev, ip);
+  if (e === undefined || e.mac === null || e.state === "PERMANENT" || e.state === "INCOMPLETE" || e.state === "FAILED") return;
+  if (e.state === "REACHABLE") {
+    e.confirmed = ns.ctx.scheduler.now;
+    return;
+  }
+  confirm(ns, e, e.mac, "confirmed by upper-layer traffic");
+}

@@ -1,0 +1,137 @@
+/**
+ * ICMP in the kernel: answering echo requests (icmp_echo), sending errors
+ * (icmp_send: never about an ICMP error, a broadcast, or a non-first
+ * fragment; quoting as much of the offending packet as Linux does), and
+ * handing echo replies and errors to the socket they concern.
+ */
+import type { Device } from "../link/device.js";
+import type { Frame } from "../link/frame.js";
+import type { IcmpError, Ipv4Payload, QuotedDatagram } from "../link/payload.js";
+import { icmpErrorQuote } from "../wire/icmp.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
+import { ipOutput } from "./ipv4.js";
+import type { NetNamespace } from "./namespace.js";
+import { tcpError } from "./tcp.js";
+
+export const ICMP_MESSAGES: Record<string, string> = {
+  "3/0": "Destination Net Unreachable",
+  "3/1": "Destination Host Unreachable",
+  "3/2": "Destination Protocol Unreachable",
+  "3/3": "Destination Port Unreachable",
+  "3/4": "Frag needed",
+  "11/0": "Time to live exceeded",
+};
+
+export function icmpMessage(type: number, code: number, mtu = 0): string {
+  if (type === 3 && code === 4) return `Frag needed and DF set (mtu = ${mtu})`;
+  return ICMP_MESSAGES[`${type}/${code}`] ?? `ICMP type ${type} code ${code}`;
+}
+
+function readQuote(bytes: Uint8Array, p: Ipv4Payload): QuotedDatagram {
+  const l4 = p.l4;
+  return {
+    bytes,
+    src: p.src,
+    dst: p.dst,
+    protocol: l4.kind === "tcp" ? 6 : l4.kind === "udp" ? 17 : 1,
+    icmpId: l4.kind === "icmp-echo" ? l4.id : null,
+    icmpSeq: l4.kind === "icmp-echo" ? l4.seq : null,
+    srcPort: l4.kind === "tcp" || l4.kind === "udp" ? l4.srcPort : null,
+    dstPort: l4.kind === "tcp" || l4.kind === "udp" ? l4.dstPort : null,
+  };
+}
+
+/** Sends an ICMP error about `offending` back to its source. */
+export function sendIcmpError(ns: NetNamespace, offending: Ipv4Payload, inDevice: string | null, type: 3 | 11, code: number, nextHopMtu: number): void {
+  if (offending.l4.kind === "icmp-error" || offending.dst === 0xffffffff || offending.src === 0) return;
+  const quoted = readQuote(icmpErrorQuote(ns.ctx.encodePacket(offending)), offending);
+  const error: IcmpError = { kind: "icmp-error", type, code, nextHopMtu, quoted };
+  // The source is the address of the interface the packet came in on, or ours toward the sender.
+  const inDev = inDevice === null ? undefined : ns.device(inDevice);
+  const src = ns.isLocalAddress(offending.src) ? offending.src : inDev !== undefined && inDev.addresses.length > 0 ? ns.sourceFor(inDev, null, offending.src) : undefined;
+  const message = icmpMessage(type, code, nextHopMtu);
+  ns.ctx.trace.emit({
+    kind: "icmp-error",
+    host: ns.host,
+    namespace: ns.name,
+    device: inDevice,
+    packetId: null,
+    layers: null,
+    summary: `ICMP ${message} to ${formatIpv4(offending.src)} about its packet to ${formatIpv4(offending.dst)}`,
+    type,
+    code,
+    message,
+    to: formatIpv4(offending.src),
+  });
+  ipOutput(ns, offending.src, error, src === undefined ? {} : { src });
+}
+
+export function icmpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): void {
+  const l4 = p.l4;
+  if (l4.kind === "icmp-echo") {
+    if (l4.type === "request") {
+      ns.ctx.trace.emit({
+        kind: "icmp-echo",
+        host: ns.host,
+        namespace: ns.name,
+        device: dev.name,
+        packetId: frame.packetId,
+        layers: frame.layers,
+        summary: `echo request from ${formatIpv4(p.src)} (id ${l4.id}, seq ${l4.seq}): the kernel answers with an echo reply`,
+        id: l4.id,
+        sequence: l4.seq,
+        to: formatIpv4(p.src),
+      });
+      const src = p.dst === 0xffffffff ? undefined : p.dst;
+      ipOutput(ns, p.src, { kind: "icmp-echo", type: "reply", id: l4.id, seq: l4.seq, data: l4.data }, src === undefined ? {} : { src });
+      return;
+    }
+    const sock = ns.sockets.ping.get(l4.id);
+    if (sock === undefined) {
+      noSocket(ns, dev, frame, `echo reply id ${l4.id}: no ping socket waits for it`);
+      return;
+    }
+    ns.ctx.trace.emit({
+      kind: "socket-deliver",
+      host: ns.host,
+      namespace: ns.name,
+      device: dev.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `echo reply seq ${l4.seq} from ${formatIpv4(p.src)} delivered to ping (id ${l4.id})`,
+      protocol: "icmp",
+      port: l4.id,
+      process: "ping",
+    });
+    sock.onReply(p.src, l4.seq, p.ttl, 8 + l4.data.length);
+    return;
+  }
+  if (l4.kind !== "icmp-error") return;
+  // An error: find the socket the quoted datagram came from.
+  const q = l4.quoted;
+  if (q.icmpId !== null) {
+    const sock = ns.sockets.ping.get(q.icmpId);
+    if (sock !== undefined) {
+      ns.ctx.trace.emit({
+        kind: "socket-deliver",
+        host: ns.host,
+        namespace: ns.name,
+        device: dev.name,
+        packetId: frame.packetId,
+        layers: frame.layers,
+        summary: `ICMP ${icmpMessage(l4.type, l4.code, l4.nextHopMtu)} from ${formatIpv4(p.src)} delivered to ping (id ${q.icmpId})`,
+        protocol: "icmp",
+        port: q.icmpId,
+        process: "ping",
+      });
+      sock.onError(p.src, l4);
+      return;
+    }
+  }
+  if (q.protocol === 6 && q.srcPort !== null && q.dstPort !== null && tcpError(ns, q, l4)) return;
+  noSocket(ns, dev, frame, `ICMP ${icmpMessage(l4.type, l4.code)} concerns no open socket`);
+}
+
+function noSocket(ns: NetNamespace, dev: Device, frame: Frame, detail: string): void {
+  ns.ctx.trace.emit({ kind: "drop", host: ns.host, namespace: ns.name, device: dev.name, packetId: frame.packetId, layers: frame.layers, summary: detail, reason: "no-socket", detail });
+}

@@ -1,0 +1,251 @@
+/**
+ * The IPv4 layer of a namespace: frames handed up by devices (ip_rcv), the
+ * routing decision for each packet (local delivery, forwarding, or drop),
+ * output of locally generated packets (ip_route_output + neighbour output)
+ * and forwarding with TTL decrement. ICMP, TCP and UDP sit above; ARP beside.
+ */
+import type { Device } from "../link/device.js";
+import { isGroupMac, type Frame } from "../link/frame.js";
+import { l4Protocol, type Ipv4Payload, type L4 } from "../link/payload.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
+import { arpInput, neighOutput, setArpHooks } from "./arp.js";
+import { icmpInput, sendIcmpError } from "./icmp.js";
+import type { NetNamespace } from "./namespace.js";
+import { formatRoute, type Route } from "./route-table.js";
+import { DEFAULT_TTL } from "./stack-context.js";
+import { tcpInput } from "./tcp.js";
+import { udpInput } from "./udp.js";
+
+const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp" };
+
+/** Wires a namespace's devices to this stack. */
+export function installStack(ns: NetNamespace): void {
+  ns.onFrame = l2Input;
+}
+
+setArpHooks({
+  resolutionFailed(ns, pending, entry) {
+    ns.ctx.trace.emit({
+      kind: "drop",
+      host: ns.host,
+      namespace: ns.name,
+      device: entry.dev,
+      packetId: pending.packetId,
+      layers: null,
+      summary: `packet to ${formatIpv4(pending.payload.dst)} dropped: ARP for ${formatIpv4(entry.ip)} failed`,
+      reason: "arp-failed",
+      detail: `no ARP reply from ${formatIpv4(entry.ip)} on ${entry.dev}`,
+    });
+    sendIcmpError(ns, pending.payload, pending.inDevice, 3, 1, 0);
+  },
+});
+
+function l2Input(ns: NetNamespace, dev: Device, frame: Frame): void {
+  if (dev.kind !== "loopback" && frame.dst !== dev.mac && !isGroupMac(frame.dst)) {
+    ns.ctx.trace.emit({
+      kind: "drop",
+      host: ns.host,
+      namespace: ns.name,
+      device: dev.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `${dev.name}: frame for ${frame.dst} is not for this interface (${dev.mac})`,
+      reason: "not-for-host",
+      detail: "PACKET_OTHERHOST",
+    });
+    return;
+  }
+  const p = frame.payload;
+  switch (p.kind) {
+    case "arp":
+      arpInput(ns, dev, frame, p);
+      return;
+    case "ipv4":
+      ipInput(ns, dev, frame, p);
+      return;
+  }
+}
+
+function emitLookup(ns: NetNamespace, device: string | null, packetId: number, frame: Frame | null, dst: number, lookup: ReturnType<typeof ns.routes.lookup>): void {
+  const r = lookup.route;
+  ns.ctx.trace.emit({
+    kind: "route-lookup",
+    host: ns.host,
+    namespace: ns.name,
+    device,
+    packetId,
+    layers: frame?.layers ?? null,
+    summary: r === null ? `route to ${formatIpv4(dst)}: none (${lookup.reason})` : `route to ${formatIpv4(dst)}: ${formatRoute(r)} — ${lookup.reason}`,
+    destination: formatIpv4(dst),
+    table: r?.table ?? "main",
+    route: r === null ? null : formatRoute(r),
+    nextHop: r === null ? null : formatIpv4(r.via ?? dst),
+    outDevice: r?.dev ?? null,
+    reason: lookup.reason,
+    candidates: lookup.candidates,
+  });
+}
+
+function ipInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): void {
+  const lookup = ns.routes.lookup(p.dst, (r) => r.table === "local" || ns.routeUsable(r));
+  const local = lookup.route !== null && lookup.route.table === "local";
+  const limitedBroadcast = p.dst === 0xffffffff;
+  if (local || limitedBroadcast || ns.forwarding) emitLookup(ns, dev.name, frame.packetId, frame, p.dst, lookup);
+  if (local || limitedBroadcast) {
+    localDeliver(ns, dev, frame, p);
+    return;
+  }
+  if (!ns.forwarding) {
+    ns.ctx.trace.emit({
+      kind: "drop",
+      host: ns.host,
+      namespace: ns.name,
+      device: dev.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `${formatIpv4(p.dst)} is not a local address and net.ipv4.ip_forward is 0: dropped`,
+      reason: "forwarding-disabled",
+      detail: "net.ipv4.ip_forward=0",
+    });
+    return;
+  }
+  if (lookup.route === null) {
+    dropWith(ns, dev.name, frame, "no-route", `no route to ${formatIpv4(p.dst)}`);
+    sendIcmpError(ns, p, dev.name, 3, 0, 0);
+    return;
+  }
+  if (p.ttl <= 1) {
+    dropWith(ns, dev.name, frame, "ttl-expired", `TTL ${p.ttl} would reach 0 when forwarded`);
+    sendIcmpError(ns, p, dev.name, 11, 0, 0);
+    return;
+  }
+  const route = lookup.route;
+  ns.ctx.trace.emit({
+    kind: "ip-forward",
+    host: ns.host,
+    namespace: ns.name,
+    device: dev.name,
+    packetId: frame.packetId,
+    layers: frame.layers,
+    summary: `forward ${formatIpv4(p.src)} > ${formatIpv4(p.dst)} from ${dev.name} to ${route.dev}, ttl ${p.ttl} → ${p.ttl - 1}`,
+    inDevice: dev.name,
+    outDevice: route.dev,
+    ttl: p.ttl - 1,
+  });
+  sendViaRoute(ns, route, { ...p, ttl: p.ttl - 1 }, frame.packetId, dev.name);
+}
+
+function dropWith(ns: NetNamespace, device: string, frame: Frame, reason: "no-route" | "ttl-expired", detail: string): void {
+  ns.ctx.trace.emit({ kind: "drop", host: ns.host, namespace: ns.name, device, packetId: frame.packetId, layers: frame.layers, summary: `dropped: ${detail}`, reason, detail });
+}
+
+function localDeliver(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): void {
+  const protocol = PROTOCOL_NAMES[l4Protocol(p.l4)] ?? String(l4Protocol(p.l4));
+  ns.ctx.trace.emit({
+    kind: "ip-local",
+    host: ns.host,
+    namespace: ns.name,
+    device: dev.name,
+    packetId: frame.packetId,
+    layers: frame.layers,
+    summary: `${formatIpv4(p.dst)} is local: ${protocol} packet from ${formatIpv4(p.src)} delivered up the stack`,
+    protocol,
+    inDevice: dev.name,
+  });
+  switch (p.l4.kind) {
+    case "icmp-echo":
+    case "icmp-error":
+      icmpInput(ns, dev, frame, p);
+      return;
+    case "tcp":
+      tcpInput(ns, dev, frame, p, p.l4);
+      return;
+    case "udp":
+      udpInput(ns, dev, frame, p, p.l4);
+      return;
+  }
+}
+
+/** Sends on the route's device to its next hop, through lo for local destinations, checking the MTU on the way. */
+function sendViaRoute(ns: NetNamespace, route: Route, p: Ipv4Payload, packetId: number, inDevice: string | null): void {
+  const dev = route.table === "local" ? ns.device("lo") : ns.device(route.dev);
+  if (dev === undefined) return;
+  const length = 20 + l4Length(p.l4);
+  if (length > dev.mtu && dev.kind !== "loopback") {
+    ns.ctx.trace.emit({
+      kind: "drop",
+      host: ns.host,
+      namespace: ns.name,
+      device: dev.name,
+      packetId,
+      layers: null,
+      summary: `${length}-byte packet does not fit ${dev.name}'s MTU ${dev.mtu}${p.dontFragment ? " and DF is set" : ""}`,
+      reason: "mtu-exceeded",
+      detail: `length ${length} > mtu ${dev.mtu}`,
+    });
+    if (p.dontFragment) sendIcmpError(ns, p, inDevice, 3, 4, dev.mtu);
+    return;
+  }
+  if (dev.kind === "loopback") {
+    dev.transmit(ns.ctx.buildFrame("00:00:00:00:00:00", "00:00:00:00:00:00", p, packetId));
+    return;
+  }
+  if (route.type === "broadcast" || p.dst === 0xffffffff) {
+    dev.transmit(ns.ctx.buildFrame(dev.mac, "ff:ff:ff:ff:ff:ff", p, packetId));
+    return;
+  }
+  neighOutput(ns, dev, route.via ?? p.dst, { payload: p, packetId, inDevice });
+}
+
+function l4Length(l4: L4): number {
+  switch (l4.kind) {
+    case "icmp-echo":
+      return 8 + l4.data.length;
+    case "icmp-error":
+      return 8 + l4.quoted.bytes.length;
+    case "tcp":
+      return 20 + (l4.mss !== null ? 4 : 0) + l4.data.length;
+    case "udp":
+      return 8 + l4.data.length;
+  }
+}
+
+export type OutputError = "ENETUNREACH";
+
+export interface OutputRoute {
+  route: Route;
+  src: number;
+}
+
+/** ip_route_output: the route and source address a local socket would use, with its trace event. */
+export function routeOutput(ns: NetNamespace, dst: number, packetId: number): OutputRoute | OutputError {
+  const lookup = ns.routes.lookup(dst, (r) => r.table === "local" || ns.routeUsable(r));
+  emitLookup(ns, null, packetId, null, dst, lookup);
+  if (lookup.route === null) return "ENETUNREACH";
+  const r = lookup.route;
+  const dev = ns.device(r.dev)!;
+  return { route: r, src: r.table === "local" ? dst : ns.sourceFor(dev, r, dst) };
+}
+
+/** Sends a locally generated packet. Returns ENETUNREACH (nothing sent) when no route matches. */
+export function ipOutput(
+  ns: NetNamespace,
+  dst: number,
+  l4: L4,
+  opts: { ttl?: number; src?: number; packetId?: number; dontFragment?: boolean } = {},
+): OutputError | null {
+  const packetId = opts.packetId ?? ns.ctx.nextPacketId();
+  const out = routeOutput(ns, dst, packetId);
+  if (out === "ENETUNREACH") return out;
+  const p: Ipv4Payload = {
+    kind: "ipv4",
+    src: opts.src ?? out.src,
+    dst,
+    ttl: opts.ttl ?? DEFAULT_TTL,
+    id: ns.ipId(),
+    dontFragment: opts.dontFragment ?? true,
+    l4,
+  };
+  sendViaRoute(ns, out.route, p, packetId, null);
+  return null;
+}

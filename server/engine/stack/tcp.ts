@@ -1,0 +1,279 @@
+/**
+ * Enough TCP for the chapter's exercises: listening sockets with bind
+ * conflicts, the three-way handshake (SYN retransmitted at 1, 2, 4… s like
+ * tcp_syn_retries), one request/response exchange, the FIN handshake with
+ * TIME-WAIT, RST for a closed port and ICMP errors aborting a connect. Data is
+ * never lost inside the simulator, so data retransmission is not modelled.
+ */
+import type { Device } from "../link/device.js";
+import type { Frame } from "../link/frame.js";
+import type { IcmpError, Ipv4Payload, QuotedDatagram, TcpFlags, TcpSegment } from "../link/payload.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
+import { confirmNeighbour } from "./arp.js";
+import { ipOutput } from "./ipv4.js";
+import type { NetNamespace } from "./namespace.js";
+import type { TcpConnection, TcpConnectionEvents, TcpListener, TcpState } from "./sockets.js";
+
+const WINDOW = 64240;
+const MSS = 1460;
+const SYN_RETRIES = 6;
+const TIME_WAIT = 60_000_000;
+const NO_FLAGS: TcpFlags = { syn: false, ack: false, fin: false, rst: false, psh: false };
+const EMPTY = new Uint8Array(0);
+
+const endpoint = (ip: number, port: number) => `${formatIpv4(ip)}:${port}`;
+
+function setState(ns: NetNamespace, c: TcpConnection, to: TcpState): void {
+  const from = c.state;
+  c.state = to;
+  ns.ctx.trace.emit({
+    kind: "tcp-state",
+    host: ns.host,
+    namespace: ns.name,
+    device: null,
+    packetId: null,
+    layers: null,
+    summary: `tcp ${endpoint(c.local, c.localPort)} ↔ ${endpoint(c.remote, c.remotePort)}: ${from} → ${to}`,
+    local: endpoint(c.local, c.localPort),
+    remote: endpoint(c.remote, c.remotePort),
+    from,
+    to,
+  });
+  if (to === "CLOSED") {
+    const i = ns.sockets.tcpConnections.indexOf(c);
+    if (i >= 0) ns.sockets.tcpConnections.splice(i, 1);
+  }
+}
+
+function send(ns: NetNamespace, c: TcpConnection, flags: Partial<TcpFlags>, data: Uint8Array = EMPTY, seq = c.sndNxt): void {
+  const seg: TcpSegment = {
+    kind: "tcp",
+    srcPort: c.localPort,
+    dstPort: c.remotePort,
+    seq,
+    ack: flags.ack ? c.rcvNxt : 0,
+    flags: { ...NO_FLAGS, ...flags },
+    window: WINDOW,
+    mss: flags.syn ? MSS : null,
+    data,
+  };
+  ipOutput(ns, c.remote, seg, { src: c.local });
+}
+
+function ephemeralPort(ns: NetNamespace): number {
+  // ip_local_port_range 32768–60999
+  for (;;) {
+    const port = ns.ctx.random.int(32768, 60999);
+    if (!ns.sockets.portInUse(port)) return port;
+  }
+}
+
+/** connect(): returns the connection, or ENETUNREACH when no route exists (nothing is sent). */
+export function tcpConnect(ns: NetNamespace, remote: number, remotePort: number, process: string, events: TcpConnectionEvents): TcpConnection | "ENETUNREACH" {
+  const lookup = ns.routes.lookup(remote, (r) => r.table === "local" || ns.routeUsable(r));
+  if (lookup.route === null) return "ENETUNREACH";
+  const r = lookup.route;
+  const local = r.table === "local" ? remote : ns.sourceFor(ns.device(r.dev)!, r, remote);
+  const c: TcpConnection = {
+    local,
+    localPort: ephemeralPort(ns),
+    remote,
+    remotePort,
+    state: "CLOSED",
+    sndNxt: ns.ctx.random.nextUint32(),
+    rcvNxt: 0,
+    process,
+    listener: null,
+    events,
+    synRetries: 0,
+    retransmitSerial: 0,
+  };
+  ns.sockets.tcpConnections.push(c);
+  setState(ns, c, "SYN-SENT");
+  sendSyn(ns, c);
+  return c;
+}
+
+function sendSyn(ns: NetNamespace, c: TcpConnection): void {
+  send(ns, c, { syn: true }, EMPTY, c.sndNxt);
+  const serial = ++c.retransmitSerial;
+  const delay = 1_000_000 * 2 ** c.synRetries;
+  ns.ctx.scheduler.after(delay, () => {
+    if (c.retransmitSerial !== serial || c.state !== "SYN-SENT") return;
+    if (c.synRetries >= SYN_RETRIES) {
+      setState(ns, c, "CLOSED");
+      c.events.onError?.("ETIMEDOUT");
+      return;
+    }
+    c.synRetries++;
+    sendSyn(ns, c);
+  });
+}
+
+/** The application closes its side (close() after the exchange). */
+export function tcpClose(ns: NetNamespace, c: TcpConnection): void {
+  if (c.state === "ESTAB") {
+    setState(ns, c, "FIN-WAIT-1");
+    send(ns, c, { fin: true, ack: true });
+    c.sndNxt = (c.sndNxt + 1) >>> 0;
+  } else if (c.state === "CLOSE-WAIT") {
+    setState(ns, c, "LAST-ACK");
+    send(ns, c, { fin: true, ack: true });
+    c.sndNxt = (c.sndNxt + 1) >>> 0;
+  } else if (c.state === "SYN-SENT") {
+    setState(ns, c, "CLOSED");
+  }
+}
+
+export function tcpSend(ns: NetNamespace, c: TcpConnection, data: Uint8Array): void {
+  send(ns, c, { psh: true, ack: true }, data);
+  c.sndNxt = (c.sndNxt + data.length) >>> 0;
+}
+
+function deliver(ns: NetNamespace, dev: Device, frame: Frame, c: TcpConnection, what: string): void {
+  ns.ctx.trace.emit({
+    kind: "socket-deliver",
+    host: ns.host,
+    namespace: ns.name,
+    device: dev.name,
+    packetId: frame.packetId,
+    layers: frame.layers,
+    summary: `${what} for ${endpoint(c.local, c.localPort)} delivered to ${c.process}`,
+    protocol: "tcp",
+    port: c.localPort,
+    process: c.process,
+  });
+}
+
+export function tcpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg: TcpSegment): void {
+  const c = ns.sockets.findConnection(p.dst, seg.dstPort, p.src, seg.srcPort);
+  if (c === undefined) {
+    const listener = seg.flags.syn && !seg.flags.ack ? ns.sockets.findListener(p.dst, seg.dstPort) : undefined;
+    if (listener !== undefined) return accept(ns, dev, frame, p, seg, listener);
+    refuse(ns, dev, frame, p, seg);
+    return;
+  }
+  if (seg.flags.rst) {
+    deliver(ns, dev, frame, c, "RST");
+    const wasConnecting = c.state === "SYN-SENT";
+    setState(ns, c, "CLOSED");
+    c.events.onError?.(wasConnecting ? "ECONNREFUSED" : "ECONNREFUSED");
+    return;
+  }
+  confirmNeighbour(ns, dev.name, p.src);
+  switch (c.state) {
+    case "SYN-SENT":
+      if (seg.flags.syn && seg.flags.ack) {
+        deliver(ns, dev, frame, c, "SYN-ACK");
+        c.sndNxt = (c.sndNxt + 1) >>> 0;
+        c.rcvNxt = (seg.seq + 1) >>> 0;
+        setState(ns, c, "ESTAB");
+        send(ns, c, { ack: true });
+        c.events.onConnected?.();
+      }
+      return;
+    case "SYN-RECV":
+      if (seg.flags.ack) {
+        setState(ns, c, "ESTAB");
+        if (seg.data.length > 0) receiveData(ns, dev, frame, c, seg);
+      }
+      return;
+    case "ESTAB":
+    case "FIN-WAIT-1":
+    case "FIN-WAIT-2":
+      if (seg.data.length > 0) receiveData(ns, dev, frame, c, seg);
+      if (c.state === "FIN-WAIT-1" && seg.flags.ack && seg.ack === c.sndNxt) setState(ns, c, "FIN-WAIT-2");
+      if (seg.flags.fin) {
+        c.rcvNxt = (c.rcvNxt + 1) >>> 0;
+        send(ns, c, { ack: true });
+        if (c.state === "ESTAB") {
+          deliver(ns, dev, frame, c, "FIN");
+          setState(ns, c, "CLOSE-WAIT");
+          c.events.onClosed?.();
+          // A server closes its side as soon as the peer has (nginx after a response).
+          if (c.listener !== null) tcpClose(ns, c);
+        } else {
+          setState(ns, c, "TIME-WAIT");
+          ns.ctx.scheduler.after(TIME_WAIT, () => {
+            if (c.state === "TIME-WAIT") setState(ns, c, "CLOSED");
+          });
+          c.events.onClosed?.();
+        }
+      }
+      return;
+    case "LAST-ACK":
+      if (seg.flags.ack) setState(ns, c, "CLOSED");
+      return;
+    case "CLOSE-WAIT":
+    case "TIME-WAIT":
+    case "CLOSED":
+      return;
+  }
+}
+
+function receiveData(ns: NetNamespace, dev: Device, frame: Frame, c: TcpConnection, seg: TcpSegment): void {
+  deliver(ns, dev, frame, c, `${seg.data.length} bytes`);
+  c.rcvNxt = (c.rcvNxt + seg.data.length) >>> 0;
+  if (c.listener !== null) {
+    const response = c.listener.serve(seg.data);
+    if (response !== null && response.length > 0) tcpSend(ns, c, response);
+    else send(ns, c, { ack: true });
+  } else {
+    send(ns, c, { ack: true });
+    c.events.onData?.(seg.data);
+  }
+}
+
+function accept(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg: TcpSegment, listener: TcpListener): void {
+  const c: TcpConnection = {
+    local: p.dst,
+    localPort: seg.dstPort,
+    remote: p.src,
+    remotePort: seg.srcPort,
+    state: "CLOSED",
+    sndNxt: ns.ctx.random.nextUint32(),
+    rcvNxt: (seg.seq + 1) >>> 0,
+    process: listener.process,
+    listener,
+    events: {},
+    synRetries: 0,
+    retransmitSerial: 0,
+  };
+  ns.sockets.tcpConnections.push(c);
+  deliver(ns, dev, frame, c, "SYN");
+  setState(ns, c, "SYN-RECV");
+  send(ns, c, { syn: true, ack: true });
+  c.sndNxt = (c.sndNxt + 1) >>> 0;
+}
+
+/** No socket: answer with RST (tcp_v4_send_reset), unless the segment is itself a RST. */
+function refuse(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg: TcpSegment): void {
+  ns.ctx.trace.emit({
+    kind: "drop",
+    host: ns.host,
+    namespace: ns.name,
+    device: dev.name,
+    packetId: frame.packetId,
+    layers: frame.layers,
+    summary: `nothing listens on ${endpoint(p.dst, seg.dstPort)}/tcp${seg.flags.rst ? "" : ": the kernel answers with RST"}`,
+    reason: "port-closed",
+    detail: `tcp port ${seg.dstPort} closed`,
+  });
+  if (seg.flags.rst) return;
+  const len = seg.data.length + (seg.flags.syn ? 1 : 0) + (seg.flags.fin ? 1 : 0);
+  const rst: TcpSegment = seg.flags.ack
+    ? { kind: "tcp", srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: { ...NO_FLAGS, rst: true }, window: 0, mss: null, data: EMPTY }
+    : { kind: "tcp", srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: (seg.seq + len) >>> 0, flags: { ...NO_FLAGS, rst: true, ack: true }, window: 0, mss: null, data: EMPTY };
+  ipOutput(ns, p.src, rst, { src: p.dst });
+}
+
+/** An ICMP error about a segment we sent: a connect in progress fails (tcp_v4_err). True when a socket took it. */
+export function tcpError(ns: NetNamespace, q: QuotedDatagram, error: IcmpError): boolean {
+  const c = ns.sockets.findConnection(q.src, q.srcPort!, q.dst, q.dstPort!);
+  if (c === undefined) return false;
+  if (c.state === "SYN-SENT" || c.state === "SYN-RECV") {
+    setState(ns, c, "CLOSED");
+    c.events.onError?.(error.type === 3 && error.code === 0 ? "ENETUNREACH" : "EHOSTUNREACH");
+  }
+  return true;
+}

@@ -1,0 +1,47 @@
+/**
+ * UDP: datagrams to bound sockets, ICMP port unreachable when none is bound
+ * (what makes `traceroute` and the overlay daemons' sockets work).
+ */
+import type { Device } from "../link/device.js";
+import type { Frame } from "../link/frame.js";
+import type { Ipv4Payload, UdpDatagram } from "../link/payload.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
+import { sendIcmpError } from "./icmp.js";
+import { ipOutput, type OutputError } from "./ipv4.js";
+import type { NetNamespace } from "./namespace.js";
+
+export function udpSend(ns: NetNamespace, dst: number, dstPort: number, srcPort: number, data: Uint8Array, src?: number): OutputError | null {
+  return ipOutput(ns, dst, { kind: "udp", srcPort, dstPort, data }, src === undefined ? { dontFragment: false } : { src, dontFragment: false });
+}
+
+export function udpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, d: UdpDatagram): void {
+  const sock = ns.sockets.findUdp(p.dst, d.dstPort);
+  if (sock === undefined) {
+    ns.ctx.trace.emit({
+      kind: "drop",
+      host: ns.host,
+      namespace: ns.name,
+      device: dev.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `nothing listens on ${formatIpv4(p.dst)}:${d.dstPort}/udp: ICMP port unreachable`,
+      reason: "port-closed",
+      detail: `udp port ${d.dstPort} closed`,
+    });
+    if (p.dst !== 0xffffffff) sendIcmpError(ns, p, dev.name, 3, 3, 0);
+    return;
+  }
+  ns.ctx.trace.emit({
+    kind: "socket-deliver",
+    host: ns.host,
+    namespace: ns.name,
+    device: dev.name,
+    packetId: frame.packetId,
+    layers: frame.layers,
+    summary: `${d.data.length}-byte datagram from ${formatIpv4(p.src)}:${d.srcPort} delivered to ${sock.process} on port ${d.dstPort}`,
+    protocol: "udp",
+    port: d.dstPort,
+    process: sock.process,
+  });
+  sock.onDatagram(p.src, d.srcPort, d.data);
+}

@@ -1,0 +1,172 @@
+/**
+ * Containers on a host, as Docker makes them: a namespace (or the host's, for
+ * --net=host), a veth pair whose host end joins the docker bridge, the next
+ * free address of the bridge's subnet with the MAC derived from it
+ * (02:42:ac:11:00:02 for 172.17.0.2), a default route via the bridge, and the
+ * image's main process with its listening sockets. A process that cannot bind
+ * its port exits, and the container with it, as nginx does.
+ */
+import { Bridge } from "../link/bridge.js";
+import { Veth } from "../link/veth.js";
+import type { NetNamespace } from "../stack/namespace.js";
+import { cidrNetwork, formatIpv4, ipv4CidrOrThrow, type Ipv4Address } from "../wire/ipv4-address.js";
+import { dockerMacForIpv4, formatMac } from "../wire/mac-address.js";
+import { resolveImage, type ImageSpec } from "./images.js";
+import type { Container, ContainerNetwork, SimHost } from "./network.js";
+import { ROOT_NAMESPACE } from "./topology-schema.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Starts the image's process in the container's namespace; false when a bind failed (the container exits). */
+export function startProcesses(host: SimHost, c: Container, image: ImageSpec | undefined, listen: string[]): boolean {
+  const ns = host.namespaces.get(c.namespace)!;
+  const process = image?.process ?? c.name;
+  const opened: string[] = [];
+  for (const l of listen) {
+    const [proto, portText] = l.split("/");
+    const port = Number(portText);
+    const error =
+      proto === "udp"
+        ? ns.sockets.bindUdp({ address: 0, port, process: `${process}/${c.id.slice(0, 12)}`, onDatagram: () => {} })
+        : ns.sockets.listenTcp({ address: 0, port, process: `${process}/${c.id.slice(0, 12)}`, serve: (req) => serveHttp(image, req) });
+    if (error !== null) {
+      ns.sockets.closeProcess(`${process}/${c.id.slice(0, 12)}`);
+      c.logs.push(`${process === "nginx" ? "nginx: [emerg]" : `${process}:`} bind() to 0.0.0.0:${port} failed (98: Address already in use)`);
+      c.running = false;
+      c.exitCode = 1;
+      c.finished = host.network.scheduler.now;
+      return false;
+    }
+    opened.push(l);
+  }
+  if (image !== undefined && !image.daemon) {
+    c.running = false;
+    c.exitCode = 0;
+    c.finished = host.network.scheduler.now;
+  }
+  return true;
+}
+
+export function stopProcesses(host: SimHost, c: Container): void {
+  const ns = host.namespaces.get(c.namespace);
+  const image = resolveImage(c.image).spec;
+  ns?.sockets.closeProcess(`${image?.process ?? c.name}/${c.id.slice(0, 12)}`);
+  c.running = false;
+}
+
+function serveHttp(image: ImageSpec | undefined, request: Uint8Array): Uint8Array | null {
+  if (image?.http === undefined) return null;
+  const line = decoder.decode(request).split("\r\n")[0] ?? "";
+  const [, path = "/"] = line.split(" ");
+  const r = image.http(path);
+  const body = encoder.encode(r.body);
+  const head =
+    `HTTP/1.1 ${r.status} ${r.reason}\r\nServer: nginx/1.27.3\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Type: ${r.contentType}\r\n` +
+    `Content-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`;
+  const out = new Uint8Array(head.length + body.length);
+  out.set(encoder.encode(head));
+  out.set(body, head.length);
+  return out;
+}
+
+export interface RunRequest {
+  name: string;
+  image: string;
+  network: ContainerNetwork;
+  id?: string;
+}
+
+/** The host's docker bridge and its gateway address, when Docker runs there. */
+export function dockerBridge(host: SimHost): { bridge: Bridge; gateway: number; prefixLength: number } | null {
+  const name = host.dockerBridge;
+  if (name === null) return null;
+  const dev = host.root.device(name);
+  if (!(dev instanceof Bridge) || dev.addresses.length === 0) return null;
+  const a = dev.addresses[0]!;
+  return { bridge: dev, gateway: a.address, prefixLength: a.prefixLength };
+}
+
+/** Lowest free address of the bridge's subnet, skipping the gateway (Docker's IPAM). */
+function allocateAddress(host: SimHost, gateway: number, prefixLength: number): number | null {
+  const used = new Set<number>([gateway]);
+  for (const c of host.containers.values()) if (c.address !== null) used.add(c.address);
+  for (const ns of host.namespaces.values()) for (const d of ns.devices.values()) for (const a of d.addresses) used.add(a.address);
+  const net = cidrNetwork(ipv4CidrOrThrow(gateway as Ipv4Address, prefixLength));
+  const size = 2 ** (32 - prefixLength);
+  for (let i = 2; i < size - 1; i++) {
+    const candidate = (net + i) >>> 0;
+    if (!used.has(candidate)) return candidate;
+  }
+  return null;
+}
+
+export type RunError = { kind: "no-bridge" } | { kind: "pool-exhausted" } | { kind: "name-in-use"; id: string };
+
+/** docker run: creates and starts a container. */
+export function runContainer(host: SimHost, req: RunRequest): Container | RunError {
+  const existing = host.containers.get(req.name);
+  if (existing !== undefined) return { kind: "name-in-use", id: existing.id };
+  const random = host.network.random;
+  const id = req.id !== undefined && req.id.length === 64 ? req.id : (req.id ?? "") + random.hex(64 - (req.id?.length ?? 0));
+  const image = resolveImage(req.image);
+  const c: Container = {
+    id,
+    name: req.name,
+    image: req.image,
+    command: image.spec?.command ?? `"sh"`,
+    network: req.network,
+    namespace: req.network === "host" ? ROOT_NAMESPACE : req.name,
+    running: true,
+    exitCode: 0,
+    created: host.network.scheduler.now,
+    finished: 0,
+    logs: [],
+    hostVeth: null,
+    address: null,
+  };
+  if (req.network === "bridge") {
+    const docker = dockerBridge(host);
+    if (docker === null) return { kind: "no-bridge" };
+    const address = allocateAddress(host, docker.gateway, docker.prefixLength);
+    if (address === null) return { kind: "pool-exhausted" };
+    const ns = host.addNamespace(req.name);
+    const mac = formatMac(dockerMacForIpv4(address as Ipv4Address));
+    const hostName = `veth${random.hex(7)}`;
+    attachContainerVeth(host, ns, docker.bridge, { inside: "eth0", outside: hostName, mac, outsideMac: random.mac() });
+    ns.addAddress(ns.device("eth0")!, address, docker.prefixLength);
+    ns.addRoute({ table: "main", type: "unicast", dst: 0, prefixLength: 0, via: docker.gateway, dev: "eth0", proto: "boot", scope: "global", src: null, metric: 0, onlink: false });
+    c.hostVeth = hostName;
+    c.address = address;
+  } else if (req.network === "none") {
+    host.addNamespace(req.name);
+  }
+  host.containers.set(req.name, c);
+  startProcesses(host, c, image.spec, image.spec?.listen ?? []);
+  return c;
+}
+
+/** Creates the veth pair between a container's namespace and a bridge in the root namespace, both ends up. */
+export function attachContainerVeth(host: SimHost, ns: NetNamespace, bridge: Bridge, names: { inside: string; outside: string; mac: string; outsideMac: string }): void {
+  const ctx = host.network.ctx;
+  const root = host.root;
+  const inside = new Veth(ctx, ns, ns.allocIfindex(), names.inside, names.mac);
+  const outside = new Veth(ctx, root, root.allocIfindex(), names.outside, names.outsideMac);
+  Veth.pair(inside, outside);
+  ns.attach(inside);
+  root.attach(outside);
+  bridge.enslave(outside);
+  root.setUp(outside, true);
+  ns.setUp(inside, true);
+}
+
+/** docker rm: stops processes, deletes the namespace (and so the veth pair). */
+export function removeContainer(host: SimHost, c: Container): void {
+  stopProcesses(host, c);
+  if (c.network !== "host") host.deleteNamespace(c.namespace);
+  host.containers.delete(c.name);
+}
+
+export function containerAddress(c: Container): string {
+  return c.address === null ? "" : formatIpv4(c.address);
+}

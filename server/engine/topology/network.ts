@@ -1,0 +1,136 @@
+/**
+ * A running simulated network: hosts with their namespaces, containers and
+ * devices, the underlay segments between them, and the shared clock, trace
+ * and seeded randomness. Built from a TopologySpec by build-network.ts and
+ * changed by commands; everything in it is plain state, so a network can be
+ * rebuilt from its topology and command log at any time.
+ */
+import type { Device, LinkContext } from "../link/device.js";
+import { Bridge } from "../link/bridge.js";
+import { Segment } from "../link/segment.js";
+import { Veth } from "../link/veth.js";
+import { Scheduler } from "../sim/scheduler.js";
+import { SeededRandom } from "../sim/seeded-random.js";
+import { buildFrame, encodePacket } from "../stack/frame-builder.js";
+import { installStack } from "../stack/ipv4.js";
+import { NetNamespace } from "../stack/namespace.js";
+import type { StackContext } from "../stack/stack-context.js";
+import { TraceRecorder } from "../trace/trace-recorder.js";
+import { ROOT_NAMESPACE } from "./topology-schema.js";
+
+export type ContainerNetwork = "bridge" | "host" | "none";
+
+export interface Container {
+  id: string;
+  name: string;
+  image: string;
+  command: string;
+  network: ContainerNetwork;
+  /** The namespace its processes live in: its own, or the host's root for --net=host. */
+  namespace: string;
+  running: boolean;
+  exitCode: number;
+  created: number;
+  finished: number;
+  logs: string[];
+  /** Host-side veth, for removal. */
+  hostVeth: string | null;
+  address: number | null;
+}
+
+export class SimHost {
+  readonly namespaces = new Map<string, NetNamespace>();
+  readonly containers = new Map<string, Container>();
+  dockerBridge: string | null = null;
+
+  constructor(
+    readonly network: Network,
+    readonly name: string,
+  ) {
+    this.addNamespace(ROOT_NAMESPACE);
+  }
+
+  get root(): NetNamespace {
+    return this.namespaces.get(ROOT_NAMESPACE)!;
+  }
+
+  addNamespace(name: string): NetNamespace {
+    const ns = new NetNamespace(this.network.ctx, this.name, name);
+    installStack(ns);
+    this.namespaces.set(name, ns);
+    return ns;
+  }
+
+  /** Deleting a namespace destroys its veth ends, and with them their peers (as the kernel does). */
+  deleteNamespace(name: string): void {
+    const ns = this.namespaces.get(name);
+    if (ns === undefined || name === ROOT_NAMESPACE) return;
+    for (const dev of ns.deviceList()) if (dev instanceof Veth) this.destroyVeth(dev);
+    this.namespaces.delete(name);
+  }
+
+  destroyVeth(end: Veth): void {
+    for (const d of [end, end.peer]) {
+      if (d === null) continue;
+      const owner = this.namespaceOf(d);
+      if (d.master instanceof Bridge) d.master.release(d);
+      owner?.detach(d);
+    }
+    end.peer = null;
+  }
+
+  namespaceOf(dev: Device): NetNamespace | undefined {
+    return this.namespaces.get(dev.ns.name);
+  }
+
+  container(nameOrId: string): Container | undefined {
+    const byName = this.containers.get(nameOrId);
+    if (byName !== undefined) return byName;
+    if (nameOrId.length < 1) return undefined;
+    const matches = [...this.containers.values()].filter((c) => c.id.startsWith(nameOrId));
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+}
+
+export interface NetworkOptions {
+  seed: number;
+  /** Virtual time the network starts at, µs. */
+  startTime: number;
+  eventBudget: number;
+}
+
+export class Network {
+  readonly hosts = new Map<string, SimHost>();
+  readonly segments = new Map<string, Segment>();
+  readonly scheduler: Scheduler;
+  readonly trace: TraceRecorder;
+  readonly random: SeededRandom;
+  readonly ctx: StackContext;
+  private nextPacketId = 1;
+
+  constructor(readonly options: NetworkOptions) {
+    this.scheduler = new Scheduler(options.startTime);
+    this.trace = new TraceRecorder(this.scheduler, options.eventBudget);
+    this.random = new SeededRandom(options.seed);
+    const link: LinkContext = { scheduler: this.scheduler, trace: this.trace, softLinkDelay: 20, wireDelay: 150 };
+    this.ctx = {
+      ...link,
+      random: this.random,
+      nextPacketId: () => this.nextPacketId++,
+      buildFrame,
+      encodePacket,
+    };
+  }
+
+  addHost(name: string): SimHost {
+    const h = new SimHost(this, name);
+    this.hosts.set(name, h);
+    return h;
+  }
+
+  segment(name: string): Segment {
+    let s = this.segments.get(name);
+    if (s === undefined) this.segments.set(name, (s = new Segment(this.ctx, name)));
+    return s;
+  }
+}

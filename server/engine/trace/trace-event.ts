@@ -1,0 +1,109 @@
+/**
+ * Trace events: one per decision the simulated kernel makes, named where the
+ * layers meet (ns-3's trace sources, as a discriminated union). Subscribers
+ * filter by kind, host, namespace or device; docs/trace-events.md documents
+ * each kind and trace-event-schema.ts gives the JSON schema.
+ *
+ * Events are plain JSON-serialisable data. `layers` is the decoded frame the
+ * event is about, shared (not copied) between the events of one frame: it is
+ * never mutated after the frame is built.
+ */
+import type { DecodedFrame } from "../wire/packet.js";
+
+export const TRACE_EVENT_KINDS = [
+  "frame-tx",
+  "frame-rx",
+  "bridge-learn",
+  "bridge-flood",
+  "bridge-forward",
+  "bridge-local",
+  "fdb-age-out",
+  "arp-request",
+  "arp-reply",
+  "neigh-state",
+  "route-lookup",
+  "ip-forward",
+  "ip-local",
+  "icmp-echo",
+  "icmp-error",
+  "socket-deliver",
+  "tcp-state",
+  "drop",
+] as const;
+export type TraceEventKind = (typeof TRACE_EVENT_KINDS)[number];
+
+/** Why a packet or frame went no further: a closed list, so graders and UIs can rely on it. */
+export const DROP_REASONS = [
+  "no-route",
+  "arp-failed",
+  "ttl-expired",
+  "port-closed",
+  "link-down",
+  "storm-budget",
+  "not-for-host",
+  "forwarding-disabled",
+  "no-socket",
+  "bad-frame",
+  "queue-full",
+  "mtu-exceeded",
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export const NEIGHBOUR_STATES = ["NONE", "INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "PERMANENT"] as const;
+export type NeighbourState = (typeof NEIGHBOUR_STATES)[number];
+
+export interface TraceBase {
+  /** Dense, per network, from 0: the order decisions were made. */
+  seq: number;
+  /** Virtual time in microseconds. */
+  time: number;
+  host: string;
+  namespace: string;
+  device: string | null;
+  /** Identity of the packet this is about; kept across bridges and routers, new for replies and ARP. */
+  packetId: number | null;
+  layers: DecodedFrame | null;
+  /** One line for people, like a tcpdump or kernel log line. */
+  summary: string;
+}
+
+export type TraceEvent = TraceBase &
+  (
+    | { kind: "frame-tx"; length: number }
+    | { kind: "frame-rx"; length: number }
+    | { kind: "bridge-learn"; bridge: string; port: string; mac: string; previousPort: string | null }
+    | { kind: "bridge-flood"; bridge: string; ingress: string; egress: string[] }
+    | { kind: "bridge-forward"; bridge: string; ingress: string; egress: string; mac: string }
+    | { kind: "bridge-local"; bridge: string; ingress: string }
+    | { kind: "fdb-age-out"; bridge: string; port: string; mac: string; idleSeconds: number }
+    | { kind: "arp-request"; targetIp: string; senderIp: string; senderMac: string; unicast: boolean }
+    | { kind: "arp-reply"; senderIp: string; senderMac: string; targetIp: string; targetMac: string; proxy: boolean }
+    | { kind: "neigh-state"; ip: string; mac: string | null; from: NeighbourState; to: NeighbourState; reason: string }
+    | {
+        kind: "route-lookup";
+        destination: string;
+        table: string;
+        /** The matched route as `ip route` prints it; null when none matched. */
+        route: string | null;
+        nextHop: string | null;
+        outDevice: string | null;
+        /** Why this one: "longest prefix match: /16 beats /0 (default)". */
+        reason: string;
+        candidates: number;
+      }
+    | { kind: "ip-forward"; inDevice: string; outDevice: string; ttl: number }
+    | { kind: "ip-local"; protocol: string; inDevice: string }
+    | { kind: "icmp-echo"; id: number; sequence: number; to: string }
+    | { kind: "icmp-error"; type: number; code: number; message: string; to: string }
+    | { kind: "socket-deliver"; protocol: "tcp" | "udp" | "icmp"; port: number; process: string }
+    | { kind: "tcp-state"; local: string; remote: string; from: string; to: string }
+    | { kind: "drop"; reason: DropReason; detail: string }
+  );
+
+/** The fields an emitter supplies; the recorder adds seq and time. */
+export type TraceEventInput = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, "seq" | "time"> : never) : never;
+
+/** Exhaustiveness helper for `switch (event.kind)`. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled variant: ${JSON.stringify(x)}`);
+}

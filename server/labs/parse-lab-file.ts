@@ -1,0 +1,68 @@
+/**
+ * Reads the text of one lab file into a checked LabFile, or throws a
+ * LabFileError naming the first problem by its place in the file: YAML syntax
+ * first, then the schema, then the cross-field checks (ours and the engine's
+ * topology validation). Nothing here touches the disk or the database.
+ */
+import { Compile } from "typebox/compile";
+import { LineCounter, parseDocument, type Document } from "yaml";
+import { checkLab } from "./check-lab.js";
+import { LabFileError } from "./lab-file-error.js";
+import { LabFile } from "./lab-schema.js";
+import { schemaIssues, type Issue } from "./schema-issues.js";
+import { formatFieldPath, offsetOfPath, pathAtOffset, pointerToSegments } from "./yaml-locator.js";
+
+const validator = Compile(LabFile);
+
+export interface ParsedLabFile {
+  lab: LabFile;
+  /** An error about this file at a JSON pointer into it, for checks that need other files (duplicate ids). */
+  errorAt(path: string, message: string): LabFileError;
+}
+
+/**
+ * @param text the file's content
+ * @param file the name to print in errors (labs/bridge-two-containers.yaml)
+ * @param expectedId the id the file name implies, or undefined to skip that check
+ */
+export function parseLabFile(text: string, file: string, expectedId?: string): ParsedLabFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+
+  const syntaxError = doc.errors[0];
+  if (syntaxError !== undefined) {
+    const offset = syntaxError.pos[0];
+    const { line, col } = lineCounter.linePos(offset);
+    const field = formatFieldPath(pathAtOffset(doc, offset));
+    const message =
+      syntaxError.code === "MULTIPLE_DOCS" ? "a lab file holds exactly one YAML document: remove the `---` separator" : firstLine(syntaxError.message);
+    throw new LabFileError({ file, line, column: col, field }, message);
+  }
+
+  // Aliases are expanded here; a bound keeps a hostile file from expanding without end.
+  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+
+  if (!validator.Check(value)) {
+    throw errorAt(doc, lineCounter, file, schemaIssues(LabFile, validator.Errors(value)));
+  }
+  const issues = checkLab(value, expectedId);
+  if (issues.length > 0) throw errorAt(doc, lineCounter, file, issues);
+  return { lab: value, errorAt: (path, message) => errorAt(doc, lineCounter, file, [{ path, message }]) };
+}
+
+/** The issue that comes first in the file, as a LabFileError; an author fixes files top to bottom. */
+function errorAt(doc: Document, lineCounter: LineCounter, file: string, issues: readonly Issue[]): LabFileError {
+  const located = issues.map((issue, order) => {
+    const segments = pointerToSegments(issue.path);
+    return { issue, segments, offset: offsetOfPath(doc, segments), order };
+  });
+  located.sort((a, b) => a.offset - b.offset || a.order - b.order);
+  const first = located[0];
+  if (first === undefined) throw new Error("errorAt needs at least one issue");
+  const { line, col } = lineCounter.linePos(first.offset);
+  return new LabFileError({ file, line: Math.max(line, 1), column: col, field: formatFieldPath(first.segments) }, first.issue.message);
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]?.trim() ?? message;
+}

@@ -1,0 +1,30 @@
+/**
+ * OpenAPI 3 from the routes' own schemas: the document at /openapi.json and
+ * Swagger UI at /docs. Registered before the routes so it sees them all.
+ */
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import fp from "fastify-plugin";
+import packageJson from "../../package.json" with { type: "json" };
+
+export default fp(
+  async function openApi(app) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: "3.0.3",
+        info: {
+          title: "cnlab",
+          description: "A lab server for container networking: namespaces, veth, bridges, ARP, routing and overlays, simulated.",
+          version: packageJson.version,
+        },
+        tags: [
+          { name: "labs", description: "the lab catalogue" },
+          { name: "health", description: "liveness and database check" },
+        ],
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: "/docs" });
+    app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  },
+  { name: "swagger", fastify: "5.x" },
+);

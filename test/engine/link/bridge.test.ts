@@ -1,0 +1,46 @@
+/** The Linux bridge as a learning switch: ageing, loops, ports going down. */
+import { describe, expect, it } from "vitest";
+import type { TopologySpec } from "../../../server/engine/topology/topology-schema.js";
+import { engineFor, labEngine } from "../helpers/lab-engine.js";
+
+describe("bridge", () => {
+  it("learnt FDB entries age out 300 s after the last frame from that MAC, with an fdb-age-out event", () => {
+    const engine = labEngine("bridge-two-containers");
+    engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" });
+    const before = engine.state().hosts[0]!.namespaces.find((n) => n.name === "root")!.bridges[0]!.fdb.filter((e) => !e.local);
+    expect(before.map((e) => e.mac).sort()).toEqual(["02:42:ac:11:00:02", "02:42:ac:11:00:03"]);
+    // nginx-2's neighbour probe (DELAY → PROBE, 5 s after the ping) refreshes both entries, so 300 s is not yet enough.
+    expect(engine.run({ host: "node1", command: "sleep 300" }).events.some((e) => e.kind === "fdb-age-out")).toBe(false);
+    const r = engine.run({ host: "node1", command: "sleep 10" });
+    const aged = r.events.filter((e) => e.kind === "fdb-age-out");
+    expect(aged.map((e) => (e.kind === "fdb-age-out" ? e.mac : "")).sort()).toEqual(["02:42:ac:11:00:02", "02:42:ac:11:00:03"]);
+    const after = engine.state().hosts[0]!.namespaces.find((n) => n.name === "root")!.bridges[0]!.fdb.filter((e) => !e.local);
+    expect(after).toEqual([]);
+  });
+
+  it("a bridge loop ends in a storm-budget drop and a clear message instead of hanging", () => {
+    const spec: TopologySpec = {
+      hosts: [
+        {
+          name: "h",
+          namespaces: ["a"],
+          bridges: [{ name: "br0" }, { name: "br1" }],
+          veths: [
+            { name: "l0", master: "br0", peer: { name: "l1", master: "br1" } },
+            { name: "m0", master: "br0", peer: { name: "m1", master: "br1" } },
+            { name: "eth0", namespace: "a", addresses: ["10.0.0.2/24"], peer: { name: "pa", master: "br0" } },
+          ],
+        },
+      ],
+    };
+    const engine = engineFor(spec, { eventBudget: 5000 });
+    const r = engine.run({ host: "h", namespace: "a", command: "ping -c 1 -W 1 10.0.0.3" });
+    expect(r.exitCode).toBe(1);
+    expect(r.output).toContain("stopped after 5000 trace events");
+    const last = r.events.at(-1)!;
+    expect(last.kind).toBe("drop");
+    expect(last.kind === "drop" && last.reason).toBe("storm-budget");
+    // The engine is usable afterwards.
+    expect(engine.run({ host: "h", namespace: "a", command: "ping -c 1 127.0.0.1" }).exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * Runs server/main.ts as its own process, the way `npm start` does (through
+ * tsx), and collects what it prints. Used by the tests that need a real
+ * process: listening, signals, exit codes.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { onTestFinished } from "vitest";
+import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
+
+export interface MainProcess {
+  child: ChildProcess;
+  /** Parsed JSON log lines from stdout, in order. */
+  logs: Array<Record<string, unknown>>;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** Resolves with the base URL once the server logs that it listens. */
+  listening: Promise<string>;
+}
+
+export function runMain(env: Record<string, string>): MainProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+
+  const listening = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      const match = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(String(entry["msg"]));
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
+  });
+  listening.catch(() => undefined);
+  return { child, logs, stderr: () => stderr, exited, listening };
+}

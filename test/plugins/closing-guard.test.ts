@@ -1,0 +1,76 @@
+/**
+ * Graceful shutdown: a request already running when close() starts finishes
+ * normally and its keep-alive connection is ended rather than left to time
+ * out; a request completed on a connection during the shutdown gets 503
+ * SHUTTING_DOWN in the error shape; the database closes after both.
+ */
+import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import type { App } from "../../server/app.js";
+import { buildTestApp } from "../helpers/build-app.js";
+
+async function listen(app: App): Promise<number> {
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("not listening on TCP");
+  return address.port;
+}
+
+describe("shutdown", () => {
+  it("lets an in-flight request finish, ends its keep-alive connection, then closes the database", async () => {
+    const app = await buildTestApp();
+    const events: string[] = [];
+    app.get("/slow", async () => {
+      await sleep(300);
+      // The database is still open: it closes after the last request, not under it.
+      const labs = await app.prisma.lab.count();
+      events.push("slow request done");
+      return { labs };
+    });
+    app.addHook("onClose", async () => {
+      events.push("app closed");
+    });
+    const port = await listen(app);
+
+    const slow = fetch(`http://127.0.0.1:${port}/slow`);
+    await sleep(100);
+    const started = Date.now();
+    const closing = app.close();
+
+    const response = await slow;
+    expect(response.status).toBe(200);
+    expect(response.headers.get("connection")).toBe("close");
+    expect(await response.json()).toEqual({ labs: 3 });
+    await closing;
+    // Not the 72 s keep-alive timeout: the connection ended with the response.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(events).toEqual(["slow request done", "app closed"]);
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+
+  it("answers a request completed during the shutdown with 503 SHUTTING_DOWN", async () => {
+    const app = await buildTestApp();
+    const port = await listen(app);
+
+    // A connection that is mid-request when close() starts is not idle, so it survives to finish its request.
+    const socket = connect(port, "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+    const ended = new Promise((resolve) => socket.once("close", resolve));
+    socket.write("GET /health HTTP/1.1\r\nHost: cnlab\r\n");
+    await sleep(50);
+
+    const closing = app.close();
+    await sleep(50);
+    socket.write("\r\n");
+    await ended;
+    await closing;
+
+    const [head = "", body = ""] = received.split("\r\n\r\n");
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head.toLowerCase()).toContain("connection: close");
+    expect(JSON.parse(body)).toEqual({ error: { code: "SHUTTING_DOWN", message: "The server is shutting down" } });
+  });
+});

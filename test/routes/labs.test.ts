@@ -1,0 +1,99 @@
+/**
+ * GET /api/labs and GET /api/labs/:id serve the labs synced from labs/ at
+ * start: the catalogue in teaching order, and each lab exactly as its file says.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { buildTestApp, REPO_LABS_DIR } from "../helpers/build-app.js";
+
+describe("GET /api/labs", () => {
+  it("lists the three single-host labs in teaching order with id, title, summary, difficulty and tags", async () => {
+    const app = await buildTestApp();
+    const response = await app.inject({ method: "GET", url: "/api/labs" });
+
+    expect(response.statusCode).toBe(200);
+    const { labs } = response.json<{ labs: Array<Record<string, unknown>> }>();
+    expect(labs.map((lab) => lab["id"])).toEqual(["host-network", "bridge-two-containers", "host-to-container"]);
+    const bridge = labs[1];
+    expect(Object.keys(bridge ?? {}).sort()).toEqual(["chapter", "difficulty", "id", "summary", "tags", "title"]);
+    expect(bridge).toMatchObject({
+      id: "bridge-two-containers",
+      title: { en: expect.stringContaining("nginx-2"), zh: expect.stringContaining("nginx-2") },
+      difficulty: "beginner",
+      tags: ["bridge", "veth", "arp", "docker0"],
+      chapter: "32.01",
+    });
+  });
+
+  it("is an empty list when the labs folder is empty", async () => {
+    const { labsFolder } = await import("../helpers/lab-files.js");
+    const app = await buildTestApp({ labsDir: await labsFolder({}) });
+    const response = await app.inject({ method: "GET", url: "/api/labs" });
+    expect(response.json()).toEqual({ labs: [] });
+  });
+});
+
+describe("GET /api/labs/:id", () => {
+  it("returns the whole lab as its file defines it: texts, topology and walkthrough", async () => {
+    const app = await buildTestApp();
+    const response = await app.inject({ method: "GET", url: "/api/labs/bridge-two-containers" });
+
+    expect(response.statusCode).toBe(200);
+    const file = parse(await readFile(path.join(REPO_LABS_DIR, "bridge-two-containers.yaml"), "utf8")) as unknown;
+    // Equal to the file, field for field: the response schema drops nothing.
+    expect(response.json()).toEqual(file);
+  });
+
+  it("keeps graded tasks with their free-form check fields", async () => {
+    const { labsFolder, minimalLab } = await import("../helpers/lab-files.js");
+    const text = `${minimalLab()}tasks:
+  - id: reach-the-gateway
+    title: { en: Reach the gateway, zh: 连通网关 }
+    points: 5
+    checks:
+      - { kind: ping-succeeds, from: node1, to: 10.0.0.1, count: 2 }
+`;
+    const app = await buildTestApp({ labsDir: await labsFolder({ "tiny-lab.yaml": text }) });
+    const response = await app.inject({ method: "GET", url: "/api/labs/tiny-lab/" });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual(parse(text));
+  });
+
+  it("keeps the ordered trace expectations of a walkthrough step", async () => {
+    const app = await buildTestApp();
+    const lab = (await app.inject({ method: "GET", url: "/api/labs/bridge-two-containers" })).json<{
+      walkthrough: Array<{ command: string; expect?: { events?: Array<{ kind: string }> } }>;
+    }>();
+    const ping = lab.walkthrough.find((step) => step.command === "ping -c 1 172.17.0.3");
+    expect(ping?.expect?.events?.map((event) => event.kind)).toEqual([
+      "arp-request",
+      "bridge-flood",
+      "arp-reply",
+      "bridge-learn",
+      "bridge-forward",
+      "ip-local",
+    ]);
+  });
+
+  it("answers an unknown id with 404 in the error shape", async () => {
+    const app = await buildTestApp();
+    const response = await app.inject({ method: "GET", url: "/api/labs/no-such-lab" });
+
+    expect(response.statusCode).toBe(404);
+    expect(response.headers["content-type"]).toMatch(/^application\/json/);
+    expect(response.json()).toEqual({ error: { code: "LAB_NOT_FOUND", message: 'No lab with id "no-such-lab"' } });
+  });
+
+  it("answers a malformed id with 400 VALIDATION_ERROR and the failed check in details", async () => {
+    const app = await buildTestApp();
+    const response = await app.inject({ method: "GET", url: "/api/labs/Not_An_Id" });
+
+    expect(response.statusCode).toBe(400);
+    const body = response.json<{ error: { code: string; message: string; details: Array<Record<string, string>> } }>();
+    expect(body.error.code).toBe("VALIDATION_ERROR");
+    expect(body.error.details).toEqual([{ in: "params", path: "/id", message: expect.stringContaining("pattern") }]);
+  });
+});
