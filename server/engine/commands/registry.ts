@@ -3,4 +3,5 @@ import { curlCommand } from "./curl.js";
 import { dockerCommand } from "./docker.js";
 import { pingCommand } from "./ping.js";
 import { sleepCommand } from "./sleep.js";
-export const COMMANDS: Record<string, CommandHandler> = { curl: curlCommand, docker: dockerCommand, ping: pingCommand, sleep: sleepCommand };
+import { sysctlCommand } from "./sysctl.js";
+export const COMMANDS: Record<string, CommandHandler> = { curl: curlCommand, docker: dockerCommand, ping: pingCommand, sleep: sleepCommand, sysctl: sysctlCommand };

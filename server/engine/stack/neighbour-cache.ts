@@ -21,31 +21,34 @@ export interface NeighbourEntry {
 }
 
 export class NeighbourCache {
-  private readonly entries = new Map<string, NeighbourEntry>();
-
-  private static key(dev: string, ip: number): string {
-    return `${dev}|${ip}`;
-  }
+  /** Per device, then per address: no key strings on the hot path. */
+  private readonly byDevice = new Map<string, Map<number, NeighbourEntry>>();
 
   get(dev: string, ip: number): NeighbourEntry | undefined {
-    return this.entries.get(NeighbourCache.key(dev, ip));
+    return this.byDevice.get(dev)?.get(ip);
   }
 
   create(dev: string, ip: number, now: number): NeighbourEntry {
     const e: NeighbourEntry = { dev, ip, mac: null, state: "NONE", confirmed: 0, used: now, probes: 0, timerSerial: 0 };
-    this.entries.set(NeighbourCache.key(dev, ip), e);
+    let m = this.byDevice.get(dev);
+    if (m === undefined) this.byDevice.set(dev, (m = new Map()));
+    m.set(ip, e);
     return e;
   }
 
   delete(dev: string, ip: number): boolean {
-    return this.entries.delete(NeighbourCache.key(dev, ip));
+    return this.byDevice.get(dev)?.delete(ip) ?? false;
   }
 
   flushDevice(dev: string): void {
-    for (const [k, e] of this.entries) if (e.dev === dev && e.state !== "PERMANENT") this.entries.delete(k);
+    const m = this.byDevice.get(dev);
+    if (m === undefined) return;
+    for (const [ip, e] of m) if (e.state !== "PERMANENT") m.delete(ip);
   }
 
   list(): NeighbourEntry[] {
-    return [...this.entries.values()];
+    const out: NeighbourEntry[] = [];
+    for (const m of this.byDevice.values()) out.push(...m.values());
+    return out;
   }
 }

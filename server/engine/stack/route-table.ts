@@ -33,8 +33,20 @@ export function sameRoute(a: Route, b: Route): boolean {
   return a.table === b.table && a.dst === b.dst && a.prefixLength === b.prefixLength && a.metric === b.metric && a.type === b.type;
 }
 
+/** Routes never change once added, so their plain text is computed once (route lookups print it in every trace). */
+const plainText = new WeakMap<Route, string>();
+
 /** `ip route` syntax for one route (without the trailing space iproute2 prints). */
 export function formatRoute(r: Route, opts: { showTable?: boolean; linkdown?: boolean } = {}): string {
+  if (opts.showTable !== true && opts.linkdown !== true) {
+    let text = plainText.get(r);
+    if (text === undefined) plainText.set(r, (text = composeRoute(r, opts)));
+    return text;
+  }
+  return composeRoute(r, opts);
+}
+
+function composeRoute(r: Route, opts: { showTable?: boolean; linkdown?: boolean }): string {
   const parts: string[] = [];
   if (r.type !== "unicast") parts.push(r.type);
   parts.push(r.prefixLength === 0 && r.type === "unicast" ? "default" : r.prefixLength === 32 ? formatIpv4(r.dst) : `${formatIpv4(r.dst)}/${r.prefixLength}`);

@@ -69,8 +69,19 @@ export function parseIpv4OrThrow(text: string): Ipv4Address {
   return unwrap(parseIpv4(text));
 }
 
+/** Formatted addresses are memoised: trace summaries format the same few addresses millions of times. */
+const formatted = new Map<number, string>();
+const FORMAT_CACHE_LIMIT = 65536;
+
 export function formatIpv4(address: Ipv4Address | number): string {
-  return `${address >>> 24}.${(address >>> 16) & 0xff}.${(address >>> 8) & 0xff}.${address & 0xff}`;
+  const a = address >>> 0;
+  let text = formatted.get(a);
+  if (text === undefined) {
+    text = `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
+    if (formatted.size >= FORMAT_CACHE_LIMIT) formatted.clear();
+    formatted.set(a, text);
+  }
+  return text;
 }
 
 /** The netmask for a prefix length as a uint32 (0 for /0: a 32-bit shift would be a no-op in JS). */
