@@ -6,6 +6,7 @@
  * clock, draws a random number of its own or does I/O.
  */
 import { runCommandLine } from "./commands/run-command.js";
+import type { FrameCapture } from "./link/device.js";
 import { buildNetwork } from "./topology/build-network.js";
 import type { Network, SimHost } from "./topology/network.js";
 import { ROOT_NAMESPACE, type TopologySpec } from "./topology/topology-schema.js";
@@ -20,6 +21,8 @@ export interface EngineOptions {
   startTime?: number;
   /** Trace events one command may cause before it is stopped as a storm. */
   eventBudget?: number;
+  /** Called for every frame sent or received on any device (pcap export replays a session with this). */
+  capture?: FrameCapture;
 }
 
 export interface CommandRequest {
@@ -52,7 +55,12 @@ export class Engine {
     const issues = validateTopology(spec);
     if (issues.length > 0) return { kind: "invalid-topology", issues };
     return new Engine(
-      buildNetwork(spec, { seed: options.seed ?? 1, startTime: options.startTime ?? 0, eventBudget: options.eventBudget ?? DEFAULT_EVENT_BUDGET }),
+      buildNetwork(spec, {
+        seed: options.seed ?? 1,
+        startTime: options.startTime ?? 0,
+        eventBudget: options.eventBudget ?? DEFAULT_EVENT_BUDGET,
+        capture: options.capture ?? null,
+      }),
     );
   }
 

@@ -24,7 +24,11 @@ export interface LinkContext {
   readonly softLinkDelay: number;
   /** Virtual microseconds across an underlay segment. */
   readonly wireDelay: number;
+  /** Sees every frame a device sends or receives, for packet captures (pcap export); null when nobody captures. */
+  readonly capture: FrameCapture | null;
 }
+
+export type FrameCapture = (dev: Device, frame: Frame, direction: "tx" | "rx", time: number) => void;
 
 export interface InterfaceAddress {
   address: number;
@@ -81,6 +85,7 @@ export abstract class Device {
     }
     this.stats.txPackets++;
     this.stats.txBytes += frame.bytes.length;
+    this.ctx.capture?.(this, frame, "tx", this.ctx.scheduler.now);
     this.ctx.trace.emit({
       kind: "frame-tx",
       host: this.ns.host,
@@ -103,6 +108,7 @@ export abstract class Device {
     }
     this.stats.rxPackets++;
     this.stats.rxBytes += frame.bytes.length;
+    this.ctx.capture?.(this, frame, "rx", this.ctx.scheduler.now);
     this.ctx.trace.emit({
       kind: "frame-rx",
       host: this.ns.host,

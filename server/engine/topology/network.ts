@@ -5,7 +5,7 @@
  * changed by commands; everything in it is plain state, so a network can be
  * rebuilt from its topology and command log at any time.
  */
-import type { Device, LinkContext } from "../link/device.js";
+import type { Device, FrameCapture, LinkContext } from "../link/device.js";
 import { Bridge } from "../link/bridge.js";
 import { Segment } from "../link/segment.js";
 import { Veth } from "../link/veth.js";
@@ -97,6 +97,7 @@ export interface NetworkOptions {
   /** Virtual time the network starts at, µs. */
   startTime: number;
   eventBudget: number;
+  capture?: FrameCapture | null;
 }
 
 export class Network {
@@ -112,7 +113,7 @@ export class Network {
     this.scheduler = new Scheduler(options.startTime);
     this.trace = new TraceRecorder(this.scheduler, options.eventBudget);
     this.random = new SeededRandom(options.seed);
-    const link: LinkContext = { scheduler: this.scheduler, trace: this.trace, softLinkDelay: 20, wireDelay: 150 };
+    const link: LinkContext = { scheduler: this.scheduler, trace: this.trace, softLinkDelay: 20, wireDelay: 150, capture: options.capture ?? null };
     this.ctx = {
       ...link,
       random: this.random,
