@@ -56,8 +56,12 @@ function handleShutdownSignals(app: App): void {
     timer.unref();
     app.close().then(
       () => {
+        clearTimeout(timer);
         app.log.info("shutdown complete");
-        process.exit(0);
+        // Let the process end by itself so the logger flushes its last lines in
+        // order; a handle someone forgot to close gets a second, not forever.
+        process.exitCode = 0;
+        setTimeout(() => process.exit(0), 1_000).unref();
       },
       (err: unknown) => {
         app.log.error({ err }, "shutdown failed");

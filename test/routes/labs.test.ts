@@ -7,6 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { buildTestApp, REPO_LABS_DIR } from "../helpers/build-app.js";
+import { labsFolder, minimalLab } from "../helpers/lab-files.js";
 
 describe("GET /api/labs", () => {
   it("lists the three single-host labs in teaching order with id, title, summary, difficulty and tags", async () => {
@@ -28,7 +29,6 @@ describe("GET /api/labs", () => {
   });
 
   it("is an empty list when the labs folder is empty", async () => {
-    const { labsFolder } = await import("../helpers/lab-files.js");
     const app = await buildTestApp({ labsDir: await labsFolder({}) });
     const response = await app.inject({ method: "GET", url: "/api/labs" });
     expect(response.json()).toEqual({ labs: [] });
@@ -47,7 +47,6 @@ describe("GET /api/labs/:id", () => {
   });
 
   it("keeps graded tasks with their free-form check fields", async () => {
-    const { labsFolder, minimalLab } = await import("../helpers/lab-files.js");
     const text = `${minimalLab()}tasks:
   - id: reach-the-gateway
     title: { en: Reach the gateway, zh: 连通网关 }
