@@ -1,0 +1,55 @@
+/**
+ * The contract between the session layer and whatever reads sessions from the
+ * outside (REST routes, the trace WebSocket, pcap export). Types only: the
+ * implementation is session-manager.ts, decorated on the app as `app.sessions`
+ * by plugins/sessions.ts. Keep this interface backward compatible: other
+ * modules are written against it.
+ */
+import type { Principal } from "../auth/principal.js";
+import type { TopologySpec } from "../engine/topology/topology-schema.js";
+import type { TraceEvent } from "../engine/trace/trace-event.js";
+
+export type { Principal } from "../auth/principal.js";
+
+export interface SessionRecord {
+  id: string;
+  labId: string;
+  ownerId: string;
+  ownerName: string;
+  createdAt: Date;
+}
+
+export interface ReplayCommand {
+  host: string;
+  namespace: string | undefined;
+  command: string;
+  /** Virtual time (µs) the command was run at. */
+  at: number;
+}
+
+export interface ReplayInputs {
+  /** The lab topology as the session uses it (a copy taken when the session started). */
+  topology: TopologySpec;
+  seed: number;
+  startTime: number;
+  commands: ReplayCommand[];
+}
+
+export type SessionListener = (events: TraceEvent[]) => void;
+
+export interface SessionService {
+  /** Throws HttpError 404 SESSION_NOT_FOUND / 403 FORBIDDEN (the error shape) unless the principal may use it. */
+  authorize(principal: Principal, id: string): Promise<SessionRecord>;
+  /** Stored events with seq >= fromSeq, in seq order, at most `limit`. */
+  eventsSince(id: string, fromSeq: number, limit: number): Promise<TraceEvent[]>;
+  /**
+   * Live: the listener is called after each command's row is committed, with
+   * that command's events in seq order (only when there are some). Returns
+   * the unsubscribe function.
+   */
+  subscribe(id: string, listener: SessionListener): () => void;
+  /** The seq the next event will get (= events stored so far). */
+  nextSeq(id: string): Promise<number>;
+  /** What a replay needs: the session's topology, seed, start time and command log. */
+  replayInputs(id: string): Promise<ReplayInputs>;
+}
