@@ -40,6 +40,7 @@ function run(argv: string[], ctx: CommandContext): number {
   let detach = false;
   let name: string | null = null;
   let network: ContainerNetwork = "bridge";
+  const publish: string[] = [];
   let i = 0;
   const usage = (msg: string): never => fail(`docker: ${msg}\nSee 'docker run --help'.`, 125);
   for (; i < argv.length; i++) {
@@ -55,8 +56,8 @@ function run(argv: string[], ctx: CommandContext): number {
       const v = value();
       if (v !== "bridge" && v !== "host" && v !== "none" && v !== "default") fail(`docker: Error response from daemon: network ${v} not found.\nSee 'docker run --help'.`, 125);
       network = v === "default" ? "bridge" : v;
-    } else if (flag === "-p" || flag === "--publish" || flag === "-P") {
-      fail("docker: publishing ports (-p) needs NAT, which this engine version does not simulate yet.\nSee 'docker run --help'.", 125);
+    } else if (flag === "-p" || flag === "--publish") {
+      publish.push(value());
     } else usage(`unknown flag: ${flag}`);
   }
   const image = argv[i];
@@ -71,7 +72,7 @@ function run(argv: string[], ctx: CommandContext): number {
   if (name !== null && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) fail(`docker: Error response from daemon: Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.\nSee 'docker run --help'.`, 125);
   const host = ctx.host;
   const containerName = name ?? pickName(ctx);
-  const c = runContainer(host, { name: containerName, image, network });
+  const c = runContainer(host, { name: containerName, image, network, publish: network === "bridge" ? publish : [] });
   if ("kind" in c) {
     switch (c.kind) {
       case "name-in-use":
@@ -80,8 +81,13 @@ function run(argv: string[], ctx: CommandContext): number {
         fail("docker: Error response from daemon: network bridge not found: this host has no docker0 bridge.\nSee 'docker run --help'.", 125);
       case "pool-exhausted":
         fail("docker: Error response from daemon: no available IPv4 addresses on this network's address pools: bridge.\nSee 'docker run --help'.", 125);
+      case "bad-publish":
+        fail(`docker: ${c.message}.\nSee 'docker run --help'.`, 125);
+      case "port-allocated":
+        fail(`docker: Error response from daemon: driver failed programming external connectivity on endpoint ${containerName}: Bind for 0.0.0.0:${c.port} failed: port is already allocated.\nSee 'docker run --help'.`, 125);
     }
   }
+  if (network === "host" && publish.length > 0) ctx.out.push("WARNING: Published ports are discarded when using host network mode");
   if (detach) {
     ctx.out.push(c.id);
     return 0;
@@ -124,7 +130,9 @@ function ps(argv: string[], ctx: CommandContext): number {
   const rows = [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]];
   for (const c of list) {
     const image = resolveImage(c.image).spec;
-    const ports = c.running && c.network === "bridge" ? (image?.listen ?? []).map((l) => l.split("/").reverse().join("/")).join(", ") : "";
+    const published = new Set(c.published.map((p) => `${p.containerPort}/${p.protocol === 6 ? "tcp" : "udp"}`));
+    const exposed = (image?.listen ?? []).map((l) => l.split("/").reverse().join("/")).filter((l) => !published.has(l));
+    const ports = !c.running || c.network !== "bridge" ? "" : [...c.published.map((p) => `0.0.0.0:${p.hostPort}->${p.containerPort}/${p.protocol === 6 ? "tcp" : "udp"}`), ...exposed].join(", ");
     const status = c.running ? `Up ${humanDuration(now - c.created)}` : `Exited (${c.exitCode}) ${humanDuration(now - c.finished)} ago`;
     rows.push([c.id.slice(0, 12), c.image, c.command, `${humanDuration(now - c.created)} ago`, status, ports, c.name]);
   }

@@ -11,6 +11,7 @@ import { formatIpv4 } from "../wire/ipv4-address.js";
 import { arpInput, neighOutput, setArpHooks } from "./arp.js";
 import { icmpInput, sendIcmpError } from "./icmp.js";
 import type { NetNamespace } from "./namespace.js";
+import { hookFilter, hookLocalIn, hookOutput, hookPostrouting, hookPrerouting, type HookContext } from "./netfilter/hooks.js";
 import { formatRoute, type Route } from "./route-table.js";
 import { DEFAULT_TTL } from "./stack-context.js";
 import { tcpInput } from "./tcp.js";
@@ -86,12 +87,20 @@ function emitLookup(ns: NetNamespace, device: string | null, packetId: number, f
   });
 }
 
-function ipInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): void {
+function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payload): void {
+  let p = received;
+  let hc: HookContext | null = null;
+  if (!ns.netfilter.empty) {
+    const pre = hookPrerouting(ns, dev.name, p, frame.packetId);
+    p = pre.p;
+    hc = pre.hc;
+  }
   const lookup = ns.routes.lookup(p.dst, (r) => r.table === "local" || ns.routeUsable(r));
   const local = lookup.route !== null && lookup.route.table === "local";
   const limitedBroadcast = p.dst === 0xffffffff;
   if (local || limitedBroadcast || ns.forwarding) emitLookup(ns, dev.name, frame.packetId, frame, p.dst, lookup);
   if (local || limitedBroadcast) {
+    if (hc !== null && !hookLocalIn(ns, hc, p, dev.name)) return;
     localDeliver(ns, dev, frame, p);
     return;
   }
@@ -120,6 +129,7 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): v
     return;
   }
   const route = lookup.route;
+  if (hc !== null && !hookFilter(ns, "FORWARD", hc, p, dev.name, route.dev)) return;
   ns.ctx.trace.emit({
     kind: "ip-forward",
     host: ns.host,
@@ -132,7 +142,7 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): v
     outDevice: route.dev,
     ttl: p.ttl - 1,
   });
-  sendViaRoute(ns, route, { ...p, ttl: p.ttl - 1 }, frame.packetId, dev.name);
+  sendViaRoute(ns, route, { ...p, ttl: p.ttl - 1 }, frame.packetId, dev.name, hc);
 }
 
 function dropWith(ns: NetNamespace, device: string, frame: Frame, reason: "no-route" | "ttl-expired", detail: string): void {
@@ -167,9 +177,10 @@ function localDeliver(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payloa
 }
 
 /** Sends on the route's device to its next hop, through lo for local destinations, checking the MTU on the way. */
-function sendViaRoute(ns: NetNamespace, route: Route, p: Ipv4Payload, packetId: number, inDevice: string | null): void {
+function sendViaRoute(ns: NetNamespace, route: Route, packet: Ipv4Payload, packetId: number, inDevice: string | null, hc: HookContext | null = null): void {
   const dev = route.table === "local" ? ns.device("lo") : ns.device(route.dev);
   if (dev === undefined) return;
+  const p = hc === null ? packet : hookPostrouting(ns, hc, packet, dev.name);
   const length = 20 + l4Length(p.l4);
   if (length > dev.mtu && dev.kind !== "loopback") {
     ns.ctx.trace.emit({
@@ -235,9 +246,9 @@ export function ipOutput(
   opts: { ttl?: number; src?: number; packetId?: number; dontFragment?: boolean } = {},
 ): OutputError | null {
   const packetId = opts.packetId ?? ns.ctx.nextPacketId();
-  const out = routeOutput(ns, dst, packetId);
+  let out = routeOutput(ns, dst, packetId);
   if (out === "ENETUNREACH") return out;
-  const p: Ipv4Payload = {
+  let p: Ipv4Payload = {
     kind: "ipv4",
     src: opts.src ?? out.src,
     dst,
@@ -246,6 +257,19 @@ export function ipOutput(
     dontFragment: opts.dontFragment ?? true,
     l4,
   };
-  sendViaRoute(ns, out.route, p, packetId, null);
+  let hc: HookContext | null = null;
+  if (!ns.netfilter.empty) {
+    const o = hookOutput(ns, p, packetId);
+    hc = o.hc;
+    if (o.p.dst !== p.dst) {
+      // DNAT in OUTPUT re-routes the packet (ip_route_me_harder).
+      const again = routeOutput(ns, o.p.dst, packetId);
+      if (again === "ENETUNREACH") return again;
+      out = again;
+    }
+    p = o.p;
+    if (!hookFilter(ns, "OUTPUT", hc, p, null, out.route.dev)) return null;
+  }
+  sendViaRoute(ns, out.route, p, packetId, null, hc);
   return null;
 }

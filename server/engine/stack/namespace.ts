@@ -18,6 +18,8 @@ import { RouteTable, type Route } from "./route-table.js";
 import { SocketTable } from "./sockets.js";
 import type { StackContext } from "./stack-context.js";
 import type { NeighbourPending } from "./arp.js";
+import { Conntrack } from "./netfilter/conntrack.js";
+import { Netfilter } from "./netfilter/tables.js";
 
 export type AddressError = "EEXIST" | "EADDRNOTAVAIL";
 
@@ -29,6 +31,8 @@ export class NetNamespace implements NamespaceLabel {
   /** Packets waiting for ARP, per neighbour key. */
   readonly pending = new Map<string, NeighbourPending[]>();
   forwarding = false;
+  readonly netfilter = new Netfilter();
+  readonly conntrack = new Conntrack();
   private nextIfindex = 1;
   private nextIpId = 1;
   /** Set by the stack (ipv4.ts) to avoid an import cycle. */

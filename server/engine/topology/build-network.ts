@@ -10,7 +10,8 @@ import { Nic } from "../link/nic.js";
 import { Veth } from "../link/veth.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import { parseIpv4CidrOrThrow, parseIpv4OrThrow } from "../wire/ipv4-address.js";
-import { startProcesses } from "./containers.js";
+import { dockerBridge, newContainer, parsePublish, publishContainer, startProcesses } from "./containers.js";
+import { installDockerRules, type PublishedPort } from "./docker-rules.js";
 import { resolveImage } from "./images.js";
 import { Network, type NetworkOptions, type SimHost } from "./network.js";
 import { ROOT_NAMESPACE, type HostSpec, type TopologySpec } from "./topology-schema.js";
@@ -90,29 +91,19 @@ function buildHost(net: Network, spec: HostSpec): void {
   }
   host.dockerBridge = spec.docker?.bridge ?? ((spec.bridges ?? []).some((b) => b.name === "docker0" && (b.namespace ?? ROOT_NAMESPACE) === ROOT_NAMESPACE) ? "docker0" : null);
 
+  host.dockerIptables = spec.docker?.iptables ?? true;
+  const docker = dockerBridge(host);
+  if (docker !== null && host.dockerIptables) installDockerRules(host.root, docker.bridge.name, docker.gateway, docker.prefixLength);
+
   for (const c of spec.containers ?? []) {
     const image = resolveImage(c.image);
-    const id = c.id !== undefined && c.id.length === 64 ? c.id : (c.id ?? "") + net.random.hex(64 - (c.id?.length ?? 0));
-    const namespace = c.network === "host" ? ROOT_NAMESPACE : c.name;
-    const space = ns(namespace);
-    const eth0 = space.device("eth0");
-    const container = {
-      id,
-      name: c.name,
-      image: c.image,
-      command: image.spec?.command ?? `"sh"`,
-      network: c.network,
-      namespace,
-      running: true,
-      exitCode: 0,
-      created: net.scheduler.now,
-      finished: 0,
-      logs: [],
-      hostVeth: eth0 instanceof Veth && eth0.peer !== null ? eth0.peer.name : null,
-      address: c.network === "host" ? null : (eth0?.addresses[0]?.address ?? null),
-    };
+    const container = newContainer(host, c);
+    const eth0 = ns(container.namespace).device("eth0");
+    container.hostVeth = eth0 instanceof Veth && eth0.peer !== null ? eth0.peer.name : null;
+    container.address = c.network === "host" ? null : (eth0?.addresses[0]?.address ?? null);
     host.containers.set(c.name, container);
     startProcesses(host, container, image.spec, c.listen ?? image.spec?.listen ?? []);
+    publishContainer(host, container, (c.publish ?? []).map((p) => parsePublish(p)).filter((p): p is PublishedPort => typeof p !== "string"));
   }
   for (const s of spec.services ?? []) {
     const space = ns(s.namespace);

@@ -11,6 +11,7 @@ import { Veth } from "../link/veth.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import { cidrNetwork, formatIpv4, ipv4CidrOrThrow, type Ipv4Address } from "../wire/ipv4-address.js";
 import { dockerMacForIpv4, formatMac } from "../wire/mac-address.js";
+import { publishPort, unpublishPort, type PublishedPort } from "./docker-rules.js";
 import { resolveImage, type ImageSpec } from "./images.js";
 import type { Container, ContainerNetwork, SimHost } from "./network.js";
 import { ROOT_NAMESPACE } from "./topology-schema.js";
@@ -75,6 +76,54 @@ export interface RunRequest {
   image: string;
   network: ContainerNetwork;
   id?: string;
+  /** "8080:80", "8080:80/udp" */
+  publish?: string[];
+}
+
+/** The record of a container, its id completed from the seed as Docker would make one. */
+export function newContainer(host: SimHost, req: { name: string; image: string; network: ContainerNetwork; id?: string | undefined }): Container {
+  const id = req.id !== undefined && req.id.length === 64 ? req.id : (req.id ?? "") + host.network.random.hex(64 - (req.id?.length ?? 0));
+  return {
+    id,
+    name: req.name,
+    image: req.image,
+    command: resolveImage(req.image).spec?.command ?? `"sh"`,
+    network: req.network,
+    namespace: req.network === "host" ? ROOT_NAMESPACE : req.name,
+    running: true,
+    exitCode: 0,
+    created: host.network.scheduler.now,
+    finished: 0,
+    logs: [],
+    hostVeth: null,
+    address: null,
+    published: [],
+  };
+}
+
+export function parsePublish(text: string): PublishedPort | string {
+  const m = /^(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(text);
+  if (m === null) return `invalid publish spec: ${text} (use hostPort:containerPort[/tcp|udp])`;
+  const hostPort = Number(m[1]);
+  const containerPort = Number(m[2]);
+  if (hostPort < 1 || hostPort > 65535 || containerPort < 1 || containerPort > 65535) return `invalid port in ${text}: ports are 1-65535`;
+  return { hostPort, containerPort, protocol: m[3] === "udp" ? 17 : 6, address: 0 };
+}
+
+/** Port already published by another container on this host (Docker refuses: "port is already allocated"). */
+export function publishedConflict(host: SimHost, wanted: PublishedPort[]): PublishedPort | null {
+  for (const c of host.containers.values()) {
+    if (!c.running) continue;
+    for (const p of c.published) for (const w of wanted) if (p.hostPort === w.hostPort && p.protocol === w.protocol) return w;
+  }
+  return null;
+}
+
+/** Installs the DNAT/ACCEPT/MASQUERADE rules of a container's published ports. */
+export function publishContainer(host: SimHost, c: Container, ports: PublishedPort[]): void {
+  if (c.address === null || host.dockerBridge === null) return;
+  c.published = ports.map((p) => ({ ...p, address: c.address! }));
+  if (host.dockerIptables) for (const p of c.published) publishPort(host.root, host.dockerBridge, p);
 }
 
 /** The host's docker bridge and its gateway address, when Docker runs there. */
@@ -101,30 +150,28 @@ function allocateAddress(host: SimHost, gateway: number, prefixLength: number): 
   return null;
 }
 
-export type RunError = { kind: "no-bridge" } | { kind: "pool-exhausted" } | { kind: "name-in-use"; id: string };
+export type RunError =
+  | { kind: "no-bridge" }
+  | { kind: "pool-exhausted" }
+  | { kind: "name-in-use"; id: string }
+  | { kind: "bad-publish"; message: string }
+  | { kind: "port-allocated"; port: number };
 
 /** docker run: creates and starts a container. */
 export function runContainer(host: SimHost, req: RunRequest): Container | RunError {
   const existing = host.containers.get(req.name);
   if (existing !== undefined) return { kind: "name-in-use", id: existing.id };
+  const ports: PublishedPort[] = [];
+  for (const text of req.publish ?? []) {
+    const p = parsePublish(text);
+    if (typeof p === "string") return { kind: "bad-publish", message: p };
+    ports.push(p);
+  }
+  const taken = publishedConflict(host, ports);
+  if (taken !== null) return { kind: "port-allocated", port: taken.hostPort };
   const random = host.network.random;
-  const id = req.id !== undefined && req.id.length === 64 ? req.id : (req.id ?? "") + random.hex(64 - (req.id?.length ?? 0));
   const image = resolveImage(req.image);
-  const c: Container = {
-    id,
-    name: req.name,
-    image: req.image,
-    command: image.spec?.command ?? `"sh"`,
-    network: req.network,
-    namespace: req.network === "host" ? ROOT_NAMESPACE : req.name,
-    running: true,
-    exitCode: 0,
-    created: host.network.scheduler.now,
-    finished: 0,
-    logs: [],
-    hostVeth: null,
-    address: null,
-  };
+  const c = newContainer(host, req);
   if (req.network === "bridge") {
     const docker = dockerBridge(host);
     if (docker === null) return { kind: "no-bridge" };
@@ -138,6 +185,7 @@ export function runContainer(host: SimHost, req: RunRequest): Container | RunErr
     ns.addRoute({ table: "main", type: "unicast", dst: 0, prefixLength: 0, via: docker.gateway, dev: "eth0", proto: "boot", scope: "global", src: null, metric: 0, onlink: false });
     c.hostVeth = hostName;
     c.address = address;
+    publishContainer(host, c, ports);
   } else if (req.network === "none") {
     host.addNamespace(req.name);
   }
@@ -163,6 +211,7 @@ export function attachContainerVeth(host: SimHost, ns: NetNamespace, bridge: Bri
 /** docker rm: stops processes, deletes the namespace (and so the veth pair). */
 export function removeContainer(host: SimHost, c: Container): void {
   stopProcesses(host, c);
+  if (host.dockerBridge !== null) for (const p of c.published) unpublishPort(host.root, host.dockerBridge, p);
   if (c.network !== "host") host.deleteNamespace(c.namespace);
   host.containers.delete(c.name);
 }

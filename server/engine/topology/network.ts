@@ -16,6 +16,7 @@ import { installStack } from "../stack/ipv4.js";
 import { NetNamespace } from "../stack/namespace.js";
 import type { StackContext } from "../stack/stack-context.js";
 import { TraceRecorder } from "../trace/trace-recorder.js";
+import type { PublishedPort } from "./docker-rules.js";
 import { ROOT_NAMESPACE } from "./topology-schema.js";
 
 export type ContainerNetwork = "bridge" | "host" | "none";
@@ -36,12 +37,15 @@ export interface Container {
   /** Host-side veth, for removal. */
   hostVeth: string | null;
   address: number | null;
+  published: PublishedPort[];
 }
 
 export class SimHost {
   readonly namespaces = new Map<string, NetNamespace>();
   readonly containers = new Map<string, Container>();
   dockerBridge: string | null = null;
+  /** Whether the Docker daemon manages this host's iptables rules. */
+  dockerIptables = true;
 
   constructor(
     readonly network: Network,

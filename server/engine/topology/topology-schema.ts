@@ -93,6 +93,11 @@ export const ListenSpec = Type.String({
   description: "a listening socket, e.g. tcp/80",
 });
 
+export const PublishSpec = Type.String({
+  pattern: "^[0-9]{1,5}:[0-9]{1,5}(/(tcp|udp))?$",
+  description: "a published port, hostPort:containerPort[/tcp|udp]",
+});
+
 export const ContainerSpec = Type.Object(
   {
     name: ObjectName,
@@ -102,6 +107,8 @@ export const ContainerSpec = Type.Object(
     network: Type.Union([Type.Literal("bridge"), Type.Literal("host"), Type.Literal("none")]),
     /** Sockets opened by the container's process; the image's defaults when omitted (nginx: tcp/80). */
     listen: Type.Optional(Type.Array(ListenSpec, { maxItems: 32 })),
+    /** Published ports as `docker run -p` takes them: "8080:80" or "8080:80/udp". */
+    publish: Type.Optional(Type.Array(PublishSpec, { maxItems: 32 })),
   },
   { additionalProperties: false },
 );
@@ -129,7 +136,16 @@ export const HostSpec = Type.Object(
     routes: Type.Optional(Type.Array(RouteSpec, { maxItems: 1024 })),
     services: Type.Optional(Type.Array(ServiceSpec, { maxItems: 64 })),
     /** Which bridge `docker run` attaches new containers to; docker0 when it exists. */
-    docker: Type.Optional(Type.Object({ bridge: InterfaceName }, { additionalProperties: false })),
+    docker: Type.Optional(
+      Type.Object(
+        {
+          bridge: InterfaceName,
+          /** Whether the daemon manages iptables (MASQUERADE, published ports, FORWARD rules); Docker's default is true. */
+          iptables: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

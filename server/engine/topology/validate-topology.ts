@@ -120,9 +120,13 @@ function validateHost(
     byNsName.set(key, d);
     if (d.mac !== undefined) {
       if ((parseInt(d.mac.slice(0, 2), 16) & 1) === 1) issues.push({ path: `${d.path}/mac`, message: `${d.mac} is a multicast address: a device needs a unicast MAC` });
-      const other = macs.get(d.mac);
+      // A MAC must be unique on its L2 domain: within a host, and among the NICs of one segment.
+      // Two hosts may reuse one (every Docker host gives 172.17.0.2 the MAC 02:42:ac:11:00:02).
+      const nic = d.kind === "nic" ? (host.nics ?? []).find((n) => n.name === d.name && (n.namespace ?? ROOT_NAMESPACE) === d.namespace) : undefined;
+      const scopes = [`host:${host.name}|${d.mac}`, ...(nic !== undefined ? [`segment:${nic.segment}|${d.mac}`] : [])];
+      const other = scopes.map((k) => macs.get(k)).find((o) => o !== undefined);
       if (other !== undefined) issues.push({ path: `${d.path}/mac`, message: `MAC ${d.mac} is already used by ${other}` });
-      else macs.set(d.mac, `${host.name}/${key}`);
+      else for (const k of scopes) macs.set(k, `${host.name}/${key}`);
     }
   }
 

@@ -61,6 +61,18 @@ export const TraceEventSchema = Type.Union(
       "data reaches a socket",
     ),
     variant("tcp-state", { local: Str, remote: Str, from: Str, to: Str }, "a TCP connection changes state"),
+    variant("netfilter", { table: Str, chain: Str, rule: Str, target: Str }, "an iptables rule (or a chain policy) matched"),
+    variant(
+      "nat",
+      {
+        type: Type.Union([Type.Literal("SNAT"), Type.Literal("DNAT"), Type.Literal("MASQUERADE"), Type.Literal("un-SNAT"), Type.Literal("un-DNAT")]),
+        field: Type.Union([Type.Literal("source"), Type.Literal("destination")]),
+        from: Str,
+        to: Str,
+      },
+      "an address (and port) rewritten by NAT",
+    ),
+    variant("conntrack", { protocol: Str, orig: Str, reply: Str, state: Str }, "a new flow is tracked"),
     variant("drop", { reason: Type.Enum(DROP_REASONS), detail: Str }, "a frame or packet goes no further"),
   ],
   { $id: "https://cnlab.dev/schemas/trace-event.json", title: "cnlab trace event" },

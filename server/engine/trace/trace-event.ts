@@ -28,6 +28,9 @@ export const TRACE_EVENT_KINDS = [
   "icmp-error",
   "socket-deliver",
   "tcp-state",
+  "netfilter",
+  "nat",
+  "conntrack",
   "drop",
 ] as const;
 export type TraceEventKind = (typeof TRACE_EVENT_KINDS)[number];
@@ -46,6 +49,7 @@ export const DROP_REASONS = [
   "bad-frame",
   "queue-full",
   "mtu-exceeded",
+  "netfilter",
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -97,6 +101,16 @@ export type TraceEvent = TraceBase &
     | { kind: "icmp-error"; type: number; code: number; message: string; to: string }
     | { kind: "socket-deliver"; protocol: "tcp" | "udp" | "icmp"; port: number; process: string }
     | { kind: "tcp-state"; local: string; remote: string; from: string; to: string }
+    | {
+        kind: "netfilter";
+        table: string;
+        chain: string;
+        /** The rule as `iptables -S` prints it, or "policy DROP" when the chain's policy decided. */
+        rule: string;
+        target: string;
+      }
+    | { kind: "nat"; type: "SNAT" | "DNAT" | "MASQUERADE" | "un-SNAT" | "un-DNAT"; field: "source" | "destination"; from: string; to: string }
+    | { kind: "conntrack"; protocol: string; orig: string; reply: string; state: string }
     | { kind: "drop"; reason: DropReason; detail: string }
   );
 

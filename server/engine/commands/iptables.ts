@@ -1,0 +1,391 @@
+/**
+ * iptables (the nf_tables flavour of iptables 1.8): list (-L with -n, -v, -x,
+ * --line-numbers), print specs (-S), append/insert/delete rules (-A, -I, -D by
+ * spec or number), chains (-N, -X, -F, -P, -Z) in the nat and filter tables,
+ * with the matches and targets the labs use. Messages and exit codes as
+ * iptables prints them; a rejected command changes nothing.
+ */
+import { parseIpv4, parseIpv4Cidr, type Ipv4Address } from "../wire/ipv4-address.js";
+import { emptyRule, sameRule, type CtState, type Rule, type RuleTarget } from "../stack/netfilter/rule.js";
+import { listColumns, ruleSpec } from "../stack/netfilter/rule-text.js";
+import { BUILTIN_CHAINS, type Chain, type TableName } from "../stack/netfilter/tables.js";
+import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
+
+const VERSION = "iptables v1.8.9 (nf_tables)";
+const HELP_HINT = "Try `iptables -h' or 'iptables --help' for more information.";
+const PROTOCOLS: Record<string, number> = { all: 0, "0": 0, icmp: 1, "1": 1, tcp: 6, "6": 6, udp: 17, "17": 17 };
+
+type Action =
+  | { kind: "list"; chain: string | null }
+  | { kind: "spec"; chain: string | null }
+  | { kind: "append"; chain: string; rule: Rule }
+  | { kind: "insert"; chain: string; index: number; rule: Rule }
+  | { kind: "delete"; chain: string; rule: Rule | null; index: number | null }
+  | { kind: "new-chain"; chain: string }
+  | { kind: "delete-chain"; chain: string | null }
+  | { kind: "flush"; chain: string | null }
+  | { kind: "policy"; chain: string; policy: "ACCEPT" | "DROP" }
+  | { kind: "zero"; chain: string | null };
+
+interface Parsed {
+  table: TableName;
+  action: Action;
+  numeric: boolean;
+  verbose: boolean;
+  exact: boolean;
+  lineNumbers: boolean;
+}
+
+function usageError(message: string): never {
+  fail(`${VERSION}: ${message}\n${HELP_HINT}`, 2);
+}
+
+function parseAddress(text: string): { address: number; prefixLength: number } {
+  const c = text.includes("/") ? parseIpv4Cidr(text) : parseIpv4(text);
+  if (!c.ok) fail(`${VERSION}: host/network \`${text}' not found\n${HELP_HINT}`, 2);
+  return typeof c.value === "number" ? { address: c.value as number, prefixLength: 32 } : { address: c.value.address, prefixLength: c.value.prefixLength };
+}
+
+function parseNatTo(text: string): { address: number; port: number | null } {
+  const [a, p] = text.split(":");
+  const ip = parseIpv4(a ?? "");
+  if (!ip.ok) usageError(`Bad IP address "${a}"`);
+  const port = p === undefined ? null : Number(p);
+  if (port !== null && !(Number.isInteger(port) && port >= 1 && port <= 65535)) usageError(`Port "${p}" not valid`);
+  return { address: ip.value as Ipv4Address, port };
+}
+
+function parse(argv: string[]): Parsed {
+  let table: TableName = "filter";
+  let action: Action | null = null;
+  let numeric = false;
+  let verbose = false;
+  let exact = false;
+  let lineNumbers = false;
+  const rule = emptyRule({ kind: "ACCEPT" });
+  let target: string | null = null;
+  let toDestination: string | null = null;
+  let toSource: string | null = null;
+  let invert = false;
+  let deleteIndex: number | null = null;
+  const setAction = (a: Action) => {
+    if (action !== null) usageError("Cannot use two commands at once");
+    action = a;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => argv[++i] ?? usageError(`option "${a}" requires an argument`);
+    const optionalChain = () => (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("-") ? argv[++i]! : null);
+    const take = <T>(v: T) => {
+      const inv = invert;
+      invert = false;
+      return { v, inv };
+    };
+    switch (a) {
+      case "!":
+        invert = true;
+        continue;
+      case "-t":
+      case "--table": {
+        const t = next();
+        if (t !== "nat" && t !== "filter") fail(`${VERSION}: table '${t}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.`, 3);
+        table = t;
+        continue;
+      }
+      case "-L":
+      case "--list":
+        setAction({ kind: "list", chain: optionalChain() });
+        continue;
+      case "-S":
+      case "--list-rules":
+        setAction({ kind: "spec", chain: optionalChain() });
+        continue;
+      case "-A":
+      case "--append":
+        setAction({ kind: "append", chain: next(), rule });
+        continue;
+      case "-I":
+      case "--insert": {
+        const chain = next();
+        const n = argv[i + 1] !== undefined && /^\d+$/.test(argv[i + 1]!) ? Number(argv[++i]) : 1;
+        setAction({ kind: "insert", chain, index: n, rule });
+        continue;
+      }
+      case "-D":
+      case "--delete": {
+        const chain = next();
+        if (argv[i + 1] !== undefined && /^\d+$/.test(argv[i + 1]!)) deleteIndex = Number(argv[++i]);
+        setAction({ kind: "delete", chain, rule: null, index: deleteIndex });
+        continue;
+      }
+      case "-N":
+      case "--new-chain":
+        setAction({ kind: "new-chain", chain: next() });
+        continue;
+      case "-X":
+      case "--delete-chain":
+        setAction({ kind: "delete-chain", chain: optionalChain() });
+        continue;
+      case "-F":
+      case "--flush":
+        setAction({ kind: "flush", chain: optionalChain() });
+        continue;
+      case "-Z":
+      case "--zero":
+        setAction({ kind: "zero", chain: optionalChain() });
+        continue;
+      case "-P":
+      case "--policy": {
+        const chain = next();
+        const policy = next();
+        if (policy !== "ACCEPT" && policy !== "DROP") usageError(`Bad policy name. Run \`dmesg' for more information.`);
+        setAction({ kind: "policy", chain, policy });
+        continue;
+      }
+      case "-n":
+      case "--numeric":
+        numeric = true;
+        continue;
+      case "-v":
+      case "--verbose":
+        verbose = true;
+        continue;
+      case "-x":
+      case "--exact":
+        exact = true;
+        continue;
+      case "--line-numbers":
+        lineNumbers = true;
+        continue;
+      case "-nv":
+      case "-vn":
+        numeric = verbose = true;
+        continue;
+      case "-s":
+      case "--source": {
+        const { v, inv } = take(parseAddress(next()));
+        rule.source = { ...v, invert: inv };
+        continue;
+      }
+      case "-d":
+      case "--destination": {
+        const { v, inv } = take(parseAddress(next()));
+        rule.destination = { ...v, invert: inv };
+        continue;
+      }
+      case "-i":
+      case "--in-interface": {
+        const { v, inv } = take(next());
+        rule.inInterface = { name: v, invert: inv };
+        continue;
+      }
+      case "-o":
+      case "--out-interface": {
+        const { v, inv } = take(next());
+        rule.outInterface = { name: v, invert: inv };
+        continue;
+      }
+      case "-p":
+      case "--protocol": {
+        const { v, inv } = take(next());
+        const p = PROTOCOLS[v.toLowerCase()];
+        if (p === undefined) usageError(`unknown protocol "${v}" specified`);
+        rule.protocol = p;
+        rule.protocolInvert = inv;
+        continue;
+      }
+      case "-m":
+      case "--match": {
+        const m = next();
+        if (!["tcp", "udp", "conntrack", "state", "addrtype"].includes(m)) fail(`${VERSION}: Couldn't load match \`${m}':No such file or directory\n\n${HELP_HINT}`, 2);
+        continue;
+      }
+      case "--dport":
+      case "--destination-port":
+      case "--sport":
+      case "--source-port": {
+        const v = next();
+        const port = Number(v);
+        if (rule.protocol !== 6 && rule.protocol !== 17) fail(`${VERSION}: unknown option "${a}"\n${HELP_HINT}`, 2);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(`invalid port/service \`${v}' specified`);
+        if (a.includes("d")) rule.dport = port;
+        else rule.sport = port;
+        continue;
+      }
+      case "--ctstate":
+      case "--state": {
+        const states = next().split(",");
+        for (const s of states) if (!["NEW", "ESTABLISHED", "RELATED"].includes(s)) usageError(`Bad ctstate "${s}"`);
+        rule.ctstate = states as CtState[];
+        continue;
+      }
+      case "--dst-type": {
+        const t = next();
+        if (t !== "LOCAL") usageError(`addrtype: cnlab supports --dst-type LOCAL only, not "${t}"`);
+        rule.dstTypeLocal = true;
+        continue;
+      }
+      case "-j":
+      case "--jump":
+        target = next();
+        continue;
+      case "--to-destination":
+        toDestination = next();
+        continue;
+      case "--to-source":
+        toSource = next();
+        continue;
+      default:
+        fail(`${VERSION}: unknown option "${a}"\n${HELP_HINT}`, 2);
+    }
+  }
+  if (action === null) fail(`${VERSION}: no command specified\n${HELP_HINT}`, 2);
+  const act = action as Action;
+  if (act.kind === "append" || act.kind === "insert" || (act.kind === "delete" && act.index === null)) {
+    if (target === null) usageError("a rule needs a target: -j ACCEPT|DROP|RETURN|MASQUERADE|DNAT|SNAT|CHAIN");
+    rule.target = parseTarget(target, toDestination, toSource, table);
+    if (act.kind === "delete") act.rule = rule;
+  }
+  return { table, action: act, numeric, verbose, exact, lineNumbers };
+}
+
+function parseTarget(name: string, toDestination: string | null, toSource: string | null, table: TableName): RuleTarget {
+  switch (name) {
+    case "ACCEPT":
+    case "DROP":
+    case "RETURN":
+      return { kind: name };
+    case "MASQUERADE":
+      if (table !== "nat") usageError("MASQUERADE: only valid in the nat table");
+      return { kind: "MASQUERADE" };
+    case "DNAT":
+    case "SNAT": {
+      if (table !== "nat") usageError(`${name}: only valid in the nat table`);
+      const to = name === "DNAT" ? toDestination : toSource;
+      if (to === null) usageError(`${name}: option "--to-${name === "DNAT" ? "destination" : "source"}" is required`);
+      return { kind: name, ...parseNatTo(to) };
+    }
+    default:
+      return { kind: "jump", chain: name };
+  }
+}
+
+function requireChain(ctx: CommandContext, table: TableName, name: string): Chain {
+  const c = ctx.ns.netfilter.chain(table, name);
+  if (c === undefined) fail(`${VERSION}: chain \`${name}' in table \`${table}' is incompatible, use 'nft' tool.`, 1);
+  return c;
+}
+
+function num(n: number, exact: boolean): string {
+  if (exact) return String(n).padStart(8);
+  if (n <= 99999) return String(n).padStart(5);
+  const units = ["K", "M", "G", "T"];
+  let v = n;
+  for (const u of units) {
+    v = Math.floor((v + 500) / 1000);
+    if (v <= 9999) return `${String(v).padStart(4)}${u}`;
+  }
+  return `${String(v).padStart(4)}T`;
+}
+
+function listChain(ctx: CommandContext, p: Parsed, table: TableName, c: Chain): string[] {
+  const lines: string[] = [];
+  const nf = ctx.ns.netfilter;
+  const head = c.builtin
+    ? p.verbose
+      ? `Chain ${c.name} (policy ${c.policy} ${c.policyPackets} packets, ${c.policyBytes} bytes)`
+      : `Chain ${c.name} (policy ${c.policy})`
+    : `Chain ${c.name} (${nf.references(table, c.name)} references)`;
+  lines.push(head);
+  const numCol = p.lineNumbers ? "num  " : "";
+  lines.push(p.verbose ? `${numCol} pkts bytes target     prot opt in     out     source               destination         ` : `${numCol}target     prot opt source               destination         `);
+  c.rules.forEach((r, i) => {
+    const col = listColumns(r, p.numeric);
+    let line = p.lineNumbers ? `${String(i + 1).padEnd(4)} ` : "";
+    if (p.verbose) line += `${num(r.packets, p.exact)} ${num(r.bytes, p.exact)} `;
+    line += `${col.target.padEnd(9)} ${col.prot.padEnd(5)} ${col.opt.padEnd(3)}`;
+    if (p.verbose) line += ` ${col.in.padEnd(6)} ${col.out.padEnd(6)} `;
+    line += `${col.source.padEnd(20)} ${col.destination.padEnd(20)} ${col.extra}`;
+    lines.push(line);
+  });
+  return lines;
+}
+
+export const iptablesCommand: CommandHandler = (argv, ctx) => {
+  const p = parse(argv);
+  const nf = ctx.ns.netfilter;
+  const t = p.table;
+  const a = p.action;
+  switch (a.kind) {
+    case "list": {
+      const chains = a.chain === null ? [...nf.tables[t].values()] : [requireChain(ctx, t, a.chain)];
+      const blocks = chains.map((c) => listChain(ctx, p, t, c).join("\n"));
+      ctx.out.push(...blocks.join("\n\n").split("\n"));
+      return 0;
+    }
+    case "spec": {
+      const chains = a.chain === null ? [...nf.tables[t].values()] : [requireChain(ctx, t, a.chain)];
+      const out: string[] = [];
+      for (const c of chains) out.push(c.builtin ? `-P ${c.name} ${c.policy}` : `-N ${c.name}`);
+      for (const c of chains) for (const r of c.rules) out.push(ruleSpec(c.name, r));
+      if (a.chain === null) out.sort((x, y) => rank(x) - rank(y));
+      ctx.out.push(...out);
+      return 0;
+    }
+    case "append":
+    case "insert": {
+      const c = requireChain(ctx, t, a.chain);
+      if (a.rule.target.kind === "jump" && nf.chain(t, a.rule.target.chain) === undefined) fail(`${VERSION}: Chain '${a.rule.target.chain}' does not exist\n${HELP_HINT}`, 2);
+      if (a.kind === "insert" && (a.index < 1 || a.index > c.rules.length + 1)) fail(`${VERSION}: Index of insertion too big.`, 1);
+      if (a.kind === "append") c.rules.push(a.rule);
+      else c.rules.splice(a.index - 1, 0, a.rule);
+      return 0;
+    }
+    case "delete": {
+      const c = requireChain(ctx, t, a.chain);
+      const i = a.index !== null ? a.index - 1 : c.rules.findIndex((r) => sameRule(r, a.rule!));
+      if (i < 0 || i >= c.rules.length) fail(a.index !== null ? `${VERSION}: Index of deletion too big.` : "iptables: Bad rule (does a matching rule exist in that chain?).", 1);
+      c.rules.splice(i, 1);
+      return 0;
+    }
+    case "new-chain":
+      if (nf.chain(t, a.chain) !== undefined) fail(`${VERSION}: Chain already exists.`, 1);
+      if (!/^[A-Za-z0-9_.-]{1,28}$/.test(a.chain)) usageError(`Invalid chain name \`${a.chain}'`);
+      nf.newChain(t, a.chain);
+      return 0;
+    case "delete-chain": {
+      const names = a.chain === null ? [...nf.tables[t].values()].filter((c) => !c.builtin).map((c) => c.name) : [a.chain];
+      for (const n of names) {
+        const c = requireChain(ctx, t, n);
+        if (c.builtin) fail(`${VERSION}: Can't delete built-in chain.`, 1);
+        if (c.rules.length > 0 || nf.references(t, n) > 0) fail(`${VERSION}: Directory not empty.`, 1);
+      }
+      for (const n of names) nf.tables[t].delete(n);
+      return 0;
+    }
+    case "flush": {
+      const chains = a.chain === null ? [...nf.tables[t].values()] : [requireChain(ctx, t, a.chain)];
+      for (const c of chains) c.rules.length = 0;
+      return 0;
+    }
+    case "policy": {
+      const c = requireChain(ctx, t, a.chain);
+      if (!c.builtin || !BUILTIN_CHAINS[t].includes(a.chain)) fail(`${VERSION}: Bad built-in chain name.`, 1);
+      c.policy = a.policy;
+      return 0;
+    }
+    case "zero": {
+      const chains = a.chain === null ? [...nf.tables[t].values()] : [requireChain(ctx, t, a.chain)];
+      for (const c of chains) {
+        c.policyPackets = c.policyBytes = 0;
+        for (const r of c.rules) r.packets = r.bytes = 0;
+      }
+      return 0;
+    }
+  }
+};
+
+/** -S prints policies, then new chains, then rules, each group in chain order. */
+function rank(line: string): number {
+  return line.startsWith("-P") ? 0 : line.startsWith("-N") ? 1 : 2;
+}

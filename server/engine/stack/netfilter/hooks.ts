@@ -1,0 +1,258 @@
+/**
+ * The netfilter hooks of the IPv4 path, in the kernel's order:
+ *   input:   PREROUTING (conntrack, nat) → routing → INPUT (filter) | FORWARD (filter) → POSTROUTING (nat)
+ *   output:  OUTPUT (conntrack, nat, filter) → routing → POSTROUTING (nat)
+ * A flow's first packet walks the nat chains and fixes its NAT; later packets
+ * (both directions) are rewritten from the conntrack entry. Every rule hit,
+ * rewrite and new flow is a trace event. Namespaces without rules skip all of
+ * this, as a kernel without iptables modules does.
+ */
+import type { Ipv4Payload } from "../../link/payload.js";
+import { formatIpv4 } from "../../wire/ipv4-address.js";
+import type { NetNamespace } from "../namespace.js";
+import type { CtMatch, Tuple } from "./conntrack.js";
+import { protocolOf, type PacketView } from "./rule.js";
+import { protocolName, ruleSpec } from "./rule-text.js";
+import type { RuleHit, TableName } from "./tables.js";
+
+export interface HookContext {
+  packetId: number;
+  ct: CtMatch | null;
+}
+
+const endpoint = (ip: number, port: number | null) => (port === null ? formatIpv4(ip) : `${formatIpv4(ip)}:${port}`);
+
+function portsOf(p: Ipv4Payload): { sport: number; dport: number } | null {
+  return p.l4.kind === "tcp" || p.l4.kind === "udp" ? { sport: p.l4.srcPort, dport: p.l4.dstPort } : null;
+}
+
+function packetLength(p: Ipv4Payload): number {
+  const l4 = p.l4;
+  switch (l4.kind) {
+    case "icmp-echo":
+      return 28 + l4.data.length;
+    case "icmp-error":
+      return 28 + l4.quoted.bytes.length;
+    case "tcp":
+      return 40 + (l4.mss !== null ? 4 : 0) + l4.data.length;
+    case "udp":
+      return 28 + l4.data.length;
+  }
+}
+
+function view(ns: NetNamespace, p: Ipv4Payload, inDevice: string | null, outDevice: string | null, ct: CtMatch | null): PacketView {
+  return {
+    p,
+    inDevice,
+    outDevice,
+    ctState: ct === null ? "RELATED" : ct.isNew ? "NEW" : "ESTABLISHED",
+    dstIsLocal: ns.isLocalAddress(p.dst),
+    length: packetLength(p),
+  };
+}
+
+function traceHit(ns: NetNamespace, packetId: number, device: string | null) {
+  return (hit: RuleHit) =>
+    ns.ctx.trace.emit({
+      kind: "netfilter",
+      host: ns.host,
+      namespace: ns.name,
+      device,
+      packetId,
+      layers: null,
+      summary: `${hit.table} ${hit.chain}: rule ${hit.index + 1} matches: ${ruleSpec(hit.chain, hit.rule)}`,
+      table: hit.table,
+      chain: hit.chain,
+      rule: ruleSpec(hit.chain, hit.rule),
+      target: hit.rule.target.kind === "jump" ? hit.rule.target.chain : hit.rule.target.kind,
+    });
+}
+
+function dropByPolicy(ns: NetNamespace, table: TableName, chain: string, packetId: number, device: string | null, byRule: boolean): void {
+  if (!byRule) {
+    ns.ctx.trace.emit({
+      kind: "netfilter",
+      host: ns.host,
+      namespace: ns.name,
+      device,
+      packetId,
+      layers: null,
+      summary: `${table} ${chain}: no rule accepted the packet: policy DROP`,
+      table,
+      chain,
+      rule: "policy DROP",
+      target: "DROP",
+    });
+  }
+  ns.ctx.trace.emit({
+    kind: "drop",
+    host: ns.host,
+    namespace: ns.name,
+    device,
+    packetId,
+    layers: null,
+    summary: `dropped by ${table} ${chain}${byRule ? "" : " policy"}`,
+    reason: "netfilter",
+    detail: `${table} ${chain}`,
+  });
+}
+
+function rewrite(ns: NetNamespace, packetId: number, device: string | null, type: "SNAT" | "DNAT" | "MASQUERADE" | "un-SNAT" | "un-DNAT", field: "source" | "destination", p: Ipv4Payload, address: number, port: number | null): Ipv4Payload {
+  const pp = portsOf(p);
+  const before = field === "source" ? endpoint(p.src, pp?.sport ?? null) : endpoint(p.dst, pp?.dport ?? null);
+  let l4 = p.l4;
+  if (port !== null && (l4.kind === "tcp" || l4.kind === "udp")) l4 = field === "source" ? { ...l4, srcPort: port } : { ...l4, dstPort: port };
+  const out: Ipv4Payload = field === "source" ? { ...p, src: address, l4 } : { ...p, dst: address, l4 };
+  const after = field === "source" ? endpoint(out.src, portsOf(out)?.sport ?? null) : endpoint(out.dst, portsOf(out)?.dport ?? null);
+  if (before !== after) {
+    ns.ctx.trace.emit({
+      kind: "nat",
+      host: ns.host,
+      namespace: ns.name,
+      device,
+      packetId,
+      layers: null,
+      summary: `${type}: ${field} ${before} → ${after}`,
+      type,
+      field,
+      from: before,
+      to: after,
+    });
+  }
+  return out;
+}
+
+/** Conntrack's translation of a packet of a known flow at PREROUTING (destination side) or POSTROUTING (source side). */
+function applyTracked(ns: NetNamespace, hc: HookContext, device: string | null, p: Ipv4Payload, side: "pre" | "post"): Ipv4Payload {
+  const ct = hc.ct;
+  if (ct === null || ct.isNew) return p;
+  const { orig, reply } = ct.entry;
+  const hasPorts = portsOf(p) !== null;
+  if (side === "pre") {
+    // Destination: DNAT for the original direction, un-SNAT for replies.
+    const wantDst = ct.direction === "orig" ? reply.src : orig.src;
+    const wantPort = ct.direction === "orig" ? reply.sport : orig.sport;
+    if (p.dst !== wantDst || (hasPorts && portsOf(p)!.dport !== wantPort)) {
+      return rewrite(ns, hc.packetId, device, ct.direction === "orig" ? "DNAT" : "un-SNAT", "destination", p, wantDst, hasPorts ? wantPort : null);
+    }
+    return p;
+  }
+  // Source: SNAT for the original direction, un-DNAT for replies.
+  const wantSrc = ct.direction === "orig" ? reply.dst : orig.dst;
+  const wantPort = ct.direction === "orig" ? reply.dport : orig.dport;
+  if (p.src !== wantSrc || (hasPorts && portsOf(p)!.sport !== wantPort)) {
+    return rewrite(ns, hc.packetId, device, ct.direction === "orig" ? "SNAT" : "un-DNAT", "source", p, wantSrc, hasPorts ? wantPort : null);
+  }
+  return p;
+}
+
+function natChain(ns: NetNamespace, chain: "PREROUTING" | "OUTPUT" | "POSTROUTING", hc: HookContext, p: Ipv4Payload, inDevice: string | null, outDevice: string | null): Ipv4Payload {
+  const ct = hc.ct;
+  if (ct === null || !ct.isNew) return p;
+  const device = chain === "POSTROUTING" ? outDevice : inDevice;
+  const v = ns.netfilter.traverse("nat", chain, view(ns, p, inDevice, outDevice, ct), traceHit(ns, hc.packetId, device));
+  if (v.kind !== "NAT") return p;
+  const t = v.rule.target;
+  const e = ct.entry;
+  const pp = portsOf(p);
+  switch (t.kind) {
+    case "DNAT": {
+      const out = rewrite(ns, hc.packetId, device, "DNAT", "destination", p, t.address, pp !== null ? (t.port ?? pp.dport) : null);
+      e.reply = { ...e.reply, src: out.dst, sport: portsOf(out)?.dport ?? e.reply.sport };
+      return out;
+    }
+    case "SNAT":
+    case "MASQUERADE": {
+      let address = t.kind === "SNAT" ? t.address : 0;
+      if (t.kind === "MASQUERADE") {
+        const dev = outDevice === null ? undefined : ns.device(outDevice);
+        address = dev === undefined ? p.src : ns.sourceFor(dev, null, p.dst);
+      }
+      let port = pp === null ? null : t.kind === "SNAT" && t.port !== null ? t.port : pp.sport;
+      // Keep the source port unless another flow already uses that reply tuple.
+      const protocol = protocolOf(p);
+      while (port !== null && ns.conntrack.replyTaken(protocol, { src: e.reply.src, dst: address, sport: e.reply.sport, dport: port })) port = port >= 65535 ? 1024 : port + 1;
+      const out = rewrite(ns, hc.packetId, device, t.kind, "source", p, address, port);
+      e.reply = { ...e.reply, dst: out.src, dport: portsOf(out)?.sport ?? e.reply.dport };
+      return out;
+    }
+    default:
+      return p;
+  }
+}
+
+function emitNewFlow(ns: NetNamespace, hc: HookContext): void {
+  const ct = hc.ct;
+  if (ct === null || !ct.isNew) return;
+  const e = ct.entry;
+  const t = (x: Tuple) => (e.protocol === 1 ? `src=${formatIpv4(x.src)} dst=${formatIpv4(x.dst)} id=${x.sport}` : `src=${formatIpv4(x.src)} dst=${formatIpv4(x.dst)} sport=${x.sport} dport=${x.dport}`);
+  ns.conntrack.confirm(e);
+  ns.ctx.trace.emit({
+    kind: "conntrack",
+    host: ns.host,
+    namespace: ns.name,
+    device: null,
+    packetId: hc.packetId,
+    layers: null,
+    summary: `conntrack: new ${protocolName(e.protocol)} flow ${t(e.orig)}, replies expected as ${t(e.reply)}`,
+    protocol: protocolName(e.protocol),
+    orig: t(e.orig),
+    reply: t(e.reply),
+    state: e.tcpState ?? "NEW",
+  });
+  ct.isNew = false;
+}
+
+function track(ns: NetNamespace, p: Ipv4Payload, packetId: number): HookContext {
+  const now = ns.ctx.scheduler.now;
+  const ct = ns.conntrack.lookup(p, now);
+  if (ct !== null) ns.conntrack.update(ct, p, now);
+  return { packetId, ct };
+}
+
+/** PREROUTING: returns the (possibly rewritten) packet and its flow. */
+export function hookPrerouting(ns: NetNamespace, inDevice: string, p: Ipv4Payload, packetId: number): { p: Ipv4Payload; hc: HookContext } {
+  const hc = track(ns, p, packetId);
+  let out = applyTracked(ns, hc, inDevice, p, "pre");
+  out = natChain(ns, "PREROUTING", hc, out, inDevice, null);
+  return { p: out, hc };
+}
+
+/** filter INPUT / FORWARD: false when the packet is dropped. */
+export function hookFilter(ns: NetNamespace, chain: "INPUT" | "FORWARD" | "OUTPUT", hc: HookContext, p: Ipv4Payload, inDevice: string | null, outDevice: string | null): boolean {
+  const device = chain === "INPUT" ? inDevice : outDevice;
+  let byRule = false;
+  const v = ns.netfilter.traverse("filter", chain, view(ns, p, inDevice, outDevice, hc.ct), (hit) => {
+    byRule = hit.rule.target.kind === "DROP";
+    traceHit(ns, hc.packetId, device)(hit);
+  });
+  if (v.kind === "DROP") {
+    dropByPolicy(ns, "filter", chain, hc.packetId, device, byRule);
+    return false;
+  }
+  return true;
+}
+
+/** Local delivery: filter INPUT, then the flow is confirmed (it ends here). False when dropped. */
+export function hookLocalIn(ns: NetNamespace, hc: HookContext, p: Ipv4Payload, inDevice: string): boolean {
+  if (!hookFilter(ns, "INPUT", hc, p, inDevice, null)) return false;
+  emitNewFlow(ns, hc);
+  return true;
+}
+
+/** OUTPUT for locally generated packets: conntrack and nat OUTPUT. */
+export function hookOutput(ns: NetNamespace, p: Ipv4Payload, packetId: number): { p: Ipv4Payload; hc: HookContext } {
+  const hc = track(ns, p, packetId);
+  let out = applyTracked(ns, hc, null, p, "pre");
+  out = natChain(ns, "OUTPUT", hc, out, null, null);
+  return { p: out, hc };
+}
+
+/** POSTROUTING: source NAT for new flows, then the flow's translations; confirms new flows. */
+export function hookPostrouting(ns: NetNamespace, hc: HookContext, p: Ipv4Payload, outDevice: string): Ipv4Payload {
+  let out = natChain(ns, "POSTROUTING", hc, p, null, outDevice);
+  const wasNew = hc.ct?.isNew ?? false;
+  emitNewFlow(ns, hc);
+  if (!wasNew) out = applyTracked(ns, hc, outDevice, out, "post");
+  return out;
+}

@@ -1,0 +1,111 @@
+/**
+ * A namespace's netfilter tables (nat and filter) with their built-in and
+ * user chains, policies and counters, and the traversal the kernel does at
+ * each hook: rules in order, jumps into user chains, RETURN back, the chain
+ * policy when a built-in chain runs out. Every rule that decides something is
+ * reported to the caller, which makes it a trace event.
+ */
+import { ruleMatches, type PacketView, type Rule } from "./rule.js";
+
+export type TableName = "nat" | "filter";
+export type Policy = "ACCEPT" | "DROP";
+
+export interface Chain {
+  name: string;
+  builtin: boolean;
+  policy: Policy;
+  policyPackets: number;
+  policyBytes: number;
+  rules: Rule[];
+}
+
+export const BUILTIN_CHAINS: Record<TableName, string[]> = {
+  nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+  filter: ["INPUT", "FORWARD", "OUTPUT"],
+};
+
+export type Verdict =
+  | { kind: "ACCEPT"; rule: Rule | null; chain: string }
+  | { kind: "DROP"; rule: Rule | null; chain: string }
+  | { kind: "NAT"; rule: Rule; chain: string };
+
+export interface RuleHit {
+  table: TableName;
+  chain: string;
+  index: number;
+  rule: Rule;
+}
+
+const MAX_JUMP_DEPTH = 16;
+
+export class Netfilter {
+  readonly tables: Record<TableName, Map<string, Chain>> = { nat: new Map(), filter: new Map() };
+
+  constructor() {
+    for (const t of ["nat", "filter"] as const) for (const c of BUILTIN_CHAINS[t]) this.tables[t].set(c, { name: c, builtin: true, policy: "ACCEPT", policyPackets: 0, policyBytes: 0, rules: [] });
+  }
+
+  chain(table: TableName, name: string): Chain | undefined {
+    return this.tables[table].get(name);
+  }
+
+  newChain(table: TableName, name: string): Chain {
+    const c: Chain = { name, builtin: false, policy: "ACCEPT", policyPackets: 0, policyBytes: 0, rules: [] };
+    this.tables[table].set(name, c);
+    return c;
+  }
+
+  /** How many rules jump to a user chain (iptables prints "(N references)"). */
+  references(table: TableName, name: string): number {
+    let n = 0;
+    for (const c of this.tables[table].values()) for (const r of c.rules) if (r.target.kind === "jump" && r.target.chain === name) n++;
+    return n;
+  }
+
+  /** Whether any rule exists at all: an empty ruleset costs the datapath nothing. */
+  get empty(): boolean {
+    for (const t of ["nat", "filter"] as const) for (const c of this.tables[t].values()) if (c.rules.length > 0 || c.policy !== "ACCEPT") return false;
+    return true;
+  }
+
+  /** Walks a built-in chain for one packet. `onHit` sees each rule whose target decided or jumped. */
+  traverse(table: TableName, chainName: string, v: PacketView, onHit: (hit: RuleHit) => void): Verdict {
+    const chain = this.tables[table].get(chainName);
+    if (chain === undefined) return { kind: "ACCEPT", rule: null, chain: chainName };
+    const result = this.walk(table, chain, v, onHit, 0);
+    if (result !== null) return result;
+    // iptables-nft lists base-chain policy counters as 0 (nf_tables keeps none for a policy), so we do not count them.
+    return { kind: chain.policy, rule: null, chain: chainName };
+  }
+
+  private walk(table: TableName, chain: Chain, v: PacketView, onHit: (hit: RuleHit) => void, depth: number): Verdict | null {
+    for (let i = 0; i < chain.rules.length; i++) {
+      const r = chain.rules[i]!;
+      if (!ruleMatches(r, v)) continue;
+      r.packets++;
+      r.bytes += v.length;
+      onHit({ table, chain: chain.name, index: i, rule: r });
+      const t = r.target;
+      switch (t.kind) {
+        case "ACCEPT":
+          return { kind: "ACCEPT", rule: r, chain: chain.name };
+        case "DROP":
+          return { kind: "DROP", rule: r, chain: chain.name };
+        case "RETURN":
+          return null;
+        case "MASQUERADE":
+        case "DNAT":
+        case "SNAT":
+          return { kind: "NAT", rule: r, chain: chain.name };
+        case "jump": {
+          const target = this.tables[table].get(t.chain);
+          if (target === undefined || depth >= MAX_JUMP_DEPTH) continue;
+          const inner = this.walk(table, target, v, onHit, depth + 1);
+          if (inner !== null) return inner;
+          continue;
+        }
+      }
+    }
+    return null;
+  }
+}

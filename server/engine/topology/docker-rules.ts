@@ -1,0 +1,77 @@
+/**
+ * The iptables rules the Docker daemon installs on a host with docker0, and
+ * those `docker run -p` adds per published port (as in Docker 20–27 with the
+ * iptables backend): MASQUERADE for traffic leaving the bridge's subnet, the
+ * DOCKER chains that DNAT published ports, and the FORWARD policy DROP with
+ * the rules that let the bridge's traffic through. Bridged frames do not
+ * traverse iptables here (br_netfilter is not simulated), which gives the
+ * same verdicts as Docker's `-i docker0 -o docker0 -j ACCEPT`.
+ */
+import type { NetNamespace } from "../stack/namespace.js";
+import { emptyRule, sameRule, type Rule, type RuleTarget } from "../stack/netfilter/rule.js";
+import type { TableName } from "../stack/netfilter/tables.js";
+import { cidrNetwork, ipv4CidrOrThrow, type Ipv4Address } from "../wire/ipv4-address.js";
+
+function rule(target: RuleTarget, fields: Partial<Rule>): Rule {
+  return { ...emptyRule(target), ...fields };
+}
+
+function append(ns: NetNamespace, table: TableName, chain: string, r: Rule): void {
+  const c = ns.netfilter.chain(table, chain) ?? ns.netfilter.newChain(table, chain);
+  c.rules.push(r);
+}
+
+export function installDockerRules(root: NetNamespace, bridge: string, gateway: number, prefixLength: number): void {
+  const subnet = cidrNetwork(ipv4CidrOrThrow(gateway as Ipv4Address, prefixLength));
+  const nf = root.netfilter;
+  for (const c of ["DOCKER"]) nf.chain("nat", c) ?? nf.newChain("nat", c);
+  append(root, "nat", "PREROUTING", rule({ kind: "jump", chain: "DOCKER" }, { dstTypeLocal: true }));
+  append(root, "nat", "OUTPUT", rule({ kind: "jump", chain: "DOCKER" }, { dstTypeLocal: true, destination: { address: 0x7f000000, prefixLength: 8, invert: true } }));
+  append(root, "nat", "POSTROUTING", rule({ kind: "MASQUERADE" }, { source: { address: subnet, prefixLength, invert: false }, outInterface: { name: bridge, invert: true } }));
+  append(root, "nat", "DOCKER", rule({ kind: "RETURN" }, { inInterface: { name: bridge, invert: false } }));
+
+  for (const c of ["DOCKER", "DOCKER-ISOLATION-STAGE-1", "DOCKER-ISOLATION-STAGE-2", "DOCKER-USER"]) nf.chain("filter", c) ?? nf.newChain("filter", c);
+  nf.chain("filter", "FORWARD")!.policy = "DROP";
+  const out = { name: bridge, invert: false };
+  const notOut = { name: bridge, invert: true };
+  append(root, "filter", "FORWARD", rule({ kind: "jump", chain: "DOCKER-USER" }, {}));
+  append(root, "filter", "FORWARD", rule({ kind: "jump", chain: "DOCKER-ISOLATION-STAGE-1" }, {}));
+  append(root, "filter", "FORWARD", rule({ kind: "ACCEPT" }, { outInterface: out, ctstate: ["RELATED", "ESTABLISHED"] }));
+  append(root, "filter", "FORWARD", rule({ kind: "jump", chain: "DOCKER" }, { outInterface: out }));
+  append(root, "filter", "FORWARD", rule({ kind: "ACCEPT" }, { inInterface: { name: bridge, invert: false }, outInterface: notOut }));
+  append(root, "filter", "FORWARD", rule({ kind: "ACCEPT" }, { inInterface: { name: bridge, invert: false }, outInterface: out }));
+  append(root, "filter", "DOCKER-ISOLATION-STAGE-1", rule({ kind: "jump", chain: "DOCKER-ISOLATION-STAGE-2" }, { inInterface: { name: bridge, invert: false }, outInterface: notOut }));
+  append(root, "filter", "DOCKER-ISOLATION-STAGE-1", rule({ kind: "RETURN" }, {}));
+  append(root, "filter", "DOCKER-ISOLATION-STAGE-2", rule({ kind: "DROP" }, { outInterface: out }));
+  append(root, "filter", "DOCKER-ISOLATION-STAGE-2", rule({ kind: "RETURN" }, {}));
+  append(root, "filter", "DOCKER-USER", rule({ kind: "RETURN" }, {}));
+}
+
+export interface PublishedPort {
+  hostPort: number;
+  containerPort: number;
+  protocol: 6 | 17;
+  address: number;
+}
+
+function publishRules(bridge: string, p: PublishedPort): [TableName, string, Rule][] {
+  const host32 = { address: p.address, prefixLength: 32, invert: false };
+  return [
+    ["nat", "POSTROUTING", rule({ kind: "MASQUERADE" }, { source: host32, destination: host32, protocol: p.protocol, dport: p.containerPort })],
+    ["nat", "DOCKER", rule({ kind: "DNAT", address: p.address, port: p.containerPort }, { inInterface: { name: bridge, invert: true }, protocol: p.protocol, dport: p.hostPort })],
+    ["filter", "DOCKER", rule({ kind: "ACCEPT" }, { destination: host32, inInterface: { name: bridge, invert: true }, outInterface: { name: bridge, invert: false }, protocol: p.protocol, dport: p.containerPort })],
+  ];
+}
+
+export function publishPort(root: NetNamespace, bridge: string, p: PublishedPort): void {
+  for (const [table, chain, r] of publishRules(bridge, p)) append(root, table, chain, r);
+}
+
+export function unpublishPort(root: NetNamespace, bridge: string, p: PublishedPort): void {
+  for (const [table, chain, r] of publishRules(bridge, p)) {
+    const c = root.netfilter.chain(table, chain);
+    if (c === undefined) continue;
+    const i = c.rules.findIndex((x) => sameRule(x, r));
+    if (i >= 0) c.rules.splice(i, 1);
+  }
+}
