@@ -1,9 +1,33 @@
+/** The programs a student can type, by name. One file per tool. */
+import { arpCommand } from "./arp.js";
+import { brctlCommand } from "./brctl.js";
+import { bridgeCommand } from "./bridge.js";
 import type { CommandHandler } from "./command-context.js";
 import { conntrackCommand } from "./conntrack.js";
-import { iptablesCommand } from "./iptables.js";
 import { curlCommand } from "./curl.js";
 import { dockerCommand } from "./docker.js";
+import { ifconfigCommand } from "./ifconfig.js";
+import { ipCommand } from "./ip.js";
+import { iptablesCommand } from "./iptables.js";
 import { pingCommand } from "./ping.js";
+import { routeCommand } from "./route.js";
 import { sleepCommand } from "./sleep.js";
+import { ssCommand } from "./ss.js";
 import { sysctlCommand } from "./sysctl.js";
-export const COMMANDS: Record<string, CommandHandler> = { curl: curlCommand, docker: dockerCommand, ping: pingCommand, sleep: sleepCommand, sysctl: sysctlCommand, iptables: iptablesCommand, conntrack: conntrackCommand };
+
+export const COMMANDS: Record<string, CommandHandler> = {
+  arp: arpCommand,
+  brctl: brctlCommand,
+  bridge: bridgeCommand,
+  conntrack: conntrackCommand,
+  curl: curlCommand,
+  docker: dockerCommand,
+  ifconfig: ifconfigCommand,
+  ip: ipCommand,
+  iptables: iptablesCommand,
+  ping: pingCommand,
+  route: routeCommand,
+  sleep: sleepCommand,
+  ss: ssCommand,
+  sysctl: sysctlCommand,
+};

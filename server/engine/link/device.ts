@@ -9,7 +9,7 @@ import type { Scheduler } from "../sim/scheduler.js";
 import type { TraceRecorder } from "../trace/trace-recorder.js";
 import type { Frame } from "./frame.js";
 
-export type DeviceKind = "loopback" | "veth" | "bridge" | "nic";
+export type DeviceKind = "loopback" | "veth" | "bridge" | "nic" | "vxlan" | "tun";
 
 /** The namespace a device lives in, as the link layer sees it: a name for traces. */
 export interface NamespaceLabel {

@@ -12,6 +12,9 @@ import type { Ipv4Address } from "../wire/ipv4-address.js";
 import { parseMacOrThrow, type MacAddress } from "../wire/mac-address.js";
 import { decodeFrame, summarizeFrame } from "../wire/packet.js";
 
+/** Show what VXLAN carries on both the IANA port and Linux's/flannel's 8472. */
+export const DECODE_OPTIONS = { vxlanPorts: [4789, 8472] } as const;
+
 const macCache = new Map<string, MacAddress>();
 function mac(text: string): MacAddress {
   let m = macCache.get(text);
@@ -76,7 +79,7 @@ export function buildFrame(src: string, dst: string, payload: Payload, packetId:
           }
         : { kind: "ipv4", ...ipv4Spec(payload) },
   });
-  const layers = decodeFrame(bytes);
+  const layers = decodeFrame(bytes, DECODE_OPTIONS);
   return { packetId, src, dst, bytes, layers, summary: summarizeFrame(layers), payload };
 }
 

@@ -109,7 +109,8 @@ export class NetNamespace implements NamespaceLabel {
     const isLo = dev.kind === "loopback";
     if (isLo) this.routes.add({ ...base, table: "local", type: "local", dst: cidrNetwork(cidr), prefixLength: ia.prefixLength, scope: "host" });
     this.routes.add({ ...base, table: "local", type: "local", dst: ia.address, prefixLength: 32, scope: "host" });
-    if (ia.broadcast !== 0) this.routes.add({ ...base, table: "local", type: "broadcast", dst: ia.broadcast, prefixLength: 32, scope: "link" });
+    // The subnet's broadcast route follows from the prefix (fib_add_ifaddr), whether or not the address was given a `brd`.
+    if (ia.prefixLength < 31) this.routes.add({ ...base, table: "local", type: "broadcast", dst: cidrBroadcast(cidr), prefixLength: 32, scope: "link" });
     if (!isLo && dev.adminUp && ia.prefixLength < 32) {
       this.routes.add({ ...base, table: "main", type: "unicast", dst: cidrNetwork(cidr), prefixLength: ia.prefixLength, scope: "link" });
     }

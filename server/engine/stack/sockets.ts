@@ -54,7 +54,7 @@ export interface UdpSocket {
   address: number;
   port: number;
   process: string;
-  onDatagram: (from: number, fromPort: number, data: Uint8Array) => void;
+  onDatagram: (from: number, fromPort: number, data: Uint8Array, packetId: number) => void;
 }
 
 export interface PingSocket {

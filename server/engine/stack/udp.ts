@@ -10,8 +10,8 @@ import { sendIcmpError } from "./icmp.js";
 import { ipOutput, type OutputError } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
 
-export function udpSend(ns: NetNamespace, dst: number, dstPort: number, srcPort: number, data: Uint8Array, src?: number): OutputError | null {
-  return ipOutput(ns, dst, { kind: "udp", srcPort, dstPort, data }, src === undefined ? { dontFragment: false } : { src, dontFragment: false });
+export function udpSend(ns: NetNamespace, dst: number, dstPort: number, srcPort: number, data: Uint8Array, opts: { src?: number; packetId?: number } = {}): OutputError | null {
+  return ipOutput(ns, dst, { kind: "udp", srcPort, dstPort, data }, { ...opts, dontFragment: false });
 }
 
 export function udpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, d: UdpDatagram): void {
@@ -43,5 +43,5 @@ export function udpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pay
     port: d.dstPort,
     process: sock.process,
   });
-  sock.onDatagram(p.src, d.srcPort, d.data);
+  sock.onDatagram(p.src, d.srcPort, d.data, frame.packetId);
 }

@@ -26,6 +26,13 @@ const Base = {
 const Str = Type.String();
 const NullableStr = Type.Union([Type.String(), Type.Null()]);
 
+const TunnelFields = {
+  tunnel: Type.Union([Type.Literal("vxlan"), Type.Literal("flannel-udp"), Type.Literal("ipip")]),
+  outer: Str,
+  vni: Type.Union([Type.Integer(), Type.Null()]),
+  inner: Str,
+};
+
 function variant<K extends string, P extends Record<string, TSchema>>(kind: K, props: P, description: string) {
   return Type.Object({ ...Base, kind: Type.Literal(kind), ...props }, { additionalProperties: false, description });
 }
@@ -73,6 +80,13 @@ export const TraceEventSchema = Type.Union(
       "an address (and port) rewritten by NAT",
     ),
     variant("conntrack", { protocol: Str, orig: Str, reply: Str, state: Str }, "a new flow is tracked"),
+    variant("encap", TunnelFields, "a packet or frame is wrapped for a tunnel"),
+    variant("decap", TunnelFields, "a tunnel's packet is unwrapped"),
+    variant(
+      "tunnel-user",
+      { process: Str, action: Type.Union([Type.Literal("read"), Type.Literal("lookup"), Type.Literal("write")]), detail: Str },
+      "a user-space tunnel daemon's step (flanneld)",
+    ),
     variant("drop", { reason: Type.Enum(DROP_REASONS), detail: Str }, "a frame or packet goes no further"),
   ],
   { $id: "https://cnlab.dev/schemas/trace-event.json", title: "cnlab trace event" },

@@ -31,6 +31,9 @@ export const TRACE_EVENT_KINDS = [
   "netfilter",
   "nat",
   "conntrack",
+  "encap",
+  "decap",
+  "tunnel-user",
   "drop",
 ] as const;
 export type TraceEventKind = (typeof TRACE_EVENT_KINDS)[number];
@@ -111,6 +114,22 @@ export type TraceEvent = TraceBase &
       }
     | { kind: "nat"; type: "SNAT" | "DNAT" | "MASQUERADE" | "un-SNAT" | "un-DNAT"; field: "source" | "destination"; from: string; to: string }
     | { kind: "conntrack"; protocol: string; orig: string; reply: string; state: string }
+    | {
+        kind: "encap" | "decap";
+        tunnel: "vxlan" | "flannel-udp" | "ipip";
+        /** Outer addresses: "10.168.0.2:41234 > 10.168.0.3:8472" (UDP tunnels) or "10.168.0.2 > 10.168.0.3" (IPIP). */
+        outer: string;
+        vni: number | null;
+        /** The inner packet or frame, tcpdump-like. */
+        inner: string;
+      }
+    | {
+        kind: "tunnel-user";
+        /** A user-space daemon's step (flanneld): reading from or writing to a TUN device, looking up its subnet lease table. */
+        process: string;
+        action: "read" | "lookup" | "write";
+        detail: string;
+      }
     | { kind: "drop"; reason: DropReason; detail: string }
   );
 

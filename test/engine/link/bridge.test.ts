@@ -41,6 +41,18 @@ describe("bridge", () => {
     expect(last.kind).toBe("drop");
     expect(last.kind === "drop" && last.reason).toBe("storm-budget");
     // The engine is usable afterwards.
-    expect(engine.run({ host: "h", namespace: "a", command: "ping -c 1 127.0.0.1" }).exitCode).toBe(0);
+    expect(engine.run({ host: "h", namespace: "a", command: "ip link show dev eth0" }).exitCode).toBe(0);
+  });
+
+  it("a port that goes down loses its learnt entries and the bridge no longer floods to it", () => {
+    const engine = labEngine("bridge-two-containers");
+    engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" });
+    engine.run({ host: "node1", command: "ip link set dev vethb4963f3 down" });
+    const fdb = engine.state().hosts[0]!.namespaces.find((n) => n.name === "root")!.bridges[0]!.fdb;
+    expect(fdb.some((e) => e.mac === "02:42:ac:11:00:03")).toBe(false);
+    const r = engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 -W 1 172.17.0.3" });
+    expect(r.exitCode).toBe(1);
+    const flood = r.events.find((e) => e.kind === "bridge-flood");
+    if (flood?.kind === "bridge-flood") expect(flood.egress).not.toContain("vethb4963f3");
   });
 });

@@ -1,0 +1,160 @@
+/**
+ * `bridge` (iproute2 6.1): `fdb show` and `link show`.
+ *
+ * `bridge fdb show` prints what the kernel's RTM_GETNEIGH dump yields, device
+ * by device in ifindex order: for a bridge port, the bridge's entries behind
+ * that port (newest first, as the FDB list is kept) including the port's own
+ * MAC as `permanent`; then the device's own ("self") hardware address lists —
+ * the multicast groups it has joined; for a bridge device, also its own MAC.
+ * Learnt entries idle for the ageing time are gone even if the bridge's
+ * garbage collector has not run yet (the kernel hides them too).
+ *
+ * The self multicast lists are derived, not stored: every IPv6-capable device
+ * joins all-nodes (33:33:00:00:00:01); one that is up joins all-hosts
+ * (01:00:5e:00:00:01) and, with its link-local address, its solicited-node
+ * group; a bridge that is up also joins all-snoopers (224.0.0.106, ff02::6a)
+ * for multicast snooping. A device brought down leaves them all.
+ */
+import { Bridge } from "../link/bridge.js";
+import type { Device } from "../link/device.js";
+import type { FdbEntry } from "../link/fdb.js";
+import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
+import { masterBridge, portCost, portState, PORT_PRIORITY } from "./bridge-port.js";
+import { hasBeenUp } from "./device-history.js";
+import { matches } from "./ip-args.js";
+import { hasIpv6LinkLocal, solicitedNodeMac } from "./ipv6-link-local.js";
+import { iproute2Flags } from "./link-flags.js";
+import { bridgeLinkSuffix } from "./link-peer.js";
+import { notSimulated } from "./not-simulated.js";
+
+const USAGE = [
+  "Usage: bridge [ OPTIONS ] OBJECT { COMMAND | help }",
+  "       bridge [ -force ] -batch filename",
+  "where  OBJECT := { link | fdb | mdb | vlan | monitor }",
+  "       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] |",
+  "                    -o[neline] | -t[imestamp] | -n[etns] name |",
+  "                    -c[ompressvlans] -color -p[retty] -j[son] }",
+].join("\n");
+
+interface BridgeOptions {
+  stats: boolean;
+}
+
+const ALL_NODES = "33:33:00:00:00:01";
+const ALL_HOSTS = "01:00:5e:00:00:01";
+const ALL_SNOOPERS = ["01:00:5e:00:00:6a", "33:33:00:00:00:6a"];
+
+function selfMulticast(dev: Device): string[] {
+  if (dev.kind === "loopback") return [];
+  if (!dev.adminUp) return hasBeenUp(dev) ? [] : [ALL_NODES];
+  const groups = [ALL_NODES, ...(dev instanceof Bridge ? ALL_SNOOPERS : []), ALL_HOSTS];
+  if (hasIpv6LinkLocal(dev)) groups.push(solicitedNodeMac(dev.mac));
+  return groups;
+}
+
+function liveEntries(br: Bridge, now: number): FdbEntry[] {
+  return br.fdb
+    .list()
+    .filter((e) => e.local || br.ageingTime === 0 || now - e.updated < br.ageingTime)
+    .reverse();
+}
+
+function masterLine(e: FdbEntry, dev: Device, br: Bridge, opts: BridgeOptions, now: number): string {
+  const age = Math.floor((now - e.updated) / 1_000_000);
+  const used = opts.stats ? ` used ${age}/${age}` : "";
+  return `${e.mac} dev ${dev.name}${used} master ${br.name} ${e.local ? "permanent" : ""}`;
+}
+
+function fdbShow(args: string[], ctx: CommandContext, opts: BridgeOptions): number {
+  let bridgeFilter: Device | undefined;
+  let devFilter: Device | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) fail(`Command line is not complete. Try option "help"`, 255);
+      return v;
+    };
+    if (a === "br") {
+      const name = value();
+      bridgeFilter = ctx.ns.device(name);
+      if (bridgeFilter === undefined) fail(`Cannot find bridge device "${name}"`, 255);
+    } else if (a === "brport" || a === "dev") {
+      const name = value();
+      devFilter = ctx.ns.device(name);
+      if (devFilter === undefined) fail(`Cannot find device "${name}"`, 255);
+    } else notSimulated(`bridge fdb show ${a}`);
+  }
+  const now = ctx.net.scheduler.now;
+  for (const dev of ctx.ns.deviceList()) {
+    const master = masterBridge(dev);
+    if (bridgeFilter !== undefined && dev !== bridgeFilter && master !== bridgeFilter) continue;
+    if (devFilter !== undefined && dev !== devFilter) continue;
+    if (master !== null) {
+      for (const e of liveEntries(master, now)) if (e.port === dev.name) ctx.out.push(masterLine(e, dev, master, opts, now));
+    }
+    for (const mac of selfMulticast(dev)) ctx.out.push(`${mac} dev ${dev.name} self permanent`);
+    if (dev instanceof Bridge) {
+      for (const e of liveEntries(dev, now)) if (e.port === dev.name) ctx.out.push(masterLine(e, dev, dev, opts, now));
+    }
+  }
+  return 0;
+}
+
+function fdb(args: string[], ctx: CommandContext, opts: BridgeOptions): number {
+  const [cmd = "show", ...rest] = args;
+  if (matches(cmd, "show") || matches(cmd, "list") || matches(cmd, "lst")) return fdbShow(rest, ctx, opts);
+  if (["add", "append", "delete", "replace", "get", "flush"].some((c) => matches(cmd, c))) notSimulated(`bridge fdb ${cmd}`);
+  fail(`Command "${cmd}" is unknown, try "bridge fdb help".`, 255);
+}
+
+function link(args: string[], ctx: CommandContext): number {
+  const [cmd = "show", ...rest] = args;
+  if (matches(cmd, "set") || matches(cmd, "change")) notSimulated(`bridge link ${cmd}`);
+  if (!(matches(cmd, "show") || matches(cmd, "list") || matches(cmd, "lst"))) fail(`Command "${cmd}" is unknown, try "bridge link help".`, 255);
+  let devFilter: Device | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a !== "dev") notSimulated(`bridge link show ${a}`);
+    const name = rest[++i];
+    if (name === undefined) fail(`Command line is not complete. Try option "help"`, 255);
+    devFilter = ctx.ns.device(name);
+    if (devFilter === undefined) fail(`Cannot find device "${name}"`, 255);
+  }
+  for (const dev of ctx.ns.deviceList()) {
+    const br = masterBridge(dev);
+    if (br === null || (devFilter !== undefined && dev !== devFilter)) continue;
+    ctx.out.push(
+      `${dev.ifindex}: ${dev.name}${bridgeLinkSuffix(dev, ctx.ns)}: ${iproute2Flags(dev, ctx.ns)} mtu ${dev.mtu} master ${br.name} ` +
+        `state ${portState(br, dev)} priority ${PORT_PRIORITY} cost ${portCost(dev)} `,
+    );
+  }
+  return 0;
+}
+
+export const bridgeCommand: CommandHandler = (argv, ctx) => {
+  const opts: BridgeOptions = { stats: false };
+  let i = 0;
+  for (; i < argv.length && argv[i]!.startsWith("-"); i++) {
+    const opt = argv[i]!.startsWith("--") ? argv[i]!.slice(1) : argv[i]!;
+    if (matches(opt, "-statistics") || matches(opt, "-stats")) opts.stats = true;
+    else if (matches(opt, "-Version")) {
+      ctx.out.push("bridge utility, 6.1.0");
+      return 0;
+    } else if (matches(opt, "-color") || opt.startsWith("-color=") || opt.startsWith("-c=")) continue;
+    else if (["-details", "-json", "-pretty", "-oneline", "-timestamp", "-batch", "-force", "-netns", "-compressvlans", "-4", "-6"].some((o) => matches(opt, o))) notSimulated(`bridge ${argv[i]}`);
+    else fail(`Option "${argv[i]}" is unknown, try "bridge help".`, 255);
+  }
+  const [object, ...rest] = argv.slice(i);
+  if (object === undefined) fail(USAGE, 255);
+  const chosen = ["link", "fdb", "mdb", "vlan", "monitor", "help"].find((o) => matches(object, o));
+  if (chosen === "link") return link(rest, ctx);
+  if (chosen === "fdb") return fdb(rest, ctx, opts);
+  if (chosen === "vlan" && (rest.length === 0 || matches(rest[0]!, "show"))) {
+    // The recorded kernel has no bridge VLAN filtering: only the header.
+    ctx.out.push("port              vlan-id  ");
+    return 0;
+  }
+  if (chosen !== undefined && chosen !== "help") notSimulated(`bridge ${chosen}`);
+  fail(`Object "${object}" is unknown, try "bridge help".`, 255);
+};

@@ -1,0 +1,253 @@
+/**
+ * `ip link`: list devices; change one (up/down, mtu, master/nomaster, netns);
+ * create a bridge or a veth pair and delete devices.
+ *
+ * iproute2 reads all arguments first (a bad value ends the command with exit
+ * 255 before anything is sent), then looks the device up (exit 1), then the
+ * kernel validates (exit 2); nothing changes until all three passed.
+ */
+import { Bridge } from "../link/bridge.js";
+import type { Device } from "../link/device.js";
+import { Veth } from "../link/veth.js";
+import type { NetNamespace } from "../stack/namespace.js";
+import { fail, type CommandContext } from "./command-context.js";
+import { masterBridge } from "./bridge-port.js";
+import { ArgReader, garbage, invalidArgument, kernelError, lladdrArg, matches, rtnetlink } from "./ip-args.js";
+import { linkAddressLine, linkDetailLines, linkHeader, linkStatsLines, matchesLinkType, nameWithPeer } from "./ip-link-format.js";
+import type { IpOptions } from "./ip-options.js";
+import { IFF, interfaceFlags, iproute2Flags, operState } from "./link-flags.js";
+import { isNamedNamespace } from "./link-peer.js";
+import { notSimulated } from "./not-simulated.js";
+
+const MIN_MTU = 68;
+const MAX_MTU = 65535;
+
+function show(args: ArgReader, ctx: CommandContext, opts: IpOptions): number {
+  let devName: string | undefined;
+  let upOnly = false;
+  let type: string | undefined;
+  let master: string | undefined;
+  while (!args.done) {
+    const a = args.take();
+    if (a === "up") upOnly = true;
+    else if (a === "type") type = args.value();
+    else if (a === "master") master = args.value();
+    else {
+      const name = a === "dev" ? args.value() : a;
+      if (devName !== undefined) garbage("dev", name);
+      devName = name;
+    }
+  }
+  let devices = ctx.ns.deviceList();
+  if (devName !== undefined) {
+    const dev = ctx.ns.device(devName);
+    if (dev === undefined) fail(`Device "${devName}" does not exist.`, 1);
+    devices = [dev];
+  }
+  if (master !== undefined && ctx.ns.device(master) === undefined) fail(`Device "${master}" does not exist.`, 1);
+  for (const dev of devices) {
+    if (upOnly && !(interfaceFlags(dev, ctx.ns) & IFF.UP)) continue;
+    if (type !== undefined && !matchesLinkType(dev, type)) continue;
+    if (master !== undefined && dev.master?.name !== master) continue;
+    if (opts.brief) {
+      ctx.out.push(`${nameWithPeer(dev, ctx).padEnd(16)} ${operState(dev, ctx.ns).padEnd(14)} ${dev.mac} ${iproute2Flags(dev, ctx.ns)} `);
+      continue;
+    }
+    ctx.out.push(linkHeader(dev, ctx, { mode: true }));
+    const linkLine = linkAddressLine(dev, ctx, opts.details);
+    ctx.out.push(...(opts.details ? linkDetailLines(dev, linkLine, ctx.net.scheduler.now) : [linkLine]));
+    if (opts.stats > 0) ctx.out.push(...linkStatsLines(dev, opts.stats));
+  }
+  return 0;
+}
+
+/** get_integer(): a C long in any base, or null. */
+function parseInteger(text: string): number | null {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (m === null) return null;
+  const body = m[2]!;
+  const n = /^0[xX]/.test(body) ? parseInt(body.slice(2), 16) : body.length > 1 && body.startsWith("0") ? parseInt(body.slice(1), 8) : parseInt(body, 10);
+  return m[1] === "-" ? -n : n;
+}
+
+/** `ip link set ... netns NAME|PID`: a named namespace, or PID 1 for the host's own. */
+function targetNamespace(ctx: CommandContext, value: string): NetNamespace {
+  const named = ctx.host.namespaces.get(value);
+  if (named !== undefined && isNamedNamespace(ctx.host, named)) return named;
+  if (parseInteger(value) === 1) return ctx.host.root;
+  invalidArgument(`Invalid "netns" value\n`, value);
+}
+
+interface LinkChange {
+  up?: boolean;
+  mtu?: number;
+  master?: Bridge | null;
+  netns?: NetNamespace;
+}
+
+function set(args: ArgReader, ctx: CommandContext): number {
+  let devName: string | undefined;
+  const change: LinkChange = {};
+  let masterDevice: Device | undefined;
+  while (!args.done) {
+    const a = args.take();
+    if (a === "up") change.up = true;
+    else if (a === "down") change.up = false;
+    else if (a === "mtu") {
+      const v = args.value();
+      const mtu = parseInteger(v);
+      if (mtu === null) invalidArgument(`Invalid "mtu" value\n`, v);
+      change.mtu = mtu;
+    } else if (a === "master") {
+      const v = args.value();
+      masterDevice = ctx.ns.device(v);
+      if (masterDevice === undefined) invalidArgument("Device does not exist\n", v);
+    } else if (a === "nomaster") {
+      change.master = null;
+    } else if (a === "netns") {
+      change.netns = targetNamespace(ctx, args.value());
+    } else if (["address", "name", "arp", "multicast", "allmulticast", "promisc", "txqueuelen", "txqlen", "qlen", "alias", "vf", "type", "group", "state", "mode", "link", "xdp"].includes(a)) {
+      notSimulated(`ip link set ... ${a}`);
+    } else {
+      const name = a === "dev" ? args.value() : a;
+      if (devName !== undefined) garbage("dev", name);
+      devName = name;
+    }
+  }
+  if (devName === undefined) fail(`Not enough information: "dev" argument is required.`, 255);
+  const dev = ctx.ns.device(devName);
+  if (dev === undefined) fail(`Cannot find device "${devName}"`, 1);
+  if (masterDevice !== undefined) {
+    if (!(masterDevice instanceof Bridge) || masterDevice === dev) rtnetlink("Operation not supported");
+    change.master = masterDevice;
+  }
+  if (change.mtu !== undefined && dev.kind !== "loopback") {
+    if (change.mtu < MIN_MTU) kernelError("Error: mtu less than device minimum.");
+    if (change.mtu > MAX_MTU) kernelError("Error: mtu greater than device maximum.");
+  }
+  if (change.netns !== undefined && dev.kind === "loopback") rtnetlink("Invalid argument");
+  apply(ctx, dev, change);
+  return 0;
+}
+
+function apply(ctx: CommandContext, dev: Device, change: LinkChange): void {
+  if (change.mtu !== undefined) dev.mtu = change.mtu;
+  if (change.master !== undefined) {
+    const current = masterBridge(dev);
+    if (current !== change.master) {
+      current?.release(dev);
+      change.master?.enslave(dev);
+    }
+  }
+  if (change.netns !== undefined && change.netns !== ctx.ns) {
+    moveToNamespace(ctx.ns, dev, change.netns);
+    return;
+  }
+  if (change.up !== undefined) ctx.ns.setUp(dev, change.up);
+}
+
+/**
+ * dev_change_net_namespace: the device is closed, leaves its bridge, loses its
+ * addresses and routes, and reappears down in the target. (The kernel keeps
+ * the ifindex when it is free there; the model's ifindex counter cannot skip
+ * taken numbers, so the device gets the target's next one.)
+ */
+function moveToNamespace(from: NetNamespace, dev: Device, to: NetNamespace): void {
+  from.setUp(dev, false);
+  masterBridge(dev)?.release(dev);
+  for (const ia of [...dev.addresses]) from.delAddress(dev, ia.address, ia.prefixLength);
+  from.detach(dev);
+  dev.ifindex = to.allocIfindex();
+  to.attach(dev);
+}
+
+function add(args: ArgReader, ctx: CommandContext): number {
+  let name: string | undefined;
+  let type: string | undefined;
+  let mac: string | undefined;
+  let peerName: string | undefined;
+  while (!args.done) {
+    const a = args.take();
+    if (a === "type") {
+      type = args.value();
+      if (type === "veth" && args.peek() === "peer") {
+        args.take();
+        while (!args.done) {
+          const p = args.take();
+          if (p === "name") peerName = args.value();
+          else notSimulated(`ip link add ... peer ${p}`);
+        }
+      }
+    } else if (a === "address") {
+      mac = lladdrArg(args.value());
+      if (mac.split(":").length !== 6) rtnetlink("Invalid argument");
+    } else if (a === "link" || a === "mtu" || a === "txqueuelen" || a === "numtxqueues" || a === "netns") {
+      notSimulated(`ip link add ... ${a}`);
+    } else {
+      const n = a === "name" || a === "dev" ? args.value() : a;
+      if (name !== undefined) garbage("name", n);
+      name = n;
+    }
+  }
+  if (type === undefined) fail(`Not enough information: "type" argument is required`, 1);
+  if (name === undefined) fail(`Not enough information: "dev" argument is required.`, 255);
+  if (type !== "bridge" && type !== "veth") {
+    if (["dummy", "vxlan", "macvlan", "ipvlan", "vlan", "bond", "tun", "tap", "gre", "ipip", "wireguard"].includes(type)) notSimulated(`ip link add ... type ${type}`);
+    kernelError("Error: Unknown device type.");
+  }
+  // IFNAMSIZ: the kernel's netlink policy refuses names of 16 bytes or more.
+  if (name.length > 15 || (peerName !== undefined && peerName.length > 15)) kernelError("Error: Attribute failed policy validation.");
+  if (ctx.ns.device(name) !== undefined) rtnetlink("File exists");
+  const net = ctx.net;
+  if (type === "bridge") {
+    ctx.ns.attach(new Bridge(net.ctx, ctx.ns, ctx.ns.allocIfindex(), name, mac ?? net.random.mac()));
+    return 0;
+  }
+  const peer = peerName ?? firstFreeName(ctx.ns, "veth");
+  if (peer === name || ctx.ns.device(peer) !== undefined) rtnetlink("File exists");
+  // The kernel registers the peer first, so it gets the lower ifindex.
+  const b = new Veth(net.ctx, ctx.ns, ctx.ns.allocIfindex(), peer, net.random.mac());
+  const a = new Veth(net.ctx, ctx.ns, ctx.ns.allocIfindex(), name, mac ?? net.random.mac());
+  Veth.pair(a, b);
+  ctx.ns.attach(b);
+  ctx.ns.attach(a);
+  return 0;
+}
+
+/** dev_alloc_name("veth%d"). */
+function firstFreeName(ns: NetNamespace, prefix: string): string {
+  for (let i = 0; ; i++) if (ns.device(`${prefix}${i}`) === undefined) return `${prefix}${i}`;
+}
+
+function del(args: ArgReader, ctx: CommandContext): number {
+  let name: string | undefined;
+  while (!args.done) {
+    const a = args.take();
+    const n = a === "dev" || a === "name" ? args.value() : a;
+    if (name !== undefined) garbage("dev", n);
+    name = n;
+  }
+  if (name === undefined) fail(`Not enough information: "dev" argument is required.`, 255);
+  const dev = ctx.ns.device(name);
+  if (dev === undefined) fail(`Cannot find device "${name}"`, 1);
+  if (dev instanceof Veth) {
+    ctx.host.destroyVeth(dev);
+  } else if (dev instanceof Bridge) {
+    ctx.ns.setUp(dev, false);
+    for (const port of [...dev.ports]) dev.release(port);
+    ctx.ns.detach(dev);
+  } else {
+    rtnetlink("Operation not supported");
+  }
+  return 0;
+}
+
+export function ipLink(argv: string[], ctx: CommandContext, opts: IpOptions): number {
+  const args = new ArgReader(argv);
+  const cmd = args.done ? "show" : args.take();
+  if (matches(cmd, "add")) return add(args, ctx);
+  if (matches(cmd, "delete")) return del(args, ctx);
+  if (matches(cmd, "set") || matches(cmd, "change")) return set(args, ctx);
+  if (matches(cmd, "show") || matches(cmd, "list") || matches(cmd, "lst")) return show(args, ctx, opts);
+  fail(`Command "${cmd}" is unknown, try "ip link help".`, 255);
+}
