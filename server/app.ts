@@ -10,24 +10,38 @@
 import websocket from "@fastify/websocket";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyServerOptions } from "fastify";
-import type { Config } from "./config.js";
+import { CONFIG_DEFAULTS, type Config } from "./config.js";
 import type { LoadedLab } from "./labs/load-labs.js";
+import auth from "./plugins/auth.js";
 import closingGuard from "./plugins/closing-guard.js";
 import db from "./plugins/db.js";
 import errorHandler from "./plugins/error-handler.js";
 import labCatalogue from "./plugins/lab-catalogue.js";
+import rateLimits from "./plugins/rate-limits.js";
 import requestId, { requestIdOptions } from "./plugins/request-id.js";
+import sessions from "./plugins/sessions.js";
 import swagger from "./plugins/swagger.js";
 import healthRoutes from "./routes/health/index.js";
 import labRoutes from "./routes/labs/index.js";
+import sessionRoutes from "./routes/sessions/index.js";
+import tokenRoutes from "./routes/tokens/index.js";
 
-export type AppConfig = Pick<Config, "databaseUrl" | "labsDir" | "logLevel">;
+/** What the app needs of the configuration; the session and token settings default as the environment's would. */
+export type AppConfig = Pick<Config, "databaseUrl" | "labsDir" | "logLevel"> &
+  Partial<Pick<Config, "instructorToken" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate">>;
+
+/** Request bodies are small JSON; lab uploads (routes/labs) allow more. */
+export const BODY_LIMIT = 64 * 1024;
 
 export interface BuildAppOptions {
   /** Overrides the pino logger built from config.logLevel (tests pass false). */
   logger?: FastifyServerOptions["logger"];
   /** Lab files already read from config.labsDir; read them during the boot when absent. */
   labs?: readonly LoadedLab[];
+  /** Where a generated first instructor token is shown (default: one line on stdout). */
+  announceToken?: (token: string) => void;
+  /** Wall clock for sessions (virtual time between commands, idle eviction), ms; tests inject one. */
+  now?: () => number;
 }
 
 export async function buildApp(config: AppConfig, options: BuildAppOptions = {}) {
@@ -39,6 +53,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     // Keep-alive connections that sit idle must not hold a shutdown open.
     forceCloseConnections: "idle",
     routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: BODY_LIMIT,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   try {
@@ -47,12 +62,28 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     await app.register(closingGuard);
     await app.register(db, { databaseUrl: config.databaseUrl });
     await app.register(labCatalogue, { labsDir: config.labsDir, ...(options.labs === undefined ? {} : { labs: options.labs }) });
+    await app.register(auth, {
+      instructorToken: config.instructorToken ?? null,
+      ...(options.announceToken === undefined ? {} : { announceToken: options.announceToken }),
+    });
+    await app.register(sessions, {
+      idleSeconds: config.sessionIdleSeconds ?? Number(CONFIG_DEFAULTS.CNLAB_SESSION_IDLE_SECONDS),
+      maxLive: config.maxLiveSessions ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_LIVE_SESSIONS),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+    await app.register(rateLimits);
     await app.register(swagger);
-    // The trace stream of a session (a later issue) is a WebSocket route.
+    // The trace stream of a session is a WebSocket route.
     await app.register(websocket);
 
     await app.register(healthRoutes);
     await app.register(labRoutes, { prefix: "/api/labs" });
+    await app.register(sessionRoutes, {
+      prefix: "/api/sessions",
+      commandRate: config.commandRate ?? Number(CONFIG_DEFAULTS.CNLAB_COMMAND_RATE),
+      sessionRate: config.sessionRate ?? Number(CONFIG_DEFAULTS.CNLAB_SESSION_RATE),
+    });
+    await app.register(tokenRoutes, { prefix: "/api/tokens" });
   } catch (err) {
     // A plugin that failed (a bad lab file) must not leave the database open behind it.
     await app.close().catch(() => undefined);

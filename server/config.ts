@@ -19,6 +19,11 @@ export const CONFIG_DEFAULTS = {
   DATABASE_URL: "file:./data/cnlab.db",
   LOG_LEVEL: "info",
   CNLAB_LABS_DIR: "./labs",
+  CNLAB_INSTRUCTOR_TOKEN: "",
+  CNLAB_SESSION_IDLE_SECONDS: "900",
+  CNLAB_MAX_LIVE_SESSIONS: "200",
+  CNLAB_COMMAND_RATE: "20",
+  CNLAB_SESSION_RATE: "10",
 } as const;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -30,6 +35,11 @@ export const CONFIG_DESCRIPTIONS: Record<ConfigVariable, string> = {
   DATABASE_URL: "a SQLite URL of the form file:<path>, relative to the working directory or absolute",
   LOG_LEVEL: `one of ${LOG_LEVELS.join(", ")}`,
   CNLAB_LABS_DIR: "the path of an existing folder holding the lab files",
+  CNLAB_INSTRUCTOR_TOKEN: "a token of 16 to 256 characters from A-Z a-z 0-9 . _ - (unset: one is generated at first start and printed once)",
+  CNLAB_SESSION_IDLE_SECONDS: "an integer from 0 to 604800: seconds before an idle session is dropped from memory",
+  CNLAB_MAX_LIVE_SESSIONS: "an integer from 1 to 100000: sessions kept in memory at once",
+  CNLAB_COMMAND_RATE: "an integer from 1 to 100000: commands per second one token may send",
+  CNLAB_SESSION_RATE: "an integer from 1 to 100000: sessions per minute one token may start",
 };
 
 export interface Config {
@@ -45,6 +55,16 @@ export interface Config {
   logLevel: LogLevel;
   /** Absolute path of the folder of lab files. */
   labsDir: string;
+  /** The first instructor's token; null: generate one at first start. */
+  instructorToken: string | null;
+  /** Seconds a session may sit unused before its engine is dropped from memory (rebuilt from the log on next use). */
+  sessionIdleSeconds: number;
+  /** Live engines kept at once; past it the least recently used is dropped. */
+  maxLiveSessions: number;
+  /** Commands per second per token. */
+  commandRate: number;
+  /** Sessions started per minute per token. */
+  sessionRate: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; variable: ConfigVariable; message: string };
@@ -62,10 +82,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
     // An empty variable (PORT= in a compose file) means "not set", as most tools treat it.
     return value === undefined || value.trim() === "" ? CONFIG_DEFAULTS[name] : value.trim();
   };
-  const fail = (variable: ConfigVariable, got: string): ConfigResult => ({
+  // `shown` replaces the value in the message when the value is a secret.
+  const fail = (variable: ConfigVariable, got: string, shown = JSON.stringify(got)): ConfigResult => ({
     ok: false,
     variable,
-    message: `${variable} must be ${CONFIG_DESCRIPTIONS[variable]}; got ${JSON.stringify(got)}`,
+    message: `${variable} must be ${CONFIG_DESCRIPTIONS[variable]}; got ${shown}`,
   });
 
   const portText = read("PORT");
@@ -90,10 +111,41 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
   const labsDir = path.resolve(cwd, labsDirText);
   if (!isDirectory(labsDir)) return fail("CNLAB_LABS_DIR", labsDirText);
 
+  const instructorToken = read("CNLAB_INSTRUCTOR_TOKEN");
+  if (instructorToken !== "" && !/^[A-Za-z0-9._-]{16,256}$/.test(instructorToken)) {
+    return fail("CNLAB_INSTRUCTOR_TOKEN", instructorToken, `a value of ${instructorToken.length} characters (not shown: it is a secret)`);
+  }
+
+  const integers: Array<[ConfigVariable, number, number]> = [
+    ["CNLAB_SESSION_IDLE_SECONDS", 0, 604_800],
+    ["CNLAB_MAX_LIVE_SESSIONS", 1, 100_000],
+    ["CNLAB_COMMAND_RATE", 1, 100_000],
+    ["CNLAB_SESSION_RATE", 1, 100_000],
+  ];
+  const numbers = new Map<ConfigVariable, number>();
+  for (const [name, min, max] of integers) {
+    const text = read(name);
+    const value = Number(text);
+    if (!/^[0-9]+$/.test(text) || value < min || value > max) return fail(name, text);
+    numbers.set(name, value);
+  }
+
   const databaseFile = path.resolve(cwd, databasePath);
   return {
     ok: true,
-    config: { port, host, databaseUrl: `file:${databaseFile}`, databaseFile, logLevel, labsDir },
+    config: {
+      port,
+      host,
+      databaseUrl: `file:${databaseFile}`,
+      databaseFile,
+      logLevel,
+      labsDir,
+      instructorToken: instructorToken === "" ? null : instructorToken,
+      sessionIdleSeconds: numbers.get("CNLAB_SESSION_IDLE_SECONDS")!,
+      maxLiveSessions: numbers.get("CNLAB_MAX_LIVE_SESSIONS")!,
+      commandRate: numbers.get("CNLAB_COMMAND_RATE")!,
+      sessionRate: numbers.get("CNLAB_SESSION_RATE")!,
+    },
   };
 }
 

@@ -31,7 +31,19 @@ describe("restart on the same database", () => {
     const files = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await readFile(path.join(REPO_LABS_DIR, name), "utf8")] as const)));
     const labsDir = await labsFolder(files);
     const databaseFile = path.join(await tempDir(), "data", "cnlab.db");
-    const config: Config = { port: 0, host: "127.0.0.1", databaseUrl: `file:${databaseFile}`, databaseFile, logLevel: "silent", labsDir };
+    const config: Config = {
+      port: 0,
+      host: "127.0.0.1",
+      databaseUrl: `file:${databaseFile}`,
+      databaseFile,
+      logLevel: "silent",
+      labsDir,
+      instructorToken: "cnlab_restart-test-instructor",
+      sessionIdleSeconds: 900,
+      maxLiveSessions: 200,
+      commandRate: 20,
+      sessionRate: 10,
+    };
 
     const first = await startServer(config, { logger: false });
     const titlesBefore = await labTitles(first);

@@ -18,9 +18,14 @@ export default fp(
           version: packageJson.version,
         },
         tags: [
-          { name: "labs", description: "the lab catalogue" },
+          { name: "labs", description: "the lab catalogue; instructors add their own labs" },
+          { name: "sessions", description: "a student's run of a lab: commands, state, trace" },
+          { name: "tokens", description: "bearer tokens for students and instructors" },
           { name: "health", description: "liveness and database check" },
         ],
+        components: {
+          securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "a cnlab token: Authorization: Bearer cnlab_…" } },
+        },
       },
     });
     await app.register(swaggerUi, { routePrefix: "/docs" });

@@ -1,30 +1,89 @@
 /**
  * The one way tests build the app: on a fresh database copy (unless one is
  * given), with the repository's labs (unless a folder is given), logging off
- * (unless a logger is given), and closed when the test finishes.
+ * (unless a logger is given), and closed when the test finishes. The app's
+ * first instructor token is TEST_INSTRUCTOR_TOKEN; rate limits are high
+ * unless a test sets them.
  */
 import path from "node:path";
 import { onTestFinished } from "vitest";
-import { buildApp, type App, type BuildAppOptions } from "../../server/app.js";
+import { buildApp, type App, type AppConfig, type BuildAppOptions } from "../../server/app.js";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
 import { freshDatabase } from "./test-database.js";
 
 export const REPO_LABS_DIR = path.join(PROJECT_ROOT, "labs");
+export const TEST_INSTRUCTOR_TOKEN = "cnlab_test-instructor-token-0000";
 
-export interface TestAppOptions extends BuildAppOptions {
+export interface TestAppOptions extends BuildAppOptions, Partial<Omit<AppConfig, "databaseUrl" | "labsDir" | "logLevel">> {
   databaseUrl?: string;
   labsDir?: string;
 }
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
-  const databaseUrl = options.databaseUrl ?? (await freshDatabase()).url;
+  const { databaseUrl: givenUrl, labsDir, logger, ...rest } = options;
+  const databaseUrl = givenUrl ?? (await freshDatabase()).url;
   const app = await buildApp(
-    { databaseUrl, labsDir: options.labsDir ?? REPO_LABS_DIR, logLevel: "silent" },
-    { logger: options.logger ?? false },
+    {
+      databaseUrl,
+      labsDir: labsDir ?? REPO_LABS_DIR,
+      logLevel: "silent",
+      instructorToken: TEST_INSTRUCTOR_TOKEN,
+      commandRate: 100_000,
+      sessionRate: 100_000,
+      ...rest,
+    },
+    { ...rest, logger: logger ?? false },
   );
   // Closing an app the test already closed is harmless.
   onTestFinished(async () => {
     await app.close();
   });
   return app;
+}
+
+/** The Authorization header for a token. */
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
+
+export interface TestPrincipal {
+  id: string;
+  name: string;
+  token: string;
+}
+
+/** Makes a token through the API, as an instructor would. */
+export async function createToken(app: App, name: string, role: "student" | "instructor" = "student"): Promise<TestPrincipal> {
+  const response = await app.inject({ method: "POST", url: "/api/tokens", headers: bearer(TEST_INSTRUCTOR_TOKEN), payload: { name, role } });
+  if (response.statusCode !== 201) throw new Error(`cannot create token ${name}: ${response.statusCode} ${response.body}`);
+  const body = response.json<{ id: string; name: string; token: string }>();
+  return { id: body.id, name: body.name, token: body.token };
+}
+
+/** Starts a session of `labId` for the holder of `token`; returns its id. */
+export async function startSession(app: App, token: string, labId = "bridge-two-containers"): Promise<string> {
+  const response = await app.inject({ method: "POST", url: "/api/sessions", headers: bearer(token), payload: { labId } });
+  if (response.statusCode !== 201) throw new Error(`cannot start a session: ${response.statusCode} ${response.body}`);
+  return response.json<{ id: string }>().id;
+}
+
+export interface CommandAnswer {
+  index: number;
+  output: string;
+  exitCode: number;
+  events: { from: number; to: number };
+  at: number;
+  time: number;
+}
+
+/** Runs a command through the API and returns its answer (throws unless 200). */
+export async function runCommand(app: App, token: string, sessionId: string, host: string, command: string, namespace?: string): Promise<CommandAnswer> {
+  const response = await app.inject({
+    method: "POST",
+    url: `/api/sessions/${sessionId}/commands`,
+    headers: bearer(token),
+    payload: namespace === undefined ? { host, command } : { host, namespace, command },
+  });
+  if (response.statusCode !== 200) throw new Error(`command failed: ${response.statusCode} ${response.body}`);
+  return response.json<CommandAnswer>();
 }

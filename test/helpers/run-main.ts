@@ -12,6 +12,8 @@ export interface MainProcess {
   child: ChildProcess;
   /** Parsed JSON log lines from stdout, in order. */
   logs: Array<Record<string, unknown>>;
+  /** Lines of stdout that are not JSON (the generated instructor token is announced as plain text). */
+  plainLines: string[];
   stderr: () => string;
   exited: Promise<number | null>;
   /** Resolves with the base URL once the server logs that it listens. */
@@ -29,12 +31,17 @@ export function runMain(env: Record<string, string>): MainProcess {
   });
 
   const logs: Array<Record<string, unknown>> = [];
+  const plainLines: string[] = [];
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
 
   const listening = new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (!line.startsWith("{")) {
+        plainLines.push(line);
+        return;
+      }
       const entry = JSON.parse(line) as Record<string, unknown>;
       logs.push(entry);
       const match = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(String(entry["msg"]));
@@ -43,5 +50,5 @@ export function runMain(env: Record<string, string>): MainProcess {
     void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
   });
   listening.catch(() => undefined);
-  return { child, logs, stderr: () => stderr, exited, listening };
+  return { child, logs, plainLines, stderr: () => stderr, exited, listening };
 }

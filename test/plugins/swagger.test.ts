@@ -11,9 +11,39 @@ describe("OpenAPI", () => {
     const doc = response.json<{ openapi: string; info: { title: string }; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>();
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.info.title).toBe("cnlab");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/api/labs", "/api/labs/{id}", "/health"]);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/health",
+        "/api/labs",
+        "/api/labs/{id}",
+        "/api/sessions",
+        "/api/sessions/{id}",
+        "/api/sessions/{id}/commands",
+        "/api/sessions/{id}/state",
+        "/api/sessions/{id}/events",
+        "/api/tokens",
+        "/api/tokens/{id}",
+      ]),
+    );
     expect(Object.keys(doc.paths["/api/labs/{id}"]?.["get"]?.responses ?? {}).sort()).toEqual(["200", "400", "404"]);
     expect(Object.keys(doc.paths["/health"]?.["get"]?.responses ?? {}).sort()).toEqual(["200", "503"]);
+    expect(Object.keys(doc.paths["/api/sessions/{id}/commands"]?.["post"]?.responses ?? {}).sort()).toEqual(["200", "400", "401", "403", "404", "429", "500"]);
+  });
+
+  it("marks every /api route as needing a bearer token and documents its 401, except the lab catalogue's reads", async () => {
+    const app = await buildTestApp();
+    const doc = (await app.inject({ method: "GET", url: "/openapi.json" })).json<{
+      components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
+    }>();
+    expect(doc.components.securitySchemes["bearer"]).toMatchObject({ type: "http", scheme: "bearer" });
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const isPublic = !path.startsWith("/api/") || (path.startsWith("/api/labs") && method === "get");
+        expect({ path, method, security: operation.security ?? null }).toEqual({ path, method, security: isPublic ? null : [{ bearer: [] }] });
+        if (!isPublic) expect(Object.keys(operation.responses)).toContain("401");
+      }
+    }
   });
 
   it("serves Swagger UI at /docs", async () => {

@@ -1,20 +1,70 @@
 /**
  * The lab catalogue: GET /api/labs lists the labs, GET /api/labs/:id returns
- * one whole. Both read the database the lab files were synced into at start.
+ * one whole; both are public and read the database the lab files were synced
+ * into at start. Instructors also create, replace and delete labs of their
+ * own (POST, PUT, DELETE), checked exactly like lab files.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
 import { HttpError } from "../../http/http-error.js";
+import { createApiLab, deleteApiLab, parseApiLab, replaceApiLab } from "../../labs/api-labs.js";
 import { findLab, listLabs } from "../../labs/lab-repository.js";
-import { getLabSchema, listLabsSchema } from "./schema.js";
+import { createLabSchema, deleteLabSchema, getLabSchema, listLabsSchema, replaceLabSchema } from "./schema.js";
+
+/** A lab is larger than the usual request: its texts come in two languages. */
+export const LAB_BODY_LIMIT = 1024 * 1024;
+const LAB_MEDIA_TYPES = ["application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/plain"];
 
 const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get("/", { schema: listLabsSchema }, async () => ({ labs: await listLabs(app.prisma) }));
+  app.get("/", { schema: listLabsSchema, config: { access: "public" } }, async () => ({ labs: await listLabs(app.prisma) }));
 
-  app.get("/:id", { schema: getLabSchema }, async (request) => {
+  app.get("/:id", { schema: getLabSchema, config: { access: "public" } }, async (request) => {
     const lab = await findLab(app.prisma, request.params.id);
     if (lab === null) throw new HttpError(404, "LAB_NOT_FOUND", `No lab with id "${request.params.id}"`);
     return lab;
   });
+
+  await app.register(labWriteRoutes);
 };
+
+/** In their own scope: their bodies are taken as text, for the lab-file parser. */
+const labWriteRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(LAB_MEDIA_TYPES, { parseAs: "string", bodyLimit: LAB_BODY_LIMIT }, (_request, body, done) => done(null, body));
+  // The body (text) always fails the schema it documents; attachValidation lets the
+  // handler ignore that while still refusing bad params.
+  const asText = { attachValidation: true, bodyLimit: LAB_BODY_LIMIT, config: { access: "instructor" as const } };
+
+  app.post("/", { schema: createLabSchema, ...asText }, async (request, reply) => {
+    rejectInvalidParams(request);
+    const lab = parseApiLab(bodyText(request.body));
+    await createApiLab(app.prisma, lab);
+    return reply.code(201).send(lab);
+  });
+
+  app.put("/:id", { schema: replaceLabSchema, ...asText }, async (request) => {
+    rejectInvalidParams(request);
+    const lab = parseApiLab(bodyText(request.body), request.params.id);
+    await replaceApiLab(app.prisma, lab);
+    return lab;
+  });
+
+  app.delete("/:id", { schema: deleteLabSchema, config: { access: "instructor" } }, async (request, reply) => {
+    await deleteApiLab(app.prisma, request.params.id);
+    return reply.code(204).send(null);
+  });
+};
+
+function rejectInvalidParams(request: FastifyRequest): void {
+  const error = request.validationError;
+  if (error !== undefined && error.validationContext !== "body") throw error;
+}
+
+function bodyText(body: unknown): string {
+  if (typeof body !== "string" || body.trim() === "") {
+    throw new HttpError(400, "INVALID_LAB", "The request body must be a lab, as YAML or JSON");
+  }
+  return body;
+}
 
 export default labRoutes;

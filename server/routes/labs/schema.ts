@@ -13,6 +13,11 @@ export const LabSummary = Type.Object({
   chapter: Type.Optional(Type.String({ description: "where in the source chapter the lab comes from" })),
 });
 
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, ErrorResponse]));
+const LabIdParams = Type.Object({ id: Type.String({ pattern: LAB_ID_PATTERN, maxLength: 64, description: "lab id, e.g. bridge-two-containers" }) });
+const LAB_BODY_DESCRIPTION =
+  "A lab in the lab-file format (docs/lab-format.md), as YAML (Content-Type: application/yaml) or JSON. It is checked exactly like a lab file; an error names its line, column and field.";
+
 export const listLabsSchema = {
   tags: ["labs"],
   summary: "The lab catalogue, in teaching order",
@@ -22,7 +27,34 @@ export const listLabsSchema = {
 export const getLabSchema = {
   tags: ["labs"],
   summary: "One lab as its file defines it: texts, topology, walkthrough, tasks",
-  params: Type.Object({ id: Type.String({ pattern: LAB_ID_PATTERN, maxLength: 64, description: "lab id, e.g. bridge-two-containers" }) }),
+  params: LabIdParams,
   // The lab-file schema is the response schema: the API serves exactly what a lab file may say.
   response: { 200: LabFile, 400: ErrorResponse, 404: ErrorResponse },
+};
+
+// The write routes document the lab-file schema as their body, but the body
+// reaches the handler as text and is checked by the lab-file parser (for
+// line-accurate errors), not by the request validator.
+export const createLabSchema = {
+  tags: ["labs"],
+  summary: "Create a lab (instructors); it joins the catalogue with source \"api\"",
+  description: LAB_BODY_DESCRIPTION,
+  body: LabFile,
+  response: { 201: LabFile, ...errors(400, 401, 403, 409, 413, 415) },
+};
+
+export const replaceLabSchema = {
+  tags: ["labs"],
+  summary: "Replace a lab created through the API (instructors); its id must stay the same",
+  description: `${LAB_BODY_DESCRIPTION} Sessions already started keep the topology they started with.`,
+  params: LabIdParams,
+  body: LabFile,
+  response: { 200: LabFile, ...errors(400, 401, 403, 404, 409, 413, 415) },
+};
+
+export const deleteLabSchema = {
+  tags: ["labs"],
+  summary: "Delete a lab created through the API (instructors); its sessions go on working",
+  params: LabIdParams,
+  response: { 204: Type.Null({ description: "deleted" }), ...errors(400, 401, 403, 404, 409) },
 };

@@ -1,0 +1,119 @@
+/**
+ * Bearer-token authentication for the API. Decorates:
+ * - `app.accessTokens`: the token store (make, list, revoke, look up);
+ * - `app.authenticate(request)`: the caller's Principal, or a 401 HttpError
+ *   in the error shape; remembered on `request.principal`;
+ * - an onRoute hook that puts authentication in front of every /api route:
+ *   `config: { access: "public" }` opts a route out (the lab catalogue's
+ *   reads), `config: { access: "instructor" }` also requires that role (403).
+ *   Routes outside /api (/health, /docs, /openapi.json) are public.
+ *
+ * The token comes from `Authorization: Bearer <token>`; a WebSocket upgrade
+ * may carry it as `?access_token=` instead, since browsers cannot set headers
+ * on one. At start the first instructor token is made sure of (see
+ * AccessTokens.bootstrap); a generated one is printed once, as a plain line.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
+import fp from "fastify-plugin";
+import { AccessTokens } from "../auth/access-tokens.js";
+import type { Principal } from "../auth/principal.js";
+import { HttpError } from "../http/http-error.js";
+
+export type RouteAccess = "public" | "authenticated" | "instructor";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    accessTokens: AccessTokens;
+    authenticate(request: FastifyRequest): Promise<Principal>;
+  }
+  interface FastifyRequest {
+    /** Set once the request has authenticated; null before, and on public routes. */
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Who may call the route; /api routes default to "authenticated", others to "public". */
+    access?: RouteAccess;
+  }
+}
+
+export interface AuthPluginOptions {
+  /** CNLAB_INSTRUCTOR_TOKEN; null: generate one at first start when no instructor token exists. */
+  instructorToken: string | null;
+  /** Where a generated token is shown; the default writes one line to stdout. */
+  announceToken?: (token: string) => void;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+function announceOnStdout(token: string): void {
+  process.stdout.write(
+    `cnlab: no instructor token was configured, so one was generated. It is shown only this once; keep it (or set CNLAB_INSTRUCTOR_TOKEN):\n` +
+      `cnlab: instructor token: ${token}\n`,
+  );
+}
+
+export default fp<AuthPluginOptions>(
+  async function auth(app, options) {
+    const tokens = new AccessTokens(app.prisma);
+    const outcome = await tokens.bootstrap(options.instructorToken);
+    if (outcome.kind === "generated") {
+      app.log.warn("no instructor token was configured: generated one and printed it once on standard output");
+      (options.announceToken ?? announceOnStdout)(outcome.token);
+    }
+
+    app.decorate("accessTokens", tokens);
+    app.decorateRequest("principal", null);
+
+    async function authenticate(request: FastifyRequest): Promise<Principal> {
+      if (request.principal !== null) return request.principal;
+      const token = presentedToken(request);
+      if (token === null) {
+        throw new HttpError(401, "UNAUTHORIZED", "Authentication required: send the header Authorization: Bearer <token>");
+      }
+      const principal = await tokens.principalFor(token);
+      if (principal === null) throw new HttpError(401, "UNAUTHORIZED", "The bearer token is unknown or has been revoked");
+      request.principal = principal;
+      return principal;
+    }
+    app.decorate("authenticate", authenticate);
+
+    const requireAuthenticated = guard(app, "authenticated");
+    const requireInstructor = guard(app, "instructor");
+    app.addHook("onRoute", (route) => {
+      const access = route.config?.access ?? (route.url.startsWith("/api/") || route.url === "/api" ? "authenticated" : "public");
+      if (access === "public") return;
+      const hook = access === "instructor" ? requireInstructor : requireAuthenticated;
+      // OpenAPI: mark the route as needing the bearer scheme (swagger.ts declares it).
+      if (route.schema !== undefined) route.schema = { ...route.schema, security: [{ bearer: [] }] } as typeof route.schema;
+      // First in the route's own onRequest list, so rate limits and handlers see the principal.
+      const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+      route.onRequest = [hook, ...existing];
+    });
+  },
+  { name: "auth", fastify: "5.x", dependencies: ["db"] },
+);
+
+function guard(app: FastifyInstance, access: "authenticated" | "instructor"): onRequestHookHandler {
+  return async function requireAccess(request: FastifyRequest, reply: FastifyReply) {
+    try {
+      const principal = await app.authenticate(request);
+      if (access === "instructor" && principal.role !== "instructor") {
+        throw new HttpError(403, "FORBIDDEN", "Only an instructor may do this");
+      }
+    } catch (err) {
+      if (err instanceof HttpError && err.statusCode === 401) reply.header("www-authenticate", 'Bearer realm="cnlab"');
+      throw err;
+    }
+  };
+}
+
+function presentedToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header !== undefined) return BEARER.exec(header)?.[1] ?? null;
+  if (request.ws) {
+    const query = request.query as Record<string, unknown> | undefined;
+    const token = query?.["access_token"];
+    if (typeof token === "string" && token !== "") return token;
+  }
+  return null;
+}

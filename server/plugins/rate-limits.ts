@@ -1,0 +1,39 @@
+/**
+ * Per-token rate limits (@fastify/rate-limit), off by default: a route opts
+ * in with `config: { rateLimit: perToken(max, "second" | "minute", what) }`.
+ * Buckets are keyed by the caller's token (the auth hook runs first on every
+ * protected route), so students behind one address do not share a limit.
+ * Over the limit: 429 RATE_LIMITED in the error shape, with Retry-After and
+ * `details.retryAfterSeconds`.
+ */
+import rateLimit, { type RateLimitOptions } from "@fastify/rate-limit";
+import fp from "fastify-plugin";
+import { HttpError } from "../http/http-error.js";
+
+const WINDOWS = { second: 1_000, minute: 60_000 } as const;
+
+/** A route's rate limit: at most `max` requests per `per` for one token. */
+export function perToken(max: number, per: keyof typeof WINDOWS, what: string): RateLimitOptions {
+  return {
+    max,
+    timeWindow: WINDOWS[per],
+    errorResponseBuilder: (_request, context) => {
+      const retryAfterSeconds = Math.max(1, Math.ceil(context.ttl / 1000));
+      return new HttpError(429, "RATE_LIMITED", `Too many ${what}: at most ${max} per ${per} for one token; retry in ${retryAfterSeconds} s`, {
+        limit: max,
+        window: per,
+        retryAfterSeconds,
+      });
+    },
+  };
+}
+
+export default fp(
+  async function rateLimits(app) {
+    await app.register(rateLimit, {
+      global: false,
+      keyGenerator: (request) => (request.principal === null ? `ip:${request.ip}` : `token:${request.principal.id}`),
+    });
+  },
+  { name: "rate-limits", fastify: "5.x" },
+);

@@ -1,0 +1,129 @@
+/**
+ * The session REST API: start, list, look at and delete sessions; run
+ * commands and read the command log, the network state and the trace.
+ * Every route needs a token (plugins/auth.ts); each one about a session first
+ * asks the session service whether the caller may use it (404 / 403). The
+ * trace WebSocket and pcap export are registered beside these, by their own files.
+ */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { HttpError } from "../../http/http-error.js";
+import { schemaErrorFormatter } from "../../http/schema-error.js";
+import { perToken } from "../../plugins/rate-limits.js";
+import type { SessionRow } from "../../sessions/session-repository.js";
+import {
+  createSessionSchema,
+  deleteSessionSchema,
+  getSessionSchema,
+  listCommandsSchema,
+  listEventsSchema,
+  listSessionsSchema,
+  MAX_COMMAND_LENGTH,
+  runCommandSchema,
+  stateSchema,
+  type SessionView,
+} from "./schema.js";
+
+export interface SessionRoutesOptions {
+  /** Commands per second per token. */
+  commandRate: number;
+  /** Sessions started per minute per token. */
+  sessionRate: number;
+}
+
+const commandTooLong = schemaErrorFormatter([
+  {
+    in: "body",
+    path: "/command",
+    keyword: "maxLength",
+    error: () => new HttpError(400, "COMMAND_TOO_LONG", `The command is longer than ${MAX_COMMAND_LENGTH} characters`),
+  },
+]);
+
+const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (app, options) => {
+  const manager = app.sessionManager;
+  const view = (row: SessionRow): SessionView => ({
+    id: row.id,
+    labId: row.labId,
+    owner: { id: row.ownerId, name: row.ownerName },
+    seed: row.seed,
+    startTime: row.startTime,
+    commandCount: row.commandCount,
+    nextSeq: row.nextSeq,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    lastCommandAt: row.lastCommandAt === null ? null : row.lastCommandAt.toISOString(),
+    live: manager.isLive(row.id),
+  });
+
+  app.post("/", { schema: createSessionSchema, config: { rateLimit: perToken(options.sessionRate, "minute", "new sessions") } }, async (request, reply) => {
+    const row = await manager.create(await app.authenticate(request), request.body.labId);
+    return reply.code(201).send(view(row));
+  });
+
+  app.get("/", { schema: listSessionsSchema }, async (request) => {
+    const { sessions, total } = await manager.list(await app.authenticate(request), request.query);
+    return { sessions: sessions.map(view), total };
+  });
+
+  app.get("/:id", { schema: getSessionSchema }, async (request) => {
+    await app.sessions.authorize(await app.authenticate(request), request.params.id);
+    return view(await manager.get(request.params.id));
+  });
+
+  app.delete("/:id", { schema: deleteSessionSchema }, async (request, reply) => {
+    await app.sessions.authorize(await app.authenticate(request), request.params.id);
+    await manager.delete(request.params.id);
+    return reply.code(204).send(null);
+  });
+
+  app.post(
+    "/:id/commands",
+    {
+      schema: runCommandSchema,
+      schemaErrorFormatter: commandTooLong,
+      config: { rateLimit: perToken(options.commandRate, "second", "commands") },
+    },
+    async (request) => {
+      await app.sessions.authorize(await app.authenticate(request), request.params.id);
+      return manager.runCommand(request.params.id, request.body);
+    },
+  );
+
+  app.get("/:id/commands", { schema: listCommandsSchema }, async (request) => {
+    await app.sessions.authorize(await app.authenticate(request), request.params.id);
+    const { from, limit } = request.query;
+    const [row, commands] = await Promise.all([manager.get(request.params.id), manager.commands(request.params.id, from, limit)]);
+    return {
+      commands: commands.map((c) => ({
+        index: c.index,
+        host: c.host,
+        namespace: c.namespace,
+        command: c.command,
+        output: c.output,
+        exitCode: c.exitCode,
+        at: c.at,
+        events: { from: c.eventsFrom, to: c.eventsTo },
+        createdAt: c.createdAt.toISOString(),
+      })),
+      total: row.commandCount,
+      next: commands.length === 0 ? Math.max(from, row.commandCount) : commands.at(-1)!.index + 1,
+    };
+  });
+
+  app.get("/:id/state", { schema: stateSchema }, async (request) => {
+    await app.sessions.authorize(await app.authenticate(request), request.params.id);
+    return manager.state(request.params.id);
+  });
+
+  app.get("/:id/events", { schema: listEventsSchema }, async (request, reply) => {
+    await app.sessions.authorize(await app.authenticate(request), request.params.id);
+    const { from, limit, host, device, kind } = request.query;
+    const page = await manager.eventsPage(request.params.id, from, limit, { host, device, kind });
+    // The events are stored as JSON already: the body is assembled, not re-serialised
+    // (a string with a JSON content type goes out as is; the schema documents its shape).
+    const body = `{"events":${page.eventsJson},"next":${page.next},"nextSeq":${page.nextSeq}}`;
+    return reply.type("application/json; charset=utf-8").send(body as never);
+  });
+};
+
+export default sessionRoutes;

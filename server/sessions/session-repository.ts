@@ -1,0 +1,221 @@
+/**
+ * Sessions and their command logs in the database. The client is a parameter
+ * (no module-level client). Nothing here runs the engine or keeps state: the
+ * session manager decides what to write, this decides how.
+ *
+ * Virtual times are BigInt columns (µs overflow a 32-bit Int after 35
+ * minutes); they cross this boundary as plain numbers, exact up to 2^53 µs.
+ */
+import type { PrismaClient } from "../db/prisma-client.js";
+import type { TopologySpec } from "../engine/topology/topology-schema.js";
+
+export interface SessionRow {
+  id: string;
+  labId: string;
+  ownerId: string;
+  ownerName: string;
+  seed: number;
+  startTime: number;
+  commandCount: number;
+  nextSeq: number;
+  createdAt: Date;
+  updatedAt: Date;
+  lastCommandAt: Date | null;
+}
+
+/** One command as the log keeps it (without its events). */
+export interface CommandRow {
+  index: number;
+  host: string;
+  namespace: string | null;
+  command: string;
+  output: string;
+  exitCode: number;
+  at: number;
+  eventsFrom: number;
+  eventsTo: number;
+  createdAt: Date;
+}
+
+/** What a replay needs of one command. */
+export interface ReplayRow {
+  index: number;
+  host: string;
+  namespace: string | null;
+  command: string;
+  at: number;
+  eventsTo: number;
+  createdAt: Date;
+}
+
+export interface NewCommand {
+  index: number;
+  host: string;
+  namespace: string | null;
+  command: string;
+  output: string;
+  exitCode: number;
+  at: number;
+  eventsFrom: number;
+  eventsTo: number;
+  /** The events as a JSON array text. */
+  events: string;
+  createdAt: Date;
+}
+
+const sessionSelect = {
+  id: true,
+  labId: true,
+  ownerId: true,
+  seed: true,
+  startTime: true,
+  commandCount: true,
+  nextSeq: true,
+  createdAt: true,
+  updatedAt: true,
+  lastCommandAt: true,
+  owner: { select: { name: true } },
+} as const;
+
+type SelectedSession = {
+  id: string;
+  labId: string;
+  ownerId: string;
+  seed: number;
+  startTime: bigint;
+  commandCount: number;
+  nextSeq: number;
+  createdAt: Date;
+  updatedAt: Date;
+  lastCommandAt: Date | null;
+  owner: { name: string };
+};
+
+function toSessionRow(row: SelectedSession): SessionRow {
+  const { owner, startTime, ...rest } = row;
+  return { ...rest, startTime: Number(startTime), ownerName: owner.name };
+}
+
+export async function insertSession(
+  prisma: PrismaClient,
+  input: { id: string; labId: string; labContentHash: string; topology: TopologySpec; seed: number; startTime: number; ownerId: string },
+): Promise<SessionRow> {
+  const row = await prisma.session.create({
+    data: {
+      id: input.id,
+      labId: input.labId,
+      labContentHash: input.labContentHash,
+      topology: JSON.stringify(input.topology),
+      seed: input.seed,
+      startTime: BigInt(input.startTime),
+      ownerId: input.ownerId,
+    },
+    select: sessionSelect,
+  });
+  return toSessionRow(row);
+}
+
+export async function findSession(prisma: PrismaClient, id: string): Promise<SessionRow | null> {
+  const row = await prisma.session.findUnique({ where: { id }, select: sessionSelect });
+  return row === null ? null : toSessionRow(row);
+}
+
+export interface SessionQuery {
+  ownerId?: string;
+  labId?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Newest first. */
+export async function listSessions(prisma: PrismaClient, query: SessionQuery): Promise<{ sessions: SessionRow[]; total: number }> {
+  const where = {
+    ...(query.ownerId === undefined ? {} : { ownerId: query.ownerId }),
+    ...(query.labId === undefined ? {} : { labId: query.labId }),
+  };
+  const [rows, total] = await prisma.$transaction([
+    prisma.session.findMany({ where, select: sessionSelect, orderBy: [{ createdAt: "desc" }, { id: "asc" }], take: query.limit, skip: query.offset }),
+    prisma.session.count({ where }),
+  ]);
+  return { sessions: rows.map(toSessionRow), total };
+}
+
+/** Deletes the session and its log; false when there was none. */
+export async function deleteSession(prisma: PrismaClient, id: string): Promise<boolean> {
+  const { count } = await prisma.session.deleteMany({ where: { id } });
+  return count > 0;
+}
+
+/** The topology and start parameters a replay builds from. */
+export async function findReplayBase(prisma: PrismaClient, id: string): Promise<{ topology: TopologySpec; seed: number; startTime: number } | null> {
+  const row = await prisma.session.findUnique({ where: { id }, select: { topology: true, seed: true, startTime: true } });
+  return row === null ? null : { topology: JSON.parse(row.topology) as TopologySpec, seed: row.seed, startTime: Number(row.startTime) };
+}
+
+/** The whole log, in order, with only what a replay reads. */
+export async function replayRows(prisma: PrismaClient, sessionId: string): Promise<ReplayRow[]> {
+  const rows = await prisma.sessionCommand.findMany({
+    where: { sessionId },
+    orderBy: { index: "asc" },
+    select: { index: true, host: true, namespace: true, command: true, at: true, eventsTo: true, createdAt: true },
+  });
+  return rows.map((row) => ({ ...row, at: Number(row.at) }));
+}
+
+/**
+ * Appends one command and moves the session's counters, in one transaction.
+ * The unique (sessionId, index) makes a second writer for the same index fail
+ * instead of forking the log.
+ */
+export async function appendCommand(prisma: PrismaClient, sessionId: string, command: NewCommand): Promise<void> {
+  await prisma.$transaction([
+    prisma.sessionCommand.create({
+      data: {
+        sessionId,
+        index: command.index,
+        host: command.host,
+        namespace: command.namespace,
+        command: command.command,
+        output: command.output,
+        exitCode: command.exitCode,
+        at: BigInt(command.at),
+        eventsFrom: command.eventsFrom,
+        eventsTo: command.eventsTo,
+        events: command.events,
+        createdAt: command.createdAt,
+      },
+      select: { id: true },
+    }),
+    prisma.session.update({
+      where: { id: sessionId },
+      data: { commandCount: command.index + 1, nextSeq: command.eventsTo, lastCommandAt: command.createdAt },
+      select: { id: true },
+    }),
+  ]);
+}
+
+/** A page of the log from command `fromIndex`. */
+export async function commandPage(prisma: PrismaClient, sessionId: string, fromIndex: number, limit: number): Promise<CommandRow[]> {
+  const rows = await prisma.sessionCommand.findMany({
+    where: { sessionId, index: { gte: fromIndex } },
+    orderBy: { index: "asc" },
+    take: limit,
+    select: { index: true, host: true, namespace: true, command: true, output: true, exitCode: true, at: true, eventsFrom: true, eventsTo: true, createdAt: true },
+  });
+  return rows.map((row) => ({ ...row, at: Number(row.at) }));
+}
+
+/** Rows whose events reach seq `fromSeq` or later, in seq order: their range and their events' JSON. */
+export async function eventRows(
+  prisma: PrismaClient,
+  sessionId: string,
+  fromSeq: number,
+  take: number,
+): Promise<{ index: number; eventsFrom: number; eventsTo: number; events: string }[]> {
+  return prisma.sessionCommand.findMany({
+    where: { sessionId, eventsTo: { gt: fromSeq } },
+    orderBy: { eventsTo: "asc" },
+    take,
+    select: { index: true, eventsFrom: true, eventsTo: true, events: true },
+  });
+}
