@@ -15,6 +15,8 @@
  * group; a bridge that is up also joins all-snoopers (224.0.0.106, ff02::6a)
  * for multicast snooping. A device brought down leaves them all.
  */
+import { Vxlan } from "../link/vxlan.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
 import { Bridge } from "../link/bridge.js";
 import type { Device } from "../link/device.js";
 import type { FdbEntry } from "../link/fdb.js";
@@ -45,7 +47,8 @@ const ALL_HOSTS = "01:00:5e:00:00:01";
 const ALL_SNOOPERS = ["01:00:5e:00:00:6a", "33:33:00:00:00:6a"];
 
 function selfMulticast(dev: Device): string[] {
-  if (dev.kind === "loopback") return [];
+  // A VXLAN device's FDB holds its remote VTEPs, not multicast groups.
+  if (dev.kind === "loopback" || dev.kind === "vxlan") return [];
   if (!dev.adminUp) return hasBeenUp(dev) ? [] : [ALL_NODES];
   const groups = [ALL_NODES, ...(dev instanceof Bridge ? ALL_SNOOPERS : []), ALL_HOSTS];
   if (hasIpv6LinkLocal(dev)) groups.push(solicitedNodeMac(dev.mac));
@@ -59,10 +62,10 @@ function liveEntries(br: Bridge, now: number): FdbEntry[] {
     .reverse();
 }
 
-function masterLine(e: FdbEntry, dev: Device, br: Bridge, opts: BridgeOptions, now: number): string {
+function masterLine(e: FdbEntry, devPart: string, br: Bridge, opts: BridgeOptions, now: number): string {
   const age = Math.floor((now - e.updated) / 1_000_000);
   const used = opts.stats ? ` used ${age}/${age}` : "";
-  return `${e.mac} dev ${dev.name}${used} master ${br.name} ${e.local ? "permanent" : ""}`;
+  return `${e.mac}${devPart}${used} master ${br.name} ${e.local ? "permanent" : ""}`;
 }
 
 function fdbShow(args: string[], ctx: CommandContext, opts: BridgeOptions): number {
@@ -90,12 +93,15 @@ function fdbShow(args: string[], ctx: CommandContext, opts: BridgeOptions): numb
     const master = masterBridge(dev);
     if (bridgeFilter !== undefined && dev !== bridgeFilter && master !== bridgeFilter) continue;
     if (devFilter !== undefined && dev !== devFilter) continue;
+    // With `dev X`, iproute2 leaves the device name out of each line.
+    const devPart = devFilter !== undefined ? "" : ` dev ${dev.name}`;
     if (master !== null) {
-      for (const e of liveEntries(master, now)) if (e.port === dev.name) ctx.out.push(masterLine(e, dev, master, opts, now));
+      for (const e of liveEntries(master, now)) if (e.port === dev.name) ctx.out.push(masterLine(e, devPart, master, opts, now));
     }
-    for (const mac of selfMulticast(dev)) ctx.out.push(`${mac} dev ${dev.name} self permanent`);
+    if (dev instanceof Vxlan) for (const [mac, remote] of dev.fdb) ctx.out.push(`${mac}${devPart} dst ${formatIpv4(remote)} self permanent`);
+    for (const mac of selfMulticast(dev)) ctx.out.push(`${mac}${devPart} self permanent`);
     if (dev instanceof Bridge) {
-      for (const e of liveEntries(dev, now)) if (e.port === dev.name) ctx.out.push(masterLine(e, dev, dev, opts, now));
+      for (const e of liveEntries(dev, now)) if (e.port === dev.name) ctx.out.push(masterLine(e, devPart, dev, opts, now));
     }
   }
   return 0;

@@ -6,6 +6,8 @@
  * Every device has `qlen 1000`; the qdisc is `noqueue` once a virtual device
  * has been up and `noop` before (device-history.ts).
  */
+import { Vxlan } from "../link/vxlan.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
 import { Bridge } from "../link/bridge.js";
 import type { Device } from "../link/device.js";
 import type { CommandContext } from "./command-context.js";
@@ -102,6 +104,12 @@ export function linkDetailLines(dev: Device, linkLine: string, now: number): str
   const lines = [linkLine];
   const append = (text: string) => (lines[lines.length - 1] += text);
   if (dev.kind === "veth") lines.push("    veth ");
+  if (dev instanceof Vxlan) {
+    const c = dev.config;
+    lines.push(
+      `    vxlan id ${c.vni} local ${formatIpv4(c.local)} dev ${c.underlay} srcport 0 0 dstport ${c.port} nolearning ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx `,
+    );
+  }
   if (dev instanceof Bridge) lines.push(`    ${bridgeAttributes(dev, now)}`);
   const master = masterBridge(dev);
   if (master !== null) lines.push(`    ${bridgeSlaveAttributes(master, dev)}`);

@@ -37,7 +37,8 @@ function operationallyUp(dev: Device): boolean {
  */
 export function operState(dev: Device, ns: NetNamespace): OperState {
   if (!dev.adminUp) return "DOWN";
-  if (dev.kind === "loopback") return "UNKNOWN";
+  // Loopback and VXLAN devices report no carrier state of their own.
+  if (dev.kind === "loopback" || dev.kind === "vxlan") return "UNKNOWN";
   if (dev.hasCarrier()) return "UP";
   const peer = vethPeer(dev);
   if (peer === null) return "DOWN";

@@ -107,6 +107,8 @@ export interface NetworkOptions {
 export class Network {
   readonly hosts = new Map<string, SimHost>();
   readonly segments = new Map<string, Segment>();
+  /** What the overlay's daemons logged while programming the hosts (routes they could not add). */
+  readonly overlayLog: string[] = [];
   readonly scheduler: Scheduler;
   readonly trace: TraceRecorder;
   readonly random: SeededRandom;

@@ -155,14 +155,30 @@ export const SegmentSpec = Type.Object(
   { additionalProperties: false, description: "an underlay L2 segment (a physical switch) joining hosts' NICs" },
 );
 
+export const OverlaySpec = Type.Object(
+  {
+    /** How pod traffic crosses hosts: flannel's VXLAN or host-gw backends (flannel-udp and calico arrive later). */
+    backend: Type.Union([Type.Literal("flannel-vxlan"), Type.Literal("host-gw")]),
+    /** The cluster's pod network, e.g. 10.244.0.0/16. */
+    network: Ipv4Cidr,
+    /** The subnet lease of each host, as flannel keeps them in etcd: { node1: 10.244.1.0/24 }. */
+    subnets: Type.Record(Type.String({ pattern: "^[a-z0-9][a-z0-9_.-]{0,62}$" }), Ipv4Cidr),
+    /** The underlay interface the overlay uses on every host (default eth0). */
+    interface: Type.Optional(InterfaceName),
+    /** VXLAN: VNI (default 1) and UDP port (default 8472, Linux's and flannel's). */
+    vni: Type.Optional(Type.Integer({ minimum: 0, maximum: 16777215 })),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  },
+  { additionalProperties: false, description: "the overlay network joining the hosts' pod subnets (the chapter's \"special bridge\")" },
+);
+
 export const TopologySpec = Type.Object(
   {
     segments: Type.Optional(Type.Array(SegmentSpec, { maxItems: 16 })),
     hosts: Type.Array(HostSpec, { minItems: 1, maxItems: 64 }),
     /** Reserved for netfilter rules (NAT, filter) beyond Docker's defaults. */
     netfilter: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
-    /** Reserved for overlay backends (flannel-udp, flannel-vxlan, host-gw, calico). */
-    overlay: Type.Optional(Type.Object({ backend: Type.String() }, { additionalProperties: true })),
+    overlay: Type.Optional(OverlaySpec),
   },
   { additionalProperties: false },
 );
@@ -176,3 +192,4 @@ export type BridgeSpec = Static<typeof BridgeSpec>;
 export type NicSpec = Static<typeof NicSpec>;
 export type RouteSpec = Static<typeof RouteSpec>;
 export type ServiceSpec = Static<typeof ServiceSpec>;
+export type OverlaySpec = Static<typeof OverlaySpec>;

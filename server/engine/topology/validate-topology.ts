@@ -33,7 +33,7 @@ export function validateTopology(spec: TopologySpec): TopologyIssue[] {
     if (segments.has(s.name)) issues.push({ path: `/segments/${i}/name`, message: `segment "${s.name}" is declared twice` });
     segments.add(s.name);
   });
-  if (spec.overlay !== undefined) issues.push({ path: "/overlay", message: `overlay backend "${spec.overlay.backend}" is not supported by this engine version` });
+  if (spec.overlay !== undefined) issues.push(...validateOverlay(spec));
   if (spec.netfilter !== undefined && spec.netfilter.length > 0) issues.push({ path: "/netfilter", message: "netfilter rules are not supported by this engine version" });
 
   const hostNames = new Set<string>();
@@ -46,6 +46,38 @@ export function validateTopology(spec: TopologySpec): TopologyIssue[] {
     hostNames.add(host.name);
     validateHost(host, hp, segments, macs, segmentAddresses, issues);
   });
+  return issues;
+}
+
+function validateOverlay(spec: TopologySpec): TopologyIssue[] {
+  const o = spec.overlay!;
+  const issues: TopologyIssue[] = [];
+  const network = parseIpv4Cidr(o.network);
+  if (!network.ok) return [{ path: "/overlay/network", message: `invalid CIDR "${o.network}": ${network.error}` }];
+  const iface = o.interface ?? "eth0";
+  const seen: { host: string; cidr: { address: number; prefixLength: number } }[] = [];
+  for (const [host, subnet] of Object.entries(o.subnets)) {
+    const path = `/overlay/subnets/${host}`;
+    const h = spec.hosts.find((x) => x.name === host);
+    if (h === undefined) {
+      issues.push({ path, message: `host "${host}" is not in /hosts` });
+      continue;
+    }
+    if (!(h.nics ?? []).some((n) => n.name === iface && (n.namespace ?? ROOT_NAMESPACE) === ROOT_NAMESPACE && (n.addresses ?? []).length > 0)) {
+      issues.push({ path, message: `host ${host} has no ${iface} with an address for the overlay to use` });
+    }
+    const c = parseIpv4Cidr(subnet);
+    if (!c.ok) {
+      issues.push({ path, message: `invalid CIDR "${subnet}": ${c.error}` });
+      continue;
+    }
+    if (c.value.prefixLength < network.value.prefixLength || ((c.value.address & prefixMask(network.value.prefixLength)) >>> 0) !== cidrNetwork(network.value)) {
+      issues.push({ path, message: `${subnet} is not inside the pod network ${o.network}` });
+    }
+    const clash = seen.find((s) => ((s.cidr.address ^ c.value.address) & prefixMask(Math.min(s.cidr.prefixLength, c.value.prefixLength))) === 0);
+    if (clash !== undefined) issues.push({ path, message: `${subnet} overlaps ${clash.host}'s subnet` });
+    seen.push({ host, cidr: c.value });
+  }
   return issues;
 }
 

@@ -48,10 +48,11 @@ describe("bridge fdb show", () => {
     // The last frames crossed docker0 at ~5 s (nginx-2's ARP probe out of DELAY); 300 s later they are forgotten.
     s.advance(310_000_000);
     expect(s.run("bridge fdb show dev veth9c02e56").output).toBe(
-      "7a:a6:95:8e:9a:47 dev veth9c02e56 master docker0 permanent\n" +
-        "33:33:00:00:00:01 dev veth9c02e56 self permanent\n" +
-        "01:00:5e:00:00:01 dev veth9c02e56 self permanent\n" +
-        "33:33:ff:8e:9a:47 dev veth9c02e56 self permanent\n",
+      // With `dev X`, iproute2 leaves "dev X" out of every line.
+      "7a:a6:95:8e:9a:47 master docker0 permanent\n" +
+        "33:33:00:00:00:01 self permanent\n" +
+        "01:00:5e:00:00:01 self permanent\n" +
+        "33:33:ff:8e:9a:47 self permanent\n",
     );
   });
 
@@ -62,7 +63,7 @@ describe("bridge fdb show", () => {
   it("a port that went down has left its multicast groups and forgotten its learnt MACs", () => {
     const s = afterPing();
     s.run("ip link set veth9c02e56 down");
-    expect(s.run("bridge fdb show dev veth9c02e56").output).toBe("7a:a6:95:8e:9a:47 dev veth9c02e56 master docker0 permanent\n");
+    expect(s.run("bridge fdb show dev veth9c02e56").output).toBe("7a:a6:95:8e:9a:47 master docker0 permanent\n");
   });
 
   it("unknown bridge or device", () => {
