@@ -26,7 +26,7 @@ async function errorFor(content: string, name = "tiny-lab.yaml"): Promise<string
 describe("the lab files in labs/", () => {
   it("load, each id matching its file name, with every student text in en and zh", async () => {
     const labs = await loadLabs(REPO_LABS_DIR);
-    expect(labs.map((l) => l.lab.id)).toEqual(["bridge-two-containers", "host-network", "host-to-container"]);
+    expect(labs.map((l) => l.lab.id)).toEqual(["bridge-two-containers", "container-to-other-host", "flannel-vxlan", "host-gw", "host-network", "host-to-container"]);
     for (const { lab, source } of labs) {
       expect(path.basename(source)).toBe(`${lab.id}.yaml`);
       for (const text of [lab.title, lab.summary, lab.texts.intro, ...lab.walkthrough.map((s) => s.explain)]) {
@@ -36,12 +36,13 @@ describe("the lab files in labs/", () => {
     }
   });
 
-  it("keep the chapter's facts: node1's eth0 10.168.0.2/24, docker0 172.17.0.1/16 with its MAC", async () => {
+  it("keep the chapter's facts: node1's eth0 10.168.0.2/24, docker0 172.17.0.1/16 with its MAC (Docker labs), 10.244.0.0/16 pods (overlay labs)", async () => {
     for (const { lab } of await loadLabs(REPO_LABS_DIR)) {
       const node1 = lab.topology.hosts.find((h) => h.name === "node1");
-      expect(node1?.nics).toEqual([{ name: "eth0", segment: "underlay", addresses: ["10.168.0.2/24"] }]);
-      expect(node1?.bridges).toEqual([{ name: "docker0", mac: "02:42:d8:e4:df:c1", addresses: ["172.17.0.1/16"] }]);
+      expect(node1?.nics?.[0]).toMatchObject({ name: "eth0", segment: "underlay", addresses: ["10.168.0.2/24"] });
       expect(node1?.forwarding).toBe(true);
+      if (lab.topology.overlay === undefined) expect(node1?.bridges).toEqual([{ name: "docker0", mac: "02:42:d8:e4:df:c1", addresses: ["172.17.0.1/16"] }]);
+      else expect(lab.topology.overlay.network).toBe("10.244.0.0/16");
     }
   });
 

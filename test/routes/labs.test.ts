@@ -10,13 +10,13 @@ import { buildTestApp, REPO_LABS_DIR } from "../helpers/build-app.js";
 import { labsFolder, minimalLab } from "../helpers/lab-files.js";
 
 describe("GET /api/labs", () => {
-  it("lists the three single-host labs in teaching order with id, title, summary, difficulty and tags", async () => {
+  it("lists the labs in teaching order (by chapter section, then id) with id, title, summary, difficulty and tags", async () => {
     const app = await buildTestApp();
     const response = await app.inject({ method: "GET", url: "/api/labs" });
 
     expect(response.statusCode).toBe(200);
     const { labs } = response.json<{ labs: Array<Record<string, unknown>> }>();
-    expect(labs.map((lab) => lab["id"])).toEqual(["host-network", "bridge-two-containers", "host-to-container"]);
+    expect(labs.map((lab) => lab["id"])).toEqual(["host-network", "bridge-two-containers", "host-to-container", "container-to-other-host", "flannel-vxlan", "host-gw"]);
     const bridge = labs[1];
     expect(Object.keys(bridge ?? {}).sort()).toEqual(["chapter", "difficulty", "id", "summary", "tags", "title"]);
     expect(bridge).toMatchObject({
