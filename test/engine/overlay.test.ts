@@ -9,7 +9,7 @@ import { Engine } from "../../server/engine/engine.js";
 import type { TopologySpec } from "../../server/engine/topology/topology-schema.js";
 import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
 import { engineFor } from "./helpers/lab-engine.js";
-import { overlayCluster } from "./helpers/overlay-cluster.js";
+import { calicoCluster, overlayCluster } from "./helpers/overlay-cluster.js";
 
 const fixture = (name: string) => readFileSync(`test/fixtures/linux/${name}.txt`, "utf8");
 const MAC = /([0-9a-f]{2}:){5}[0-9a-f]{2}/g;
@@ -127,5 +127,53 @@ describe("overlay validation", () => {
         { path: "/overlay/subnets/node9", message: 'host "node9" is not in /hosts' },
       ]);
     }
+  });
+});
+
+describe("flannel UDP: flanneld carries packets through user space", () => {
+  it("every packet crosses into flanneld and back: read, lookup, encap, then decap and write on the peer", () => {
+    const engine = engineFor(overlayCluster("flannel-udp"));
+    expect(engine.run({ host: "node1", command: "ip route" }).output).toContain("10.244.0.0/16 dev flannel0 proto kernel scope link src 10.244.1.0 \n");
+    const r = engine.run({ host: "node1", namespace: "c1", command: "ping -c 1 10.244.2.2" });
+    expect(r.exitCode).toBe(0);
+    const steps = r.events.filter((e) => e.kind === "tunnel-user" || e.kind === "encap" || e.kind === "decap").map((e) => `${e.host}:${e.kind === "tunnel-user" ? e.action : e.kind}`);
+    expect(steps).toEqual(["node1:read", "node1:lookup", "node1:encap", "node2:decap", "node2:write", "node2:read", "node2:lookup", "node2:encap", "node1:decap", "node1:write"]);
+    const wire = r.events.find((e) => e.kind === "frame-tx" && e.host === "node1" && e.namespace === "root" && e.device === "eth0" && e.layers?.[2]?.kind === "udp")!;
+    expect(wire.summary).toContain("10.168.0.2.8285 > 10.168.0.3.8285: UDP");
+    expect(engine.run({ host: "node1", command: "ip link show flannel0" }).output).toMatch(/flannel0: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu 1472 .*state UNKNOWN/);
+  });
+});
+
+describe("Calico", () => {
+  it("BGP mode: proxy ARP answers for 169.254.1.1, /32 routes to cali devices, peers' blocks via proto bird", () => {
+    const engine = engineFor(calicoCluster("bgp"));
+    const routes = engine.run({ host: "node1", command: "ip route" }).output;
+    expect(routes).toContain("blackhole 10.244.1.0/26 proto bird \n");
+    expect(routes).toContain("10.244.1.2 dev cali1a2b3c4d5e scope link \n");
+    expect(routes).toContain("10.244.2.0/26 via 10.168.0.3 dev eth0 proto bird \n");
+    const r = engine.run({ host: "node1", namespace: "c1", command: "ping -c 1 10.244.2.2" });
+    expect(r.exitCode).toBe(0);
+    expect(r.events.find((e) => e.kind === "arp-reply" && e.host === "node1")).toMatchObject({ namespace: "root", device: "cali1a2b3c4d5e", senderIp: "169.254.1.1", senderMac: "ee:ee:ee:ee:ee:ee", proxy: true });
+    expect(r.events.some((e) => e.kind === "encap")).toBe(false);
+    // The BGP session between the nodes is a real TCP connection on port 179.
+    expect(engine.run({ host: "node1", command: "ss -tn" }).output).toMatch(/ESTAB .* 10\.168\.0\.2:\d+ +10\.168\.0\.3:179/);
+    expect(engine.run({ host: "node2", command: "calicoctl node status" }).output).toContain("| 10.168.0.2   | node-to-node mesh | up    | 00:00:00 | Established |");
+  });
+
+  it("IPIP mode across a router: tunl0 wraps pod packets in IPv4 to the peer node", () => {
+    const engine = engineFor(calicoCluster("ipip", true));
+    expect(engine.run({ host: "node1", command: "ip route" }).output).toContain("10.244.2.0/26 via 10.168.1.3 dev tunl0 proto bird onlink \n");
+    const r = engine.run({ host: "node1", namespace: "c1", command: "ping -c 1 10.244.2.2" });
+    expect(r.exitCode).toBe(0);
+    const encap = r.events.find((e) => e.kind === "encap" && e.host === "node1")!;
+    expect(encap).toMatchObject({ tunnel: "ipip", outer: "10.168.0.2 > 10.168.1.3", device: "tunl0" });
+    const atRouter = r.events.find((e) => e.kind === "ip-forward" && e.host === "router")!;
+    expect(atRouter.layers!.map((l) => l.kind)).toEqual(["ethernet", "ipv4", "ipv4", "icmp"]);
+  });
+
+  it("plain BGP mode across a router fails: the peer's next hop is not on-link, so no route is installed", () => {
+    const engine = engineFor(calicoCluster("bgp", true));
+    expect(engine.run({ host: "node1", command: "ip route" }).output).not.toContain("10.244.2.0/26");
+    expect(engine.run({ host: "node1", namespace: "c1", command: "ping -c 1 -W 1 10.244.2.2" }).exitCode).toBe(1);
   });
 });

@@ -46,7 +46,14 @@ export function linkHeaderInet6(dev: Device, view: View): string {
 
 /** "    link/ether 02:42:ac:11:00:02 brd ff:ff:ff:ff:ff:ff link-netnsid 0", with -d's generic attributes. */
 export function linkAddressLine(dev: Device, view: View, details: boolean): string {
-  const type = dev.kind === "loopback" ? `link/loopback ${dev.mac} brd 00:00:00:00:00:00` : `link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff`;
+  const type =
+    dev.kind === "loopback"
+      ? `link/loopback ${dev.mac} brd 00:00:00:00:00:00`
+      : dev.kind === "tun"
+        ? "link/none "
+        : dev.kind === "ipip"
+          ? "link/ipip 0.0.0.0 brd 0.0.0.0"
+          : `link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff`;
   const netns = linkNetnsLabel(dev, view.host, view.ns);
   let line = `    ${type}${netns !== null ? ` ${netns}` : ""}`;
   if (details) {

@@ -67,7 +67,8 @@ export function solicitedNodeMac(mac: string): string {
 
 /** Whether the device currently carries its fe80:: address (see the module comment). */
 export function hasIpv6LinkLocal(dev: Device): boolean {
-  if (dev.kind === "loopback" || !dev.adminUp) return false;
+  // Point-to-point L3 devices have no MAC to derive an EUI-64 address from.
+  if (dev.kind === "loopback" || dev.kind === "tun" || dev.kind === "ipip" || !dev.adminUp) return false;
   if (dev instanceof Bridge) return dev.hasCarrier() || dev.ports.length > 0;
   return true;
 }

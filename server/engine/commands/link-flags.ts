@@ -17,7 +17,9 @@ export const IFF = {
   UP: 0x1,
   BROADCAST: 0x2,
   LOOPBACK: 0x8,
+  POINTOPOINT: 0x10,
   RUNNING: 0x40,
+  NOARP: 0x80,
   MULTICAST: 0x1000,
   LOWER_UP: 0x10000,
 } as const;
@@ -38,7 +40,7 @@ function operationallyUp(dev: Device): boolean {
 export function operState(dev: Device, ns: NetNamespace): OperState {
   if (!dev.adminUp) return "DOWN";
   // Loopback and VXLAN devices report no carrier state of their own.
-  if (dev.kind === "loopback" || dev.kind === "vxlan") return "UNKNOWN";
+  if (dev.kind === "loopback" || dev.kind === "vxlan" || dev.kind === "tun" || dev.kind === "ipip") return "UNKNOWN";
   if (dev.hasCarrier()) return "UP";
   const peer = vethPeer(dev);
   if (peer === null) return "DOWN";
@@ -49,7 +51,7 @@ export function operState(dev: Device, ns: NetNamespace): OperState {
 
 /** The IFF_* bits as SIOCGIFFLAGS / RTM_NEWLINK report them. */
 export function interfaceFlags(dev: Device, ns: NetNamespace): number {
-  let flags = dev.kind === "loopback" ? IFF.LOOPBACK : IFF.BROADCAST | IFF.MULTICAST;
+  let flags = dev.kind === "loopback" ? IFF.LOOPBACK : dev.kind === "tun" || dev.kind === "ipip" ? IFF.POINTOPOINT | IFF.NOARP | (dev.kind === "tun" ? IFF.MULTICAST : 0) : IFF.BROADCAST | IFF.MULTICAST;
   if (dev.adminUp) {
     flags |= IFF.UP;
     const state = operState(dev, ns);
@@ -66,7 +68,9 @@ export function iproute2Flags(dev: Device, ns: NetNamespace): string {
   if (flags & IFF.UP && !(flags & IFF.RUNNING)) names.push("NO-CARRIER");
   if (flags & IFF.LOOPBACK) names.push("LOOPBACK");
   if (flags & IFF.BROADCAST) names.push("BROADCAST");
+  if (flags & IFF.POINTOPOINT) names.push("POINTOPOINT");
   if (flags & IFF.MULTICAST) names.push("MULTICAST");
+  if (flags & IFF.NOARP) names.push("NOARP");
   if (flags & IFF.UP) names.push("UP");
   if (flags & IFF.LOWER_UP) names.push("LOWER_UP");
   // M-DOWN: the partner named by IFLA_LINK, in this namespace, is administratively down.

@@ -1,6 +1,7 @@
 /** The programs a student can type, by name. One file per tool. */
 import { arpCommand } from "./arp.js";
 import { brctlCommand } from "./brctl.js";
+import { calicoctlCommand } from "./calicoctl.js";
 import { bridgeCommand } from "./bridge.js";
 import type { CommandHandler } from "./command-context.js";
 import { conntrackCommand } from "./conntrack.js";
@@ -18,6 +19,7 @@ import { sysctlCommand } from "./sysctl.js";
 export const COMMANDS: Record<string, CommandHandler> = {
   arp: arpCommand,
   brctl: brctlCommand,
+  calicoctl: calicoctlCommand,
   bridge: bridgeCommand,
   conntrack: conntrackCommand,
   curl: curlCommand,

@@ -9,7 +9,7 @@ import type { Scheduler } from "../sim/scheduler.js";
 import type { TraceRecorder } from "../trace/trace-recorder.js";
 import type { Frame } from "./frame.js";
 
-export type DeviceKind = "loopback" | "veth" | "bridge" | "nic" | "vxlan" | "tun";
+export type DeviceKind = "loopback" | "veth" | "bridge" | "nic" | "vxlan" | "tun" | "ipip";
 
 /** The namespace a device lives in, as the link layer sees it: a name for traces. */
 export interface NamespaceLabel {
@@ -56,6 +56,8 @@ export abstract class Device {
   adminUp = false;
   master: Enslaver | null = null;
   addresses: InterfaceAddress[] = [];
+  /** net.ipv4.conf.<dev>.proxy_arp: answer ARP for addresses routed out of another device (Calico's cali* ends). */
+  proxyArp = false;
   readonly stats: DeviceStats = { rxPackets: 0, rxBytes: 0, rxDropped: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
   /** Installed by the stack of the namespace the device is in. */
   deliverUp: (dev: Device, frame: Frame) => void = () => {};

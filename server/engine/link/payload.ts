@@ -25,7 +25,7 @@ export interface Ipv4Payload {
   l4: L4;
 }
 
-export type L4 = IcmpEcho | IcmpError | TcpSegment | UdpDatagram;
+export type L4 = IcmpEcho | IcmpError | TcpSegment | UdpDatagram | IpipPacket;
 
 export interface IcmpEcho {
   kind: "icmp-echo";
@@ -84,7 +84,13 @@ export interface UdpDatagram {
   data: Uint8Array;
 }
 
-export const IP_PROTOCOL = { icmp: 1, tcp: 6, udp: 17 } as const;
+/** IP-in-IP (protocol 4): a whole IPv4 packet as the payload, as Calico's tunl0 sends it. */
+export interface IpipPacket {
+  kind: "ipip";
+  inner: Ipv4Payload;
+}
+
+export const IP_PROTOCOL = { icmp: 1, ipip: 4, tcp: 6, udp: 17 } as const;
 
 export function l4Protocol(l4: L4): number {
   switch (l4.kind) {
@@ -95,5 +101,7 @@ export function l4Protocol(l4: L4): number {
       return IP_PROTOCOL.tcp;
     case "udp":
       return IP_PROTOCOL.udp;
+    case "ipip":
+      return IP_PROTOCOL.ipip;
   }
 }

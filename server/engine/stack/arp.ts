@@ -194,7 +194,14 @@ function enqueue(ns: NetNamespace, e: NeighbourEntry, p: NeighbourPending): void
 
 /** An ARP packet arrived on `dev`. */
 export function arpInput(ns: NetNamespace, dev: Device, frame: Frame, arp: ArpPayload): void {
-  if (!ns.isLocalAddress(arp.targetIp)) {
+  // arp_process: a request for an address routed out of another device is answered when the
+  // receiving device has proxy_arp on (Calico's cali* ends answer for 169.254.1.1).
+  const proxied =
+    !ns.isLocalAddress(arp.targetIp) &&
+    arp.op === "request" &&
+    dev.proxyArp &&
+    (ns.routes.lookup(arp.targetIp, (r) => r.table === "main" && ns.routeUsable(r)).route?.dev ?? dev.name) !== dev.name;
+  if (!ns.isLocalAddress(arp.targetIp) && !proxied) {
     ns.ctx.trace.emit({
       kind: "drop",
       host: ns.host,
@@ -219,24 +226,7 @@ export function arpInput(ns: NetNamespace, dev: Device, frame: Frame, arp: ArpPa
         flushQueue(ns, e);
       }
     }
-    const reply: ArpPayload = { kind: "arp", op: "reply", senderMac: dev.mac, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp };
-    const packetId = ns.ctx.nextPacketId();
-    const out = ns.ctx.buildFrame(dev.mac, arp.senderMac, reply, packetId);
-    ns.ctx.trace.emit({
-      kind: "arp-reply",
-      host: ns.host,
-      namespace: ns.name,
-      device: dev.name,
-      packetId,
-      layers: out.layers,
-      summary: `${dev.name}: ${formatIpv4(arp.targetIp)} is at ${dev.mac} (reply to ${formatIpv4(arp.senderIp)})`,
-      senderIp: formatIpv4(arp.targetIp),
-      senderMac: dev.mac,
-      targetIp: formatIpv4(arp.senderIp),
-      targetMac: arp.senderMac,
-      proxy: false,
-    });
-    dev.transmit(out);
+    answer(ns, dev, arp, proxied);
     return;
   }
   // A reply: only an entry we are resolving (or probing) takes it.
@@ -256,6 +246,27 @@ export function arpInput(ns: NetNamespace, dev: Device, frame: Frame, arp: ArpPa
   }
   if (e.state === "PERMANENT") return;
   confirm(ns, e, arp.senderMac, `ARP reply from ${arp.senderMac}`);
+}
+
+function answer(ns: NetNamespace, dev: Device, arp: ArpPayload, proxy: boolean): void {
+  const reply: ArpPayload = { kind: "arp", op: "reply", senderMac: dev.mac, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp };
+  const packetId = ns.ctx.nextPacketId();
+  const out = ns.ctx.buildFrame(dev.mac, arp.senderMac, reply, packetId);
+  ns.ctx.trace.emit({
+    kind: "arp-reply",
+    host: ns.host,
+    namespace: ns.name,
+    device: dev.name,
+    packetId,
+    layers: out.layers,
+    summary: `${dev.name}: ${formatIpv4(arp.targetIp)} is at ${dev.mac} (${proxy ? "proxy ARP " : ""}reply to ${formatIpv4(arp.senderIp)})`,
+    senderIp: formatIpv4(arp.targetIp),
+    senderMac: dev.mac,
+    targetIp: formatIpv4(arp.senderIp),
+    targetMac: arp.senderMac,
+    proxy,
+  });
+  dev.transmit(out);
 }
 
 /** An upper layer saw the neighbour answer (TCP progress): Linux's dst_confirm. */

@@ -47,6 +47,8 @@ function ipPayload(l4: L4): IpPayloadSpec {
       };
     case "udp":
       return { kind: "udp", udp: { srcPort: l4.srcPort, dstPort: l4.dstPort }, data: l4.data };
+    case "ipip":
+      return { kind: "ipip", inner: ipv4Spec(l4.inner) };
   }
 }
 

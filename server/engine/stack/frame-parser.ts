@@ -70,6 +70,11 @@ function parseL4(protocol: number, src: number, dst: number, bytes: Uint8Array):
       if (!d.ok) return d;
       return ok({ kind: "udp", srcPort: d.value.repr.srcPort, dstPort: d.value.repr.dstPort, data: d.value.payload });
     }
+    case 4: {
+      const inner = parseIpv4Packet(bytes);
+      if (!inner.ok) return inner;
+      return ok({ kind: "ipip", inner: inner.value });
+    }
     default:
       return err(`IP protocol ${protocol} is not simulated`);
   }

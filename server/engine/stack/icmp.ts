@@ -6,7 +6,7 @@
  */
 import type { Device } from "../link/device.js";
 import type { Frame } from "../link/frame.js";
-import type { IcmpError, Ipv4Payload, QuotedDatagram } from "../link/payload.js";
+import { l4Protocol, type IcmpError, type Ipv4Payload, type QuotedDatagram } from "../link/payload.js";
 import { icmpErrorQuote } from "../wire/icmp.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { ipOutput } from "./ipv4.js";
@@ -33,7 +33,7 @@ function readQuote(bytes: Uint8Array, p: Ipv4Payload): QuotedDatagram {
     bytes,
     src: p.src,
     dst: p.dst,
-    protocol: l4.kind === "tcp" ? 6 : l4.kind === "udp" ? 17 : 1,
+    protocol: l4Protocol(l4),
     icmpId: l4.kind === "icmp-echo" ? l4.id : null,
     icmpSeq: l4.kind === "icmp-echo" ? l4.seq : null,
     srcPort: l4.kind === "tcp" || l4.kind === "udp" ? l4.srcPort : null,

@@ -16,8 +16,9 @@ import { formatRoute, type Route } from "./route-table.js";
 import { DEFAULT_TTL } from "./stack-context.js";
 import { tcpInput } from "./tcp.js";
 import { udpInput } from "./udp.js";
+import { ipipInput, ipipOutput } from "./ipip-tunnel.js";
 
-const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp" };
+const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 4: "ipip", 6: "tcp", 17: "udp" };
 
 /** Wires a namespace's devices to this stack. */
 export function installStack(ns: NetNamespace): void {
@@ -42,7 +43,7 @@ setArpHooks({
 });
 
 function l2Input(ns: NetNamespace, dev: Device, frame: Frame): void {
-  if (dev.kind !== "loopback" && frame.dst !== dev.mac && !isGroupMac(frame.dst)) {
+  if (dev.kind !== "loopback" && dev.kind !== "tun" && dev.kind !== "ipip" && frame.dst !== dev.mac && !isGroupMac(frame.dst)) {
     ns.ctx.trace.emit({
       kind: "drop",
       host: ns.host,
@@ -129,6 +130,11 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
     return;
   }
   const route = lookup.route;
+  if (route.type === "blackhole") {
+    // A blackhole route discards silently: no ICMP goes back.
+    dropWith(ns, dev.name, frame, "no-route", `blackhole route ${formatRoute(route)}`);
+    return;
+  }
   if (hc !== null && !hookFilter(ns, "FORWARD", hc, p, dev.name, route.dev)) return;
   ns.ctx.trace.emit({
     kind: "ip-forward",
@@ -173,6 +179,9 @@ function localDeliver(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payloa
     case "udp":
       udpInput(ns, dev, frame, p, p.l4);
       return;
+    case "ipip":
+      ipipInput(ns, dev, frame, p, p.l4);
+      return;
   }
 }
 
@@ -197,7 +206,12 @@ function sendViaRoute(ns: NetNamespace, route: Route, packet: Ipv4Payload, packe
     if (p.dontFragment) sendIcmpError(ns, p, inDevice, 3, 4, dev.mtu);
     return;
   }
-  if (dev.kind === "loopback") {
+  if (dev.kind === "ipip") {
+    ipipOutput(ns, dev, p, route.via ?? p.dst, packetId);
+    return;
+  }
+  if (dev.kind === "loopback" || dev.kind === "tun") {
+    // No link layer to resolve: lo loops back, TUN and IPIP devices are point-to-point (NOARP).
     dev.transmit(ns.ctx.buildFrame("00:00:00:00:00:00", "00:00:00:00:00:00", p, packetId));
     return;
   }
@@ -218,6 +232,8 @@ function l4Length(l4: L4): number {
       return 20 + (l4.mss !== null ? 4 : 0) + l4.data.length;
     case "udp":
       return 8 + l4.data.length;
+    case "ipip":
+      return 20 + l4Length(l4.inner.l4);
   }
 }
 

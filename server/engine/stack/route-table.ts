@@ -8,7 +8,7 @@ import { formatIpv4, prefixMask } from "../wire/ipv4-address.js";
 
 export type RouteProto = "kernel" | "boot" | "static" | "bird";
 export type RouteScope = "host" | "link" | "global";
-export type RouteType = "unicast" | "local" | "broadcast";
+export type RouteType = "unicast" | "local" | "broadcast" | "blackhole";
 
 export interface Route {
   table: "main" | "local";
@@ -51,7 +51,7 @@ function composeRoute(r: Route, opts: { showTable?: boolean; linkdown?: boolean 
   if (r.type !== "unicast") parts.push(r.type);
   parts.push(r.prefixLength === 0 && r.type === "unicast" ? "default" : r.prefixLength === 32 ? formatIpv4(r.dst) : `${formatIpv4(r.dst)}/${r.prefixLength}`);
   if (r.via !== null) parts.push("via", formatIpv4(r.via));
-  parts.push("dev", r.dev);
+  if (r.type !== "blackhole") parts.push("dev", r.dev);
   if (opts.showTable && r.table !== "main") parts.push("table", r.table);
   if (r.proto !== "boot") parts.push("proto", r.proto);
   if (r.scope !== "global") parts.push("scope", r.scope);

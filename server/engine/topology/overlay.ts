@@ -13,6 +13,11 @@
  */
 import { Nic } from "../link/nic.js";
 import { Vxlan } from "../link/vxlan.js";
+import { PointToPoint, ZERO_MAC } from "../link/point-to-point.js";
+import { parseIpv4Packet } from "../stack/frame-parser.js";
+import { udpSend } from "../stack/udp.js";
+import { tcpConnect } from "../stack/tcp.js";
+import { Veth } from "../link/veth.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import { attachVxlan } from "../stack/vxlan-tunnel.js";
 import { formatIpv4, parseIpv4CidrOrThrow, prefixMask } from "../wire/ipv4-address.js";
@@ -29,6 +34,137 @@ interface Member {
 
 function route(ns: NetNamespace, dst: { address: number; prefixLength: number }, via: number, dev: string, onlink: boolean): void {
   ns.addRoute({ table: "main", type: "unicast", dst: dst.address, prefixLength: dst.prefixLength, via, dev, proto: "boot", scope: "global", src: null, metric: 0, onlink });
+}
+
+/**
+ * flannel's UDP backend: flannel0 is a TUN device whose other end is flanneld
+ * in user space. Every packet routed into flannel0 is read by flanneld, looked
+ * up in the subnet lease table, and sent as the payload of a UDP datagram
+ * (port 8285) to the peer's flanneld, which writes it into its own flannel0.
+ * Each crossing between kernel and user space is a trace event: the reason
+ * this backend is the slow one.
+ */
+function attachFlanneld(net: Network, m: Member, members: Member[], network: string, port: number): void {
+  const root = m.host.root;
+  const tun = new PointToPoint(net.ctx, root, root.allocIfindex(), "flannel0", m.underlay.mtu - 28, "tun");
+  root.attach(tun);
+  const pod = parseIpv4CidrOrThrow(network);
+  root.addAddress(tun, m.subnet.address, pod.prefixLength);
+  root.setUp(tun, true);
+  const process = "flanneld";
+  const step = (action: "read" | "lookup" | "write", packetId: number, detail: string) =>
+    net.ctx.trace.emit({ kind: "tunnel-user", host: m.host.name, namespace: root.name, device: "flannel0", packetId, layers: null, summary: `flanneld ${detail}`, process, action, detail });
+  tun.deliver = (_dev, frame) => {
+    const ip = frame.bytes.subarray(14).slice();
+    step("read", frame.packetId, `reads a ${ip.length}-byte packet from /dev/net/tun (kernel → user space)`);
+    const dst = frame.payload.kind === "ipv4" ? frame.payload.dst : 0;
+    const peer = members.find((x) => x !== m && ((dst ^ x.subnet.address) & prefixMask(x.subnet.prefixLength)) === 0);
+    if (peer === undefined) {
+      net.ctx.trace.emit({
+        kind: "drop",
+        host: m.host.name,
+        namespace: root.name,
+        device: "flannel0",
+        packetId: frame.packetId,
+        layers: frame.layers,
+        summary: `flanneld: no subnet lease contains ${formatIpv4(dst)}`,
+        reason: "no-route",
+        detail: "no lease",
+      });
+      return;
+    }
+    step("lookup", frame.packetId, `finds ${formatIpv4(dst)} in ${peer.host.name}'s lease ${formatIpv4(peer.subnet.address)}/${peer.subnet.prefixLength} → ${formatIpv4(peer.local)}`);
+    net.ctx.trace.emit({
+      kind: "encap",
+      host: m.host.name,
+      namespace: root.name,
+      device: "flannel0",
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `flanneld wraps ${frame.summary} in UDP ${formatIpv4(m.local)}:${port} > ${formatIpv4(peer.local)}:${port} (user space → kernel)`,
+      tunnel: "flannel-udp",
+      outer: `${formatIpv4(m.local)}:${port} > ${formatIpv4(peer.local)}:${port}`,
+      vni: null,
+      inner: frame.summary,
+    });
+    udpSend(root, peer.local, port, port, ip, { src: m.local, packetId: frame.packetId });
+  };
+  root.sockets.bindUdp({
+    address: 0,
+    port,
+    process,
+    onDatagram: (from, fromPort, data, packetId) => {
+      const inner = parseIpv4Packet(data);
+      if (!inner.ok) return;
+      const frame = net.ctx.buildFrame(ZERO_MAC, ZERO_MAC, inner.value, packetId);
+      net.ctx.trace.emit({
+        kind: "decap",
+        host: m.host.name,
+        namespace: root.name,
+        device: "flannel0",
+        packetId,
+        layers: frame.layers,
+        summary: `flanneld unwraps ${frame.summary} from UDP ${formatIpv4(from)}:${fromPort}`,
+        tunnel: "flannel-udp",
+        outer: `${formatIpv4(from)}:${fromPort} > ${formatIpv4(m.local)}:${port}`,
+        vni: null,
+        inner: frame.summary,
+      });
+      step("write", packetId, `writes the ${data.length}-byte packet to /dev/net/tun (user space → kernel)`);
+      tun.receive(frame);
+    },
+  });
+}
+
+const BGP_PORT = 179;
+
+/**
+ * Calico: no bridge. Each pod's host-side veth (cali*) answers ARP for the
+ * pod's gateway 169.254.1.1 by proxy ARP, and felix routes each pod address
+ * (/32) to its cali device. BIRD on every node keeps a BGP session with every
+ * other node (node-to-node mesh, TCP 179) and installs their blocks:
+ * `10.244.2.0/26 via 10.168.0.3 dev eth0 proto bird`, or in IPIP mode
+ * `… via 10.168.1.3 dev tunl0 proto bird onlink`. A node's own block is a
+ * blackhole route, so addresses of the block with no pod go nowhere.
+ */
+function buildCalico(net: Network, members: Member[], mode: "bgp" | "ipip", iface: string, log: string[]): void {
+  for (const m of members) {
+    const root = m.host.root;
+    root.addRoute({ table: "main", type: "blackhole", dst: m.subnet.address, prefixLength: m.subnet.prefixLength, via: null, dev: "lo", proto: "bird", scope: "global", src: null, metric: 0, onlink: false });
+    for (const dev of root.deviceList()) {
+      if (!(dev instanceof Veth) || !dev.name.startsWith("cali") || dev.peer === null) continue;
+      dev.proxyArp = true;
+      for (const a of dev.peer.addresses) {
+        root.addRoute({ table: "main", type: "unicast", dst: a.address, prefixLength: 32, via: null, dev: dev.name, proto: "boot", scope: "link", src: null, metric: 0, onlink: false });
+      }
+    }
+    if (mode === "ipip") {
+      const tunl = new PointToPoint(net.ctx, root, root.allocIfindex(), "tunl0", m.underlay.mtu - 20, "ipip");
+      root.attach(tunl);
+      root.addAddress(tunl, m.subnet.address, 32);
+      root.setUp(tunl, true);
+    }
+    root.sockets.listenTcp({ address: 0, port: BGP_PORT, process: "bird", serve: () => null });
+  }
+  // The node-to-node mesh: each pair keeps one BGP session, opened by the node with the lower address.
+  for (const [i, m] of members.entries()) {
+    for (const peer of members.slice(i + 1)) tcpConnect(m.host.root, peer.local, BGP_PORT, "bird", {});
+  }
+  net.scheduler.runUntil(net.scheduler.now + 100_000);
+  for (const m of members) {
+    const root = m.host.root;
+    for (const peer of members) {
+      if (peer === m) continue;
+      const onLink = m.underlay.addresses.some((a) => ((a.address ^ peer.local) & prefixMask(a.prefixLength)) === 0);
+      if (mode === "ipip") {
+        root.addRoute({ table: "main", type: "unicast", dst: peer.subnet.address, prefixLength: peer.subnet.prefixLength, via: peer.local, dev: "tunl0", proto: "bird", scope: "global", src: null, metric: 0, onlink: true });
+      } else if (onLink) {
+        root.addRoute({ table: "main", type: "unicast", dst: peer.subnet.address, prefixLength: peer.subnet.prefixLength, via: peer.local, dev: iface, proto: "bird", scope: "global", src: null, metric: 0, onlink: false });
+      } else {
+        log.push(`${m.host.name} bird: route ${formatIpv4(peer.subnet.address)}/${peer.subnet.prefixLength} via ${formatIpv4(peer.local)} ignored: next hop not on a connected network (use IPIP mode)`);
+      }
+    }
+  }
 }
 
 export function buildOverlay(net: Network, spec: OverlaySpec): string[] {
@@ -68,6 +204,14 @@ export function buildOverlay(net: Network, spec: OverlaySpec): string[] {
           m.vtep!.fdb.set(peer.vtep!.mac, peer.local);
         }
       }
+      break;
+    }
+    case "flannel-udp": {
+      for (const m of members) attachFlanneld(net, m, members, spec.network, spec.port ?? 8285);
+      break;
+    }
+    case "calico": {
+      buildCalico(net, members, spec.mode ?? "bgp", iface, log);
       break;
     }
     case "host-gw": {

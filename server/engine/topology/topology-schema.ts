@@ -157,8 +157,10 @@ export const SegmentSpec = Type.Object(
 
 export const OverlaySpec = Type.Object(
   {
-    /** How pod traffic crosses hosts: flannel's VXLAN or host-gw backends (flannel-udp and calico arrive later). */
-    backend: Type.Union([Type.Literal("flannel-vxlan"), Type.Literal("host-gw")]),
+    /** How pod traffic crosses hosts: flannel's VXLAN, UDP or host-gw backends, or Calico. */
+    backend: Type.Union([Type.Literal("flannel-vxlan"), Type.Literal("flannel-udp"), Type.Literal("host-gw"), Type.Literal("calico")]),
+    /** Calico: routes learnt over BGP straight on the underlay (bgp), or through the tunl0 IPIP tunnel (ipip) for hosts in different subnets. */
+    mode: Type.Optional(Type.Union([Type.Literal("bgp"), Type.Literal("ipip")])),
     /** The cluster's pod network, e.g. 10.244.0.0/16. */
     network: Ipv4Cidr,
     /** The subnet lease of each host, as flannel keeps them in etcd: { node1: 10.244.1.0/24 }. */

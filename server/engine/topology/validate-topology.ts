@@ -232,8 +232,17 @@ function validateHost(
     }
     if (r.via !== undefined && !r.onlink) {
       const gw = parseIpv4(r.via);
-      const reachable =
+      // The gateway may also be reachable through a link route of the same namespace (Calico's 169.254.1.1 dev eth0).
+      const viaLinkRoute =
         gw.ok &&
+        (host.routes ?? []).some((x) => {
+          if ((x.namespace ?? ROOT_NAMESPACE) !== ns || x.via !== undefined || x.dev === undefined || x.to === "default") return false;
+          const c = parseIpv4Cidr(x.to);
+          return c.ok && ((gw.value & prefixMask(c.value.prefixLength)) >>> 0) === cidrNetwork(c.value);
+        });
+      const reachable =
+        viaLinkRoute ||
+        (gw.ok &&
         declared.some(
           (d) =>
             d.namespace === ns &&
@@ -242,7 +251,7 @@ function validateHost(
               const c = parseIpv4Cidr(a);
               return c.ok && cidrNetwork(c.value) === ((gw.value & prefixMask(c.value.prefixLength)) >>> 0);
             }),
-        );
+        ));
       if (!reachable) issues.push({ path: `${path}/via`, message: `gateway ${r.via} is not on a directly connected subnet in namespace ${ns} (Linux: "Nexthop has invalid gateway"); add onlink: true if intended` });
     }
   });

@@ -65,6 +65,7 @@ export function tupleOf(p: Ipv4Payload): Tuple | null {
     case "icmp-echo":
       return { src: p.src, dst: p.dst, sport: l4.id, dport: l4.id };
     case "icmp-error":
+    case "ipip":
       return null;
   }
 }

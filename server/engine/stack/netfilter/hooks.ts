@@ -37,6 +37,8 @@ function packetLength(p: Ipv4Payload): number {
       return 40 + (l4.mss !== null ? 4 : 0) + l4.data.length;
     case "udp":
       return 28 + l4.data.length;
+    case "ipip":
+      return 20 + packetLength(l4.inner);
   }
 }
 

@@ -85,6 +85,8 @@ export function protocolOf(p: Ipv4Payload): number {
     case "icmp-echo":
     case "icmp-error":
       return 1;
+    case "ipip":
+      return 4;
   }
 }
 

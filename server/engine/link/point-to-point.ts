@@ -1,0 +1,37 @@
+/**
+ * Layer-3 point-to-point devices: a TUN device (flannel0, whose other end is
+ * a user-space daemon reading /dev/net/tun) and an IPIP tunnel (Calico's
+ * tunl0, whose other end is the kernel's IP-in-IP encapsulation). They have
+ * no MAC and no ARP (NOARP); what is sent through them goes to `deliver`,
+ * installed by whoever sits at the other end. Frames on them carry an
+ * all-zero Ethernet header, as the simulator's frames always have one; a
+ * real capture of such a device has no link header at all.
+ */
+import { Device, type LinkContext, type NamespaceLabel } from "./device.js";
+import type { Frame } from "./frame.js";
+
+export const ZERO_MAC = "00:00:00:00:00:00";
+
+export class PointToPoint extends Device {
+  /** The far end: the daemon reading the TUN device, or the IPIP encapsulator. */
+  deliver: (dev: PointToPoint, frame: Frame) => void = () => {};
+
+  constructor(
+    ctx: LinkContext,
+    ns: NamespaceLabel,
+    ifindex: number,
+    name: string,
+    mtu: number,
+    readonly kind: "tun" | "ipip",
+  ) {
+    super(ctx, ns, ifindex, name, ZERO_MAC, mtu);
+  }
+
+  hasCarrier(): boolean {
+    return true;
+  }
+
+  protected carry(frame: Frame): void {
+    this.deliver(this, frame);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * IP-in-IP (Calico's tunl0, modelled from the ipip driver's documentation:
+ * the kernel here has no ipip module to compare with). A packet routed into
+ * tunl0 is wrapped in an outer IPv4 header (protocol 4) addressed to the
+ * route's gateway, the peer node; a protocol-4 packet delivered locally is
+ * unwrapped and received on tunl0 as if it had arrived there.
+ */
+import type { Device } from "../link/device.js";
+import type { Frame } from "../link/frame.js";
+import type { Ipv4Payload, IpipPacket } from "../link/payload.js";
+import { ZERO_MAC } from "../link/point-to-point.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
+import { icmpMessage, sendIcmpError } from "./icmp.js";
+import { ipOutput, routeOutput } from "./ipv4.js";
+import type { NetNamespace } from "./namespace.js";
+
+function emit(ns: NetNamespace, kind: "encap" | "decap", device: string, packetId: number, outer: string, inner: Frame): void {
+  ns.ctx.trace.emit({
+    kind,
+    host: ns.host,
+    namespace: ns.name,
+    device,
+    packetId,
+    layers: inner.layers,
+    summary: `${device} ${kind === "encap" ? "wraps" : "unwraps"} ${inner.summary} ${kind === "encap" ? "in" : "from"} IPIP ${outer}`,
+    tunnel: "ipip",
+    outer,
+    vni: null,
+    inner: inner.summary,
+  });
+}
+
+export function ipipOutput(ns: NetNamespace, dev: Device, p: Ipv4Payload, remote: number, packetId: number): void {
+  const frame = ns.ctx.buildFrame(ZERO_MAC, ZERO_MAC, p, packetId);
+  dev.transmit(frame);
+  const route = routeOutput(ns, remote, packetId);
+  if (route === "ENETUNREACH") return;
+  emit(ns, "encap", dev.name, packetId, `${formatIpv4(route.src)} > ${formatIpv4(remote)}`, frame);
+  ipOutput(ns, remote, { kind: "ipip", inner: p }, { src: route.src, packetId, dontFragment: false });
+}
+
+export function ipipInput(ns: NetNamespace, dev: Device, frame: Frame, outer: Ipv4Payload, l4: IpipPacket): void {
+  const tunl = [...ns.devices.values()].find((d) => d.kind === "ipip" && d.adminUp);
+  if (tunl === undefined) {
+    ns.ctx.trace.emit({
+      kind: "drop",
+      host: ns.host,
+      namespace: ns.name,
+      device: dev.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `IPIP packet from ${formatIpv4(outer.src)} but no ipip device is up: ${icmpMessage(3, 2)}`,
+      reason: "no-socket",
+      detail: "no ipip tunnel",
+    });
+    sendIcmpError(ns, outer, dev.name, 3, 2, 0);
+    return;
+  }
+  const inner = ns.ctx.buildFrame(ZERO_MAC, ZERO_MAC, l4.inner, frame.packetId);
+  emit(ns, "decap", tunl.name, frame.packetId, `${formatIpv4(outer.src)} > ${formatIpv4(outer.dst)}`, inner);
+  tunl.receive(inner);
+}
