@@ -24,6 +24,8 @@ import swagger from "./plugins/swagger.js";
 import healthRoutes from "./routes/health/index.js";
 import labRoutes from "./routes/labs/index.js";
 import sessionRoutes from "./routes/sessions/index.js";
+import pcapRoutes from "./routes/sessions/pcap.js";
+import traceRoutes from "./routes/sessions/trace.js";
 import tokenRoutes from "./routes/tokens/index.js";
 
 /** What the app needs of the configuration; the session and token settings default as the environment's would. */
@@ -83,6 +85,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       commandRate: config.commandRate ?? Number(CONFIG_DEFAULTS.CNLAB_COMMAND_RATE),
       sessionRate: config.sessionRate ?? Number(CONFIG_DEFAULTS.CNLAB_SESSION_RATE),
     });
+    await app.register(traceRoutes, { prefix: "/api/sessions" });
+    await app.register(pcapRoutes, { prefix: "/api/sessions" });
     await app.register(tokenRoutes, { prefix: "/api/tokens" });
   } catch (err) {
     // A plugin that failed (a bad lab file) must not leave the database open behind it.

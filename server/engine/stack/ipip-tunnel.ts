@@ -11,7 +11,7 @@ import type { Ipv4Payload, IpipPacket } from "../link/payload.js";
 import { ZERO_MAC } from "../link/point-to-point.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { icmpMessage, sendIcmpError } from "./icmp.js";
-import { ipOutput, routeOutput } from "./ipv4.js";
+import { ipOutput } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
 
 function emit(ns: NetNamespace, kind: "encap" | "decap", device: string, packetId: number, outer: string, inner: Frame): void {
@@ -33,10 +33,12 @@ function emit(ns: NetNamespace, kind: "encap" | "decap", device: string, packetI
 export function ipipOutput(ns: NetNamespace, dev: Device, p: Ipv4Payload, remote: number, packetId: number): void {
   const frame = ns.ctx.buildFrame(ZERO_MAC, ZERO_MAC, p, packetId);
   dev.transmit(frame);
-  const route = routeOutput(ns, remote, packetId);
-  if (route === "ENETUNREACH") return;
-  emit(ns, "encap", dev.name, packetId, `${formatIpv4(route.src)} > ${formatIpv4(remote)}`, frame);
-  ipOutput(ns, remote, { kind: "ipip", inner: p }, { src: route.src, packetId, dontFragment: false });
+  // The outer source is the address the underlay route to the peer would pick; ipOutput then makes (and traces) the routing decision.
+  const underlay = ns.routes.lookup(remote, (r) => r.table === "main" && ns.routeUsable(r)).route;
+  const out = underlay === null ? undefined : ns.device(underlay.dev);
+  const src = out === undefined ? 0 : ns.sourceFor(out, underlay, remote);
+  emit(ns, "encap", dev.name, packetId, `${formatIpv4(src)} > ${formatIpv4(remote)}`, frame);
+  ipOutput(ns, remote, { kind: "ipip", inner: p }, { ...(src === 0 ? {} : { src }), packetId, dontFragment: false });
 }
 
 export function ipipInput(ns: NetNamespace, dev: Device, frame: Frame, outer: Ipv4Payload, l4: IpipPacket): void {

@@ -1,0 +1,152 @@
+/**
+ * GET /api/sessions/:id/trace: the session's trace over a WebSocket.
+ *
+ * Access is checked before the upgrade (bearer header, or ?access_token= for
+ * clients that cannot set headers), so a refused client gets an HTTP answer
+ * in the error shape: 401, 403 or 404. Without an upgrade the route answers
+ * 426. After the upgrade the server sends `hello`; the client sends one
+ * `subscribe` (fromSeq, filter) and gets `events` batches, replayed then live
+ * (server/sessions/trace-stream.ts). The server pings every heartbeat period
+ * and cuts off a peer that did not answer the previous ping. The messages are
+ * documented in docs/trace-stream.md; trace-schema.ts has their schemas.
+ */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Compile } from "typebox/compile";
+import type { WebSocket } from "ws";
+import { errorBody } from "../../http/error-response.js";
+import type { SessionService } from "../../sessions/session-service.js";
+import {
+  CLOSE_INTERNAL_ERROR,
+  DEFAULT_TRACE_STREAM_OPTIONS,
+  TraceStream,
+  type ErrorMessage,
+  type TraceSource,
+  type TraceStreamOptions,
+} from "../../sessions/trace-stream.js";
+import { ClientMessage, traceRouteSchema } from "./trace-schema.js";
+
+export interface TraceRouteOptions {
+  /** Page size, socket high-water mark and per-client queue limits. */
+  stream?: Partial<TraceStreamOptions>;
+  /** Milliseconds between pings; a peer that has not answered one ping by the next is cut off. */
+  heartbeatMs?: number;
+}
+
+export const DEFAULT_HEARTBEAT_MS = 30_000;
+/** Client messages are small: a subscribe with a filter. */
+const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+
+const checkClientMessage = Compile(ClientMessage);
+
+export function sessionTraceSource(sessions: SessionService, id: string): TraceSource {
+  return {
+    eventsSince: (fromSeq, limit) => sessions.eventsSince(id, fromSeq, limit),
+    subscribe: (listener) => sessions.subscribe(id, listener),
+  };
+}
+
+const traceRoutes: FastifyPluginAsyncTypebox<TraceRouteOptions> = async (app, options) => {
+  const streamOptions: TraceStreamOptions = { ...DEFAULT_TRACE_STREAM_OPTIONS, ...options.stream };
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+
+  // Heartbeat: whether each socket answered the last ping.
+  const answered = new Map<WebSocket, boolean>();
+  const heartbeat = setInterval(() => {
+    for (const [socket, ok] of answered) {
+      if (!ok) {
+        answered.delete(socket);
+        socket.terminate();
+        continue;
+      }
+      answered.set(socket, false);
+      socket.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+  app.addHook("onClose", async () => clearInterval(heartbeat));
+
+  app.route({
+    method: "GET",
+    url: "/:id/trace",
+    schema: traceRouteSchema,
+    // Before the upgrade: a refusal is an HTTP answer in the error shape.
+    preHandler: async (request) => {
+      const principal = await app.authenticate(request);
+      await app.sessions.authorize(principal, request.params.id);
+    },
+    handler: async (_request, reply) => {
+      return reply
+        .code(426)
+        .header("upgrade", "websocket")
+        .send(errorBody("UPGRADE_REQUIRED", "This route is a WebSocket: connect with an Upgrade: websocket request"));
+    },
+    wsHandler: (socket, request) => {
+      const id = request.params.id;
+      const log = request.log.child({ sessionId: id });
+      let stream: TraceStream | null = null;
+      let subscribed = false;
+
+      answered.set(socket, true);
+      socket.on("pong", () => answered.set(socket, true));
+      socket.on("close", () => {
+        answered.delete(socket);
+        stream?.stop();
+      });
+
+      const sendError = (code: string, message: string) => {
+        const body: ErrorMessage = { type: "error", error: { code, message } };
+        socket.send(JSON.stringify(body));
+      };
+
+      // Listen before the first await, so no early message is missed.
+      const hello = app.sessions.nextSeq(id).then(
+        (nextSeq) => {
+          socket.send(JSON.stringify({ type: "hello", sessionId: id, nextSeq }));
+          return true;
+        },
+        (err: unknown) => {
+          log.error({ err }, "trace stream: could not read the session");
+          sendError("TRACE_UNAVAILABLE", "The session's trace could not be read");
+          socket.close(CLOSE_INTERNAL_ERROR, "trace unavailable");
+          return false;
+        },
+      );
+
+      socket.on("message", (data, isBinary) => {
+        answered.set(socket, true);
+        const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+        if (isBinary || size > MAX_CLIENT_MESSAGE_BYTES) {
+          sendError("INVALID_MESSAGE", `Messages are JSON text of at most ${MAX_CLIENT_MESSAGE_BYTES} bytes`);
+          return;
+        }
+        let message: unknown;
+        try {
+          message = JSON.parse(Buffer.isBuffer(data) ? data.toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8"));
+        } catch {
+          sendError("INVALID_MESSAGE", "The message is not JSON");
+          return;
+        }
+        if (!checkClientMessage.Check(message)) {
+          const first = checkClientMessage.Errors(message)[0];
+          sendError("INVALID_MESSAGE", first === undefined ? "The message is not a subscribe message" : `${first.instancePath || "message"} ${first.message}`);
+          return;
+        }
+        if (subscribed) {
+          sendError("ALREADY_SUBSCRIBED", "One subscribe per connection: reconnect to change the filter or the starting seq");
+          return;
+        }
+        subscribed = true;
+        const subscribe = message;
+        void hello.then((ok) => {
+          if (!ok || socket.readyState !== socket.OPEN) return;
+          stream = new TraceStream(sessionTraceSource(app.sessions, id), socket, subscribe.fromSeq ?? 0, subscribe.filter ?? {}, streamOptions, (reason, err) => {
+            if (reason === "lagged") log.info({ lastSeq: stream?.lastSeq }, "trace client lagged: closed with 4008");
+            else if (reason === "error") log.error({ err }, "trace stream failed");
+          });
+        });
+      });
+    },
+  });
+};
+
+export default traceRoutes;

@@ -1,0 +1,154 @@
+/**
+ * GET /api/sessions/:id/pcap: the capture files are decoded here, frame by
+ * frame, against the session's own trace (each frame-tx / frame-rx event is
+ * one captured frame, same bytes, same time), and read with tshark when it is
+ * installed.
+ */
+import { spawnSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
+import { decodeFrame } from "../../server/engine/wire/packet.js";
+import { readPcap, readPcapng, type ReadFrame } from "../helpers/capture-file.js";
+import { tempDir } from "../helpers/temp-dir.js";
+import { startLabSession, type LabSession } from "../helpers/lab-session.js";
+
+const frameEvents = (events: TraceEvent[], where: (e: TraceEvent) => boolean) => events.filter((e) => (e.kind === "frame-tx" || e.kind === "frame-rx") && where(e));
+
+/** nginx-1 pings nginx-2 twice and fetches its page: ARP, ICMP, a TCP handshake, HTTP. */
+async function pingAndCurl(): Promise<{ lab: LabSession; events: TraceEvent[] }> {
+  const lab = await startLabSession("bridge-two-containers");
+  await lab.run("node1", "nginx-1", "ping -c 2 172.17.0.3");
+  await lab.run("node1", "nginx-1", "curl -s http://172.17.0.3/");
+  return { lab, events: await lab.events() };
+}
+
+function expectFramesMatch(frames: ReadFrame[], events: TraceEvent[]): void {
+  expect(frames.length).toBe(events.length);
+  frames.forEach((f, i) => {
+    const e = events[i]!;
+    expect(f.time).toBe(BigInt(e.time));
+    expect(f.originalLength).toBe(e.kind === "frame-tx" || e.kind === "frame-rx" ? e.length : -1);
+    expect(decodeFrame(f.bytes)).toEqual(e.layers);
+  });
+}
+
+const tshark = spawnSync("tshark", ["--version"], { encoding: "utf8" }).status === 0;
+
+/** tshark's stderr, less the notice it prints when run by root. */
+function tsharkRead(file: string, ...args: string[]): { stdout: string; stderr: string } {
+  const r = spawnSync("tshark", ["-r", file, ...args], { encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  return { stdout: r.stdout, stderr: r.stderr.split("\n").filter((l) => l !== "" && !/^Running as user "root"/.test(l)).join("\n") };
+}
+
+describe("GET /api/sessions/:id/pcap", () => {
+  it("one device: a classic pcap of nginx-1's eth0, every frame it sent or received, bytes and times as the trace saw them", async () => {
+    const { lab, events } = await pingAndCurl();
+    const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&namespace=nginx-1&device=eth0`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/vnd.tcpdump.pcap");
+    expect(res.headers["content-disposition"]).toBe(`attachment; filename="cnlab-${lab.id}-node1-nginx-1-eth0.pcap"`);
+    const file = readPcap(res.rawPayload);
+    expect(file.linkType).toBe(1);
+    const expected = frameEvents(events, (e) => e.host === "node1" && e.namespace === "nginx-1" && e.device === "eth0");
+    expect(expected.length).toBeGreaterThan(10);
+    expectFramesMatch(file.frames, expected);
+    const kinds = new Set(file.frames.flatMap((f) => decodeFrame(f.bytes).map((l) => l.kind)));
+    expect(kinds).toEqual(new Set(["ethernet", "arp", "ipv4", "icmp", "tcp"]));
+  });
+
+  it("a device without a namespace is the host's own (root) one", async () => {
+    const { lab, events } = await pingAndCurl();
+    const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&device=docker0`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-disposition"]).toBe(`attachment; filename="cnlab-${lab.id}-node1-root-docker0.pcap"`);
+    expectFramesMatch(readPcap(res.rawPayload).frames, frameEvents(events, (e) => e.namespace === "root" && e.device === "docker0"));
+  });
+
+  it("no device: a pcapng with one interface per device, named host/namespace/device, each holding that device's frames", async () => {
+    const { lab, events } = await pingAndCurl();
+    const res = await lab.get(`/api/sessions/${lab.id}/pcap`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/x-pcapng");
+    expect(res.headers["content-disposition"]).toBe(`attachment; filename="cnlab-${lab.id}.pcapng"`);
+    const file = readPcapng(res.rawPayload);
+    const names = file.interfaces.map((i) => i.name);
+    expect(names).toEqual(expect.arrayContaining(["node1/root/lo", "node1/root/docker0", "node1/nginx-1/eth0", "node1/nginx-2/eth0"]));
+    expect(names.filter((n) => n?.startsWith("node1/root/veth"))).toHaveLength(2);
+    for (const itf of file.interfaces) {
+      expect(itf.linkType).toBe(1);
+      expect(itf.tsresol).toBe(6);
+    }
+    expect(file.frames.length).toBe(frameEvents(events, () => true).length);
+    file.interfaces.forEach((itf, i) => {
+      const [host, namespace, device] = itf.name!.split("/");
+      expectFramesMatch(
+        file.frames.filter((f) => f.interface === i),
+        frameEvents(events, (e) => e.host === host && e.namespace === namespace && e.device === device),
+      );
+    });
+    // Frames are in the order they were seen across devices.
+    for (let i = 1; i < file.frames.length; i++) expect(file.frames[i]!.time >= file.frames[i - 1]!.time).toBe(true);
+  });
+
+  it("host and namespace narrow the pcapng to their devices", async () => {
+    const { lab } = await pingAndCurl();
+    const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&namespace=nginx-2`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-disposition"]).toBe(`attachment; filename="cnlab-${lab.id}-node1-nginx-2.pcapng"`);
+    expect(readPcapng(res.rawPayload).interfaces.map((i) => i.name)).toEqual(["node1/nginx-2/lo", "node1/nginx-2/eth0"]);
+  });
+
+  it("a session with no command yet gives a valid, empty capture", async () => {
+    const lab = await startLabSession("bridge-two-containers");
+    const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&device=eth0`);
+    expect(res.statusCode).toBe(200);
+    expect(readPcap(res.rawPayload).frames).toEqual([]);
+  });
+
+  it("an unknown device, host or namespace is 404 DEVICE_NOT_FOUND; a device without its host is 400", async () => {
+    const { lab } = await pingAndCurl();
+    for (const query of ["host=node1&device=eth9", "host=node9", "host=node1&namespace=nginx-9"]) {
+      const res = await lab.get(`/api/sessions/${lab.id}/pcap?${query}`);
+      expect(res.statusCode, query).toBe(404);
+      expect(res.json().error.code).toBe("DEVICE_NOT_FOUND");
+    }
+    const res = await lab.get(`/api/sessions/${lab.id}/pcap?device=eth0`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe("HOST_REQUIRED");
+  });
+
+  it("needs a token and the right to the session", async () => {
+    const { lab } = await pingAndCurl();
+    expect((await lab.get(`/api/sessions/${lab.id}/pcap`, null)).statusCode).toBe(401);
+    expect((await lab.get(`/api/sessions/${lab.id}/pcap`, await lab.otherStudentToken())).json().error.code).toBe("FORBIDDEN");
+    expect((await lab.get(`/api/sessions/no-such-session/pcap`)).json().error.code).toBe("SESSION_NOT_FOUND");
+  });
+
+  it.runIf(tshark)("tshark reads both files without a warning, and names the interfaces", async () => {
+    const { lab } = await pingAndCurl();
+    const dir = await tempDir();
+    const one = path.join(dir, "eth0.pcap");
+    const all = path.join(dir, "all.pcapng");
+    await writeFile(one, (await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&namespace=nginx-1&device=eth0`)).rawPayload);
+    const allBody = (await lab.get(`/api/sessions/${lab.id}/pcap`)).rawPayload;
+    await writeFile(all, allBody);
+
+    for (const file of [one, all]) {
+      const listed = tsharkRead(file);
+      expect(listed.stderr).toBe("");
+      const expert = tsharkRead(file, "-q", "-z", "expert,warn");
+      expect(expert.stderr).toBe("");
+      expect(expert.stdout).not.toMatch(/Errors|Warns|Malformed/);
+    }
+    const protocols = tsharkRead(one, "-T", "fields", "-e", "frame.protocols").stdout.trim().split("\n");
+    expect(protocols).toContain("eth:ethertype:arp");
+    expect(protocols).toContain("eth:ethertype:ip:icmp:data");
+    expect(protocols.some((p) => p.startsWith("eth:ethertype:ip:tcp:http"))).toBe(true);
+    const names = tsharkRead(all, "-T", "fields", "-e", "frame.interface_name").stdout.trim().split("\n");
+    expect(names.length).toBe(readPcapng(allBody).frames.length);
+    expect(new Set(names)).toContain("node1/nginx-1/eth0");
+  });
+});
