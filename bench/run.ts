@@ -11,6 +11,7 @@ import type { TopologySpec } from "../server/engine/topology/topology-schema.js"
 import { serializeEvent } from "../server/engine/trace/serialize-event.js";
 import type { TraceEvent } from "../server/engine/trace/trace-event.js";
 import { parseLabFile } from "../server/labs/parse-lab-file.js";
+import { overlayCluster } from "../test/engine/helpers/overlay-cluster.js";
 
 const lab = parseLabFile(readFileSync("labs/bridge-two-containers.yaml", "utf8"), "labs/bridge-two-containers.yaml").lab;
 const twoContainers = lab.topology as TopologySpec;
@@ -79,12 +80,37 @@ function fiftyWork(): { events: TraceEvent[] }[] {
   return out;
 }
 
+// Across hosts: c1 on node1 pings c3 on node2 through flannel.1 (VXLAN), on one long-lived session.
+const vxlanEngine = make(overlayCluster("flannel-vxlan"));
+function vxlanWork(): { events: TraceEvent[] }[] {
+  return [vxlanEngine.run({ host: "node1", namespace: "c1", command: "ping -c 100 -i 0.2 10.244.2.2" })];
+}
+
+// A 10-node, 100-pod cluster on flannel VXLAN: pings between pods on different nodes.
+const cluster = make(overlayCluster("flannel-vxlan", 10, 10));
+let clusterRound = 0;
+function clusterWork(): { events: TraceEvent[] }[] {
+  const out = [];
+  for (let k = 0; k < 10; k++) {
+    const from = ((clusterRound + k) % 10) + 1;
+    const to = ((clusterRound + k + 3) % 10) + 1;
+    const pod = (clusterRound * 7 + k) % 10;
+    const ns = pod === 0 ? `c${2 * from - 1}` : `pod-${from}-${pod + 1}`;
+    out.push(cluster.run({ host: `node${from}`, namespace: ns, command: `ping -c 1 10.244.${to}.${((pod + 5) % 10) + 2}` }));
+  }
+  clusterRound++;
+  return out;
+}
+
 const figures = [
   measure("fresh network + first ping, events built", false, firstPingWork),
   measure("two-container ping, events built", false, pingWork),
   measure("two-container ping, built + JSON", true, pingWork),
   measure("50-container bridge, events built", false, fiftyWork),
   measure("50-container bridge, built + JSON", true, fiftyWork),
+  measure("flannel VXLAN pod-to-pod ping, events built", false, vxlanWork),
+  measure("10 nodes / 100 pods (VXLAN), events built", false, clusterWork),
+  measure("10 nodes / 100 pods (VXLAN), built + JSON", true, clusterWork),
 ];
 
 for (const f of figures) console.log(`${f.name.padEnd(40)} ${Math.round(f.events / f.seconds).toLocaleString("en-US").padStart(12)} events/s  (${f.events} events in ${f.seconds.toFixed(2)} s)`);
@@ -100,6 +126,15 @@ if (gc !== undefined) {
   const after = process.memoryUsage().heapUsed;
   console.log(`${"idle two-container session".padEnd(40)} ${Math.round((after - before) / n / 1024).toLocaleString("en-US").padStart(12)} KB heap each (${n} sessions)`);
   keep.length = 0;
+  gc();
+  const m = 10;
+  const before2 = process.memoryUsage().heapUsed;
+  const clusters: Engine[] = [];
+  for (let i = 0; i < m; i++) clusters.push(make(overlayCluster("flannel-vxlan", 10, 10), i + 1));
+  gc();
+  const after2 = process.memoryUsage().heapUsed;
+  console.log(`${"idle 10-node 100-pod session".padEnd(40)} ${Math.round((after2 - before2) / m / 1024).toLocaleString("en-US").padStart(12)} KB heap each (${m} sessions)`);
+  clusters.length = 0;
 } else {
   console.log("memory per session: run with node --expose-gc (npm run bench does)");
 }

@@ -3,6 +3,7 @@
  * /health and /docs, and on SIGTERM finishes, closes the database and exits 0.
  * A start that cannot work exits 1 with one line saying why.
  */
+import { SHIPPED_LAB_COUNT } from "./helpers/build-app.js";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -20,7 +21,7 @@ describe("server/main.ts", () => {
 
     const health = await fetch(`${baseUrl}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: "ok", database: "ok", labs: 3 });
+    expect(await health.json()).toEqual({ status: "ok", database: "ok", labs: SHIPPED_LAB_COUNT });
     expect(health.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 
     const docs = await fetch(`${baseUrl}/docs`);

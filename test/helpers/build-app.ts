@@ -5,6 +5,7 @@
  * first instructor token is TEST_INSTRUCTOR_TOKEN; rate limits are high
  * unless a test sets them.
  */
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { onTestFinished } from "vitest";
 import { buildApp, type App, type AppConfig, type BuildAppOptions } from "../../server/app.js";
@@ -12,6 +13,8 @@ import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
 import { freshDatabase } from "./test-database.js";
 
 export const REPO_LABS_DIR = path.join(PROJECT_ROOT, "labs");
+/** How many lab files ship in labs/: what a fresh server's catalogue holds. */
+export const SHIPPED_LAB_COUNT = readdirSync(REPO_LABS_DIR).filter((f) => f.endsWith(".yaml")).length;
 export const TEST_INSTRUCTOR_TOKEN = "cnlab_test-instructor-token-0000";
 
 export interface TestAppOptions extends BuildAppOptions, Partial<Omit<AppConfig, "databaseUrl" | "labsDir" | "logLevel">> {

@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import type { App } from "../../server/app.js";
-import { buildTestApp } from "../helpers/build-app.js";
+import { buildTestApp, SHIPPED_LAB_COUNT } from "../helpers/build-app.js";
 
 async function listen(app: App): Promise<number> {
   await app.listen({ port: 0, host: "127.0.0.1" });
@@ -41,7 +41,7 @@ describe("shutdown", () => {
     const response = await slow;
     expect(response.status).toBe(200);
     expect(response.headers.get("connection")).toBe("close");
-    expect(await response.json()).toEqual({ labs: 3 });
+    expect(await response.json()).toEqual({ labs: SHIPPED_LAB_COUNT });
     await closing;
     // Not the 72 s keep-alive timeout: the connection ended with the response.
     expect(Date.now() - started).toBeLessThan(2_000);

@@ -1,6 +1,6 @@
 /** GET /health checks the database, and says so in the error shape when it cannot. */
 import { describe, expect, it } from "vitest";
-import { buildTestApp } from "../helpers/build-app.js";
+import { buildTestApp, SHIPPED_LAB_COUNT } from "../helpers/build-app.js";
 
 describe("GET /health", () => {
   it("is 200 with the database checked and the number of labs", async () => {
@@ -8,7 +8,7 @@ describe("GET /health", () => {
     const response = await app.inject({ method: "GET", url: "/health" });
 
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: "ok", database: "ok", labs: 3 });
+    expect(response.json()).toEqual({ status: "ok", database: "ok", labs: SHIPPED_LAB_COUNT });
   });
 
   it("is 503 DATABASE_UNAVAILABLE when the database query fails, without the database's message", async () => {
