@@ -21,7 +21,7 @@ export const PCAPNG_CONTENT_TYPE = "application/x-pcapng";
 const EXPORTS_PER_MINUTE = 20;
 
 const Name = Type.String({ minLength: 1, maxLength: 64 });
-const Binary = (description: string) => ({ description, schema: { type: "string", format: "binary" } });
+const Binary = { schema: { type: "string", format: "binary" } };
 
 const pcapRouteSchema = {
   tags: ["sessions"],
@@ -39,8 +39,8 @@ const pcapRouteSchema = {
   ),
   response: {
     200: {
-      description: "a capture file",
-      content: { [PCAP_CONTENT_TYPE]: Binary("one device: classic pcap"), [PCAPNG_CONTENT_TYPE]: Binary("several devices: pcapng") },
+      description: "a capture file: classic pcap for one device, pcapng for several",
+      content: { [PCAP_CONTENT_TYPE]: Binary, [PCAPNG_CONTENT_TYPE]: Binary },
     },
     400: ErrorResponse,
     401: ErrorResponse,

@@ -1,0 +1,85 @@
+/**
+ * Trace clients for bench/ws.ts, run in a worker thread so that parsing what
+ * they receive does not share the server's thread. Each client subscribes
+ * live; the worker reports the lowest seq all its clients have reached, and
+ * at the end every message's first seq, size and arrival time.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { performance } from "node:perf_hooks";
+import WebSocket from "ws";
+
+export interface ClientsWorkerData {
+  url: string;
+  clients: number;
+}
+
+export type WorkerReport =
+  | { type: "ready" }
+  | { type: "progress"; next: number; received: number }
+  /** [first seq, events, wall time in ms since the epoch] per message. */
+  | { type: "arrivals"; arrivals: [number, number, number][] };
+
+export type WorkerCommand = { type: "reset" } | { type: "report" } | { type: "close" };
+
+const { url, clients } = workerData as ClientsWorkerData;
+const port = parentPort!;
+const now = () => performance.timeOrigin + performance.now();
+
+const nexts: number[] = [];
+let received = 0;
+let arrivals: [number, number, number][] = [];
+let reported = -1;
+const sockets: WebSocket[] = [];
+
+function progress(): void {
+  const next = Math.min(...nexts);
+  if (next !== reported) {
+    reported = next;
+    port.postMessage({ type: "progress", next, received } satisfies WorkerReport);
+  }
+}
+
+await Promise.all(
+  Array.from(
+    { length: clients },
+    (_, i) =>
+      new Promise<void>((resolve, reject) => {
+        const ws = new WebSocket(url);
+        sockets.push(ws);
+        ws.on("message", (data) => {
+          const message = JSON.parse(data.toString()) as { type: string; nextSeq?: number; events?: { seq: number }[] };
+          if (message.type === "hello") {
+            nexts[i] = message.nextSeq!;
+            ws.send(JSON.stringify({ type: "subscribe", fromSeq: message.nextSeq }));
+            resolve();
+          } else if (message.type === "events") {
+            const events = message.events!;
+            arrivals.push([events[0]!.seq, events.length, now()]);
+            received += events.length;
+            nexts[i] = events[events.length - 1]!.seq + 1;
+            progress();
+          } else {
+            reject(new Error(`unexpected message: ${data.toString()}`));
+          }
+        });
+        ws.once("error", reject);
+      }),
+  ),
+);
+
+port.on("message", (command: WorkerCommand) => {
+  switch (command.type) {
+    case "reset":
+      received = 0;
+      arrivals = [];
+      break;
+    case "report":
+      port.postMessage({ type: "arrivals", arrivals } satisfies WorkerReport);
+      break;
+    case "close":
+      for (const ws of sockets) ws.terminate();
+      port.close();
+      break;
+  }
+});
+port.postMessage({ type: "ready" } satisfies WorkerReport);

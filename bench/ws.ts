@@ -1,0 +1,142 @@
+/**
+ * Trace fan-out over WebSocket (npm run bench): one session of the
+ * two-container lab on the real app (database, sessions, REST commands),
+ * 100 clients subscribed live to its trace over loopback, run in two worker
+ * threads (bench/ws-clients.ts) so their JSON parsing stays off the server's
+ * thread (on a 2-core machine they still share its cores).
+ *
+ * - throughput: commands run back to back; events delivered per second,
+ *   summed over the clients, until every client has the last one;
+ * - latency: one command at a time, the next once every client has the last
+ *   one's events; from sending the command to a client receiving each event
+ *   (p50, p99 over every event at every client).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
+import { buildApp } from "../server/app.js";
+import { migrateDatabase } from "../server/db/prepare-database.js";
+import type { ClientsWorkerData, WorkerCommand, WorkerReport } from "./ws-clients.js";
+
+const CLIENTS = Number(process.env["CLIENTS"] ?? 100);
+const WORKERS = 2;
+const THROUGHPUT_SECONDS = 10;
+const LATENCY_COMMANDS = 200;
+const INSTRUCTOR_TOKEN = "cnlab_bench-instructor-token-000";
+const COMMANDS = ["ping -c 3 -i 0.2 172.17.0.3", "curl -s http://172.17.0.3/", "ping -c 1 172.17.0.1"];
+
+const now = () => performance.timeOrigin + performance.now();
+
+interface ClientsWorker {
+  worker: Worker;
+  next: number;
+  received: number;
+  waiters: (() => void)[];
+  command(c: WorkerCommand): void;
+}
+
+function startWorker(data: ClientsWorkerData): Promise<ClientsWorker> {
+  // A worker does not get the TypeScript loader the main thread was started with: it loads its module through tsx's API.
+  const entry = new URL("./ws-clients.ts", import.meta.url).href;
+  const worker = new Worker(`import("tsx/esm/api").then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`, { eval: true, workerData: data });
+  const w: ClientsWorker = { worker, next: 0, received: 0, waiters: [], command: (c) => worker.postMessage(c) };
+  return new Promise((resolve, reject) => {
+    worker.on("error", reject);
+    worker.on("message", (report: WorkerReport) => {
+      if (report.type === "ready") resolve(w);
+      else if (report.type === "progress") {
+        w.next = report.next;
+        w.received = report.received;
+        for (const wake of w.waiters.splice(0)) wake();
+      }
+    });
+  });
+}
+
+function reached(w: ClientsWorker, seq: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (w.next >= seq ? resolve() : w.waiters.push(check));
+    check();
+  });
+}
+
+function arrivals(w: ClientsWorker): Promise<[number, number, number][]> {
+  return new Promise((resolve) => {
+    const onReport = (report: WorkerReport) => {
+      if (report.type !== "arrivals") return;
+      w.worker.off("message", onReport);
+      resolve(report.arrivals);
+    };
+    w.worker.on("message", onReport);
+    w.command({ type: "report" });
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), "cnlab-bench-"));
+  const databaseUrl = `file:${path.join(dir, "bench.db")}`;
+  await migrateDatabase(databaseUrl);
+  const app = await buildApp(
+    { databaseUrl, labsDir: "labs", logLevel: "silent", instructorToken: INSTRUCTOR_TOKEN, commandRate: 1_000_000, sessionRate: 1_000_000 },
+    { logger: false },
+  );
+  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  const auth = { authorization: `Bearer ${INSTRUCTOR_TOKEN}` };
+  const created = await app.inject({ method: "POST", url: "/api/sessions", headers: auth, payload: { labId: "bridge-two-containers" } });
+  const sessionId = created.json<{ id: string }>().id;
+
+  const run = async (command: string): Promise<{ from: number; to: number }> => {
+    const res = await app.inject({ method: "POST", url: `/api/sessions/${sessionId}/commands`, headers: auth, payload: { host: "node1", namespace: "nginx-1", command } });
+    if (res.statusCode !== 200) throw new Error(`command failed: ${res.statusCode} ${res.body}`);
+    return res.json<{ events: { from: number; to: number } }>().events;
+  };
+  // Warm the network and the code paths before measuring.
+  for (const c of COMMANDS) await run(c);
+
+  const url = `${address.replace("http", "ws")}/api/sessions/${sessionId}/trace?access_token=${INSTRUCTOR_TOKEN}`;
+  const workers = await Promise.all(Array.from({ length: WORKERS }, (_, k) => startWorker({ url, clients: Math.floor(CLIENTS / WORKERS) + (k < CLIENTS % WORKERS ? 1 : 0) })));
+  const allReached = (seq: number) => Promise.all(workers.map((w) => reached(w, seq)));
+
+  // Throughput.
+  for (const w of workers) w.command({ type: "reset" });
+  const start = performance.now();
+  let lastTo = 0;
+  let commands = 0;
+  while (performance.now() - start < THROUGHPUT_SECONDS * 1000) lastTo = (await run(COMMANDS[commands++ % COMMANDS.length]!)).to;
+  await allReached(lastTo);
+  const seconds = (performance.now() - start) / 1000;
+  const delivered = workers.reduce((n, w) => n + w.received, 0);
+
+  // Latency.
+  for (const w of workers) w.command({ type: "reset" });
+  const sent: { from: number; to: number; at: number }[] = [];
+  for (let k = 0; k < LATENCY_COMMANDS; k++) {
+    const at = now();
+    const range = await run(COMMANDS[k % COMMANDS.length]!);
+    sent.push({ ...range, at });
+    await allReached(range.to);
+  }
+  const latencies: number[] = [];
+  for (const w of workers) {
+    for (const [first, count, time] of await arrivals(w)) {
+      const cmd = sent.find((s) => first >= s.from && first < s.to);
+      if (cmd !== undefined) for (let n = 0; n < count; n++) latencies.push(time - cmd.at);
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+
+  const label = (s: string) => s.padEnd(40);
+  console.log(`${label(`WebSocket fan-out to ${CLIENTS} clients`)} ${Math.round(delivered / seconds).toLocaleString("en-US").padStart(12)} events/s delivered (${delivered} in ${seconds.toFixed(2)} s, ${commands} commands)`);
+  console.log(`${label("command to event at a client, p50")} ${pct(50).toFixed(1).padStart(12)} ms`);
+  console.log(`${label("command to event at a client, p99")} ${pct(99).toFixed(1).padStart(12)} ms (${latencies.length} deliveries, ${LATENCY_COMMANDS} commands)`);
+
+  for (const w of workers) w.command({ type: "close" });
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.worker.once("exit", resolve))));
+  await app.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+await main();
