@@ -16,6 +16,7 @@ import { formatIpv4 } from "../wire/ipv4-address.js";
 import type { NetNamespace } from "./namespace.js";
 import type { NeighbourEntry } from "./neighbour-cache.js";
 import { NEIGH } from "./stack-context.js";
+import { dropPacket } from "./drop.js";
 
 export interface NeighbourPending {
   payload: Ipv4Payload;
@@ -177,10 +178,7 @@ function enqueue(ns: NetNamespace, e: NeighbourEntry, p: NeighbourPending): void
   if (q === undefined) ns.pending.set(k, (q = []));
   if (q.length >= NEIGH.unresQlen) {
     const old = q.shift()!;
-    ns.ctx.trace.emit({
-      kind: "drop",
-      host: ns.host,
-      namespace: ns.name,
+    dropPacket(ns, {
       device: e.dev,
       packetId: old.packetId,
       layers: null,
@@ -202,10 +200,7 @@ export function arpInput(ns: NetNamespace, dev: Device, frame: Frame, arp: ArpPa
     dev.proxyArp &&
     (ns.routes.lookup(arp.targetIp, (r) => r.table === "main" && ns.routeUsable(r)).route?.dev ?? dev.name) !== dev.name;
   if (!ns.isLocalAddress(arp.targetIp) && !proxied) {
-    ns.ctx.trace.emit({
-      kind: "drop",
-      host: ns.host,
-      namespace: ns.name,
+    dropPacket(ns, {
       device: dev.name,
       packetId: frame.packetId,
       layers: frame.layers,
@@ -231,10 +226,7 @@ export function arpInput(ns: NetNamespace, dev: Device, frame: Frame, arp: ArpPa
   }
   // A reply: only an entry we are resolving (or probing) takes it.
   if (e === undefined || e.state === "NONE" || e.state === "FAILED") {
-    ns.ctx.trace.emit({
-      kind: "drop",
-      host: ns.host,
-      namespace: ns.name,
+    dropPacket(ns, {
       device: dev.name,
       packetId: frame.packetId,
       layers: frame.layers,

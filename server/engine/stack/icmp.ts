@@ -12,6 +12,7 @@ import { formatIpv4 } from "../wire/ipv4-address.js";
 import { ipOutput } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
 import { tcpError } from "./tcp.js";
+import { dropPacket } from "./drop.js";
 
 export const ICMP_MESSAGES: Record<string, string> = {
   "3/0": "Destination Net Unreachable",
@@ -133,5 +134,5 @@ export function icmpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pa
 }
 
 function noSocket(ns: NetNamespace, dev: Device, frame: Frame, detail: string): void {
-  ns.ctx.trace.emit({ kind: "drop", host: ns.host, namespace: ns.name, device: dev.name, packetId: frame.packetId, layers: frame.layers, summary: detail, reason: "no-socket", detail });
+  dropPacket(ns, { device: dev.name, packetId: frame.packetId, layers: frame.layers, summary: detail, reason: "no-socket", detail });
 }

@@ -13,6 +13,7 @@ import { formatIpv4 } from "../wire/ipv4-address.js";
 import { icmpMessage, sendIcmpError } from "./icmp.js";
 import { ipOutput } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
+import { dropPacket } from "./drop.js";
 
 function emit(ns: NetNamespace, kind: "encap" | "decap", device: string, packetId: number, outer: string, inner: Frame): void {
   ns.ctx.trace.emit({
@@ -44,10 +45,7 @@ export function ipipOutput(ns: NetNamespace, dev: Device, p: Ipv4Payload, remote
 export function ipipInput(ns: NetNamespace, dev: Device, frame: Frame, outer: Ipv4Payload, l4: IpipPacket): void {
   const tunl = [...ns.devices.values()].find((d) => d.kind === "ipip" && d.adminUp);
   if (tunl === undefined) {
-    ns.ctx.trace.emit({
-      kind: "drop",
-      host: ns.host,
-      namespace: ns.name,
+    dropPacket(ns, {
       device: dev.name,
       packetId: frame.packetId,
       layers: frame.layers,

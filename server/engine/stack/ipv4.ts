@@ -17,6 +17,7 @@ import { DEFAULT_TTL } from "./stack-context.js";
 import { tcpInput } from "./tcp.js";
 import { udpInput } from "./udp.js";
 import { ipipInput, ipipOutput } from "./ipip-tunnel.js";
+import { dropPacket } from "./drop.js";
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 4: "ipip", 6: "tcp", 17: "udp" };
 
@@ -27,10 +28,7 @@ export function installStack(ns: NetNamespace): void {
 
 setArpHooks({
   resolutionFailed(ns, pending, entry) {
-    ns.ctx.trace.emit({
-      kind: "drop",
-      host: ns.host,
-      namespace: ns.name,
+    dropPacket(ns, {
       device: entry.dev,
       packetId: pending.packetId,
       layers: null,
@@ -44,10 +42,7 @@ setArpHooks({
 
 function l2Input(ns: NetNamespace, dev: Device, frame: Frame): void {
   if (dev.kind !== "loopback" && dev.kind !== "tun" && dev.kind !== "ipip" && frame.dst !== dev.mac && !isGroupMac(frame.dst)) {
-    ns.ctx.trace.emit({
-      kind: "drop",
-      host: ns.host,
-      namespace: ns.name,
+    dropPacket(ns, {
       device: dev.name,
       packetId: frame.packetId,
       layers: frame.layers,
@@ -106,10 +101,7 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
     return;
   }
   if (!ns.forwarding) {
-    ns.ctx.trace.emit({
-      kind: "drop",
-      host: ns.host,
-      namespace: ns.name,
+    dropPacket(ns, {
       device: dev.name,
       packetId: frame.packetId,
       layers: frame.layers,
@@ -152,7 +144,7 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
 }
 
 function dropWith(ns: NetNamespace, device: string, frame: Frame, reason: "no-route" | "ttl-expired", detail: string): void {
-  ns.ctx.trace.emit({ kind: "drop", host: ns.host, namespace: ns.name, device, packetId: frame.packetId, layers: frame.layers, summary: `dropped: ${detail}`, reason, detail });
+  dropPacket(ns, { device, packetId: frame.packetId, layers: frame.layers, summary: `dropped: ${detail}`, reason, detail });
 }
 
 function localDeliver(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): void {
@@ -192,10 +184,7 @@ function sendViaRoute(ns: NetNamespace, route: Route, packet: Ipv4Payload, packe
   const p = hc === null ? packet : hookPostrouting(ns, hc, packet, dev.name);
   const length = 20 + l4Length(p.l4);
   if (length > dev.mtu && dev.kind !== "loopback") {
-    ns.ctx.trace.emit({
-      kind: "drop",
-      host: ns.host,
-      namespace: ns.name,
+    dropPacket(ns, {
       device: dev.name,
       packetId,
       layers: null,

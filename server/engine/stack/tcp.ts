@@ -13,6 +13,7 @@ import { confirmNeighbour } from "./arp.js";
 import { ipOutput } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
 import type { TcpConnection, TcpConnectionEvents, TcpListener, TcpState } from "./sockets.js";
+import { dropPacket } from "./drop.js";
 
 const WINDOW = 64240;
 const MSS = 1460;
@@ -248,10 +249,7 @@ function accept(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg
 
 /** No socket: answer with RST (tcp_v4_send_reset), unless the segment is itself a RST. */
 function refuse(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg: TcpSegment): void {
-  ns.ctx.trace.emit({
-    kind: "drop",
-    host: ns.host,
-    namespace: ns.name,
+  dropPacket(ns, {
     device: dev.name,
     packetId: frame.packetId,
     layers: frame.layers,

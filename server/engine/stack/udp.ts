@@ -9,6 +9,7 @@ import { formatIpv4 } from "../wire/ipv4-address.js";
 import { sendIcmpError } from "./icmp.js";
 import { ipOutput, type OutputError } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
+import { dropPacket } from "./drop.js";
 
 export function udpSend(ns: NetNamespace, dst: number, dstPort: number, srcPort: number, data: Uint8Array, opts: { src?: number; packetId?: number } = {}): OutputError | null {
   return ipOutput(ns, dst, { kind: "udp", srcPort, dstPort, data }, { ...opts, dontFragment: false });
@@ -17,10 +18,7 @@ export function udpSend(ns: NetNamespace, dst: number, dstPort: number, srcPort:
 export function udpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, d: UdpDatagram): void {
   const sock = ns.sockets.findUdp(p.dst, d.dstPort);
   if (sock === undefined) {
-    ns.ctx.trace.emit({
-      kind: "drop",
-      host: ns.host,
-      namespace: ns.name,
+    dropPacket(ns, {
       device: dev.name,
       packetId: frame.packetId,
       layers: frame.layers,

@@ -12,6 +12,7 @@ import { formatIpv4 } from "../wire/ipv4-address.js";
 import { parseFrame } from "./frame-parser.js";
 import type { NetNamespace } from "./namespace.js";
 import { udpSend } from "./udp.js";
+import { dropPacket } from "./drop.js";
 
 function flowHash(inner: Frame): number {
   // FNV-1a over the inner frame's addresses and ports (bytes 14..38: IPv4 addresses and the L4 ports).
@@ -46,10 +47,7 @@ export function attachVxlan(ns: NetNamespace, dev: Vxlan): void {
     udpSend(ns, remote, port, sport, encodeVxlan({ vni }, frame.bytes), { src: local, packetId: frame.packetId });
   };
   dev.noRemote = (d, frame) =>
-    ns.ctx.trace.emit({
-      kind: "drop",
-      host: ns.host,
-      namespace: ns.name,
+    dropPacket(ns, {
       device: d.name,
       packetId: frame.packetId,
       layers: frame.layers,
@@ -67,10 +65,7 @@ export function attachVxlan(ns: NetNamespace, dev: Vxlan): void {
       const target = v.ok ? [...ns.devices.values()].find((x): x is Vxlan => x.kind === "vxlan" && (x as Vxlan).config.vni === v.value.repr.vni && (x as Vxlan).config.port === port) : undefined;
       const inner = v.ok ? parseFrame(v.value.payload.slice(), packetId) : v;
       if (target === undefined || !inner.ok) {
-        ns.ctx.trace.emit({
-          kind: "drop",
-          host: ns.host,
-          namespace: ns.name,
+        dropPacket(ns, {
           device: null,
           packetId,
           layers: null,

@@ -16,6 +16,7 @@ import { Vxlan } from "../link/vxlan.js";
 import { PointToPoint, ZERO_MAC } from "../link/point-to-point.js";
 import { parseIpv4Packet } from "../stack/frame-parser.js";
 import { udpSend } from "../stack/udp.js";
+import { dropPacket } from "../stack/drop.js";
 import { tcpConnect } from "../stack/tcp.js";
 import { Veth } from "../link/veth.js";
 import type { NetNamespace } from "../stack/namespace.js";
@@ -60,17 +61,7 @@ function attachFlanneld(net: Network, m: Member, members: Member[], network: str
     const dst = frame.payload.kind === "ipv4" ? frame.payload.dst : 0;
     const peer = members.find((x) => x !== m && ((dst ^ x.subnet.address) & prefixMask(x.subnet.prefixLength)) === 0);
     if (peer === undefined) {
-      net.ctx.trace.emit({
-        kind: "drop",
-        host: m.host.name,
-        namespace: root.name,
-        device: "flannel0",
-        packetId: frame.packetId,
-        layers: frame.layers,
-        summary: `flanneld: no subnet lease contains ${formatIpv4(dst)}`,
-        reason: "no-route",
-        detail: "no lease",
-      });
+      dropPacket(root, { device: "flannel0", packetId: frame.packetId, layers: frame.layers, summary: `flanneld: no subnet lease contains ${formatIpv4(dst)}`, reason: "no-route", detail: "no lease" });
       return;
     }
     step("lookup", frame.packetId, `finds ${formatIpv4(dst)} in ${peer.host.name}'s lease ${formatIpv4(peer.subnet.address)}/${peer.subnet.prefixLength} → ${formatIpv4(peer.local)}`);

@@ -14,6 +14,7 @@ import type { CtMatch, Tuple } from "./conntrack.js";
 import { protocolOf, type PacketView } from "./rule.js";
 import { protocolName, ruleSpec } from "./rule-text.js";
 import type { RuleHit, TableName } from "./tables.js";
+import { dropPacket } from "../drop.js";
 
 export interface HookContext {
   packetId: number;
@@ -86,10 +87,7 @@ function dropByPolicy(ns: NetNamespace, table: TableName, chain: string, packetI
       target: "DROP",
     });
   }
-  ns.ctx.trace.emit({
-    kind: "drop",
-    host: ns.host,
-    namespace: ns.name,
+  dropPacket(ns, {
     device,
     packetId,
     layers: null,
