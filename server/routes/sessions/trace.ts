@@ -98,7 +98,7 @@ const traceRoutes: FastifyPluginAsyncTypebox<TraceRouteOptions> = async (app, op
         socket.send(JSON.stringify(body));
       };
 
-      // Listen before the first await, so no early message is missed.
+      // Not awaited: the message listener below must be in place in this tick, or an early subscribe is lost.
       const hello = app.sessions.nextSeq(id).then(
         (nextSeq) => {
           socket.send(JSON.stringify({ type: "hello", sessionId: id, nextSeq }));
@@ -114,14 +114,14 @@ const traceRoutes: FastifyPluginAsyncTypebox<TraceRouteOptions> = async (app, op
 
       socket.on("message", (data, isBinary) => {
         answered.set(socket, true);
-        const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-        if (isBinary || size > MAX_CLIENT_MESSAGE_BYTES) {
+        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        if (isBinary || bytes.length > MAX_CLIENT_MESSAGE_BYTES) {
           sendError("INVALID_MESSAGE", `Messages are JSON text of at most ${MAX_CLIENT_MESSAGE_BYTES} bytes`);
           return;
         }
         let message: unknown;
         try {
-          message = JSON.parse(Buffer.isBuffer(data) ? data.toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8"));
+          message = JSON.parse(bytes.toString("utf8"));
         } catch {
           sendError("INVALID_MESSAGE", "The message is not JSON");
           return;
