@@ -75,8 +75,15 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     });
     await app.register(rateLimits);
     await app.register(swagger);
-    // The trace stream of a session is a WebSocket route.
-    await app.register(websocket);
+    // The trace stream of a session is a WebSocket route. Client messages are small
+    // subscribe requests, so ws need not buffer more; on shutdown clients get 1001 (going away).
+    await app.register(websocket, {
+      options: { maxPayload: 64 * 1024 },
+      preClose(done) {
+        for (const client of this.websocketServer.clients) client.close(1001, "server shutting down");
+        done();
+      },
+    });
 
     await app.register(healthRoutes);
     await app.register(labRoutes, { prefix: "/api/labs" });

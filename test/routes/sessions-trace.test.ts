@@ -103,6 +103,14 @@ describe("GET /api/sessions/:id/trace", () => {
     expect(seqs(all)).toEqual(range(0, all.length));
   });
 
+  it("a server shutting down closes the stream with 1001 (going away), so clients know to reconnect", async () => {
+    const lab = await liveLab();
+    const client = await openTraceSocket(lab.traceUrl());
+    await client.until((m) => m.length > 0, "hello");
+    await lab.app.close();
+    expect((await client.closed).code).toBe(1001);
+  });
+
   it("a student's terminal and the teacher's view each get the whole stream", async () => {
     const lab = await liveLab();
     await lab.run("node1", "nginx-1", "ping -c 1 172.17.0.3");
