@@ -1,11 +1,13 @@
 /**
  * The checks a schema cannot express, run on a lab that already has the right
  * shape: the id matches the file name, walkthrough steps run on hosts and in
- * namespaces the topology has, task ids are unique, and the topology itself is
- * coherent (the engine's validateTopology, whose paths we prefix with /topology).
+ * namespaces the topology has, the tasks and the reference solution hold
+ * together (check-tasks.ts), and the topology itself is coherent (the engine's
+ * validateTopology, whose paths we prefix with /topology).
  */
 import { ROOT_NAMESPACE, type HostSpec } from "../engine/topology/topology-schema.js";
 import { validateTopology } from "../engine/topology/validate-topology.js";
+import { checkTasks } from "./check-tasks.js";
 import type { LabFile } from "./lab-schema.js";
 import type { Issue } from "./schema-issues.js";
 
@@ -36,11 +38,7 @@ export function checkLab(lab: LabFile, expectedId?: string): Issue[] {
     });
   });
 
-  const seenTasks = new Set<string>();
-  lab.tasks?.forEach((task, index) => {
-    if (seenTasks.has(task.id)) issues.push({ path: `/tasks/${index}/id`, message: `duplicate task id "${task.id}"` });
-    seenTasks.add(task.id);
-  });
+  issues.push(...checkTasks(lab, new Map(lab.topology.hosts.map((host) => [host.name, namespacesOf(host)]))));
 
   for (const issue of validateTopology(lab.topology)) {
     issues.push({ path: `/topology${issue.path}`, message: issue.message });

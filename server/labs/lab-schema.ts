@@ -4,12 +4,14 @@
  * field for authors; this file is the rule the loader enforces.
  *
  * The topology part is the engine's own schema (TopologySpec), embedded as is,
- * so a lab that loads is a lab the engine can build. Checks that a schema
+ * so a lab that loads is a lab the engine can build. The graded part (tasks,
+ * checks, the reference solution) is task-schema.ts. Checks that a schema
  * cannot express (references between fields) live in check-lab.ts.
  */
 import { Type, type Static } from "typebox";
 import { TopologySpec } from "../engine/topology/topology-schema.js";
 import { TRACE_EVENT_KINDS } from "../engine/trace/trace-event.js";
+import { LabSolution, LabTask } from "./task-schema.js";
 
 export const LAB_FORMAT_VERSION = 1;
 
@@ -66,23 +68,6 @@ export const WalkthroughStep = Type.Object(
   { additionalProperties: false },
 );
 
-/** Room for grading: the grading format fills in the check kinds and their fields. */
-export const GradingCheck = Type.Object(
-  { kind: Type.String({ pattern: "^[a-z][a-z0-9-]*$" }) },
-  { additionalProperties: true },
-);
-
-export const LabTask = Type.Object(
-  {
-    id: Type.String({ pattern: LAB_ID_PATTERN }),
-    title: LocalizedTitle,
-    description: Type.Optional(LocalizedText),
-    points: Type.Integer({ minimum: 0, maximum: 1000 }),
-    checks: Type.Array(GradingCheck, { maxItems: 64 }),
-  },
-  { additionalProperties: false },
-);
-
 export const LabTexts = Type.Object(
   {
     /** What the student will see and do, read before the first command. */
@@ -111,12 +96,14 @@ export const LabFile = Type.Object(
     texts: LabTexts,
     topology: TopologySpec,
     walkthrough: Type.Array(WalkthroughStep, { minItems: 1, maxItems: 100 }),
+    /** Graded tasks (task-schema.ts, docs/grading.md). Optional in the format; every shipped lab has them. */
     tasks: Type.Optional(Type.Array(LabTask, { maxItems: 50 })),
+    /** The reference solution: commands and answers that earn every task's points. */
+    solution: Type.Optional(LabSolution),
   },
   { additionalProperties: false },
 );
 
 export type LocalizedText = Static<typeof LocalizedText>;
 export type WalkthroughStep = Static<typeof WalkthroughStep>;
-export type LabTask = Static<typeof LabTask>;
 export type LabFile = Static<typeof LabFile>;

@@ -10,6 +10,7 @@ import { checkLab } from "./check-lab.js";
 import { LabFileError } from "./lab-file-error.js";
 import { LabFile } from "./lab-schema.js";
 import { schemaIssues, type Issue } from "./schema-issues.js";
+import { refineTaskIssues } from "./task-shape-issues.js";
 import { formatFieldPath, offsetOfPath, pathAtOffset, pointerToSegments } from "./yaml-locator.js";
 
 const validator = Compile(LabFile);
@@ -43,7 +44,7 @@ export function parseLabFile(text: string, file: string, expectedId?: string): P
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
 
   if (!validator.Check(value)) {
-    throw errorAt(doc, lineCounter, file, schemaIssues(LabFile, validator.Errors(value)));
+    throw errorAt(doc, lineCounter, file, refineTaskIssues(value, schemaIssues(LabFile, validator.Errors(value))));
   }
   const issues = checkLab(value, expectedId);
   if (issues.length > 0) throw errorAt(doc, lineCounter, file, issues);

@@ -1,12 +1,14 @@
 /**
  * GET /api/labs and GET /api/labs/:id serve the labs synced from labs/ at
- * start: the catalogue in teaching order, and each lab exactly as its file says.
+ * start: the catalogue in teaching order, and each lab exactly as its file says
+ * (to students, without the answers).
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildTestApp, REPO_LABS_DIR } from "../helpers/build-app.js";
+import type { LabFile } from "../../server/labs/lab-schema.js";
+import { bearer, buildTestApp, createToken, REPO_LABS_DIR, TEST_INSTRUCTOR_TOKEN } from "../helpers/build-app.js";
 import { labsFolder, minimalLab } from "../helpers/lab-files.js";
 
 describe("GET /api/labs", () => {
@@ -36,9 +38,9 @@ describe("GET /api/labs", () => {
 });
 
 describe("GET /api/labs/:id", () => {
-  it("returns the whole lab as its file defines it: texts, topology and walkthrough", async () => {
+  it("returns the whole lab as its file defines it to an instructor: texts, topology, walkthrough, tasks and solution", async () => {
     const app = await buildTestApp();
-    const response = await app.inject({ method: "GET", url: "/api/labs/bridge-two-containers" });
+    const response = await app.inject({ method: "GET", url: "/api/labs/bridge-two-containers", headers: bearer(TEST_INSTRUCTOR_TOKEN) });
 
     expect(response.statusCode).toBe(200);
     const file = parse(await readFile(path.join(REPO_LABS_DIR, "bridge-two-containers.yaml"), "utf8")) as unknown;
@@ -46,16 +48,44 @@ describe("GET /api/labs/:id", () => {
     expect(response.json()).toEqual(file);
   });
 
-  it("keeps graded tasks with their free-form check fields", async () => {
+  it("gives students (and callers without a token) the lab without its solution and checks, saying which tasks take an answer", async () => {
+    const app = await buildTestApp();
+    const student = await createToken(app, "Li Wei");
+    const file = parse(await readFile(path.join(REPO_LABS_DIR, "bridge-two-containers.yaml"), "utf8")) as LabFile;
+
+    for (const headers of [{}, bearer(student.token)]) {
+      const response = await app.inject({ method: "GET", url: "/api/labs/bridge-two-containers", headers });
+      expect(response.statusCode).toBe(200);
+      const lab = response.json<Record<string, unknown> & { tasks: Array<Record<string, unknown>> }>();
+      expect(lab).not.toHaveProperty("solution");
+      expect(lab.walkthrough).toEqual(file.walkthrough);
+      expect(lab.tasks.map((task) => task["id"])).toEqual(file.tasks!.map((task) => task.id));
+      for (const task of lab.tasks) expect(task).not.toHaveProperty("checks");
+      expect(lab.tasks.find((task) => task["id"] === "which-port")).toMatchObject({ takesAnswer: true, points: 10, dependsOn: ["ping-nginx-2"] });
+      expect(lab.tasks.find((task) => task["id"] === "learned-macs")).toMatchObject({ takesAnswer: false, hints: [expect.objectContaining({ en: expect.stringContaining("300 seconds") })] });
+      expect(response.body).not.toContain("vethb4963f3\",\"feedback");
+    }
+  });
+
+  it("refuses a token it does not know with 401, rather than guessing what to show", async () => {
+    const app = await buildTestApp();
+    const response = await app.inject({ method: "GET", url: "/api/labs/bridge-two-containers", headers: bearer("cnlab_no-such-token-000000") });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it("keeps graded tasks with their check fields", async () => {
     const text = `${minimalLab()}tasks:
   - id: reach-the-gateway
     title: { en: Reach the gateway, zh: 连通网关 }
     points: 5
     checks:
-      - { kind: ping-succeeds, from: node1, to: 10.0.0.1, count: 2 }
+      - kind: reachable
+        host: node1
+        to: 10.0.0.1
+        feedback: { en: The gateway does not answer., zh: 网关没有应答。 }
 `;
     const app = await buildTestApp({ labsDir: await labsFolder({ "tiny-lab.yaml": text }) });
-    const response = await app.inject({ method: "GET", url: "/api/labs/tiny-lab/" });
+    const response = await app.inject({ method: "GET", url: "/api/labs/tiny-lab/", headers: bearer(TEST_INSTRUCTOR_TOKEN) });
 
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual(parse(text));

@@ -1,7 +1,8 @@
 /**
  * The lab catalogue: GET /api/labs lists the labs, GET /api/labs/:id returns
- * one whole; both are public and read the database the lab files were synced
- * into at start. Instructors also create, replace and delete labs of their
+ * one (whole for instructors; without its solution and checks for everyone
+ * else, lab-view.ts); both are public and read the database the lab files
+ * were synced into at start. Instructors also create, replace and delete labs of their
  * own (POST, PUT, DELETE), checked exactly like lab files.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -9,6 +10,7 @@ import type { FastifyRequest } from "fastify";
 import { HttpError } from "../../http/http-error.js";
 import { createApiLab, deleteApiLab, parseApiLab, replaceApiLab } from "../../labs/api-labs.js";
 import { findLab, listLabs } from "../../labs/lab-repository.js";
+import { studentLabView } from "../../labs/lab-view.js";
 import { createLabSchema, deleteLabSchema, getLabSchema, listLabsSchema, replaceLabSchema } from "./schema.js";
 
 /** A lab is larger than the usual request: its texts come in two languages. */
@@ -19,9 +21,11 @@ const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get("/", { schema: listLabsSchema, config: { access: "public" } }, async () => ({ labs: await listLabs(app.prisma) }));
 
   app.get("/:id", { schema: getLabSchema, config: { access: "public" } }, async (request) => {
+    // Public, but a token (when sent) decides how much is shown: the solution and checks only to instructors.
+    const principal = request.headers.authorization === undefined ? null : await app.authenticate(request);
     const lab = await findLab(app.prisma, request.params.id);
     if (lab === null) throw new HttpError(404, "LAB_NOT_FOUND", `No lab with id "${request.params.id}"`);
-    return lab;
+    return principal?.role === "instructor" ? lab : studentLabView(lab);
   });
 
   await app.register(labWriteRoutes);

@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import { ErrorResponse } from "../../http/error-response.js";
 import { DIFFICULTIES, LAB_ID_PATTERN, LabFile } from "../../labs/lab-schema.js";
+import { LabView } from "../../labs/lab-view.js";
 
 const Localized = Type.Object({ en: Type.String(), zh: Type.String() });
 
@@ -26,10 +27,12 @@ export const listLabsSchema = {
 
 export const getLabSchema = {
   tags: ["labs"],
-  summary: "One lab as its file defines it: texts, topology, walkthrough, tasks",
+  summary: "One lab: texts, topology, walkthrough, tasks",
+  description:
+    "With an instructor's token, the lab exactly as its file defines it. Otherwise (students, or no token) without the reference solution and the tasks' checks, which hold the expected values; each task says instead whether it takes an answer.",
   params: LabIdParams,
-  // The lab-file schema is the response schema: the API serves exactly what a lab file may say.
-  response: { 200: LabFile, 400: ErrorResponse, 404: ErrorResponse },
+  // The lab-file schema with checks optional: the API serves exactly what a lab file may say, or less.
+  response: { 200: LabView, ...errors(400, 401, 404) },
 };
 
 // The write routes document the lab-file schema as their body, but the body
