@@ -31,6 +31,12 @@ export default fp(
         return reply.code(400).send(errorBody("VALIDATION_ERROR", fastifyError.message ?? "Invalid request", details));
       }
 
+      if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        request.log.info({ err: error }, "request body too large");
+        const limit = request.routeOptions.bodyLimit;
+        return reply.code(413).send(errorBody("PAYLOAD_TOO_LARGE", `The request body is larger than the ${formatBytes(limit)} this route accepts`, { limit }));
+      }
+
       const status = typeof fastifyError.statusCode === "number" && fastifyError.statusCode >= 400 && fastifyError.statusCode < 600 ? fastifyError.statusCode : 500;
       const reason = STATUS_CODES[status] ?? "Error";
       if (status >= 500) {
@@ -47,6 +53,12 @@ export default fp(
   },
   { name: "error-handler", fastify: "5.x" },
 );
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
 
 /** 413 → PAYLOAD_TOO_LARGE: the reason phrase in UPPER_SNAKE, so no table to keep in step. */
 export function codeFor(status: number): string {

@@ -4,11 +4,12 @@
  * Buckets are keyed by the caller's token (the auth hook runs first on every
  * protected route), so students behind one address do not share a limit.
  * Over the limit: 429 RATE_LIMITED in the error shape, with Retry-After and
- * `details.retryAfterSeconds`.
+ * `details.retryAfterSeconds`. Counts are kept in memory, per process.
  */
 import rateLimit, { type RateLimitOptions } from "@fastify/rate-limit";
 import fp from "fastify-plugin";
 import { HttpError } from "../http/http-error.js";
+import { SnapshotRateLimitStore } from "../http/rate-limit-store.js";
 
 const WINDOWS = { second: 1_000, minute: 60_000 } as const;
 
@@ -32,6 +33,7 @@ export default fp(
   async function rateLimits(app) {
     await app.register(rateLimit, {
       global: false,
+      store: SnapshotRateLimitStore,
       keyGenerator: (request) => (request.principal === null ? `ip:${request.ip}` : `token:${request.principal.id}`),
     });
   },

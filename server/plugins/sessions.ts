@@ -28,6 +28,7 @@ export default fp<SessionsPluginOptions>(
       idleSeconds: options.idleSeconds,
       maxLive: options.maxLive,
       log: app.log,
+      connection: app.sqlite,
       ...(options.now === undefined ? {} : { now: options.now }),
     });
     app.decorate("sessions", manager);

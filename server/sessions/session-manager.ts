@@ -18,7 +18,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { Principal } from "../auth/principal.js";
-import type { PrismaClient } from "../db/prisma-client.js";
+import type { PrismaClient, SqliteConnection } from "../db/prisma-client.js";
 import { Engine } from "../engine/engine.js";
 import type { NetworkState } from "../engine/state/snapshot.js";
 import type { TopologySpec } from "../engine/topology/topology-schema.js";
@@ -26,10 +26,11 @@ import { serializeEvent } from "../engine/trace/serialize-event.js";
 import type { TraceEvent } from "../engine/trace/trace-event.js";
 import { HttpError } from "../http/http-error.js";
 import type { LabFile } from "../labs/lab-schema.js";
+import { CommandLog } from "./command-log.js";
 import { replaySession } from "./replay.js";
 import { SessionRegistry } from "./session-registry.js";
+import { sqliteCommandWriter } from "./command-writer.js";
 import {
-  appendCommand,
   commandPage,
   deleteSession,
   eventRows,
@@ -50,6 +51,8 @@ export interface SessionManagerOptions {
   /** Engines kept in memory at once. */
   maxLive: number;
   log: FastifyBaseLogger;
+  /** Prisma's SQLite connection, for writing the command log (command-writer.ts). */
+  connection: SqliteConnection;
   /** Wall clock, ms since the epoch; injectable for tests. */
   now?: () => number;
 }
@@ -101,6 +104,8 @@ export interface EventPage {
 const MAX_SCANNED_EVENTS = 50_000;
 const ROWS_PER_READ = 64;
 const RECORD_CACHE_LIMIT = 50_000;
+/** Rows written in one transaction at most. */
+const MAX_COMMAND_GROUP = 256;
 
 export class SessionManager implements SessionService {
   private readonly registry: SessionRegistry<LiveSession>;
@@ -108,6 +113,7 @@ export class SessionManager implements SessionService {
   private readonly listeners = new Map<string, Set<SessionListener>>();
   private readonly now: () => number;
   private readonly log: FastifyBaseLogger;
+  private readonly commandLog: CommandLog;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -115,6 +121,7 @@ export class SessionManager implements SessionService {
   ) {
     this.now = options.now ?? Date.now;
     this.log = options.log;
+    this.commandLog = new CommandLog(sqliteCommandWriter(options.connection), MAX_COMMAND_GROUP);
     this.registry = new SessionRegistry<LiveSession>({
       idleMs: options.idleSeconds * 1000,
       maxLive: options.maxLive,
@@ -137,7 +144,9 @@ export class SessionManager implements SessionService {
     this.registry.sweep();
   }
 
-  close(): void {
+  /** Waits for rows being written, then stops the idle sweep. */
+  async close(): Promise<void> {
+    await this.commandLog.flushed();
     this.registry.close();
     this.listeners.clear();
   }
@@ -225,7 +234,7 @@ export class SessionManager implements SessionService {
       const index = live.nextIndex;
 
       try {
-        await appendCommand(this.prisma, id, {
+        await this.commandLog.append(id, {
           index,
           host: input.host,
           namespace: input.namespace ?? null,

@@ -162,38 +162,6 @@ export async function replayRows(prisma: PrismaClient, sessionId: string): Promi
   return rows.map((row) => ({ ...row, at: Number(row.at) }));
 }
 
-/**
- * Appends one command and moves the session's counters, in one transaction.
- * The unique (sessionId, index) makes a second writer for the same index fail
- * instead of forking the log.
- */
-export async function appendCommand(prisma: PrismaClient, sessionId: string, command: NewCommand): Promise<void> {
-  await prisma.$transaction([
-    prisma.sessionCommand.create({
-      data: {
-        sessionId,
-        index: command.index,
-        host: command.host,
-        namespace: command.namespace,
-        command: command.command,
-        output: command.output,
-        exitCode: command.exitCode,
-        at: BigInt(command.at),
-        eventsFrom: command.eventsFrom,
-        eventsTo: command.eventsTo,
-        events: command.events,
-        createdAt: command.createdAt,
-      },
-      select: { id: true },
-    }),
-    prisma.session.update({
-      where: { id: sessionId },
-      data: { commandCount: command.index + 1, nextSeq: command.eventsTo, lastCommandAt: command.createdAt },
-      select: { id: true },
-    }),
-  ]);
-}
-
 /** A page of the log from command `fromIndex`. */
 export async function commandPage(prisma: PrismaClient, sessionId: string, fromIndex: number, limit: number): Promise<CommandRow[]> {
   const rows = await prisma.sessionCommand.findMany({

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createPrismaClient } from "../../server/db/prisma-client.js";
+import { API_SOURCE, labColumns } from "../../server/labs/lab-columns.js";
 import { loadLabs } from "../../server/labs/load-labs.js";
 import { syncLabs } from "../../server/labs/sync-labs.js";
 import { labsFolder, minimalLab } from "../helpers/lab-files.js";
@@ -56,5 +57,19 @@ describe("syncLabs", () => {
 
     await expect(syncLabs(prisma, broken)).rejects.toThrow();
     expect((await prisma.lab.findMany({ select: { id: true } })).map((row) => row.id)).toEqual(["a-lab"]);
+  });
+
+  it("never removes a lab instructors made through the API; a file that takes its id replaces it", async () => {
+    const prisma = await client();
+    const [apiLab] = await load({ "api-lab.yaml": minimalLab("api-lab") });
+    await prisma.lab.create({ data: { id: "api-lab", ...labColumns(apiLab!.lab, API_SOURCE) } });
+
+    const report = await syncLabs(prisma, await load({ "a-lab.yaml": minimalLab("a-lab") }));
+    expect(report).toEqual({ created: ["a-lab"], updated: [], unchanged: [], removed: [] });
+    expect((await prisma.lab.findUniqueOrThrow({ where: { id: "api-lab" } })).source).toBe(API_SOURCE);
+
+    const takeover = await syncLabs(prisma, await load({ "a-lab.yaml": minimalLab("a-lab"), "api-lab.yaml": minimalLab("api-lab") }));
+    expect(takeover.updated).toEqual(["api-lab"]);
+    expect((await prisma.lab.findUniqueOrThrow({ where: { id: "api-lab" } })).source).toMatch(/api-lab\.yaml$/);
   });
 });

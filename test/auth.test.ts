@@ -1,0 +1,199 @@
+/**
+ * Access control: who may call what. The matrix runs every route as each
+ * kind of caller (no token, the session's owner, another student, an
+ * instructor) and checks the status; then the 401 and 403 answers' shape,
+ * where a token may come from, and the rate and size limits.
+ */
+import { describe, expect, it } from "vitest";
+import type { App } from "../server/app.js";
+import { bearer, buildTestApp, createToken, startSession, TEST_INSTRUCTOR_TOKEN, type TestPrincipal } from "./helpers/build-app.js";
+import { minimalLab } from "./helpers/lab-files.js";
+
+type Caller = "none" | "owner" | "otherStudent" | "instructor";
+const CALLERS: Caller[] = ["none", "owner", "otherStudent", "instructor"];
+
+interface World {
+  app: App;
+  owner: TestPrincipal;
+  other: TestPrincipal;
+  headers: Record<Caller, Record<string, string>>;
+}
+
+interface RouteCase {
+  route: string;
+  /** The request, built fresh for each caller (a DELETE needs its own victim each time). */
+  request: (world: World) => Promise<{ method: "GET" | "POST" | "PUT" | "DELETE"; url: string; payload?: string | object; headers?: Record<string, string> }>;
+  expected: Record<Caller, number>;
+}
+
+const ownerOnly = (ok: number): Record<Caller, number> => ({ none: 401, owner: ok, otherStudent: 403, instructor: ok });
+const anyone = (ok: number): Record<Caller, number> => ({ none: 401, owner: ok, otherStudent: ok, instructor: ok });
+const instructorOnly = (ok: number): Record<Caller, number> => ({ none: 401, owner: 403, otherStudent: 403, instructor: ok });
+const publicRoute: Record<Caller, number> = { none: 200, owner: 200, otherStudent: 200, instructor: 200 };
+
+let labCounter = 0;
+const yamlLab = (id: string) => ({ payload: minimalLab(id), headers: { "content-type": "application/yaml" } });
+
+const ROUTES: RouteCase[] = [
+  { route: "GET /health", request: async () => ({ method: "GET", url: "/health" }), expected: publicRoute },
+  { route: "GET /api/labs", request: async () => ({ method: "GET", url: "/api/labs" }), expected: publicRoute },
+  { route: "GET /api/labs/:id", request: async () => ({ method: "GET", url: "/api/labs/host-network" }), expected: publicRoute },
+  { route: "POST /api/labs", request: async () => ({ method: "POST", url: "/api/labs", ...yamlLab(`matrix-lab-${++labCounter}`) }), expected: instructorOnly(201) },
+  {
+    route: "PUT /api/labs/:id",
+    request: async ({ app }) => {
+      const id = `matrix-lab-${++labCounter}`;
+      await app.inject({ method: "POST", url: "/api/labs", headers: { ...bearer(TEST_INSTRUCTOR_TOKEN), "content-type": "application/yaml" }, payload: minimalLab(id) });
+      return { method: "PUT", url: `/api/labs/${id}`, ...yamlLab(id) };
+    },
+    expected: instructorOnly(200),
+  },
+  {
+    route: "DELETE /api/labs/:id",
+    request: async ({ app }) => {
+      const id = `matrix-lab-${++labCounter}`;
+      await app.inject({ method: "POST", url: "/api/labs", headers: { ...bearer(TEST_INSTRUCTOR_TOKEN), "content-type": "application/yaml" }, payload: minimalLab(id) });
+      return { method: "DELETE", url: `/api/labs/${id}` };
+    },
+    expected: instructorOnly(204),
+  },
+  { route: "POST /api/sessions", request: async () => ({ method: "POST", url: "/api/sessions", payload: { labId: "host-network" } }), expected: anyone(201) },
+  { route: "GET /api/sessions", request: async () => ({ method: "GET", url: "/api/sessions" }), expected: anyone(200) },
+  { route: "GET /api/sessions/:id", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}` }), expected: ownerOnly(200) },
+  { route: "DELETE /api/sessions/:id", request: async (w) => ({ method: "DELETE", url: `/api/sessions/${await ownersSession(w)}` }), expected: ownerOnly(204) },
+  {
+    route: "POST /api/sessions/:id/commands",
+    request: async (w) => ({ method: "POST", url: `/api/sessions/${await ownersSession(w)}/commands`, payload: { host: "node1", command: "ip route" } }),
+    expected: ownerOnly(200),
+  },
+  { route: "GET /api/sessions/:id/commands", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/commands` }), expected: ownerOnly(200) },
+  { route: "GET /api/sessions/:id/state", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/state` }), expected: ownerOnly(200) },
+  { route: "GET /api/sessions/:id/events", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/events` }), expected: ownerOnly(200) },
+  { route: "POST /api/tokens", request: async () => ({ method: "POST", url: "/api/tokens", payload: { name: `Student ${++labCounter}` } }), expected: instructorOnly(201) },
+  { route: "GET /api/tokens", request: async () => ({ method: "GET", url: "/api/tokens" }), expected: instructorOnly(200) },
+  {
+    route: "DELETE /api/tokens/:id",
+    request: async ({ app }) => ({ method: "DELETE", url: `/api/tokens/${(await createToken(app, `Victim ${++labCounter}`)).id}` }),
+    expected: instructorOnly(204),
+  },
+];
+
+/** A fresh session of the owner's (each caller gets its own, so a DELETE does not spoil the next). */
+async function ownersSession(world: World): Promise<string> {
+  return startSession(world.app, world.owner.token, "host-network");
+}
+
+async function world(): Promise<World> {
+  const app = await buildTestApp();
+  const owner = await createToken(app, "Owner");
+  const other = await createToken(app, "Other student");
+  return {
+    app,
+    owner,
+    other,
+    headers: { none: {}, owner: bearer(owner.token), otherStudent: bearer(other.token), instructor: bearer(TEST_INSTRUCTOR_TOKEN) },
+  };
+}
+
+describe("authorization matrix: each route × no token, the owner, another student, an instructor", () => {
+  it.each(ROUTES)("$route", async ({ request, expected }) => {
+    const w = await world();
+    const got: Record<string, number> = {};
+    for (const caller of CALLERS) {
+      const { headers, ...rest } = await request(w);
+      const response = await w.app.inject({ ...rest, headers: { ...headers, ...w.headers[caller] } });
+      got[caller] = response.statusCode;
+      if (response.statusCode === 401 || response.statusCode === 403) {
+        expect(response.json<{ error: { code: string } }>().error.code).toBe(response.statusCode === 401 ? "UNAUTHORIZED" : "FORBIDDEN");
+      }
+    }
+    expect(got).toEqual(expected);
+  });
+});
+
+describe("authentication", () => {
+  it("answers a missing, malformed or unknown token with 401 UNAUTHORIZED in the error shape and a WWW-Authenticate header", async () => {
+    const app = await buildTestApp();
+    const cases: Array<[Record<string, string>, string]> = [
+      [{}, "Authentication required: send the header Authorization: Bearer <token>"],
+      [{ authorization: "Basic dXNlcjpwYXNz" }, "Authentication required: send the header Authorization: Bearer <token>"],
+      [{ authorization: "Bearer cnlab_not-a-real-token" }, "The bearer token is unknown or has been revoked"],
+    ];
+    for (const [headers, message] of cases) {
+      const response = await app.inject({ method: "GET", url: "/api/sessions", headers });
+      expect(response.statusCode).toBe(401);
+      expect(response.headers["www-authenticate"]).toBe('Bearer realm="cnlab"');
+      expect(response.json()).toEqual({ error: { code: "UNAUTHORIZED", message } });
+    }
+  });
+
+  it("takes ?access_token= only on a WebSocket upgrade, never on a plain request", async () => {
+    const app = await buildTestApp();
+    const response = await app.inject({ method: "GET", url: `/api/sessions?access_token=${TEST_INSTRUCTOR_TOKEN}` });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it("tells a student who reaches for another's session 403 FORBIDDEN, and anyone asking for a missing one 404", async () => {
+    const w = await world();
+    const id = await ownersSession(w);
+    const forbidden = await w.app.inject({ method: "GET", url: `/api/sessions/${id}/state`, headers: w.headers.otherStudent });
+    expect(forbidden.json()).toEqual({ error: { code: "FORBIDDEN", message: "This session belongs to another student" } });
+    const missing = await w.app.inject({ method: "GET", url: "/api/sessions/00000000-0000-4000-8000-000000000000", headers: w.headers.otherStudent });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe("SESSION_NOT_FOUND");
+  });
+});
+
+describe("limits", () => {
+  it("rate-limits commands per token: 429 RATE_LIMITED with Retry-After, while another student goes on", async () => {
+    const app = await buildTestApp({ commandRate: 3 });
+    const alice = await createToken(app, "Alice");
+    const bob = await createToken(app, "Bob");
+    const aliceSession = await startSession(app, alice.token, "host-network");
+    const bobSession = await startSession(app, bob.token, "host-network");
+    const post = (token: string, id: string) =>
+      app.inject({ method: "POST", url: `/api/sessions/${id}/commands`, headers: bearer(token), payload: { host: "node1", command: "ip route" } });
+
+    // All at once, so they fall in one window however slow the machine.
+    const responses = await Promise.all(Array.from({ length: 5 }, () => post(alice.token, aliceSession)));
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 429, 429]);
+    const limited = responses.find((r) => r.statusCode === 429)!;
+    expect(limited.headers["retry-after"]).toBe("1");
+    expect(limited.json()).toEqual({
+      error: {
+        code: "RATE_LIMITED",
+        message: "Too many commands: at most 3 per second for one token; retry in 1 s",
+        details: { limit: 3, window: "second", retryAfterSeconds: 1 },
+      },
+    });
+    expect((await post(bob.token, bobSession)).statusCode).toBe(200);
+    // Refused commands are not run, so not logged.
+    expect(await app.prisma.sessionCommand.count({ where: { sessionId: aliceSession } })).toBe(3);
+  });
+
+  it("rate-limits new sessions per token per minute", async () => {
+    const app = await buildTestApp({ sessionRate: 2 });
+    const alice = await createToken(app, "Alice");
+    const responses = await Promise.all(
+      Array.from({ length: 3 }, () => app.inject({ method: "POST", url: "/api/sessions", headers: bearer(alice.token), payload: { labId: "host-network" } })),
+    );
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([201, 201, 429]);
+    expect(responses.find((r) => r.statusCode === 429)?.json().error.message).toMatch(/^Too many new sessions: at most 2 per minute for one token; retry in \d+ s$/);
+  });
+
+  it("refuses a request body over 64 KiB with 413 PAYLOAD_TOO_LARGE in the error shape", async () => {
+    const app = await buildTestApp();
+    const alice = await createToken(app, "Alice");
+    const id = await startSession(app, alice.token, "host-network");
+    const response = await app.inject({
+      method: "POST",
+      url: `/api/sessions/${id}/commands`,
+      headers: bearer(alice.token),
+      payload: { host: "node1", command: "ip route", padding: "x".repeat(70 * 1024) },
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json()).toEqual({
+      error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than the 64 KiB this route accepts", details: { limit: 65536 } },
+    });
+  });
+});
