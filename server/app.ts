@@ -16,15 +16,19 @@ import auth from "./plugins/auth.js";
 import closingGuard from "./plugins/closing-guard.js";
 import db from "./plugins/db.js";
 import errorHandler from "./plugins/error-handler.js";
+import grading from "./plugins/grading.js";
 import labCatalogue from "./plugins/lab-catalogue.js";
 import rateLimits from "./plugins/rate-limits.js";
 import requestId, { requestIdOptions } from "./plugins/request-id.js";
 import sessions from "./plugins/sessions.js";
 import swagger from "./plugins/swagger.js";
+import gradingRoutes from "./routes/grading/index.js";
 import healthRoutes from "./routes/health/index.js";
 import labRoutes from "./routes/labs/index.js";
+import answerRoutes from "./routes/sessions/answers.js";
 import sessionRoutes from "./routes/sessions/index.js";
 import pcapRoutes from "./routes/sessions/pcap.js";
+import progressRoutes from "./routes/sessions/progress.js";
 import traceRoutes from "./routes/sessions/trace.js";
 import tokenRoutes from "./routes/tokens/index.js";
 
@@ -73,6 +77,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       maxLive: config.maxLiveSessions ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_LIVE_SESSIONS),
       ...(options.now === undefined ? {} : { now: options.now }),
     });
+    await app.register(grading, options.now === undefined ? {} : { now: options.now });
     await app.register(rateLimits);
     await app.register(swagger);
     // The trace stream of a session is a WebSocket route. Client messages are small
@@ -94,6 +99,9 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     });
     await app.register(traceRoutes, { prefix: "/api/sessions" });
     await app.register(pcapRoutes, { prefix: "/api/sessions" });
+    await app.register(progressRoutes, { prefix: "/api/sessions" });
+    await app.register(answerRoutes, { prefix: "/api/sessions" });
+    await app.register(gradingRoutes, { prefix: "/api/grading" });
     await app.register(tokenRoutes, { prefix: "/api/tokens" });
   } catch (err) {
     // A plugin that failed (a bad lab file) must not leave the database open behind it.

@@ -63,7 +63,7 @@ export async function gradeSession(tasks: readonly LabTask[], evidence: SessionE
         checks.push({ index, kind: check.kind, status: passed ? "passed" : "failed", points: 0, feedback: passed ? null : check.feedback });
       }
     }
-    const status: OutcomeStatus = checks.every((check) => check.status === "passed") ? "passed" : checks.some((check) => check.status === "skipped") ? "skipped" : "failed";
+    const status = taskStatus(checks);
     if (status === "passed") checks.forEach((check, index) => (check.points = shares[index]!));
     const outcome: TaskOutcome = { taskId: task.id, title: task.title, points: task.points, earned: status === "passed" ? task.points : 0, status, checks };
     outcomes.push(outcome);
@@ -91,6 +91,12 @@ async function scanTrace(tasks: readonly LabTask[], evidence: SessionEvidence): 
     return open.length === 0;
   });
   return seen;
+}
+
+/** A task's status from its checks': passed when all passed, skipped when they were not graded, failed otherwise. */
+export function taskStatus(checks: readonly { status: OutcomeStatus }[]): OutcomeStatus {
+  if (checks.length > 0 && checks.every((check) => check.status === "passed")) return "passed";
+  return checks.some((check) => check.status === "skipped") ? "skipped" : "failed";
 }
 
 function isAbsent(check: GradingCheck): boolean {

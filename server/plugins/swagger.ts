@@ -20,6 +20,7 @@ export default fp(
         tags: [
           { name: "labs", description: "the lab catalogue; instructors add their own labs" },
           { name: "sessions", description: "a student's run of a lab: commands, state, trace" },
+          { name: "grading", description: "tasks graded: a student's progress and answers, instructors' grading runs and exports" },
           { name: "tokens", description: "bearer tokens for students and instructors" },
           { name: "health", description: "liveness and database check" },
         ],

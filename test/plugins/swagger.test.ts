@@ -21,11 +21,16 @@ describe("OpenAPI", () => {
         "/api/sessions/{id}/commands",
         "/api/sessions/{id}/state",
         "/api/sessions/{id}/events",
+        "/api/sessions/{id}/progress",
+        "/api/sessions/{id}/answers",
+        "/api/grading/runs",
+        "/api/grading/runs/{id}",
         "/api/tokens",
         "/api/tokens/{id}",
       ]),
     );
-    expect(Object.keys(doc.paths["/api/labs/{id}"]?.["get"]?.responses ?? {}).sort()).toEqual(["200", "400", "404"]);
+    // A token is optional there, but a bad one is refused (401).
+    expect(Object.keys(doc.paths["/api/labs/{id}"]?.["get"]?.responses ?? {}).sort()).toEqual(["200", "400", "401", "404"]);
     expect(Object.keys(doc.paths["/health"]?.["get"]?.responses ?? {}).sort()).toEqual(["200", "503"]);
     expect(Object.keys(doc.paths["/api/sessions/{id}/commands"]?.["post"]?.responses ?? {}).sort()).toEqual(["200", "400", "401", "403", "404", "429", "500"]);
   });

@@ -1,0 +1,40 @@
+/**
+ * Decorates `app.grading` with the grading service (students' progress and
+ * answers, instructors' grading runs), reading sessions through the session
+ * layer's own interfaces. At start it marks runs an earlier process left
+ * unfinished as interrupted; on close it stops the run under way between two
+ * sessions (before the database closes: plugins close in reverse order).
+ */
+import fp from "fastify-plugin";
+import { GradingService } from "../grading/grading-service.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    grading: GradingService;
+  }
+}
+
+export interface GradingPluginOptions {
+  /** Wall clock, ms; tests inject one. */
+  now?: () => number;
+}
+
+export default fp<GradingPluginOptions>(
+  async function grading(app, options) {
+    const service = new GradingService({
+      prisma: app.prisma,
+      sessions: app.sessionManager,
+      sources: {
+        replayInputs: (id) => app.sessions.replayInputs(id),
+        eventsSince: (id, fromSeq, limit) => app.sessions.eventsSince(id, fromSeq, limit),
+        commands: (id, from, limit) => app.sessionManager.commands(id, from, limit),
+      },
+      log: app.log,
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+    await service.recover();
+    app.decorate("grading", service);
+    app.addHook("onClose", async () => service.close());
+  },
+  { name: "grading", fastify: "5.x", dependencies: ["db", "sessions"] },
+);
