@@ -1,8 +1,9 @@
 /**
  * Access tokens: make them, list them, revoke them, and turn a presented
- * token into the principal holding it. Lookups are cached in memory by hash:
- * every API request authenticates, and only this process writes tokens, so
- * the cache is dropped exactly when a token is revoked.
+ * token into the principal holding it. Lookups are cached in memory, by the
+ * token as presented (so a hot request does not even hash it): every API
+ * request authenticates, and only this process writes tokens, so a cached
+ * entry is dropped exactly when its token is revoked or replaced.
  *
  * It does not read HTTP headers (plugins/auth.ts does) or decide who may do
  * what (the routes and the session service do).
@@ -34,21 +35,35 @@ export type BootstrapOutcome =
   | { kind: "generated"; token: string };
 
 export class AccessTokens {
+  /** Token as presented → its principal. */
   private readonly cache = new Map<string, Principal>();
 
   constructor(private readonly prisma: PrismaClient) {}
 
   /** The principal a token belongs to, or null for an unknown or revoked one. */
   async principalFor(token: string): Promise<Principal | null> {
-    const hash = hashToken(token);
-    const cached = this.cache.get(hash);
-    if (cached !== undefined) return cached;
-    const row = await this.prisma.accessToken.findUnique({ where: { tokenHash: hash }, select: { id: true, name: true, role: true, revokedAt: true } });
+    return this.cached(token) ?? this.lookUp(token);
+  }
+
+  /** The principal of a token seen before and still valid, without touching the database; undefined otherwise. */
+  cached(token: string): Principal | undefined {
+    return this.cache.get(token);
+  }
+
+  private async lookUp(token: string): Promise<Principal | null> {
+    const row = await this.prisma.accessToken.findUnique({
+      where: { tokenHash: hashToken(token) },
+      select: { id: true, name: true, role: true, revokedAt: true },
+    });
     if (row === null || row.revokedAt !== null) return null;
     const principal: Principal = { id: row.id, name: row.name, role: row.role as Role };
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(hash, principal);
+    this.cache.set(token, principal);
     return principal;
+  }
+
+  private forget(id: string): void {
+    for (const [token, principal] of this.cache) if (principal.id === id) this.cache.delete(token);
   }
 
   /**
@@ -79,7 +94,7 @@ export class AccessTokens {
    * owner. The last instructor token cannot go, or nobody could make new ones.
    */
   async revoke(id: string): Promise<void> {
-    const hash = await this.prisma.$transaction(async (tx) => {
+    await this.prisma.$transaction(async (tx) => {
       const row = await tx.accessToken.findUnique({ where: { id } });
       if (row === null || row.revokedAt !== null) throw new HttpError(404, "TOKEN_NOT_FOUND", `No token with id "${id}"`);
       if (row.role === "instructor") {
@@ -87,9 +102,8 @@ export class AccessTokens {
         if (instructors <= 1) throw new HttpError(409, "LAST_INSTRUCTOR", "This is the last instructor token: create another instructor token before deleting it");
       }
       await tx.accessToken.update({ where: { id }, data: { revokedAt: new Date() } });
-      return row.tokenHash;
     });
-    this.cache.delete(hash);
+    this.forget(id);
   }
 
   /**
@@ -105,13 +119,12 @@ export class AccessTokens {
         // The value is some other token's: using it would hand that holder instructor rights.
         throw new Error("CNLAB_INSTRUCTOR_TOKEN is the value of an existing token; choose another value");
       }
-      const previous = await this.prisma.accessToken.findUnique({ where: { id: BOOTSTRAP_ID }, select: { tokenHash: true } });
       await this.prisma.accessToken.upsert({
         where: { id: BOOTSTRAP_ID },
         create: { id: BOOTSTRAP_ID, name: BOOTSTRAP_NAME, role: "instructor", tokenHash },
         update: { tokenHash, role: "instructor", revokedAt: null },
       });
-      if (previous !== null) this.cache.delete(previous.tokenHash);
+      this.forget(BOOTSTRAP_ID);
       return { kind: "configured" };
     }
     const instructors = await this.prisma.accessToken.count({ where: { role: "instructor", revokedAt: null } });

@@ -34,6 +34,9 @@ export default fp(
     await app.register(rateLimit, {
       global: false,
       store: SnapshotRateLimitStore,
+      // The x-ratelimit-* headers go on refusals only: on every answer they cost the
+      // command path more than the count itself.
+      addHeadersOnExceeding: { "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false },
       keyGenerator: (request) => (request.principal === null ? `ip:${request.ip}` : `token:${request.principal.id}`),
     });
   },

@@ -11,7 +11,8 @@
  *
  * The rows are written as Prisma writes them (DateTime as ISO 8601 text with
  * +00:00, BigInt `at`), so Prisma reads them back like its own; the session's
- * counters follow by trigger (migration session_counters). A PostgreSQL
+ * counters follow, and the append order is checked, by trigger (migration
+ * command_log_order). A PostgreSQL
  * deployment would write through Prisma here instead.
  */
 import type { SqliteConnection } from "../db/prisma-client.js";

@@ -314,16 +314,23 @@ export class SessionManager implements SessionService {
   // ── SessionService ──────────────────────────────────────────────────────
 
   async authorize(principal: Principal, id: string): Promise<SessionRecord> {
-    let record = this.records.get(id);
-    if (record === undefined) {
-      const row = await findSession(this.prisma, id);
-      if (row === null) throw notFound(id);
-      record = this.remember(row);
-    }
-    if (principal.role !== "instructor" && record.ownerId !== principal.id) {
-      throw new HttpError(403, "FORBIDDEN", "This session belongs to another student");
-    }
-    return record;
+    const record = this.records.get(id) ?? (await this.loadRecord(id));
+    return permitted(principal, record);
+  }
+
+  /**
+   * authorize() without a promise when the session was seen lately (the
+   * command path's case); undefined when it must be read from the database.
+   */
+  authorizeCached(principal: Principal, id: string): SessionRecord | undefined {
+    const record = this.records.get(id);
+    return record === undefined ? undefined : permitted(principal, record);
+  }
+
+  private async loadRecord(id: string): Promise<SessionRecord> {
+    const row = await findSession(this.prisma, id);
+    if (row === null) throw notFound(id);
+    return this.remember(row);
   }
 
   async eventsSince(id: string, fromSeq: number, limit: number): Promise<TraceEvent[]> {
@@ -426,6 +433,13 @@ export class SessionManager implements SessionService {
       }
     }
   }
+}
+
+function permitted(principal: Principal, record: SessionRecord): SessionRecord {
+  if (principal.role !== "instructor" && record.ownerId !== principal.id) {
+    throw new HttpError(403, "FORBIDDEN", "This session belongs to another student");
+  }
+  return record;
 }
 
 function notFound(id: string): HttpError {

@@ -63,6 +63,12 @@ export interface NewCommand {
   createdAt: Date;
 }
 
+/**
+ * Log order, spelt the way the (sessionId, eventsTo, index) index is: eventsTo
+ * never decreases along the log, so this is index order, read without a sort.
+ */
+const LOG_ORDER: Array<{ eventsTo: "asc" } | { index: "asc" }> = [{ eventsTo: "asc" }, { index: "asc" }];
+
 const sessionSelect = {
   id: true,
   labId: true,
@@ -156,7 +162,7 @@ export async function findReplayBase(prisma: PrismaClient, id: string): Promise<
 export async function replayRows(prisma: PrismaClient, sessionId: string): Promise<ReplayRow[]> {
   const rows = await prisma.sessionCommand.findMany({
     where: { sessionId },
-    orderBy: { index: "asc" },
+    orderBy: LOG_ORDER,
     select: { index: true, host: true, namespace: true, command: true, at: true, eventsTo: true, createdAt: true },
   });
   return rows.map((row) => ({ ...row, at: Number(row.at) }));
@@ -166,7 +172,7 @@ export async function replayRows(prisma: PrismaClient, sessionId: string): Promi
 export async function commandPage(prisma: PrismaClient, sessionId: string, fromIndex: number, limit: number): Promise<CommandRow[]> {
   const rows = await prisma.sessionCommand.findMany({
     where: { sessionId, index: { gte: fromIndex } },
-    orderBy: { index: "asc" },
+    orderBy: LOG_ORDER,
     take: limit,
     select: { index: true, host: true, namespace: true, command: true, output: true, exitCode: true, at: true, eventsFrom: true, eventsTo: true, createdAt: true },
   });
@@ -182,7 +188,7 @@ export async function eventRows(
 ): Promise<{ index: number; eventsFrom: number; eventsTo: number; events: string }[]> {
   return prisma.sessionCommand.findMany({
     where: { sessionId, eventsTo: { gt: fromSeq } },
-    orderBy: { eventsTo: "asc" },
+    orderBy: LOG_ORDER,
     take,
     select: { index: true, eventsFrom: true, eventsTo: true, events: true },
   });

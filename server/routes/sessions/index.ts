@@ -84,7 +84,9 @@ const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (ap
       config: { rateLimit: perToken(options.commandRate, "second", "commands") },
     },
     async (request) => {
-      await app.sessions.authorize(await app.authenticate(request), request.params.id);
+      // The hot path: a known token and a session seen lately are checked without a round trip.
+      const principal = request.principal ?? (await app.authenticate(request));
+      if (manager.authorizeCached(principal, request.params.id) === undefined) await manager.authorize(principal, request.params.id);
       return manager.runCommand(request.params.id, request.body);
     },
   );

@@ -1,0 +1,54 @@
+/**
+ * The command log in the database is append-only and in order: rows written
+ * straight through Prisma's connection read back through Prisma as written,
+ * and a row whose index is not next (a fork, a hole, a deleted session) fails.
+ */
+import { describe, expect, it } from "vitest";
+import { sqliteCommandWriter } from "../../server/sessions/command-writer.js";
+import type { NewCommand } from "../../server/sessions/session-repository.js";
+import { buildTestApp, createToken, startSession } from "../helpers/build-app.js";
+
+const row = (index: number, eventsFrom = 0, eventsTo = 0): NewCommand => ({
+  index,
+  host: "node1",
+  namespace: index % 2 === 0 ? null : "nginx-1",
+  command: `echo ${index}`,
+  output: `${index}\n`,
+  exitCode: 0,
+  at: 3_600_000_000 * 24 * 400 + index,
+  eventsFrom,
+  eventsTo,
+  events: "[]",
+  createdAt: new Date(Date.UTC(2026, 10, 29, 12, 0, index)),
+});
+
+describe("the command writer", () => {
+  it("writes rows Prisma reads back unchanged, and moves the session's counters", async () => {
+    const app = await buildTestApp();
+    const alice = await createToken(app, "Alice");
+    const id = await startSession(app, alice.token);
+    const write = sqliteCommandWriter(app.sqlite);
+
+    await write([{ sessionId: id, command: row(0, 0, 5) }]);
+    await write([{ sessionId: id, command: row(1, 5, 5) }]);
+    const withoutEvents = ({ events: _events, ...rest }: NewCommand) => rest;
+    expect(await app.sessionManager.commands(id, 0, 10)).toEqual([withoutEvents(row(0, 0, 5)), withoutEvents(row(1, 5, 5))]);
+    const session = await app.sessionManager.get(id);
+    expect(session).toMatchObject({ commandCount: 2, nextSeq: 5, lastCommandAt: row(1).createdAt });
+  });
+
+  it("refuses a row out of order: a repeated index, a skipped one, or one for a session that does not exist", async () => {
+    const app = await buildTestApp();
+    const alice = await createToken(app, "Alice");
+    const id = await startSession(app, alice.token);
+    const write = sqliteCommandWriter(app.sqlite);
+    await write([{ sessionId: id, command: row(0) }]);
+
+    await expect(write([{ sessionId: id, command: row(0) }])).rejects.toThrow(/index out of order/);
+    await expect(write([{ sessionId: id, command: row(2) }])).rejects.toThrow(/index out of order/);
+    await expect(write([{ sessionId: "00000000-0000-4000-8000-000000000000", command: row(0) }])).rejects.toThrow(/index out of order/);
+    // A group is all or nothing.
+    await expect(write([{ sessionId: id, command: row(1) }, { sessionId: id, command: row(3) }])).rejects.toThrow(/index out of order/);
+    expect(await app.prisma.sessionCommand.count({ where: { sessionId: id } })).toBe(1);
+  });
+});
