@@ -69,6 +69,29 @@ const ROUTES: RouteCase[] = [
   { route: "GET /api/sessions/:id/commands", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/commands` }), expected: ownerOnly(200) },
   { route: "GET /api/sessions/:id/state", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/state` }), expected: ownerOnly(200) },
   { route: "GET /api/sessions/:id/events", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/events` }), expected: ownerOnly(200) },
+  {
+    route: "GET /api/sessions/:id/trace",
+    // Without an upgrade: access is checked first, then 426 for those who may connect.
+    request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/trace` }),
+    expected: ownerOnly(426),
+  },
+  { route: "GET /api/sessions/:id/pcap", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/pcap` }), expected: ownerOnly(200) },
+  { route: "GET /api/sessions/:id/progress", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/progress` }), expected: ownerOnly(200) },
+  {
+    route: "POST /api/sessions/:id/answers",
+    request: async (w) => ({ method: "POST", url: `/api/sessions/${await ownersSession(w)}/answers`, payload: { taskId: "look-from-inside", value: "10.168.0.2" } }),
+    expected: ownerOnly(201),
+  },
+  { route: "POST /api/grading/runs", request: async () => ({ method: "POST", url: "/api/grading/runs", payload: { labId: "host-network" } }), expected: instructorOnly(202) },
+  { route: "GET /api/grading/runs", request: async () => ({ method: "GET", url: "/api/grading/runs" }), expected: instructorOnly(200) },
+  {
+    route: "GET /api/grading/runs/:id",
+    request: async ({ app }) => {
+      const run = await app.inject({ method: "POST", url: "/api/grading/runs", headers: bearer(TEST_INSTRUCTOR_TOKEN), payload: { labId: "host-network" } });
+      return { method: "GET", url: `/api/grading/runs/${run.json<{ id: string }>().id}` };
+    },
+    expected: instructorOnly(200),
+  },
   { route: "POST /api/tokens", request: async () => ({ method: "POST", url: "/api/tokens", payload: { name: `Student ${++labCounter}` } }), expected: instructorOnly(201) },
   { route: "GET /api/tokens", request: async () => ({ method: "GET", url: "/api/tokens" }), expected: instructorOnly(200) },
   {
@@ -108,6 +131,18 @@ describe("authorization matrix: each route × no token, the owner, another stude
       }
     }
     expect(got).toEqual(expected);
+  });
+});
+
+describe("the matrix covers the API", () => {
+  it("has a row for every route the OpenAPI document lists", async () => {
+    const app = await buildTestApp();
+    const doc = (await app.inject({ method: "GET", url: "/openapi.json" })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`),
+    );
+    expect(ROUTES.map((r) => r.route).sort()).toEqual(expect.arrayContaining(documented.sort()));
+    expect(documented.sort()).toEqual(expect.arrayContaining(ROUTES.map((r) => r.route).sort()));
   });
 });
 
