@@ -70,6 +70,12 @@ const MISTAKES: Record<string, Mistake> = {
     becomes: "ip route add 10.244.3.0/24 via 10.168.0.3 dev eth0",
     fails: { task: "add-node3", check: 0 },
   },
+  "host-gw-routed": {
+    what: "pings c1's own gateway instead of c3",
+    step: { command: "ping -c 1 -W 1 10.244.2.2" },
+    becomes: "ping -c 1 -W 1 10.244.1.1",
+    fails: { task: "where-it-dies", check: 0 },
+  },
   calico: {
     what: "pings an unused address of node2's block, which dies on node2",
     step: { command: "ping -c 1 -W 1 10.244.1.50" },
