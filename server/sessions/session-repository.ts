@@ -38,30 +38,12 @@ export interface CommandRow {
 }
 
 /** What a replay needs of one command. */
-export interface ReplayRow {
-  index: number;
-  host: string;
-  namespace: string | null;
-  command: string;
-  at: number;
-  eventsTo: number;
-  createdAt: Date;
-}
+export type ReplayRow = Pick<CommandRow, "index" | "host" | "namespace" | "command" | "at" | "eventsTo" | "createdAt">;
 
-export interface NewCommand {
-  index: number;
-  host: string;
-  namespace: string | null;
-  command: string;
-  output: string;
-  exitCode: number;
-  at: number;
-  eventsFrom: number;
-  eventsTo: number;
+export type NewCommand = CommandRow & {
   /** The events as a JSON array text. */
   events: string;
-  createdAt: Date;
-}
+};
 
 /**
  * Log order, spelt the way the (sessionId, eventsTo, index) index is: eventsTo

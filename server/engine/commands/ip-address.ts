@@ -10,7 +10,7 @@
 import type { Device, InterfaceAddress } from "../link/device.js";
 import { cidrBroadcast, formatIpv4, ipv4CidrOrThrow, prefixMask, type Ipv4Address } from "../wire/ipv4-address.js";
 import { fail, type CommandContext } from "./command-context.js";
-import { ArgReader, garbage, kernelError, matches, parseAddressArg, parsePrefixArg } from "./ip-args.js";
+import { ArgReader, garbage, kernelError, matches, parseAddressArg, parsePrefixArg, selectDevices } from "./ip-args.js";
 import { linkAddressLine, linkDetailLines, linkHeader, linkHeaderInet6, linkStatsLines, matchesLinkType, nameWithPeer } from "./ip-link-format.js";
 import type { IpOptions } from "./ip-options.js";
 import { ipv6Addresses } from "./ipv6-link-local.js";
@@ -75,12 +75,7 @@ function show(args: ArgReader, ctx: CommandContext, opts: IpOptions): number {
       devName = name;
     }
   }
-  let devices = ctx.ns.deviceList();
-  if (devName !== undefined) {
-    const dev = ctx.ns.device(devName);
-    if (dev === undefined) fail(`Device "${devName}" does not exist.`, 1);
-    devices = [dev];
-  }
+  const devices = selectDevices(ctx, devName);
   for (const dev of devices) {
     if (upOnly && !(interfaceFlags(dev, ctx.ns) & IFF.UP)) continue;
     if (type !== undefined && !matchesLinkType(dev, type)) continue;

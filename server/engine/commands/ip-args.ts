@@ -5,7 +5,8 @@
  * get_prefix read them. Everything here either returns a value or throws a
  * CommandFailure before any state is touched.
  */
-import { fail } from "./command-context.js";
+import type { Device } from "../link/device.js";
+import { fail, type CommandContext } from "./command-context.js";
 import { parseIproute2Ipv4, parseIproute2Prefix } from "./ipv4-text-forms.js";
 
 /** iproute2 matches(): `arg` is a non-empty prefix of `keyword` ("ad" → "address"). */
@@ -103,4 +104,12 @@ export function lladdrArg(text: string): string {
   const r = parseLladdr(text);
   if ("bad" in r) fail(`"${r.bad}" is invalid lladdr.`, 1);
   return r.mac;
+}
+
+/** `ip addr|link show [dev] NAME`: the one device named, or all of them in ifindex order. */
+export function selectDevices(ctx: CommandContext, devName: string | undefined): Device[] {
+  if (devName === undefined) return ctx.ns.deviceList();
+  const dev = ctx.ns.device(devName);
+  if (dev === undefined) fail(`Device "${devName}" does not exist.`, 1);
+  return [dev];
 }

@@ -12,7 +12,7 @@ import { Veth } from "../link/veth.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import { fail, type CommandContext } from "./command-context.js";
 import { masterBridge } from "./bridge-port.js";
-import { ArgReader, garbage, invalidArgument, kernelError, lladdrArg, matches, rtnetlink } from "./ip-args.js";
+import { ArgReader, garbage, invalidArgument, kernelError, lladdrArg, matches, rtnetlink, selectDevices } from "./ip-args.js";
 import { linkAddressLine, linkDetailLines, linkHeader, linkStatsLines, matchesLinkType, nameWithPeer } from "./ip-link-format.js";
 import type { IpOptions } from "./ip-options.js";
 import { IFF, interfaceFlags, iproute2Flags, operState } from "./link-flags.js";
@@ -38,12 +38,7 @@ function show(args: ArgReader, ctx: CommandContext, opts: IpOptions): number {
       devName = name;
     }
   }
-  let devices = ctx.ns.deviceList();
-  if (devName !== undefined) {
-    const dev = ctx.ns.device(devName);
-    if (dev === undefined) fail(`Device "${devName}" does not exist.`, 1);
-    devices = [dev];
-  }
+  const devices = selectDevices(ctx, devName);
   if (master !== undefined && ctx.ns.device(master) === undefined) fail(`Device "${master}" does not exist.`, 1);
   for (const dev of devices) {
     if (upOnly && !(interfaceFlags(dev, ctx.ns) & IFF.UP)) continue;

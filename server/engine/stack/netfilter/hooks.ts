@@ -12,7 +12,7 @@ import { formatIpv4 } from "../../wire/ipv4-address.js";
 import type { NetNamespace } from "../namespace.js";
 import type { CtMatch, Tuple } from "./conntrack.js";
 import { protocolOf, type PacketView } from "./rule.js";
-import { protocolName, ruleSpec } from "./rule-text.js";
+import { protocolName, ruleSpec, targetName } from "./rule-text.js";
 import type { RuleHit, TableName } from "./tables.js";
 import { dropPacket } from "../drop.js";
 
@@ -55,7 +55,8 @@ function view(ns: NetNamespace, p: Ipv4Payload, inDevice: string | null, outDevi
 }
 
 function traceHit(ns: NetNamespace, packetId: number, device: string | null) {
-  return (hit: RuleHit) =>
+  return (hit: RuleHit) => {
+    const rule = ruleSpec(hit.chain, hit.rule);
     ns.ctx.trace.emit({
       kind: "netfilter",
       host: ns.host,
@@ -63,12 +64,13 @@ function traceHit(ns: NetNamespace, packetId: number, device: string | null) {
       device,
       packetId,
       layers: null,
-      summary: `${hit.table} ${hit.chain}: rule ${hit.index + 1} matches: ${ruleSpec(hit.chain, hit.rule)}`,
+      summary: `${hit.table} ${hit.chain}: rule ${hit.index + 1} matches: ${rule}`,
       table: hit.table,
       chain: hit.chain,
-      rule: ruleSpec(hit.chain, hit.rule),
-      target: hit.rule.target.kind === "jump" ? hit.rule.target.chain : hit.rule.target.kind,
+      rule,
+      target: targetName(hit.rule.target),
     });
+  };
 }
 
 function dropByPolicy(ns: NetNamespace, table: TableName, chain: string, packetId: number, device: string | null, byRule: boolean): void {
