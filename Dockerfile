@@ -31,4 +31,4 @@ EXPOSE 3000
 
 # `npm start` runs the same command, but npm and its shell do not pass SIGTERM
 # on to the server, so `docker stop` would kill it instead of letting it drain.
-CMD ["node", "--import", "tsx", "server/main.ts"]
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "server/main.ts"]

@@ -1,9 +1,11 @@
 /**
- * Runs server/main.ts as its own process, the way `npm start` does (through
- * tsx), and collects what it prints. Used by the tests that need a real
+ * Runs server/main.ts as its own process with `npm start`'s node arguments
+ * (read from package.json), and collects what it prints. Used by the tests that need a real
  * process: listening, signals, exit codes.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { createInterface } from "node:readline";
 import { onTestFinished } from "vitest";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
@@ -20,8 +22,11 @@ export interface MainProcess {
   listening: Promise<string>;
 }
 
+/** `npm start` is `node <args>`: the same args, on this node binary. */
+const startArgs = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(" ").slice(1);
+
 export function runMain(env: Record<string, string>): MainProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+  const child = spawn(process.execPath, startArgs, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -6,6 +6,9 @@
  * none did, 2 for other errors (unknown host, no route at connect()).
  */
 import type { IcmpError } from "../link/payload.js";
+import type { Scheduler } from "../sim/scheduler.js";
+import type { NetNamespace } from "../stack/namespace.js";
+import type { PingSocket } from "../stack/sockets.js";
 import { ipOutput } from "../stack/ipv4.js";
 import { icmpMessage } from "../stack/icmp.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
@@ -46,26 +49,27 @@ function parse(argv: string[]): PingOptions {
       continue;
     }
     const flag = a.slice(1, 2);
-    const attached = a.length > 2 ? a.slice(2) : undefined;
-    const value = () => attached ?? argv[++i];
+    // The option's value: attached ("-c3") or the next word ("-c 3"); only read by flags that take one.
+    const takesValue = "ciWwts".includes(flag);
+    const attached = a.length > 2 ? a.slice(2) : takesValue ? argv[++i] : undefined;
     switch (flag) {
       case "c":
-        o.count = parseNumber(value(), 1, Number.MAX_SAFE_INTEGER);
+        o.count = parseNumber(attached, 1, Number.MAX_SAFE_INTEGER);
         break;
       case "i":
-        o.interval = parseNumber(value(), 0.002, 2_000_000, true);
+        o.interval = parseNumber(attached, 0.002, 2_000_000, true);
         break;
       case "W":
-        o.timeout = parseNumber(value(), 0, 2_147_483, true);
+        o.timeout = parseNumber(attached, 0, 2_147_483, true);
         break;
       case "w":
-        o.deadline = parseNumber(value(), 0, 2_147_483);
+        o.deadline = parseNumber(attached, 0, 2_147_483);
         break;
       case "t":
-        o.ttl = parseNumber(value(), 0, 255);
+        o.ttl = parseNumber(attached, 0, 255);
         break;
       case "s":
-        o.size = parseNumber(value(), 0, 1472 + 100);
+        o.size = parseNumber(attached, 0, 1472 + 100);
         break;
       case "q":
         o.quiet = true;
@@ -89,6 +93,78 @@ function formatRtt(us: number): string {
   return ms.toFixed(3);
 }
 
+/**
+ * One ping process: its ICMP socket (the stack calls onReply/onError) and the
+ * probe loop. A class rather than closures over the command's locals: a ping
+ * runs per command, and the methods are shared instead of made each time.
+ */
+class PingRun implements PingSocket {
+  readonly sentAt = new Map<number, number>();
+  readonly rtts: number[] = [];
+  sent = 0;
+  received = 0;
+  errors = 0;
+  lastSend: number;
+  /** iputils' "pipe": the most probes outstanding when an answer arrived. */
+  pipe = 0;
+  private readonly answered = new Set<number>();
+  private readonly data: Uint8Array;
+
+  constructor(
+    readonly id: number,
+    private readonly o: PingOptions,
+    private readonly ns: NetNamespace,
+    private readonly dst: number,
+    private readonly sched: Scheduler,
+    private readonly out: string[],
+    private readonly count: number,
+    private readonly interval: number,
+  ) {
+    this.lastSend = sched.now;
+    this.data = new Uint8Array(o.size);
+    for (let i = 0; i < this.data.length; i++) this.data[i] = i < 16 ? 0 : i & 0xff;
+  }
+
+  send(): void {
+    const seq = ++this.sent;
+    this.sentAt.set(seq, this.sched.now);
+    this.lastSend = this.sched.now;
+    ipOutput(this.ns, this.dst, { kind: "icmp-echo", type: "request", id: this.id, seq, data: this.data }, { ttl: this.o.ttl });
+    if (this.sent < this.count) this.sched.after(this.interval, () => this.send());
+  }
+
+  onReply(from: number, seq: number, ttl: number, bytes: number): void {
+    const t = this.sentAt.get(seq);
+    if (t === undefined || !this.settle(seq)) return;
+    const rtt = this.sched.now - t;
+    this.rtts.push(rtt);
+    this.received++;
+    if (!this.o.quiet) this.out.push(`${bytes} bytes from ${formatIpv4(from)}: icmp_seq=${seq} ttl=${ttl} time=${formatRtt(rtt)} ms`);
+  }
+
+  onError(from: number, error: IcmpError): void {
+    const seq = error.quoted.icmpSeq;
+    if (seq === null || !this.sentAt.has(seq) || !this.settle(seq)) return;
+    this.errors++;
+    if (!this.o.quiet) this.out.push(`From ${formatIpv4(from)} icmp_seq=${seq} ${icmpMessage(error.type, error.code, error.nextHopMtu)}`);
+  }
+
+  onLocalError(): void {}
+
+  /** Every probe sent and answered, or the wait for the last one over, or the deadline reached. */
+  finished(linger: number, hardLimit: number): boolean {
+    const now = this.sched.now;
+    return (this.sent >= this.count && (this.received + this.errors >= this.count || now >= this.lastSend + linger)) || now >= hardLimit;
+  }
+
+  private settle(seq: number): boolean {
+    if (this.answered.has(seq)) return false;
+    this.pipe = Math.max(this.pipe, this.sent - this.answered.size);
+    this.answered.add(seq);
+    return true;
+  }
+}
+
 export const pingCommand: CommandHandler = (argv, ctx) => {
   const o = parse(argv);
   const dst = resolveHost(o.target);
@@ -102,64 +178,22 @@ export const pingCommand: CommandHandler = (argv, ctx) => {
   const count = Math.min(o.count ?? DEFAULT_COUNT, MAX_COUNT);
   const interval = Math.round(o.interval * SECOND);
   const linger = o.timeout !== null ? Math.round(o.timeout * SECOND) : 10 * SECOND;
-  const id = net.random.int(1, 0xffff);
   const start = sched.now;
-  const sentAt = new Map<number, number>();
-  const rtts: number[] = [];
-  let sent = 0;
-  let received = 0;
-  let errors = 0;
-  let lastSend = start;
-  /** iputils' "pipe": the most probes outstanding when an answer arrived. */
-  let pipe = 0;
-  const answered = new Set<number>();
+  const run = new PingRun(net.random.int(1, 0xffff), o, ns, dst, sched, out, count, interval);
 
   out.push(`PING ${o.target} (${formatIpv4(dst)}) ${o.size}(${o.size + 28}) bytes of data.`);
-  const settle = (seq: number) => {
-    if (answered.has(seq)) return false;
-    pipe = Math.max(pipe, sent - answered.size);
-    answered.add(seq);
-    return true;
-  };
-  ns.sockets.ping.set(id, {
-    id,
-    onReply: (from, seq, ttl, bytes) => {
-      const t = sentAt.get(seq);
-      if (t === undefined || !settle(seq)) return;
-      const rtt = sched.now - t;
-      rtts.push(rtt);
-      received++;
-      if (!o.quiet) out.push(`${bytes} bytes from ${formatIpv4(from)}: icmp_seq=${seq} ttl=${ttl} time=${formatRtt(rtt)} ms`);
-    },
-    onError: (from, error: IcmpError) => {
-      const seq = error.quoted.icmpSeq;
-      if (seq === null || !sentAt.has(seq) || !settle(seq)) return;
-      errors++;
-      if (!o.quiet) out.push(`From ${formatIpv4(from)} icmp_seq=${seq} ${icmpMessage(error.type, error.code, error.nextHopMtu)}`);
-    },
-    onLocalError: () => {},
-  });
-
-  const data = new Uint8Array(o.size);
-  for (let i = 0; i < data.length; i++) data[i] = i < 16 ? 0 : i & 0xff;
-  const send = () => {
-    const seq = ++sent;
-    sentAt.set(seq, sched.now);
-    lastSend = sched.now;
-    ipOutput(ns, dst, { kind: "icmp-echo", type: "request", id, seq, data }, { ttl: o.ttl });
-    if (sent < count) sched.after(interval, send);
-  };
-  send();
+  ns.sockets.ping.set(run.id, run);
+  run.send();
   const hardLimit = o.deadline !== null ? start + o.deadline * SECOND : start + (count - 1) * interval + linger;
-  const done = () => (sent >= count && received + errors >= count) || (sent >= count && sched.now >= lastSend + linger) || sched.now >= hardLimit;
-  sched.runUntilDone(done, hardLimit);
-  if (!done()) sched.runUntil(hardLimit);
-  ns.sockets.ping.delete(id);
+  sched.runUntilDone(() => run.finished(linger, hardLimit), hardLimit);
+  if (!run.finished(linger, hardLimit)) sched.runUntil(hardLimit);
+  ns.sockets.ping.delete(run.id);
 
+  const { sent, received, errors, rtts, pipe } = run;
   const loss = sent === 0 ? 0 : Math.round(((sent - received) * 100) / sent);
   out.push("");
   out.push(`--- ${o.target} ping statistics ---`);
-  const elapsed = Math.floor((lastSend - start) / 1000);
+  const elapsed = Math.floor((run.lastSend - start) / 1000);
   out.push(`${sent} packets transmitted, ${received} received,${errors > 0 ? ` +${errors} errors,` : ""} ${loss}% packet loss, time ${elapsed}ms`);
   const parts: string[] = [];
   if (received > 0) {

@@ -15,6 +15,20 @@ export interface CommandOutcome {
   exitCode: number;
 }
 
+/** The context of one command line; a class so its exec method is shared, not made per command. */
+class Terminal implements CommandContext {
+  constructor(
+    readonly net: Network,
+    readonly host: SimHost,
+    readonly ns: NetNamespace,
+    readonly out: string[],
+  ) {}
+
+  exec(inner: NetNamespace, argv: string[]): number {
+    return runArgv(this.net, this.host, inner, argv, this.out);
+  }
+}
+
 export function runArgv(net: Network, host: SimHost, ns: NetNamespace, argv: string[], out: string[]): number {
   const name = argv[0];
   if (name === undefined) return 0;
@@ -23,7 +37,7 @@ export function runArgv(net: Network, host: SimHost, ns: NetNamespace, argv: str
     out.push(`bash: ${name}: command not found`);
     return 127;
   }
-  const ctx: CommandContext = { net, host, ns, out, exec: (inner, innerArgv) => runArgv(net, host, inner, innerArgv, out) };
+  const ctx = new Terminal(net, host, ns, out);
   try {
     return handler(argv.slice(1), ctx);
   } catch (e) {

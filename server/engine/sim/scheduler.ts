@@ -102,7 +102,7 @@ export class Scheduler {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      swap(h, i, p);
       i = p;
     }
   }
@@ -121,10 +121,16 @@ export class Scheduler {
         if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
         if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        swap(h, i, m);
         i = m;
       }
     }
     return top;
   }
+}
+
+function swap(h: Timer[], i: number, j: number): void {
+  const t = h[i]!;
+  h[i] = h[j]!;
+  h[j] = t;
 }
