@@ -13,8 +13,6 @@
  */
 import { assertNever, type TraceEvent } from "./trace-event.js";
 
-const layersJson = new WeakMap<object, string>();
-
 /** Quotes, backslashes, control characters and (possibly lone) surrogates: JSON.stringify knows the rules. */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
@@ -103,9 +101,24 @@ function kindFields(e: TraceEvent): string {
   }
 }
 
+/**
+ * The JSON of the last few frames' layers, looked up by identity. The events
+ * of one frame come close together (a veth's tx and rx, the bridge's decision,
+ * the next port's tx), so a handful of slots catches nearly all repeats; this
+ * is several times cheaper than a WeakMap lookup per event, and a frame that
+ * comes back after falling out is only serialised again, never wrong.
+ */
+const RECENT = 8;
+const recentLayers: (object | null)[] = new Array<object | null>(RECENT).fill(null);
+const recentJson: string[] = new Array<string>(RECENT).fill("");
+let nextSlot = 0;
+
 function layersText(layers: object): string {
-  let json = layersJson.get(layers);
-  if (json === undefined) layersJson.set(layers, (json = JSON.stringify(layers)));
+  for (let i = 0; i < RECENT; i++) if (recentLayers[i] === layers) return recentJson[i]!;
+  const json = JSON.stringify(layers);
+  recentLayers[nextSlot] = layers;
+  recentJson[nextSlot] = json;
+  nextSlot = (nextSlot + 1) % RECENT;
   return json;
 }
 
