@@ -2,14 +2,15 @@
  * ping (iputils): ICMP echo requests every interval, replies and ICMP errors
  * printed as they arrive, and the statistics block. Options: -c count,
  * -i interval, -W timeout (how long to wait for the last reply), -w deadline,
- * -t ttl, -s size, -q, -n. Exit codes as iputils: 0 when a reply came, 1 when
+ * -t ttl, -s size, -M do|want|dont (path MTU discovery: may the kernel
+ * fragment?), -q, -n. Exit codes as iputils: 0 when a reply came, 1 when
  * none did, 2 for other errors (unknown host, no route at connect()).
  */
 import type { IcmpError } from "../link/payload.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import type { PingSocket } from "../stack/sockets.js";
-import { ipOutput } from "../stack/ipv4.js";
+import { ipOutput, type PmtuDisc } from "../stack/ipv4.js";
 import { icmpMessage } from "../stack/icmp.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandHandler } from "./command-context.js";
@@ -27,9 +28,13 @@ interface PingOptions {
   deadline: number | null;
   ttl: number;
   size: number;
+  pmtuDisc: PmtuDisc;
   quiet: boolean;
   target: string;
 }
+
+/** The largest echo payload an IPv4 datagram can hold (65535 - 20 - 8); larger ones are never sent. */
+const MAX_PAYLOAD = 65507;
 
 function parseNumber(value: string | undefined, min: number, max: number, float = false): number {
   if (value === undefined) fail("ping: option requires an argument\nUsage: ping [options] <destination>", 2);
@@ -40,7 +45,7 @@ function parseNumber(value: string | undefined, min: number, max: number, float 
 }
 
 function parse(argv: string[]): PingOptions {
-  const o: PingOptions = { count: null, interval: 1, timeout: null, deadline: null, ttl: 64, size: 56, quiet: false, target: "" };
+  const o: PingOptions = { count: null, interval: 1, timeout: null, deadline: null, ttl: 64, size: 56, pmtuDisc: "want", quiet: false, target: "" };
   const targets: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -50,7 +55,7 @@ function parse(argv: string[]): PingOptions {
     }
     const flag = a.slice(1, 2);
     // The option's value: attached ("-c3") or the next word ("-c 3"); only read by flags that take one.
-    const takesValue = "ciWwts".includes(flag);
+    const takesValue = "ciWwtsM".includes(flag);
     const attached = a.length > 2 ? a.slice(2) : takesValue ? argv[++i] : undefined;
     switch (flag) {
       case "c":
@@ -69,7 +74,12 @@ function parse(argv: string[]): PingOptions {
         o.ttl = parseNumber(attached, 0, 255);
         break;
       case "s":
-        o.size = parseNumber(attached, 0, 1472 + 100);
+        o.size = parseNumber(attached, 0, 2_147_483_647);
+        break;
+      case "M":
+        if (attached === undefined) fail("ping: option requires an argument -- 'M'\nUsage: ping [options] <destination>", 2);
+        if (attached !== "do" && attached !== "want" && attached !== "dont") fail(`ping: invalid -M argument: ${attached}`, 2);
+        o.pmtuDisc = attached;
         break;
       case "q":
         o.quiet = true;
@@ -121,7 +131,8 @@ class PingRun implements PingSocket {
     private readonly interval: number,
   ) {
     this.lastSend = sched.now;
-    this.data = new Uint8Array(o.size);
+    // Nothing larger than an IPv4 datagram is ever built: such a send fails before it reaches the stack.
+    this.data = new Uint8Array(o.size <= MAX_PAYLOAD ? o.size : 0);
     for (let i = 0; i < this.data.length; i++) this.data[i] = i < 16 ? 0 : i & 0xff;
   }
 
@@ -129,7 +140,13 @@ class PingRun implements PingSocket {
     const seq = ++this.sent;
     this.sentAt.set(seq, this.sched.now);
     this.lastSend = this.sched.now;
-    ipOutput(this.ns, this.dst, { kind: "icmp-echo", type: "request", id: this.id, seq, data: this.data }, { ttl: this.o.ttl });
+    if (this.o.size <= MAX_PAYLOAD) {
+      const error = ipOutput(this.ns, this.dst, { kind: "icmp-echo", type: "request", id: this.id, seq, data: this.data }, { ttl: this.o.ttl, pmtuDisc: this.o.pmtuDisc });
+      if (error?.errno === "EMSGSIZE" && this.settle(seq)) {
+        this.errors++;
+        this.out.push(`ping: local error: message too long, mtu=${error.mtu}`);
+      }
+    }
     if (this.sent < this.count) this.sched.after(this.interval, () => this.send());
   }
 

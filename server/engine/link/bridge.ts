@@ -7,7 +7,7 @@
  * port its FDB names. What the host's stack sends through the bridge device
  * takes the same decision without an ingress port.
  */
-import { Device, type Enslaver, type LinkContext, type NamespaceLabel } from "./device.js";
+import { Device, ETHERNET_HEADER, fitsMtu, type Enslaver, type LinkContext, type NamespaceLabel } from "./device.js";
 import { Fdb } from "./fdb.js";
 import { isGroupMac, type Frame } from "./frame.js";
 import type { Timer } from "../sim/scheduler.js";
@@ -133,6 +133,26 @@ export class Bridge extends Device implements Enslaver {
       egress: out.name,
       mac: frame.dst,
     });
+    this.toPort(out, frame);
+  }
+
+  /** br_dev_queue_push_xmit: a frame longer than the egress port's MTU is dropped, not fragmented (a bridge has no IP layer). */
+  private toPort(out: Device, frame: Frame): void {
+    if (!fitsMtu(out, frame)) {
+      const detail = `a ${frame.bytes.length - ETHERNET_HEADER}-byte packet is larger than port ${out.name}'s MTU ${out.mtu}`;
+      this.ctx.trace.emit({
+        kind: "drop",
+        host: this.ns.host,
+        namespace: this.ns.name,
+        device: this.name,
+        packetId: frame.packetId,
+        layers: frame.layers,
+        summary: `${this.name} drops a frame for ${out.name}: ${detail}`,
+        reason: "mtu-exceeded",
+        detail,
+      });
+      return;
+    }
     out.transmit(frame);
   }
 
@@ -152,7 +172,7 @@ export class Bridge extends Device implements Enslaver {
       ingress: from,
       egress: egress.map((p) => p.name),
     });
-    for (const p of egress) p.transmit(frame);
+    for (const p of egress) this.toPort(p, frame);
   }
 
   private deliverLocal(ingress: Device, frame: Frame): void {

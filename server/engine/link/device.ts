@@ -128,7 +128,7 @@ export abstract class Device {
   /** Puts the frame on the medium; kind-specific. */
   protected abstract carry(frame: Frame): void;
 
-  protected emitDrop(frame: Frame, reason: "link-down", detail: string): void {
+  protected emitDrop(frame: Frame, reason: "link-down" | "mtu-exceeded", detail: string): void {
     this.ctx.trace.emit({
       kind: "drop",
       host: this.ns.host,
@@ -141,4 +141,11 @@ export abstract class Device {
       detail,
     });
   }
+}
+
+export const ETHERNET_HEADER = 14;
+
+/** is_skb_forwardable: a frame fits a device when its packet is no longer than the MTU. */
+export function fitsMtu(dev: Device, frame: Frame): boolean {
+  return frame.bytes.length <= dev.mtu + ETHERNET_HEADER;
 }

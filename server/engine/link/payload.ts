@@ -25,7 +25,7 @@ export interface Ipv4Payload {
   l4: L4;
 }
 
-export type L4 = IcmpEcho | IcmpError | TcpSegment | UdpDatagram | IpipPacket;
+export type L4 = IcmpEcho | IcmpError | TcpSegment | UdpDatagram | IpipPacket | Ipv4Fragment;
 
 export interface IcmpEcho {
   kind: "icmp-echo";
@@ -90,6 +90,22 @@ export interface IpipPacket {
   inner: Ipv4Payload;
 }
 
+/**
+ * A piece of a fragmented datagram (RFC 791): raw bytes of the datagram's
+ * payload, from `offset`. Only the whole datagram has a transport header to
+ * act on, so the stack holds fragments as bytes until reassembly
+ * (ip-reassembly.ts) parses the joined payload.
+ */
+export interface Ipv4Fragment {
+  kind: "fragment";
+  protocol: number;
+  /** Bytes from the start of the datagram's payload; a multiple of 8. */
+  offset: number;
+  /** MF: more fragments follow. */
+  more: boolean;
+  data: Uint8Array;
+}
+
 export const IP_PROTOCOL = { icmp: 1, ipip: 4, tcp: 6, udp: 17 } as const;
 
 export function l4Protocol(l4: L4): number {
@@ -103,5 +119,25 @@ export function l4Protocol(l4: L4): number {
       return IP_PROTOCOL.udp;
     case "ipip":
       return IP_PROTOCOL.ipip;
+    case "fragment":
+      return l4.protocol;
+  }
+}
+
+/** Bytes of an L4 payload as encoded (the IPv4 header's 20 bytes not included). */
+export function l4Length(l4: L4): number {
+  switch (l4.kind) {
+    case "icmp-echo":
+      return 8 + l4.data.length;
+    case "icmp-error":
+      return 8 + l4.quoted.bytes.length;
+    case "tcp":
+      return 20 + (l4.mss !== null ? 4 : 0) + l4.data.length;
+    case "udp":
+      return 8 + l4.data.length;
+    case "ipip":
+      return 20 + l4Length(l4.inner.l4);
+    case "fragment":
+      return l4.data.length;
   }
 }

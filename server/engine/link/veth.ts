@@ -4,7 +4,7 @@
  * is administratively up, so `ip link set veth0 down` makes the other end
  * show NO-CARRIER / state LOWERLAYERDOWN.
  */
-import { Device, type LinkContext, type NamespaceLabel } from "./device.js";
+import { Device, ETHERNET_HEADER, fitsMtu, type LinkContext, type NamespaceLabel } from "./device.js";
 import type { Frame } from "./frame.js";
 
 export class Veth extends Device {
@@ -27,6 +27,16 @@ export class Veth extends Device {
   protected carry(frame: Frame): void {
     const peer = this.peer;
     if (peer === null) return;
-    this.ctx.scheduler.after(this.ctx.softLinkDelay, () => peer.receive(frame));
+    this.ctx.scheduler.after(this.ctx.softLinkDelay, () => peer.arrive(frame));
+  }
+
+  /** __dev_forward_skb: the peer refuses a frame its MTU cannot take (is_skb_forwardable) and counts it as an rx drop. */
+  private arrive(frame: Frame): void {
+    if (!fitsMtu(this, frame)) {
+      this.stats.rxDropped++;
+      this.emitDrop(frame, "mtu-exceeded", `a ${frame.bytes.length - ETHERNET_HEADER}-byte packet is larger than ${this.name}'s MTU ${this.mtu}`);
+      return;
+    }
+    this.receive(frame);
   }
 }

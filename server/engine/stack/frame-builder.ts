@@ -49,6 +49,8 @@ function ipPayload(l4: L4): IpPayloadSpec {
       return { kind: "udp", udp: { srcPort: l4.srcPort, dstPort: l4.dstPort }, data: l4.data };
     case "ipip":
       return { kind: "ipip", inner: ipv4Spec(l4.inner) };
+    case "fragment":
+      return { kind: "raw", protocol: l4.protocol, bytes: l4.data };
   }
 }
 
@@ -62,8 +64,9 @@ function ipv4Spec(p: Ipv4Payload): Ipv4PacketSpec {
       ecn: 0,
       identification: p.id,
       dontFragment: p.dontFragment,
-      moreFragments: false,
-      fragmentOffset: 0,
+      moreFragments: p.l4.kind === "fragment" && p.l4.more,
+      // In 8-byte units on the wire.
+      fragmentOffset: p.l4.kind === "fragment" ? p.l4.offset / 8 : 0,
     },
     payload: ipPayload(p.l4),
   };

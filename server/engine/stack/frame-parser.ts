@@ -17,7 +17,8 @@ import { decodeTcp } from "../wire/tcp.js";
 import { decodeUdp } from "../wire/udp.js";
 import { err, ok, type Result } from "../wire/result.js";
 
-function parseL4(protocol: number, src: number, dst: number, bytes: Uint8Array): Result<L4> {
+/** A whole datagram's payload → its typed L4 (also used on the joined payload of a reassembled datagram). */
+export function parseL4(protocol: number, src: number, dst: number, bytes: Uint8Array): Result<L4> {
   switch (protocol) {
     case 1: {
       const d = decodeIcmp(bytes);
@@ -85,6 +86,11 @@ export function parseIpv4Packet(bytes: Uint8Array): Result<Ipv4Payload> {
   const d = decodeIpv4(bytes);
   if (!d.ok) return d;
   const r = d.value.repr;
+  if (r.moreFragments || r.fragmentOffset !== 0) {
+    // A fragment stays bytes until its datagram is reassembled.
+    const fragment: L4 = { kind: "fragment", protocol: r.protocol, offset: r.fragmentOffset * 8, more: r.moreFragments, data: d.value.payload };
+    return ok({ kind: "ipv4", src: r.src, dst: r.dst, ttl: r.ttl, id: r.identification, dontFragment: r.dontFragment, l4: fragment });
+  }
   const l4 = parseL4(r.protocol, r.src, r.dst, d.value.payload);
   if (!l4.ok) return l4;
   return ok({ kind: "ipv4", src: r.src, dst: r.dst, ttl: r.ttl, id: r.identification, dontFragment: r.dontFragment, l4: l4.value });

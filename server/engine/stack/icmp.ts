@@ -21,6 +21,7 @@ export const ICMP_MESSAGES: Record<string, string> = {
   "3/3": "Destination Port Unreachable",
   "3/4": "Frag needed",
   "11/0": "Time to live exceeded",
+  "11/1": "Frag reassembly time exceeded",
 };
 
 export function icmpMessage(type: number, code: number, mtu = 0): string {
@@ -30,21 +31,31 @@ export function icmpMessage(type: number, code: number, mtu = 0): string {
 
 function readQuote(bytes: Uint8Array, p: Ipv4Payload): QuotedDatagram {
   const l4 = p.l4;
-  return {
+  const protocol = l4Protocol(l4);
+  const quote: QuotedDatagram = {
     bytes,
     src: p.src,
     dst: p.dst,
-    protocol: l4Protocol(l4),
+    protocol,
     icmpId: l4.kind === "icmp-echo" ? l4.id : null,
     icmpSeq: l4.kind === "icmp-echo" ? l4.seq : null,
     srcPort: l4.kind === "tcp" || l4.kind === "udp" ? l4.srcPort : null,
     dstPort: l4.kind === "tcp" || l4.kind === "udp" ? l4.dstPort : null,
   };
+  // A first fragment's 8 quoted bytes are still the transport header: read the ids from them.
+  const d = l4.kind === "fragment" && l4.offset === 0 && l4.data.length >= 8 ? l4.data : null;
+  if (d === null) return quote;
+  const word = (i: number) => (d[i]! << 8) | d[i + 1]!;
+  if (protocol === 1 && d[0] === 8) return { ...quote, icmpId: word(4), icmpSeq: word(6) };
+  if (protocol === 6 || protocol === 17) return { ...quote, srcPort: word(0), dstPort: word(2) };
+  return quote;
 }
 
 /** Sends an ICMP error about `offending` back to its source. */
 export function sendIcmpError(ns: NetNamespace, offending: Ipv4Payload, inDevice: string | null, type: 3 | 11, code: number, nextHopMtu: number): void {
   if (offending.l4.kind === "icmp-error" || offending.dst === 0xffffffff || offending.src === 0) return;
+  // Only a datagram's first fragment holds what an error must quote (icmp_send skips the others).
+  if (offending.l4.kind === "fragment" && offending.l4.offset !== 0) return;
   const quoted = readQuote(icmpErrorQuote(ns.ctx.encodePacket(offending)), offending);
   const error: IcmpError = { kind: "icmp-error", type, code, nextHopMtu, quoted };
   // The source is the address of the interface the packet came in on, or ours toward the sender.

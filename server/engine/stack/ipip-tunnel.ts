@@ -39,7 +39,7 @@ export function ipipOutput(ns: NetNamespace, dev: Device, p: Ipv4Payload, remote
   const out = underlay === null ? undefined : ns.device(underlay.dev);
   const src = out === undefined ? 0 : ns.sourceFor(out, underlay, remote);
   emit(ns, "encap", dev.name, packetId, `${formatIpv4(src)} > ${formatIpv4(remote)}`, frame);
-  ipOutput(ns, remote, { kind: "ipip", inner: p }, { ...(src === 0 ? {} : { src }), packetId, dontFragment: false });
+  ipOutput(ns, remote, { kind: "ipip", inner: p }, { ...(src === 0 ? {} : { src }), packetId, pmtuDisc: "dont" });
 }
 
 export function ipipInput(ns: NetNamespace, dev: Device, frame: Frame, outer: Ipv4Payload, l4: IpipPacket): void {

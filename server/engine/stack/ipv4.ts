@@ -6,7 +6,7 @@
  */
 import type { Device } from "../link/device.js";
 import { isGroupMac, type Frame } from "../link/frame.js";
-import { l4Protocol, type Ipv4Payload, type L4 } from "../link/payload.js";
+import { l4Length, l4Protocol, type Ipv4Payload, type L4 } from "../link/payload.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { arpInput, neighOutput, setArpHooks } from "./arp.js";
 import { icmpInput, sendIcmpError } from "./icmp.js";
@@ -18,6 +18,7 @@ import { tcpInput } from "./tcp.js";
 import { udpInput } from "./udp.js";
 import { ipipInput, ipipOutput } from "./ipip-tunnel.js";
 import { dropPacket } from "./drop.js";
+import { isFragment, reassemble } from "./ip-reassembly.js";
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 4: "ipip", 6: "tcp", 17: "udp" };
 
@@ -87,6 +88,12 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
   let p = received;
   let hc: HookContext | null = null;
   if (!ns.netfilter.empty) {
+    if (isFragment(p)) {
+      // Conntrack needs whole datagrams: nf_defrag_ipv4 reassembles before PREROUTING's rules.
+      const whole = reassemble(ns, dev.name, frame, p);
+      if (whole === null) return;
+      p = whole;
+    }
     const pre = hookPrerouting(ns, dev.name, p, frame.packetId);
     p = pre.p;
     hc = pre.hc;
@@ -96,6 +103,12 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
   const limitedBroadcast = p.dst === 0xffffffff;
   if (local || limitedBroadcast || ns.forwarding) emitLookup(ns, dev.name, frame.packetId, frame, p.dst, lookup);
   if (local || limitedBroadcast) {
+    if (isFragment(p)) {
+      // ip_local_deliver: fragments wait for the rest of their datagram.
+      const whole = reassemble(ns, dev.name, frame, p);
+      if (whole === null) return;
+      p = whole;
+    }
     if (hc !== null && !hookLocalIn(ns, hc, p, dev.name)) return;
     localDeliver(ns, dev, frame, p);
     return;
@@ -174,27 +187,91 @@ function localDeliver(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payloa
     case "ipip":
       ipipInput(ns, dev, frame, p, p.l4);
       return;
+    case "fragment":
+      // Never here: ipInput reassembles fragments before delivering.
+      return;
   }
 }
 
-/** Sends on the route's device to its next hop, through lo for local destinations, checking the MTU on the way. */
-function sendViaRoute(ns: NetNamespace, route: Route, packet: Ipv4Payload, packetId: number, inDevice: string | null, hc: HookContext | null = null): void {
+/**
+ * Sends on the route's device to its next hop, through lo for local
+ * destinations. A packet larger than the device's MTU is cut into fragments
+ * (ip_fragment) when it may be: a forwarded one without DF, a local one unless
+ * its socket said IP_PMTUDISC_DO. Otherwise a forwarded packet gets ICMP
+ * "fragmentation needed" back and a local one fails with EMSGSIZE.
+ */
+function sendViaRoute(
+  ns: NetNamespace,
+  route: Route,
+  packet: Ipv4Payload,
+  packetId: number,
+  inDevice: string | null,
+  hc: HookContext | null = null,
+  pmtuDisc: PmtuDisc = "want",
+): OutputError | null {
   const dev = route.table === "local" ? ns.device("lo") : ns.device(route.dev);
-  if (dev === undefined) return;
+  if (dev === undefined) return null;
   const p = hc === null ? packet : hookPostrouting(ns, hc, packet, dev.name);
   const length = 20 + l4Length(p.l4);
-  if (length > dev.mtu && dev.kind !== "loopback") {
-    dropPacket(ns, {
-      device: dev.name,
-      packetId,
-      layers: null,
-      summary: `${length}-byte packet does not fit ${dev.name}'s MTU ${dev.mtu}${p.dontFragment ? " and DF is set" : ""}`,
-      reason: "mtu-exceeded",
-      detail: `length ${length} > mtu ${dev.mtu}`,
-    });
-    if (p.dontFragment) sendIcmpError(ns, p, inDevice, 3, 4, dev.mtu);
-    return;
+  if (length <= dev.mtu || dev.kind === "loopback") {
+    transmitOn(ns, route, dev, p, packetId, inDevice);
+    return null;
   }
+  const mayFragment = inDevice === null ? pmtuDisc !== "do" : !p.dontFragment;
+  if (mayFragment && dev.mtu >= MIN_MTU) {
+    sendFragments(ns, route, dev, p, packetId, inDevice);
+    return null;
+  }
+  dropPacket(ns, {
+    device: dev.name,
+    packetId,
+    layers: null,
+    summary: `${length}-byte packet does not fit ${dev.name}'s MTU ${dev.mtu}${p.dontFragment ? " and DF is set" : ""}`,
+    reason: "mtu-exceeded",
+    detail: `length ${length} > mtu ${dev.mtu}`,
+  });
+  if (inDevice === null) return { errno: "EMSGSIZE", mtu: dev.mtu };
+  if (p.dontFragment) sendIcmpError(ns, p, inDevice, 3, 4, dev.mtu);
+  return null;
+}
+
+/** IPv4's minimum MTU (RFC 791): below it a device cannot carry a fragment. */
+const MIN_MTU = 68;
+
+/**
+ * ip_fragment: the payload cut into pieces of the largest multiple of 8 bytes
+ * that fits the MTU with a 20-byte header, each sent as its own packet with the
+ * datagram's id, MF set on all but the last. Re-fragmenting a fragment keeps
+ * its offset and its MF on the last piece.
+ */
+function sendFragments(ns: NetNamespace, route: Route, dev: Device, p: Ipv4Payload, packetId: number, inDevice: string | null): void {
+  const from = p.l4.kind === "fragment" ? p.l4 : null;
+  const data = from !== null ? from.data : ns.ctx.encodePacket(p).subarray(20);
+  const protocol = l4Protocol(p.l4);
+  const step = (dev.mtu - 20) & ~7;
+  const count = Math.ceil(data.length / step);
+  ns.ctx.trace.emit({
+    kind: "ip-fragment",
+    host: ns.host,
+    namespace: ns.name,
+    device: dev.name,
+    packetId,
+    layers: null,
+    summary: `${20 + data.length}-byte packet ${formatIpv4(p.src)} > ${formatIpv4(p.dst)} does not fit ${dev.name}'s MTU ${dev.mtu}: sent as ${count} fragments of up to ${step} bytes of data`,
+    outDevice: dev.name,
+    mtu: dev.mtu,
+    length: 20 + data.length,
+    fragments: count,
+  });
+  for (let off = 0; off < data.length; off += step) {
+    const more = off + step < data.length || (from?.more ?? false);
+    const l4: L4 = { kind: "fragment", protocol, offset: (from?.offset ?? 0) + off, more, data: data.subarray(off, off + step) };
+    transmitOn(ns, route, dev, { ...p, dontFragment: false, l4 }, packetId, inDevice);
+  }
+}
+
+/** Hands a packet that fits to the device: tunnel, point-to-point, broadcast, or through the neighbour. */
+function transmitOn(ns: NetNamespace, route: Route, dev: Device, p: Ipv4Payload, packetId: number, inDevice: string | null): void {
   if (dev.kind === "ipip") {
     ipipOutput(ns, dev, p, route.via ?? p.dst, packetId);
     return;
@@ -211,22 +288,15 @@ function sendViaRoute(ns: NetNamespace, route: Route, packet: Ipv4Payload, packe
   neighOutput(ns, dev, route.via ?? p.dst, { payload: p, packetId, inDevice });
 }
 
-function l4Length(l4: L4): number {
-  switch (l4.kind) {
-    case "icmp-echo":
-      return 8 + l4.data.length;
-    case "icmp-error":
-      return 8 + l4.quoted.bytes.length;
-    case "tcp":
-      return 20 + (l4.mss !== null ? 4 : 0) + l4.data.length;
-    case "udp":
-      return 8 + l4.data.length;
-    case "ipip":
-      return 20 + l4Length(l4.inner.l4);
-  }
-}
+/** Why a local packet was not sent: no route, or too big for a socket that forbids fragmenting. */
+export type OutputError = { errno: "ENETUNREACH" } | { errno: "EMSGSIZE"; mtu: number };
 
-export type OutputError = "ENETUNREACH";
+/**
+ * A socket's IP_MTU_DISCOVER (ping -M): "want" (the default) sets DF but lets
+ * the kernel fragment a packet larger than the route's MTU; "do" refuses such
+ * a packet with EMSGSIZE; "dont" never sets DF.
+ */
+export type PmtuDisc = "want" | "do" | "dont";
 
 export interface OutputRoute {
   route: Route;
@@ -234,7 +304,7 @@ export interface OutputRoute {
 }
 
 /** ip_route_output: the route and source address a local socket would use, with its trace event. */
-export function routeOutput(ns: NetNamespace, dst: number, packetId: number): OutputRoute | OutputError {
+export function routeOutput(ns: NetNamespace, dst: number, packetId: number): OutputRoute | "ENETUNREACH" {
   const lookup = ns.routes.lookup(dst, (r) => r.table === "local" || ns.routeUsable(r));
   emitLookup(ns, null, packetId, null, dst, lookup);
   if (lookup.route === null) return "ENETUNREACH";
@@ -248,18 +318,19 @@ export function ipOutput(
   ns: NetNamespace,
   dst: number,
   l4: L4,
-  opts: { ttl?: number; src?: number; packetId?: number; dontFragment?: boolean } = {},
+  opts: { ttl?: number; src?: number; packetId?: number; pmtuDisc?: PmtuDisc } = {},
 ): OutputError | null {
   const packetId = opts.packetId ?? ns.ctx.nextPacketId();
+  const pmtuDisc = opts.pmtuDisc ?? "want";
   let out = routeOutput(ns, dst, packetId);
-  if (out === "ENETUNREACH") return out;
+  if (out === "ENETUNREACH") return { errno: out };
   let p: Ipv4Payload = {
     kind: "ipv4",
     src: opts.src ?? out.src,
     dst,
     ttl: opts.ttl ?? DEFAULT_TTL,
     id: ns.ipId(),
-    dontFragment: opts.dontFragment ?? true,
+    dontFragment: pmtuDisc !== "dont",
     l4,
   };
   let hc: HookContext | null = null;
@@ -269,12 +340,11 @@ export function ipOutput(
     if (o.p.dst !== p.dst) {
       // DNAT in OUTPUT re-routes the packet (ip_route_me_harder).
       const again = routeOutput(ns, o.p.dst, packetId);
-      if (again === "ENETUNREACH") return again;
+      if (again === "ENETUNREACH") return { errno: again };
       out = again;
     }
     p = o.p;
     if (!hookFilter(ns, "OUTPUT", hc, p, null, out.route.dev)) return null;
   }
-  sendViaRoute(ns, out.route, p, packetId, null, hc);
-  return null;
+  return sendViaRoute(ns, out.route, p, packetId, null, hc, pmtuDisc);
 }

@@ -18,6 +18,7 @@ import { RouteTable, type Route } from "./route-table.js";
 import { SocketTable } from "./sockets.js";
 import type { StackContext } from "./stack-context.js";
 import type { NeighbourPending } from "./arp.js";
+import type { FragmentQueue } from "./ip-reassembly.js";
 import { Conntrack } from "./netfilter/conntrack.js";
 import { Netfilter } from "./netfilter/tables.js";
 
@@ -33,6 +34,8 @@ export class NetNamespace implements NamespaceLabel {
   forwarding = false;
   readonly netfilter = new Netfilter();
   readonly conntrack = new Conntrack();
+  /** Fragments waiting for the rest of their datagram (ip-reassembly.ts), per datagram key. */
+  readonly fragments = new Map<string, FragmentQueue>();
   private nextIfindex = 1;
   private nextIpId = 1;
   /** Set by the stack (ipv4.ts) to avoid an import cycle. */

@@ -12,7 +12,7 @@ import type { NetNamespace } from "./namespace.js";
 import { dropPacket } from "./drop.js";
 
 export function udpSend(ns: NetNamespace, dst: number, dstPort: number, srcPort: number, data: Uint8Array, opts: { src?: number; packetId?: number } = {}): OutputError | null {
-  return ipOutput(ns, dst, { kind: "udp", srcPort, dstPort, data }, { ...opts, dontFragment: false });
+  return ipOutput(ns, dst, { kind: "udp", srcPort, dstPort, data }, { ...opts, pmtuDisc: "dont" });
 }
 
 export function udpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, d: UdpDatagram): void {

@@ -75,6 +75,10 @@ function kindFields(e: TraceEvent): string {
       return `,"inDevice":"${raw(e.inDevice)}","outDevice":"${raw(e.outDevice)}","ttl":${num(e.ttl)}`;
     case "ip-local":
       return `,"protocol":"${raw(e.protocol)}","inDevice":"${raw(e.inDevice)}"`;
+    case "ip-fragment":
+      return `,"outDevice":"${raw(e.outDevice)}","mtu":${num(e.mtu)},"length":${num(e.length)},"fragments":${num(e.fragments)}`;
+    case "ip-reassemble":
+      return `,"length":${num(e.length)},"fragments":${num(e.fragments)}`;
     case "icmp-echo":
       return `,"id":${num(e.id)},"sequence":${num(e.sequence)},"to":"${raw(e.to)}"`;
     case "icmp-error":

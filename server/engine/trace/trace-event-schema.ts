@@ -60,6 +60,12 @@ export const TraceEventSchema = Type.Union(
     ),
     variant("ip-forward", { inDevice: Str, outDevice: Str, ttl: Type.Integer() }, "a packet is forwarded"),
     variant("ip-local", { protocol: Str, inDevice: Str }, "a packet is delivered locally"),
+    variant(
+      "ip-fragment",
+      { outDevice: Str, mtu: Type.Integer(), length: Type.Integer(), fragments: Type.Integer() },
+      "a packet larger than the device's MTU is sent as fragments",
+    ),
+    variant("ip-reassemble", { length: Type.Integer(), fragments: Type.Integer() }, "a fragmented datagram is joined again"),
     variant("icmp-echo", { id: Type.Integer(), sequence: Type.Integer(), to: Str }, "the kernel answers an echo request"),
     variant("icmp-error", { type: Type.Integer(), code: Type.Integer(), message: Str, to: Str }, "the kernel sends an ICMP error"),
     variant(

@@ -24,6 +24,8 @@ export const TRACE_EVENT_KINDS = [
   "route-lookup",
   "ip-forward",
   "ip-local",
+  "ip-fragment",
+  "ip-reassemble",
   "icmp-echo",
   "icmp-error",
   "socket-deliver",
@@ -53,6 +55,7 @@ export const DROP_REASONS = [
   "queue-full",
   "mtu-exceeded",
   "netfilter",
+  "reassembly-timeout",
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -100,6 +103,23 @@ export type TraceEvent = TraceBase &
       }
     | { kind: "ip-forward"; inDevice: string; outDevice: string; ttl: number }
     | { kind: "ip-local"; protocol: string; inDevice: string }
+    | {
+        kind: "ip-fragment";
+        /** The device whose MTU the packet does not fit. */
+        outDevice: string;
+        mtu: number;
+        /** The packet's length before fragmenting, IPv4 header included. */
+        length: number;
+        /** How many fragments it was sent as. */
+        fragments: number;
+      }
+    | {
+        kind: "ip-reassemble";
+        /** The reassembled datagram's length, IPv4 header included. */
+        length: number;
+        /** How many fragments it was joined from. */
+        fragments: number;
+      }
     | { kind: "icmp-echo"; id: number; sequence: number; to: string }
     | { kind: "icmp-error"; type: number; code: number; message: string; to: string }
     | { kind: "socket-deliver"; protocol: "tcp" | "udp" | "icmp"; port: number; process: string }

@@ -66,6 +66,7 @@ export function tupleOf(p: Ipv4Payload): Tuple | null {
       return { src: p.src, dst: p.dst, sport: l4.id, dport: l4.id };
     case "icmp-error":
     case "ipip":
+    case "fragment":
       return null;
   }
 }

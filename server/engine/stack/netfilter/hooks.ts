@@ -7,7 +7,7 @@
  * rewrite and new flow is a trace event. Namespaces without rules skip all of
  * this, as a kernel without iptables modules does.
  */
-import type { Ipv4Payload } from "../../link/payload.js";
+import { l4Length, type Ipv4Payload } from "../../link/payload.js";
 import { formatIpv4 } from "../../wire/ipv4-address.js";
 import type { NetNamespace } from "../namespace.js";
 import type { CtMatch, Tuple } from "./conntrack.js";
@@ -27,22 +27,6 @@ function portsOf(p: Ipv4Payload): { sport: number; dport: number } | null {
   return p.l4.kind === "tcp" || p.l4.kind === "udp" ? { sport: p.l4.srcPort, dport: p.l4.dstPort } : null;
 }
 
-function packetLength(p: Ipv4Payload): number {
-  const l4 = p.l4;
-  switch (l4.kind) {
-    case "icmp-echo":
-      return 28 + l4.data.length;
-    case "icmp-error":
-      return 28 + l4.quoted.bytes.length;
-    case "tcp":
-      return 40 + (l4.mss !== null ? 4 : 0) + l4.data.length;
-    case "udp":
-      return 28 + l4.data.length;
-    case "ipip":
-      return 20 + packetLength(l4.inner);
-  }
-}
-
 function view(ns: NetNamespace, p: Ipv4Payload, inDevice: string | null, outDevice: string | null, ct: CtMatch | null): PacketView {
   return {
     p,
@@ -50,7 +34,7 @@ function view(ns: NetNamespace, p: Ipv4Payload, inDevice: string | null, outDevi
     outDevice,
     ctState: ct === null ? "RELATED" : ct.isNew ? "NEW" : "ESTABLISHED",
     dstIsLocal: ns.isLocalAddress(p.dst),
-    length: packetLength(p),
+    length: 20 + l4Length(p.l4),
   };
 }
 

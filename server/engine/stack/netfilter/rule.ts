@@ -6,7 +6,7 @@
  * printer agree on one representation.
  */
 import { prefixMask } from "../../wire/ipv4-address.js";
-import type { Ipv4Payload } from "../../link/payload.js";
+import { l4Protocol, type Ipv4Payload } from "../../link/payload.js";
 
 export interface AddressMatch {
   address: number;
@@ -77,17 +77,7 @@ function ports(p: Ipv4Payload): { sport: number; dport: number } | null {
 }
 
 export function protocolOf(p: Ipv4Payload): number {
-  switch (p.l4.kind) {
-    case "tcp":
-      return 6;
-    case "udp":
-      return 17;
-    case "icmp-echo":
-    case "icmp-error":
-      return 1;
-    case "ipip":
-      return 4;
-  }
+  return l4Protocol(p.l4);
 }
 
 export function ruleMatches(r: Rule, v: PacketView): boolean {

@@ -1,0 +1,111 @@
+/**
+ * IPv4 reassembly (ip_defrag): fragments of a datagram wait in a queue keyed
+ * by (source, destination, protocol, identification) until every byte from 0
+ * to the end the last fragment (MF clear) names has arrived; the joined
+ * payload is then parsed like any datagram's. A queue not complete within
+ * net.ipv4.ipfrag_time (30 s) is dropped, and if its first fragment came the
+ * sender gets ICMP time exceeded, code 1 (fragment reassembly time exceeded).
+ *
+ * The kernel reassembles before local delivery, and before netfilter when
+ * conntrack is in use (nf_defrag_ipv4); ipv4.ts calls this at those points.
+ */
+import type { Frame } from "../link/frame.js";
+import type { Ipv4Fragment, Ipv4Payload } from "../link/payload.js";
+import type { Timer } from "../sim/scheduler.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
+import { dropPacket } from "./drop.js";
+import { parseL4 } from "./frame-parser.js";
+import { sendIcmpError } from "./icmp.js";
+import type { NetNamespace } from "./namespace.js";
+
+/** net.ipv4.ipfrag_time, in µs. */
+export const IPFRAG_TIME = 30_000_000;
+/** The largest datagram IPv4 can describe: a fragment reaching past it is bogus. */
+const MAX_DATAGRAM = 65535;
+
+export interface FragmentQueue {
+  readonly pieces: { offset: number; data: Uint8Array }[];
+  /** The payload's length, known once the fragment with MF clear has come. */
+  total: number | null;
+  /** The offset-0 fragment: the one an ICMP error can quote. */
+  first: Ipv4Payload | null;
+  readonly timer: Timer;
+}
+
+type FragmentPacket = Ipv4Payload & { l4: Ipv4Fragment };
+
+export function isFragment(p: Ipv4Payload): p is FragmentPacket {
+  return p.l4.kind === "fragment";
+}
+
+const keyOf = (p: Ipv4Payload, f: Ipv4Fragment) => `${p.src}|${p.dst}|${f.protocol}|${p.id}`;
+
+/** Queues a fragment; returns the whole datagram when this one completed it, else null. */
+export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: FragmentPacket): Ipv4Payload | null {
+  const f = p.l4;
+  const where = `${formatIpv4(p.src)} > ${formatIpv4(p.dst)} id ${p.id}`;
+  if (20 + f.offset + f.data.length > MAX_DATAGRAM || (f.more && f.data.length % 8 !== 0)) {
+    dropPacket(ns, { device, packetId: frame.packetId, layers: frame.layers, reason: "bad-frame", summary: `bogus fragment of ${where} dropped`, detail: `offset ${f.offset}, ${f.data.length} bytes, MF ${f.more ? 1 : 0}` });
+    return null;
+  }
+  const key = keyOf(p, f);
+  let q = ns.fragments.get(key);
+  if (q === undefined) {
+    const timer = ns.ctx.scheduler.after(IPFRAG_TIME, () => expire(ns, key, device, frame.packetId, where));
+    q = { pieces: [], total: null, first: null, timer };
+    ns.fragments.set(key, q);
+  }
+  // A duplicate (same offset) adds nothing; Linux drops it too.
+  if (!q.pieces.some((x) => x.offset === f.offset)) q.pieces.push({ offset: f.offset, data: f.data });
+  if (!f.more) q.total = f.offset + f.data.length;
+  if (f.offset === 0) q.first = p;
+  if (q.total === null || q.first === null) return null;
+
+  q.pieces.sort((a, b) => a.offset - b.offset);
+  let covered = 0;
+  for (const x of q.pieces) {
+    if (x.offset > covered) return null;
+    covered = Math.max(covered, x.offset + x.data.length);
+  }
+  if (covered < q.total) return null;
+
+  ns.fragments.delete(key);
+  q.timer.cancelled = true;
+  const joined = new Uint8Array(q.total);
+  for (const x of q.pieces) joined.set(x.data.subarray(0, Math.max(0, Math.min(x.data.length, q.total - x.offset))), x.offset);
+  const l4 = parseL4(f.protocol, p.src, p.dst, joined);
+  if (!l4.ok) {
+    dropPacket(ns, { device, packetId: frame.packetId, layers: frame.layers, reason: "bad-frame", summary: `reassembled datagram ${where} does not parse: ${l4.error}`, detail: l4.error });
+    return null;
+  }
+  const first = q.first;
+  ns.ctx.trace.emit({
+    kind: "ip-reassemble",
+    host: ns.host,
+    namespace: ns.name,
+    device,
+    packetId: frame.packetId,
+    layers: frame.layers,
+    summary: `datagram ${where} reassembled from ${q.pieces.length} fragments: ${20 + q.total} bytes`,
+    length: 20 + q.total,
+    fragments: q.pieces.length,
+  });
+  // The whole datagram carries the first fragment's header, as ip_frag_reasm builds it.
+  return { kind: "ipv4", src: first.src, dst: first.dst, ttl: first.ttl, id: first.id, dontFragment: first.dontFragment, l4: l4.value };
+}
+
+function expire(ns: NetNamespace, key: string, device: string, packetId: number, where: string): void {
+  const q = ns.fragments.get(key);
+  if (q === undefined) return;
+  ns.fragments.delete(key);
+  const received = q.pieces.reduce((n, x) => n + x.data.length, 0);
+  dropPacket(ns, {
+    device,
+    packetId,
+    layers: null,
+    reason: "reassembly-timeout",
+    summary: `fragments of ${where} dropped: the datagram was not complete after ${IPFRAG_TIME / 1_000_000} s`,
+    detail: `${q.pieces.length} fragments, ${received} of ${q.total === null ? "?" : q.total} bytes`,
+  });
+  if (q.first !== null) sendIcmpError(ns, q.first, device, 11, 1, 0);
+}
