@@ -111,6 +111,7 @@ export class SessionManager implements SessionService {
   private readonly registry: SessionRegistry<LiveSession>;
   private readonly records = new Map<string, SessionRecord>();
   private readonly listeners = new Map<string, Set<SessionListener>>();
+  private readonly deleteListeners = new Map<string, Set<() => void>>();
   private readonly now: () => number;
   private readonly log: FastifyBaseLogger;
   private readonly commandLog: CommandLog;
@@ -194,6 +195,10 @@ export class SessionManager implements SessionService {
       this.registry.delete(id);
       this.records.delete(id);
       if (!deleted) throw notFound(id);
+      this.listeners.delete(id);
+      const ended = this.deleteListeners.get(id);
+      this.deleteListeners.delete(id);
+      for (const listener of ended ?? []) listener();
     });
   }
 
@@ -361,6 +366,17 @@ export class SessionManager implements SessionService {
       if (current === undefined) return;
       current.delete(listener);
       if (current.size === 0) this.listeners.delete(id);
+    };
+  }
+
+  onDelete(id: string, listener: () => void): () => void {
+    let set = this.deleteListeners.get(id);
+    if (set === undefined) this.deleteListeners.set(id, (set = new Set()));
+    set.add(listener);
+    return () => {
+      const current = this.deleteListeners.get(id);
+      current?.delete(listener);
+      if (current?.size === 0) this.deleteListeners.delete(id);
     };
   }
 

@@ -48,6 +48,8 @@ export interface SessionService {
    * the unsubscribe function.
    */
   subscribe(id: string, listener: SessionListener): () => void;
+  /** Calls `listener` once if the session is deleted (its trace ends there). Returns the function that cancels it. */
+  onDelete(id: string, listener: () => void): () => void;
   /** The seq the next event will get (= events stored so far). */
   nextSeq(id: string): Promise<number>;
   /** What a replay needs: the session's topology, seed, start time and command log. */

@@ -72,6 +72,8 @@ export const DEFAULT_TRACE_STREAM_OPTIONS: TraceStreamOptions = {
 
 /** WebSocket close code for a client that fell too far behind (4000–4999: private use). */
 export const CLOSE_LAGGED = 4008;
+/** WebSocket close code when the session itself was deleted: there is nothing to reconnect to (HTTP's 410 Gone). */
+export const CLOSE_SESSION_DELETED = 4410;
 /** The server failed to read the trace. */
 export const CLOSE_INTERNAL_ERROR = 1011;
 

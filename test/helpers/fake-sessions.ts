@@ -23,6 +23,7 @@ interface FakeSession {
   events: TraceEvent[];
   commands: ReplayCommand[];
   listeners: Set<SessionListener>;
+  deleteListeners: Set<() => void>;
 }
 
 export class FakeSessions implements SessionService {
@@ -40,7 +41,7 @@ export class FakeSessions implements SessionService {
     const engine = Engine.create(topology, { seed, startTime });
     if (!(engine instanceof Engine)) throw new Error(`invalid topology: ${JSON.stringify(engine.issues)}`);
     const record: SessionRecord = { id, labId: "test-lab", ownerId: owner.id, ownerName: owner.name, createdAt: new Date(0) };
-    this.sessions.set(id, { record, topology, seed, startTime, engine, events: [], commands: [], listeners: new Set() });
+    this.sessions.set(id, { record, topology, seed, startTime, engine, events: [], commands: [], listeners: new Set(), deleteListeners: new Set() });
     return record;
   }
 
@@ -81,6 +82,19 @@ export class FakeSessions implements SessionService {
   /** Publishes events already stored (a late notification). */
   notify(id: string, events: TraceEvent[]): void {
     for (const l of [...this.get(id).listeners]) l(events);
+  }
+
+  onDelete(id: string, listener: () => void): () => void {
+    const s = this.get(id);
+    s.deleteListeners.add(listener);
+    return () => s.deleteListeners.delete(listener);
+  }
+
+  /** Deletes a session the way the real service does: gone from the store, then its delete listeners called. */
+  delete(id: string): void {
+    const s = this.get(id);
+    this.sessions.delete(id);
+    for (const l of [...s.deleteListeners]) l();
   }
 
   subscriberCount(id: string): number {

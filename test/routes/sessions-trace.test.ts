@@ -19,7 +19,7 @@ import type { TopologySpec } from "../../server/engine/topology/topology-schema.
 import errorHandler from "../../server/plugins/error-handler.js";
 import { ClientMessage, LAYER_KINDS, TraceStreamSchemaDocument } from "../../server/routes/sessions/trace-schema.js";
 import traceRoutes, { type TraceRouteOptions } from "../../server/routes/sessions/trace.js";
-import { CLOSE_LAGGED } from "../../server/sessions/trace-stream.js";
+import { CLOSE_LAGGED, CLOSE_SESSION_DELETED } from "../../server/sessions/trace-stream.js";
 import { loadLab } from "../engine/helpers/lab-engine.js";
 import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
 import { bearer, createToken } from "../helpers/build-app.js";
@@ -109,6 +109,28 @@ describe("GET /api/sessions/:id/trace", () => {
     await client.until((m) => m.length > 0, "hello");
     await lab.app.close();
     expect((await client.closed).code).toBe(1001);
+  });
+
+  it("deleting the session ends its streams: an error saying so, then close code 4410; other sessions' streams go on", async () => {
+    const lab = await liveLab();
+    await lab.run("node1", "nginx-1", "ping -c 1 172.17.0.3");
+    const stored = await lab.events();
+    const client = await openTraceSocket(lab.traceUrl());
+    client.send({ type: "subscribe" });
+    await client.untilEvents(stored.length);
+    const other = await lab.app.inject({ method: "POST", url: "/api/sessions", headers: bearer(lab.token), payload: { labId: "bridge-two-containers" } });
+    const otherId = (other.json() as { id: string }).id;
+    const bystander = await openTraceSocket(lab.traceUrl().replace(lab.id, otherId));
+    bystander.send({ type: "subscribe" });
+    await bystander.until((m) => m.length > 0, "hello");
+
+    const deleted = await lab.app.inject({ method: "DELETE", url: `/api/sessions/${lab.id}`, headers: bearer(lab.token) });
+    expect(deleted.statusCode).toBe(204);
+    expect(await client.closed).toEqual({ code: CLOSE_SESSION_DELETED, reason: "session deleted" });
+    expect(client.messages.at(-1)).toEqual({ type: "error", error: { code: "SESSION_DELETED", message: "The session was deleted: its trace ends here" } });
+
+    await lab.app.inject({ method: "POST", url: `/api/sessions/${otherId}/commands`, headers: bearer(lab.token), payload: { host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" } });
+    expect((await bystander.untilEvents(1)).length).toBeGreaterThan(0);
   });
 
   it("a student's terminal and the teacher's view each get the whole stream", async () => {

@@ -17,6 +17,7 @@ import { errorBody } from "../../http/error-response.js";
 import type { SessionService } from "../../sessions/session-service.js";
 import {
   CLOSE_INTERNAL_ERROR,
+  CLOSE_SESSION_DELETED,
   DEFAULT_TRACE_STREAM_OPTIONS,
   TraceStream,
   type ErrorMessage,
@@ -86,17 +87,26 @@ const traceRoutes: FastifyPluginAsyncTypebox<TraceRouteOptions> = async (app, op
       let stream: TraceStream | null = null;
       let subscribed = false;
 
-      answered.set(socket, true);
-      socket.on("pong", () => answered.set(socket, true));
-      socket.on("close", () => {
-        answered.delete(socket);
-        stream?.stop();
-      });
-
       const sendError = (code: string, message: string) => {
         const body: ErrorMessage = { type: "error", error: { code, message } };
         socket.send(JSON.stringify(body));
       };
+
+      // Deleting the session ends its trace: say why, then close with a code that tells clients not to reconnect.
+      const offDelete = app.sessions.onDelete(id, () => {
+        stream?.stop();
+        if (socket.readyState !== socket.OPEN) return;
+        sendError("SESSION_DELETED", "The session was deleted: its trace ends here");
+        socket.close(CLOSE_SESSION_DELETED, "session deleted");
+      });
+
+      answered.set(socket, true);
+      socket.on("pong", () => answered.set(socket, true));
+      socket.on("close", () => {
+        answered.delete(socket);
+        offDelete();
+        stream?.stop();
+      });
 
       // Not awaited: the message listener below must be in place in this tick, or an early subscribe is lost.
       const hello = app.sessions.nextSeq(id).then(
