@@ -5,6 +5,7 @@
  * state and produced the same trace as the engine that ran the commands.
  */
 import { Engine } from "../engine/engine.js";
+import type { FrameCapture } from "../engine/link/device.js";
 import type { TopologySpec } from "../engine/topology/topology-schema.js";
 
 export interface ReplayCommandInput {
@@ -22,8 +23,15 @@ export type ReplayOutcome =
   | { kind: "ok"; engine: Engine; divergedAt: { index: number; expected: number; actual: number } }
   | { kind: "invalid-topology"; message: string };
 
-export function replaySession(topology: TopologySpec, seed: number, startTime: number, commands: readonly ReplayCommandInput[]): ReplayOutcome {
-  const engine = Engine.create(topology, { seed, startTime });
+export function replaySession(
+  topology: TopologySpec,
+  seed: number,
+  startTime: number,
+  commands: readonly ReplayCommandInput[],
+  /** Sees every frame a device sends or receives during the replay (capture files). */
+  capture?: FrameCapture,
+): ReplayOutcome {
+  const engine = Engine.create(topology, { seed, startTime, capture });
   if (!(engine instanceof Engine)) {
     return { kind: "invalid-topology", message: engine.issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ") };
   }

@@ -101,6 +101,27 @@ describe("GET /api/sessions/:id/pcap", () => {
     expect(readPcapng(res.rawPayload).interfaces.map((i) => i.name)).toEqual(["node1/nginx-2/lo", "node1/nginx-2/eth0"]);
   });
 
+  it("a TUN device (flannel0) is captured as tcpdump records it: LINKTYPE_RAW, bare IP packets without the simulator's Ethernet header", async () => {
+    const lab = await startLabSession("flannel-udp");
+    await lab.run("node1", "c1", "ping -c 1 10.244.2.2");
+    const events = frameEvents(await lab.events(), (e) => e.host === "node1" && e.namespace === "root" && e.device === "flannel0");
+    expect(events.length).toBeGreaterThan(1);
+    const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&device=flannel0`);
+    const file = readPcap(res.rawPayload);
+    expect(file.linkType).toBe(101);
+    expect(file.frames.length).toBe(events.length);
+    file.frames.forEach((f, i) => {
+      const e = events[i]!;
+      expect(f.bytes[0]).toBe(0x45);
+      expect(f.originalLength).toBe((e.kind === "frame-tx" || e.kind === "frame-rx" ? e.length : 0) - 14);
+      // The same packet the trace decoded, behind its (all-zero) Ethernet header there.
+      expect(decodeFrame(new Uint8Array([...new Uint8Array(12), 0x08, 0x00, ...f.bytes]))).toEqual(e.layers);
+    });
+    const all = readPcapng((await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&namespace=root`)).rawPayload);
+    const linkTypes = Object.fromEntries(all.interfaces.map((itf) => [itf.name, itf.linkType]));
+    expect(linkTypes).toMatchObject({ "node1/root/flannel0": 101, "node1/root/eth0": 1, "node1/root/lo": 1 });
+  });
+
   it("a session with no command yet gives a valid, empty capture", async () => {
     const lab = await startLabSession("bridge-two-containers");
     const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&device=eth0`);
@@ -150,5 +171,14 @@ describe("GET /api/sessions/:id/pcap", () => {
     const names = tsharkRead(all, "-T", "fields", "-e", "frame.interface_name").stdout.trim().split("\n");
     expect(names.length).toBe(readPcapng(allBody).frames.length);
     expect(new Set(names)).toContain("node1/nginx-1/eth0");
+  });
+
+  it.runIf(tshark)("tshark reads a TUN device's capture as raw IP", async () => {
+    const lab = await startLabSession("flannel-udp");
+    await lab.run("node1", "c1", "ping -c 1 10.244.2.2");
+    const file = path.join(await tempDir(), "flannel0.pcap");
+    await writeFile(file, (await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&device=flannel0`)).rawPayload);
+    const protocols = tsharkRead(file, "-T", "fields", "-e", "frame.protocols").stdout.trim().split("\n");
+    expect(new Set(protocols)).toEqual(new Set(["raw:ip:icmp:data"]));
   });
 });

@@ -5,12 +5,18 @@
  * no MAC and no ARP (NOARP); what is sent through them goes to `deliver`,
  * installed by whoever sits at the other end. Frames on them carry an
  * all-zero Ethernet header, as the simulator's frames always have one; a
- * real capture of such a device has no link header at all.
+ * real capture of such a device has no link header at all (tcpdump says
+ * "link-type RAW"), so captures strip it (isLayer3Device).
  */
 import { Device, type LinkContext, type NamespaceLabel } from "./device.js";
 import type { Frame } from "./frame.js";
 
 export const ZERO_MAC = "00:00:00:00:00:00";
+
+/** Whether a device of this kind carries bare IP packets: its frames' Ethernet header is the simulator's, not the wire's. */
+export function isLayer3Device(kind: string): boolean {
+  return kind === "tun" || kind === "ipip";
+}
 
 export class PointToPoint extends Device {
   /** The far end: the daemon reading the TUN device, or the IPIP encapsulator. */

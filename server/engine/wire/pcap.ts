@@ -7,6 +7,8 @@
  * capture written on x86 would be. No reading of capture files here.
  */
 export const LINKTYPE_ETHERNET = 1;
+/** Bare IPv4/IPv6 packets, no link header: what a TUN or IPIP device gives tcpdump. */
+export const LINKTYPE_RAW = 101;
 /** tcpdump's default snapshot length. */
 export const DEFAULT_SNAPLEN = 262144;
 
@@ -22,10 +24,14 @@ export interface CaptureInterface {
   /** Shown by Wireshark as the interface name, e.g. "host1/ns-a/eth0". */
   readonly name: string;
   readonly description?: string;
+  /** LINKTYPE_ETHERNET (the default) or LINKTYPE_RAW. */
+  readonly linkType?: number;
 }
 
 export interface PcapOptions {
   readonly snapLength?: number;
+  /** Classic pcap's one link type: LINKTYPE_ETHERNET (the default) or LINKTYPE_RAW. */
+  readonly linkType?: number;
 }
 
 const MAX_MICROS_PCAP = 0x1_0000_0000n * 1_000_000n;
@@ -70,7 +76,7 @@ function snapOf(options?: PcapOptions): number {
   return snap;
 }
 
-/** Classic libpcap format: magic a1b2c3d4, version 2.4, LINKTYPE_ETHERNET; frames longer than the snap length are cut. */
+/** Classic libpcap format: magic a1b2c3d4, version 2.4, one link type (Ethernet unless told); frames longer than the snap length are cut. */
 export function writePcap(frames: readonly CapturedFrame[], options?: PcapOptions): Uint8Array {
   const snap = snapOf(options);
   let length = 24;
@@ -82,7 +88,7 @@ export function writePcap(frames: readonly CapturedFrame[], options?: PcapOption
   w.u32(0); // thiszone: timestamps are UTC
   w.u32(0); // sigfigs
   w.u32(snap);
-  w.u32(LINKTYPE_ETHERNET);
+  w.u32(options?.linkType ?? LINKTYPE_ETHERNET);
   for (const f of frames) {
     const t = micros(f.timeMicros);
     if (t >= MAX_MICROS_PCAP) throw new RangeError(`capture time ${t} µs does not fit pcap's 32-bit seconds`);
@@ -139,7 +145,7 @@ export function writePcapng(
     const description = itf.description === undefined ? null : encoder.encode(itf.description);
     const optionsLength =
       optionLength(name) + (description === null ? 0 : optionLength(description)) + optionLength(TSRESOL_MICROSECONDS) + 4;
-    return { name, description, length: 20 + optionsLength };
+    return { name, description, linkType: itf.linkType ?? LINKTYPE_ETHERNET, length: 20 + optionsLength };
   });
   let length = shbLength;
   for (const idb of idbs) length += idb.length;
@@ -163,7 +169,7 @@ export function writePcapng(
   for (const idb of idbs) {
     w.u32(IDB_TYPE);
     w.u32(idb.length);
-    w.u16(LINKTYPE_ETHERNET);
+    w.u16(idb.linkType);
     w.u16(0);
     w.u32(snap);
     writeOption(w, IF_NAME, idb.name);

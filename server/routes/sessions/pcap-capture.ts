@@ -4,22 +4,30 @@
  * at the same virtual times) with the engine's capture hook on, and every
  * frame each device sent or received is kept under "host/namespace/device".
  * Then one device becomes a classic pcap, several become a pcapng with one
- * interface block per device.
+ * interface block per device. TUN and IPIP devices carry bare IP packets, so
+ * their frames are written without the simulator's Ethernet header, under
+ * LINKTYPE_RAW, as tcpdump on such a device records them.
  *
  * Pure apart from the CPU the replay takes: no HTTP, no database.
  */
-import { Engine } from "../../engine/engine.js";
 import type { Device } from "../../engine/link/device.js";
 import type { Frame } from "../../engine/link/frame.js";
+import { isLayer3Device } from "../../engine/link/point-to-point.js";
 import { ROOT_NAMESPACE } from "../../engine/topology/topology-schema.js";
-import { writePcap, writePcapng, type CapturedFrame } from "../../engine/wire/pcap.js";
+import { LINKTYPE_ETHERNET, LINKTYPE_RAW, writePcap, writePcapng, type CapturedFrame } from "../../engine/wire/pcap.js";
+import { replaySession } from "../../sessions/replay.js";
 import type { ReplayInputs } from "../../sessions/session-service.js";
 
 export interface CaptureDevice {
   host: string;
   namespace: string;
   device: string;
+  /** LINKTYPE_ETHERNET, or LINKTYPE_RAW for a device that carries bare IP packets. */
+  linkType: number;
 }
+
+const ETHERNET_HEADER = 14;
+const linkTypeOf = (kind: string) => (isLayer3Device(kind) ? LINKTYPE_RAW : LINKTYPE_ETHERNET);
 
 export interface SessionCapture {
   /** Every device of the network at the end, then any that saw frames and are gone since; in that order. */
@@ -38,15 +46,17 @@ export function captureSession(inputs: ReplayInputs): CaptureOutcome {
   const capture = (dev: Device, frame: Frame, _direction: "tx" | "rx", time: number) => {
     const key = `${dev.ns.host}/${dev.ns.name}/${dev.name}`;
     let entry = seen.get(key);
-    if (entry === undefined) seen.set(key, (entry = { device: { host: dev.ns.host, namespace: dev.ns.name, device: dev.name }, id: seen.size }));
+    if (entry === undefined) {
+      const device = { host: dev.ns.host, namespace: dev.ns.name, device: dev.name, linkType: linkTypeOf(dev.kind) };
+      seen.set(key, (entry = { device, id: seen.size }));
+    }
     // frame.bytes is a view into a buffer the engine reuses.
-    frames.push({ timeMicros: time, interfaceIndex: entry.id, bytes: frame.bytes.slice() });
+    const bytes = entry.device.linkType === LINKTYPE_RAW ? frame.bytes.slice(ETHERNET_HEADER) : frame.bytes.slice();
+    frames.push({ timeMicros: time, interfaceIndex: entry.id, bytes });
   };
-  const engine = Engine.create(inputs.topology, { seed: inputs.seed, startTime: inputs.startTime, capture });
-  if (!(engine instanceof Engine)) {
-    return { kind: "invalid-topology", message: engine.issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ") };
-  }
-  for (const c of inputs.commands) engine.run({ host: c.host, namespace: c.namespace ?? ROOT_NAMESPACE, command: c.command, at: c.at });
+  const replay = replaySession(inputs.topology, inputs.seed, inputs.startTime, inputs.commands, capture);
+  if (replay.kind === "invalid-topology") return replay;
+  const engine = replay.engine;
 
   // Devices in the order `ip link` would list them, then the ones deleted since.
   const devices: CaptureDevice[] = [];
@@ -60,7 +70,7 @@ export function captureSession(inputs: ReplayInputs): CaptureOutcome {
     devices.push(device);
   };
   for (const host of engine.state().hosts) {
-    for (const ns of host.namespaces) for (const itf of ns.interfaces) add({ host: host.name, namespace: ns.name, device: itf.name });
+    for (const ns of host.namespaces) for (const itf of ns.interfaces) add({ host: host.name, namespace: ns.name, device: itf.name, linkType: linkTypeOf(itf.kind) });
   }
   for (const entry of seen.values()) add(entry.device);
   return { kind: "ok", capture: { devices, frames: frames.map((f) => ({ ...f, interfaceIndex: indexOfId.get(f.interfaceIndex)! })) } };
@@ -87,7 +97,10 @@ export function selectDevices(capture: SessionCapture, selection: DeviceSelectio
 
 /** Classic pcap of one device's frames. */
 export function devicePcap(capture: SessionCapture, index: number): Uint8Array {
-  return writePcap(capture.frames.filter((f) => f.interfaceIndex === index));
+  return writePcap(
+    capture.frames.filter((f) => f.interfaceIndex === index),
+    { linkType: capture.devices[index]!.linkType },
+  );
 }
 
 /** pcapng of several devices: one interface block each, in the given order, frames in the order they were seen. */
@@ -99,7 +112,7 @@ export function devicesPcapng(capture: SessionCapture, indices: readonly number[
     if (interfaceIndex !== undefined) frames.push({ ...f, interfaceIndex });
   }
   return writePcapng(
-    indices.map((i) => ({ name: deviceName(capture.devices[i]!) })),
+    indices.map((i) => ({ name: deviceName(capture.devices[i]!), linkType: capture.devices[i]!.linkType })),
     frames,
   );
 }
