@@ -38,41 +38,20 @@ function view(ns: NetNamespace, p: Ipv4Payload, inDevice: string | null, outDevi
   };
 }
 
+/** One netfilter event: a rule that decided, or the chain's policy when none did. */
+function emitVerdict(ns: NetNamespace, packetId: number, device: string | null, table: TableName, chain: string, rule: string, target: string, summary: string): void {
+  ns.ctx.trace.emit({ kind: "netfilter", host: ns.host, namespace: ns.name, device, packetId, layers: null, summary, table, chain, rule, target });
+}
+
 function traceHit(ns: NetNamespace, packetId: number, device: string | null) {
   return (hit: RuleHit) => {
     const rule = ruleSpec(hit.chain, hit.rule);
-    ns.ctx.trace.emit({
-      kind: "netfilter",
-      host: ns.host,
-      namespace: ns.name,
-      device,
-      packetId,
-      layers: null,
-      summary: `${hit.table} ${hit.chain}: rule ${hit.index + 1} matches: ${rule}`,
-      table: hit.table,
-      chain: hit.chain,
-      rule,
-      target: targetName(hit.rule.target),
-    });
+    emitVerdict(ns, packetId, device, hit.table, hit.chain, rule, targetName(hit.rule.target), `${hit.table} ${hit.chain}: rule ${hit.index + 1} matches: ${rule}`);
   };
 }
 
 function dropByPolicy(ns: NetNamespace, table: TableName, chain: string, packetId: number, device: string | null, byRule: boolean): void {
-  if (!byRule) {
-    ns.ctx.trace.emit({
-      kind: "netfilter",
-      host: ns.host,
-      namespace: ns.name,
-      device,
-      packetId,
-      layers: null,
-      summary: `${table} ${chain}: no rule accepted the packet: policy DROP`,
-      table,
-      chain,
-      rule: "policy DROP",
-      target: "DROP",
-    });
-  }
+  if (!byRule) emitVerdict(ns, packetId, device, table, chain, "policy DROP", "DROP", `${table} ${chain}: no rule accepted the packet: policy DROP`);
   dropPacket(ns, {
     device,
     packetId,
