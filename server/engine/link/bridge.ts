@@ -107,17 +107,7 @@ export class Bridge extends Device implements Enslaver {
     const out = this.ports.find((p) => p.name === entry.port);
     if (out === undefined || out === ingress) {
       // Linux drops a frame whose destination sits behind the port it came in on.
-      this.ctx.trace.emit({
-        kind: "drop",
-        host: this.ns.host,
-        namespace: this.ns.name,
-        device: this.name,
-        packetId: frame.packetId,
-        layers: frame.layers,
-        summary: `${this.name} drops a frame for ${frame.dst}: it sits behind the ingress port ${from}`,
-        reason: "not-for-host",
-        detail: `destination behind ingress port ${from}`,
-      });
+      this.emitDrop(frame, "not-for-host", `destination behind ingress port ${from}`, `${this.name} drops a frame for ${frame.dst}: it sits behind the ingress port ${from}`);
       return;
     }
     this.ctx.trace.emit({
@@ -140,17 +130,7 @@ export class Bridge extends Device implements Enslaver {
   private toPort(out: Device, frame: Frame): void {
     if (!fitsMtu(out, frame)) {
       const detail = `a ${frame.bytes.length - ETHERNET_HEADER}-byte packet is larger than port ${out.name}'s MTU ${out.mtu}`;
-      this.ctx.trace.emit({
-        kind: "drop",
-        host: this.ns.host,
-        namespace: this.ns.name,
-        device: this.name,
-        packetId: frame.packetId,
-        layers: frame.layers,
-        summary: `${this.name} drops a frame for ${out.name}: ${detail}`,
-        reason: "mtu-exceeded",
-        detail,
-      });
+      this.emitDrop(frame, "mtu-exceeded", detail, `${this.name} drops a frame for ${out.name}: ${detail}`);
       return;
     }
     out.transmit(frame);

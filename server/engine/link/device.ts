@@ -128,7 +128,8 @@ export abstract class Device {
   /** Puts the frame on the medium; kind-specific. */
   protected abstract carry(frame: Frame): void;
 
-  protected emitDrop(frame: Frame, reason: "link-down" | "mtu-exceeded", detail: string): void {
+  /** A drop on this device, about this frame. */
+  protected emitDrop(frame: Frame, reason: "link-down" | "mtu-exceeded" | "not-for-host", detail: string, summary = `drop on ${this.name}: ${detail}`): void {
     this.ctx.trace.emit({
       kind: "drop",
       host: this.ns.host,
@@ -136,7 +137,7 @@ export abstract class Device {
       device: this.name,
       packetId: frame.packetId,
       layers: frame.layers,
-      summary: `drop on ${this.name}: ${detail}`,
+      summary,
       reason,
       detail,
     });

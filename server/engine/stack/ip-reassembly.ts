@@ -22,6 +22,8 @@ import type { NetNamespace } from "./namespace.js";
 export const IPFRAG_TIME = 30_000_000;
 /** The largest datagram IPv4 can describe: a fragment reaching past it is bogus. */
 const MAX_DATAGRAM = 65535;
+/** net.ipv4.ipfrag_high_thresh: past this many bytes waiting in a namespace, new fragments are dropped. */
+export const IPFRAG_HIGH_THRESH = 4 * 1024 * 1024;
 
 export interface FragmentQueue {
   readonly pieces: { offset: number; data: Uint8Array }[];
@@ -48,6 +50,10 @@ export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: Fr
     dropPacket(ns, { device, packetId: frame.packetId, layers: frame.layers, reason: "bad-frame", summary: `bogus fragment of ${where} dropped`, detail: `offset ${f.offset}, ${f.data.length} bytes, MF ${f.more ? 1 : 0}` });
     return null;
   }
+  if (ns.fragmentBytes + f.data.length > IPFRAG_HIGH_THRESH) {
+    dropPacket(ns, { device, packetId: frame.packetId, layers: frame.layers, reason: "queue-full", summary: `fragment of ${where} dropped: ${ns.fragmentBytes} bytes already wait for reassembly`, detail: `ipfrag_high_thresh ${IPFRAG_HIGH_THRESH}` });
+    return null;
+  }
   const key = keyOf(p, f);
   let q = ns.fragments.get(key);
   if (q === undefined) {
@@ -56,8 +62,27 @@ export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: Fr
     ns.fragments.set(key, q);
   }
   // A duplicate (same offset) adds nothing; Linux drops it too.
-  if (!q.pieces.some((x) => x.offset === f.offset)) q.pieces.push({ offset: f.offset, data: f.data });
-  if (!f.more) q.total = f.offset + f.data.length;
+  if (!q.pieces.some((x) => x.offset === f.offset)) {
+    q.pieces.push({ offset: f.offset, data: f.data });
+    ns.fragmentBytes += f.data.length;
+  }
+  const end = f.offset + f.data.length;
+  const total = f.more ? q.total : end;
+  // Fragments that disagree on where the datagram ends (two different last ones, or data past the
+  // last one's end) make the whole queue corrupt: ip_frag_queue discards it.
+  const past = total === null ? undefined : q.pieces.find((x) => x.offset + x.data.length > total);
+  const conflict =
+    !f.more && q.total !== null && q.total !== end
+      ? `two last fragments: the datagram ends at byte ${q.total} and at byte ${end}`
+      : past !== undefined
+        ? `a fragment holds bytes up to ${past.offset + past.data.length}, the datagram ends at byte ${total}`
+        : null;
+  if (conflict !== null) {
+    forget(ns, key, q);
+    dropPacket(ns, { device, packetId: frame.packetId, layers: frame.layers, reason: "bad-frame", summary: `fragments of ${where} disagree on the datagram's length: all dropped`, detail: conflict });
+    return null;
+  }
+  q.total = total;
   if (f.offset === 0) q.first = p;
   if (q.total === null || q.first === null) return null;
 
@@ -69,10 +94,9 @@ export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: Fr
   }
   if (covered < q.total) return null;
 
-  ns.fragments.delete(key);
-  q.timer.cancelled = true;
+  forget(ns, key, q);
   const joined = new Uint8Array(q.total);
-  for (const x of q.pieces) joined.set(x.data.subarray(0, Math.max(0, Math.min(x.data.length, q.total - x.offset))), x.offset);
+  for (const x of q.pieces) joined.set(x.data, x.offset);
   const l4 = parseL4(f.protocol, p.src, p.dst, joined);
   if (!l4.ok) {
     dropPacket(ns, { device, packetId: frame.packetId, layers: frame.layers, reason: "bad-frame", summary: `reassembled datagram ${where} does not parse: ${l4.error}`, detail: l4.error });
@@ -94,10 +118,17 @@ export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: Fr
   return { kind: "ipv4", src: first.src, dst: first.dst, ttl: first.ttl, id: first.id, dontFragment: first.dontFragment, l4: l4.value };
 }
 
+/** Takes a queue out: its timer off, its bytes given back. */
+function forget(ns: NetNamespace, key: string, q: FragmentQueue): void {
+  ns.fragments.delete(key);
+  q.timer.cancelled = true;
+  for (const x of q.pieces) ns.fragmentBytes -= x.data.length;
+}
+
 function expire(ns: NetNamespace, key: string, device: string, packetId: number, where: string): void {
   const q = ns.fragments.get(key);
   if (q === undefined) return;
-  ns.fragments.delete(key);
+  forget(ns, key, q);
   const received = q.pieces.reduce((n, x) => n + x.data.length, 0);
   dropPacket(ns, {
     device,

@@ -36,6 +36,8 @@ export class NetNamespace implements NamespaceLabel {
   readonly conntrack = new Conntrack();
   /** Fragments waiting for the rest of their datagram (ip-reassembly.ts), per datagram key. */
   readonly fragments = new Map<string, FragmentQueue>();
+  /** Bytes those fragments hold, against net.ipv4.ipfrag_high_thresh. */
+  fragmentBytes = 0;
   private nextIfindex = 1;
   private nextIpId = 1;
   /** Set by the stack (ipv4.ts) to avoid an import cycle. */

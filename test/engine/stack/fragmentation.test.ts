@@ -171,6 +171,44 @@ describe("IPv4 reassembly", () => {
     expect(b.fragments.size).toBe(0);
   });
 
+  it("fragments that disagree on the datagram's end make it corrupt: the whole queue is dropped, as ip_frag_queue does", () => {
+    const { net, a, b } = network();
+    const eth0 = b.device("eth0")!;
+    const from = a.device("eth0")!.mac;
+    const first = firstFragment(net, 1480, 11);
+    const whole = net.ctx.encodePacket({ ...first, l4: { kind: "icmp-echo", type: "request", id: 7, seq: 1, data: new Uint8Array(2000) } }).subarray(20);
+    const piece = (offset: number, more: boolean, data: Uint8Array): Ipv4Payload => ({ ...first, l4: { kind: "fragment", protocol: 1, offset, more, data } });
+    eth0.receive(net.ctx.buildFrame(from, eth0.mac, piece(4000, true, new Uint8Array(16)), 1));
+    eth0.receive(net.ctx.buildFrame(from, eth0.mac, first, 1));
+    eth0.receive(net.ctx.buildFrame(from, eth0.mac, piece(1480, false, whole.subarray(1480)), 1));
+    net.scheduler.runUntil(1_000);
+    const events = net.trace.take();
+    expect(events.some((e) => e.kind === "ip-reassemble")).toBe(false);
+    expect(events.find((e) => e.kind === "drop")).toMatchObject({ reason: "bad-frame", detail: "a fragment holds bytes up to 4016, the datagram ends at byte 2008" });
+    expect(b.fragments.size).toBe(0);
+    // The same datagram sent properly afterwards is put together.
+    eth0.receive(net.ctx.buildFrame(from, eth0.mac, first, 2));
+    eth0.receive(net.ctx.buildFrame(from, eth0.mac, piece(1480, false, whole.subarray(1480)), 2));
+    net.scheduler.runUntil(2_000);
+    expect(net.trace.take().find((e) => e.kind === "ip-reassemble")).toMatchObject({ length: 2028, fragments: 2 });
+    expect([b.fragments.size, b.fragmentBytes]).toEqual([0, 0]);
+  });
+
+  it("holds at most ipfrag_high_thresh (4 MB) of fragments per namespace, dropping new ones past it", () => {
+    const { net, a, b } = network();
+    const eth0 = b.device("eth0")!;
+    const from = a.device("eth0")!.mac;
+    // First fragments of datagrams whose rest never comes: 1480 bytes each.
+    const fits = Math.floor((4 * 1024 * 1024) / 1480);
+    for (let id = 1; id <= fits + 1; id++) eth0.receive(net.ctx.buildFrame(from, eth0.mac, firstFragment(net, 1480, id), id));
+    net.scheduler.runUntil(1_000);
+    expect(b.fragments.size).toBe(fits);
+    expect(net.trace.take().filter((e) => e.kind === "drop")).toEqual([expect.objectContaining({ reason: "queue-full", detail: "ipfrag_high_thresh 4194304" })]);
+    // Expiry frees the room.
+    net.scheduler.runUntil(31_000_000);
+    expect([b.fragments.size, b.fragmentBytes]).toEqual([0, 0]);
+  });
+
   it("ignores a duplicate fragment and rejects one that would reach past 65535 bytes", () => {
     const { net, a, b } = network();
     const eth0 = b.device("eth0")!;
