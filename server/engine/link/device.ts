@@ -145,8 +145,10 @@ export abstract class Device {
 }
 
 export const ETHERNET_HEADER = 14;
+/** Room for one 802.1Q tag, which is_skb_forwardable always allows for. */
+const VLAN_HEADER = 4;
 
-/** is_skb_forwardable: a frame fits a device when its packet is no longer than the MTU. */
+/** is_skb_forwardable: a frame fits a device when it is no longer than the MTU plus the Ethernet header and a VLAN tag. */
 export function fitsMtu(dev: Device, frame: Frame): boolean {
-  return frame.bytes.length <= dev.mtu + ETHERNET_HEADER;
+  return frame.bytes.length <= dev.mtu + ETHERNET_HEADER + VLAN_HEADER;
 }

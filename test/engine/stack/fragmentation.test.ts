@@ -129,6 +129,9 @@ describe("MTU on the link", () => {
     expect(r.output).toContain("1 packets transmitted, 0 received, 100% packet loss");
     expect(r.events.find((e) => e.kind === "drop" && e.namespace === "nginx-2")).toMatchObject({ device: "eth0", reason: "mtu-exceeded" });
     expect(engine.run({ host: "node1", namespace: "nginx-2", command: "ip -s link show eth0" }).output).toMatch(/RX: {2}bytes packets errors dropped.*\n\s+\d+\s+\d+\s+0\s+1\s/);
+    // The limit is the MTU plus the Ethernet header and room for a VLAN tag: a 1004-byte packet (1018-byte frame) still passes, 1005 does not.
+    expect(engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 -W 1 -M dont -s 976 172.17.0.3" }).exitCode).toBe(0);
+    expect(engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 -W 1 -M dont -s 977 172.17.0.3" }).exitCode).toBe(1);
   });
 
   it("a bridge drops a frame longer than the egress port's MTU instead of fragmenting it", () => {
