@@ -2,7 +2,9 @@
  * Trace clients for bench/ws.ts, run in a worker thread so that parsing what
  * they receive does not share the server's thread. Each client subscribes
  * live; the worker reports the lowest seq all its clients have reached, and
- * at the end every message's first seq, size and arrival time.
+ * at the end every message's first seq, size and arrival time. A client the
+ * server cuts off for lagging (4008) reconnects from lastSeq + 1, as the
+ * protocol says a real client should; the reconnections are counted.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
@@ -15,7 +17,7 @@ export interface ClientsWorkerData {
 
 export type WorkerReport =
   | { type: "ready" }
-  | { type: "progress"; next: number; received: number }
+  | { type: "progress"; next: number; received: number; reconnects: number }
   /** [first seq, events, wall time in ms since the epoch] per message. */
   | { type: "arrivals"; arrivals: [number, number, number][] };
 
@@ -27,6 +29,7 @@ const now = () => performance.timeOrigin + performance.now();
 
 const nexts: number[] = [];
 let received = 0;
+let reconnects = 0;
 let arrivals: [number, number, number][] = [];
 let reported = -1;
 const sockets: WebSocket[] = [];
@@ -35,37 +38,45 @@ function progress(): void {
   const next = Math.min(...nexts);
   if (next !== reported) {
     reported = next;
-    port.postMessage({ type: "progress", next, received } satisfies WorkerReport);
+    port.postMessage({ type: "progress", next, received, reconnects } satisfies WorkerReport);
   }
 }
 
-await Promise.all(
-  Array.from(
-    { length: clients },
-    (_, i) =>
-      new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(url);
-        sockets.push(ws);
-        ws.on("message", (data) => {
-          const message = JSON.parse(data.toString()) as { type: string; nextSeq?: number; events?: { seq: number }[] };
-          if (message.type === "hello") {
-            nexts[i] = message.nextSeq!;
-            ws.send(JSON.stringify({ type: "subscribe", fromSeq: message.nextSeq }));
-            resolve();
-          } else if (message.type === "events") {
-            const events = message.events!;
-            arrivals.push([events[0]!.seq, events.length, now()]);
-            received += events.length;
-            nexts[i] = events[events.length - 1]!.seq + 1;
-            progress();
-          } else {
-            reject(new Error(`unexpected message: ${data.toString()}`));
-          }
-        });
-        ws.once("error", reject);
-      }),
-  ),
-);
+/** Connects client i; subscribes live, or from `fromSeq` when it comes back after lagging. */
+function connect(i: number, fromSeq: number | null): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const ws = new WebSocket(url);
+    sockets[i] = ws;
+    let lastSeq: number | null = null;
+    ws.on("message", (data) => {
+      const message = JSON.parse(data.toString()) as { type: string; nextSeq?: number; lastSeq?: number; events?: { seq: number }[] };
+      if (message.type === "hello") {
+        if (fromSeq === null) nexts[i] = message.nextSeq!;
+        ws.send(JSON.stringify({ type: "subscribe", fromSeq: fromSeq ?? message.nextSeq }));
+        resolve();
+      } else if (message.type === "events") {
+        const events = message.events!;
+        arrivals.push([events[0]!.seq, events.length, now()]);
+        received += events.length;
+        nexts[i] = events[events.length - 1]!.seq + 1;
+        progress();
+      } else if (message.type === "lagged") {
+        lastSeq = message.lastSeq!;
+      } else {
+        reject(new Error(`unexpected message: ${data.toString()}`));
+      }
+    });
+    ws.on("close", (code) => {
+      if (code !== 4008 || lastSeq === null || closing) return;
+      reconnects++;
+      void connect(i, lastSeq + 1);
+    });
+    ws.once("error", reject);
+  });
+}
+
+let closing = false;
+await Promise.all(Array.from({ length: clients }, (_, i) => connect(i, null)));
 
 port.on("message", (command: WorkerCommand) => {
   switch (command.type) {
@@ -77,6 +88,7 @@ port.on("message", (command: WorkerCommand) => {
       port.postMessage({ type: "arrivals", arrivals } satisfies WorkerReport);
       break;
     case "close":
+      closing = true;
       for (const ws of sockets) ws.terminate();
       port.close();
       break;

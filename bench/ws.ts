@@ -33,6 +33,8 @@ interface ClientsWorker {
   worker: Worker;
   next: number;
   received: number;
+  /** Clients that lagged, were cut off and came back. */
+  reconnects: number;
   waiters: (() => void)[];
   command(c: WorkerCommand): void;
 }
@@ -41,7 +43,7 @@ function startWorker(data: ClientsWorkerData): Promise<ClientsWorker> {
   // A worker does not get the TypeScript loader the main thread was started with: it loads its module through tsx's API.
   const entry = new URL("./ws-clients.ts", import.meta.url).href;
   const worker = new Worker(`import("tsx/esm/api").then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`, { eval: true, workerData: data });
-  const w: ClientsWorker = { worker, next: 0, received: 0, waiters: [], command: (c) => worker.postMessage(c) };
+  const w: ClientsWorker = { worker, next: 0, received: 0, reconnects: 0, waiters: [], command: (c) => worker.postMessage(c) };
   return new Promise((resolve, reject) => {
     worker.on("error", reject);
     worker.on("message", (report: WorkerReport) => {
@@ -49,15 +51,24 @@ function startWorker(data: ClientsWorkerData): Promise<ClientsWorker> {
       else if (report.type === "progress") {
         w.next = report.next;
         w.received = report.received;
+        w.reconnects = report.reconnects;
         for (const wake of w.waiters.splice(0)) wake();
       }
     });
   });
 }
 
+/** How long the clients may take to catch up before the benchmark gives up instead of hanging. */
+const CATCH_UP_MS = 120_000;
+
 function reached(w: ClientsWorker, seq: number): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => (w.next >= seq ? resolve() : w.waiters.push(check));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`clients stuck at seq ${w.next}, waiting for ${seq}, after ${CATCH_UP_MS / 1000} s`)), CATCH_UP_MS);
+    const check = () => {
+      if (w.next < seq) return void w.waiters.push(check);
+      clearTimeout(timer);
+      resolve();
+    };
     check();
   });
 }
@@ -129,7 +140,8 @@ async function main(): Promise<void> {
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
 
   const label = (s: string) => s.padEnd(40);
-  console.log(`${label(`WebSocket fan-out to ${CLIENTS} clients`)} ${Math.round(delivered / seconds).toLocaleString("en-US").padStart(12)} events/s delivered (${delivered} in ${seconds.toFixed(2)} s, ${commands} commands)`);
+  const reconnects = workers.reduce((n, w) => n + w.reconnects, 0);
+  console.log(`${label(`WebSocket fan-out to ${CLIENTS} clients`)} ${Math.round(delivered / seconds).toLocaleString("en-US").padStart(12)} events/s delivered (${delivered} in ${seconds.toFixed(2)} s, ${commands} commands, ${reconnects} lag reconnects)`);
   console.log(`${label("command to event at a client, p50")} ${pct(50).toFixed(1).padStart(12)} ms`);
   console.log(`${label("command to event at a client, p99")} ${pct(99).toFixed(1).padStart(12)} ms (${latencies.length} deliveries, ${LATENCY_COMMANDS} commands)`);
 
