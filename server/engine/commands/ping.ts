@@ -33,8 +33,14 @@ interface PingOptions {
   target: string;
 }
 
-/** The largest echo payload an IPv4 datagram can hold (65535 - 20 - 8); larger ones are never sent. */
+/** The largest echo payload an IPv4 datagram can hold (65535 - 20 - 8). */
 const MAX_PAYLOAD = 65507;
+/**
+ * Up to this payload the ICMP message itself still fits 16 bits (65535 - 8): the kernel
+ * takes the send and fails it with EMSGSIZE, which ping reports as a local error.
+ * Beyond it the send is refused outright and ping prints nothing for it.
+ */
+const MAX_REPORTED_PAYLOAD = 65527;
 
 function parseNumber(value: string | undefined, min: number, max: number, float = false): number {
   if (value === undefined) fail("ping: option requires an argument\nUsage: ping [options] <destination>", 2);
@@ -129,6 +135,8 @@ class PingRun implements PingSocket {
     private readonly out: string[],
     private readonly count: number,
     private readonly interval: number,
+    /** The MTU of the device the route leaves by, which the kernel names in EMSGSIZE errors. */
+    private readonly routeMtu: number,
   ) {
     this.lastSend = sched.now;
     // Nothing larger than an IPv4 datagram is ever built: such a send fails before it reaches the stack.
@@ -142,10 +150,9 @@ class PingRun implements PingSocket {
     this.lastSend = this.sched.now;
     if (this.o.size <= MAX_PAYLOAD) {
       const error = ipOutput(this.ns, this.dst, { kind: "icmp-echo", type: "request", id: this.id, seq, data: this.data }, { ttl: this.o.ttl, pmtuDisc: this.o.pmtuDisc });
-      if (error?.errno === "EMSGSIZE" && this.settle(seq)) {
-        this.errors++;
-        this.out.push(`ping: local error: message too long, mtu=${error.mtu}`);
-      }
+      if (error?.errno === "EMSGSIZE") this.localError(seq, error.mtu);
+    } else if (this.o.size <= MAX_REPORTED_PAYLOAD) {
+      this.localError(seq, this.routeMtu);
     }
     if (this.sent < this.count) this.sched.after(this.interval, () => this.send());
   }
@@ -167,6 +174,13 @@ class PingRun implements PingSocket {
   }
 
   onLocalError(): void {}
+
+  /** EMSGSIZE on the send: nothing left, one error counted. */
+  private localError(seq: number, mtu: number): void {
+    if (!this.settle(seq)) return;
+    this.errors++;
+    this.out.push(`ping: local error: message too long, mtu=${mtu}`);
+  }
 
   /** Every probe sent and answered, or the wait for the last one over, or the deadline reached. */
   finished(linger: number, hardLimit: number): boolean {
@@ -196,7 +210,8 @@ export const pingCommand: CommandHandler = (argv, ctx) => {
   const interval = Math.round(o.interval * SECOND);
   const linger = o.timeout !== null ? Math.round(o.timeout * SECOND) : 10 * SECOND;
   const start = sched.now;
-  const run = new PingRun(net.random.int(1, 0xffff), o, ns, dst, sched, out, count, interval);
+  const routeMtu = ns.device(probe.route.table === "local" ? "lo" : probe.route.dev)?.mtu ?? 0;
+  const run = new PingRun(net.random.int(1, 0xffff), o, ns, dst, sched, out, count, interval, routeMtu);
 
   out.push(`PING ${o.target} (${formatIpv4(dst)}) ${o.size}(${o.size + 28}) bytes of data.`);
   ns.sockets.ping.set(run.id, run);
