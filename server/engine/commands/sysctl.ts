@@ -1,6 +1,7 @@
 /**
  * sysctl for the namespace's kernel settings the labs use: net.ipv4.ip_forward
- * (per namespace, as in Linux: Docker turns it on in the host's). Reading and
+ * (per namespace, as in Linux: Docker turns it on in the host's) and
+ * net.bridge.bridge-nf-call-iptables (whether bridged frames pass iptables). Reading and
  * `-w key=value` writing, with procps' messages for unknown keys and values.
  */
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
@@ -15,6 +16,13 @@ const SETTINGS: Record<string, Setting> = {
     get: (ctx) => (ctx.ns.forwarding ? "1" : "0"),
     set: (ctx, value) => {
       ctx.ns.forwarding = value !== "0";
+    },
+  },
+  // Per namespace since Linux 5.3, as br_netfilter (loaded by the Docker daemon) provides it.
+  "net.bridge.bridge-nf-call-iptables": {
+    get: (ctx) => (ctx.ns.bridgeNfCallIptables ? "1" : "0"),
+    set: (ctx, value) => {
+      ctx.ns.bridgeNfCallIptables = value !== "0";
     },
   },
 };

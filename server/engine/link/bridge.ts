@@ -5,7 +5,9 @@
  * delivers locally (its own MAC), floods (broadcast, multicast, unknown
  * unicast: every forwarding port but the ingress one) or forwards to the one
  * port its FDB names. What the host's stack sends through the bridge device
- * takes the same decision without an ingress port.
+ * takes the same decision without an ingress port. A frame bridged between
+ * two ports also passes iptables when the namespace has br_netfilter on
+ * (BridgeNetfilter in device.ts).
  */
 import { Device, ETHERNET_HEADER, fitsMtu, type Enslaver, type LinkContext, type NamespaceLabel } from "./device.js";
 import { Fdb } from "./fdb.js";
@@ -97,7 +99,8 @@ export class Bridge extends Device implements Enslaver {
     }
     const entry = this.fdb.get(frame.dst);
     if (entry === undefined) {
-      this.flood(ingress, frame);
+      const token = this.prerouting(ingress, frame);
+      if (token !== null) this.flood(ingress, frame, token);
       return;
     }
     if (entry.local) {
@@ -123,11 +126,20 @@ export class Bridge extends Device implements Enslaver {
       egress: out.name,
       mac: frame.dst,
     });
-    this.toPort(out, frame);
+    const token = this.prerouting(ingress, frame);
+    if (token !== null) this.toPort(out, frame, token);
+  }
+
+  /** br_netfilter's PREROUTING for a frame from a port; "skip" when there is nothing to pass, null when it was dropped. */
+  private prerouting(ingress: Device | null, frame: Frame): object | "skip" | null {
+    const nf = this.ns.bridgeNetfilter;
+    return ingress === null || nf === undefined || nf === null ? "skip" : nf.prerouting(this, ingress, frame);
   }
 
   /** br_dev_queue_push_xmit: a frame longer than the egress port's MTU is dropped, not fragmented (a bridge has no IP layer). */
-  private toPort(out: Device, frame: Frame): void {
+  private toPort(out: Device, bridged: Frame, token: object | "skip"): void {
+    const frame = token === "skip" ? bridged : this.ns.bridgeNetfilter!.forward(this, token, out, bridged);
+    if (frame === null) return;
     if (!fitsMtu(out, frame)) {
       const detail = `a ${frame.bytes.length - ETHERNET_HEADER}-byte packet is larger than port ${out.name}'s MTU ${out.mtu}`;
       this.emitDrop(frame, "mtu-exceeded", detail, `${this.name} drops a frame for ${out.name}: ${detail}`);
@@ -136,7 +148,7 @@ export class Bridge extends Device implements Enslaver {
     out.transmit(frame);
   }
 
-  private flood(ingress: Device | null, frame: Frame): void {
+  private flood(ingress: Device | null, frame: Frame, token: object | "skip" = "skip"): void {
     const egress = this.ports.filter((p) => p !== ingress && p.operUp);
     const from = ingress?.name ?? this.name;
     const why = isGroupMac(frame.dst) ? (frame.dst === "ff:ff:ff:ff:ff:ff" ? "broadcast" : "multicast") : "unknown unicast";
@@ -152,7 +164,7 @@ export class Bridge extends Device implements Enslaver {
       ingress: from,
       egress: egress.map((p) => p.name),
     });
-    for (const p of egress) this.toPort(p, frame);
+    for (const p of egress) this.toPort(p, frame, token);
   }
 
   private deliverLocal(ingress: Device, frame: Frame): void {

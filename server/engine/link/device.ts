@@ -15,6 +15,22 @@ export type DeviceKind = "loopback" | "veth" | "bridge" | "nic" | "vxlan" | "tun
 export interface NamespaceLabel {
   readonly host: string;
   readonly name: string;
+  /** br_netfilter's hooks for bridges in this namespace; installed by the stack, null when there is none. */
+  readonly bridgeNetfilter?: BridgeNetfilter | null;
+}
+
+/**
+ * br_netfilter: with net.bridge.bridge-nf-call-iptables = 1 (Docker turns it
+ * on), an IPv4 frame a bridge forwards from one port to another passes the IP
+ * layer's netfilter hooks too: PREROUTING as it enters, FORWARD and
+ * POSTROUTING towards each egress port, with the bridge as both in and out
+ * interface. The stack implements it; the bridge only asks.
+ */
+export interface BridgeNetfilter {
+  /** PREROUTING for a frame entering from a port: a token for forward(), "skip" when the hooks do not apply, or null when dropped. */
+  prerouting(bridge: Device, ingress: Device, frame: Frame): object | "skip" | null;
+  /** FORWARD and POSTROUTING towards one egress port: the frame to send (NAT may have rewritten it), or null when dropped. */
+  forward(bridge: Device, token: object, egress: Device, frame: Frame): Frame | null;
 }
 
 export interface LinkContext {

@@ -19,12 +19,14 @@ import { udpInput } from "./udp.js";
 import { ipipInput, ipipOutput } from "./ipip-tunnel.js";
 import { dropPacket } from "./drop.js";
 import { isFragment, reassemble } from "./ip-reassembly.js";
+import { bridgeNetfilter } from "./bridge-netfilter.js";
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 4: "ipip", 6: "tcp", 17: "udp" };
 
 /** Wires a namespace's devices to this stack. */
 export function installStack(ns: NetNamespace): void {
   ns.onFrame = l2Input;
+  ns.bridgeNetfilter = bridgeNetfilter(ns);
 }
 
 setArpHooks({

@@ -9,7 +9,7 @@
  * Packet processing is in arp.ts, ipv4.ts, icmp.ts, tcp.ts and udp.ts; this
  * file owns the state they share.
  */
-import type { Device, InterfaceAddress, NamespaceLabel } from "../link/device.js";
+import type { BridgeNetfilter, Device, InterfaceAddress, NamespaceLabel } from "../link/device.js";
 import type { Frame } from "../link/frame.js";
 import { Loopback } from "../link/loopback.js";
 import { cidrBroadcast, cidrNetwork, ipv4CidrOrThrow, type Ipv4Address } from "../wire/ipv4-address.js";
@@ -32,6 +32,10 @@ export class NetNamespace implements NamespaceLabel {
   /** Packets waiting for ARP, per neighbour key. */
   readonly pending = new Map<string, NeighbourPending[]>();
   forwarding = false;
+  /** net.bridge.bridge-nf-call-iptables: bridged IPv4 frames pass iptables (bridge-netfilter.ts). */
+  bridgeNfCallIptables = false;
+  /** Set by the stack (ipv4.ts), like onFrame. */
+  bridgeNetfilter: BridgeNetfilter | null = null;
   readonly netfilter = new Netfilter();
   readonly conntrack = new Conntrack();
   /** Fragments waiting for the rest of their datagram (ip-reassembly.ts), per datagram key. */

@@ -3,9 +3,10 @@
  * those `docker run -p` adds per published port (as in Docker 20–27 with the
  * iptables backend): MASQUERADE for traffic leaving the bridge's subnet, the
  * DOCKER chains that DNAT published ports, and the FORWARD policy DROP with
- * the rules that let the bridge's traffic through. Bridged frames do not
- * traverse iptables here (br_netfilter is not simulated), which gives the
- * same verdicts as Docker's `-i docker0 -o docker0 -j ACCEPT`.
+ * the rules that let the bridge's traffic through. The daemon also sets
+ * net.bridge.bridge-nf-call-iptables, so frames bridged between two
+ * containers pass these chains too (stack/bridge-netfilter.ts) and meet
+ * `-i docker0 -o docker0 -j ACCEPT`.
  */
 import type { NetNamespace } from "../stack/namespace.js";
 import { emptyRule, sameRule, type Rule, type RuleTarget } from "../stack/netfilter/rule.js";
@@ -23,6 +24,7 @@ function append(ns: NetNamespace, table: TableName, chain: string, r: Rule): voi
 
 export function installDockerRules(root: NetNamespace, bridge: string, gateway: number, prefixLength: number): void {
   const subnet = cidrNetwork(ipv4CidrOrThrow(gateway as Ipv4Address, prefixLength));
+  root.bridgeNfCallIptables = true;
   const nf = root.netfilter;
   for (const c of ["DOCKER"]) nf.chain("nat", c) ?? nf.newChain("nat", c);
   append(root, "nat", "PREROUTING", rule({ kind: "jump", chain: "DOCKER" }, { dstTypeLocal: true }));

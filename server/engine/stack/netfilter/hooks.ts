@@ -11,7 +11,7 @@ import { l4Length, type Ipv4Payload } from "../../link/payload.js";
 import { formatIpv4 } from "../../wire/ipv4-address.js";
 import type { NetNamespace } from "../namespace.js";
 import type { CtMatch, Tuple } from "./conntrack.js";
-import { protocolOf, type PacketView } from "./rule.js";
+import { protocolOf, type PacketView, type Rule } from "./rule.js";
 import { protocolName, ruleSpec, targetName } from "./rule-text.js";
 import type { RuleHit, TableName } from "./tables.js";
 import { dropPacket } from "../drop.js";
@@ -43,9 +43,24 @@ function emitVerdict(ns: NetNamespace, packetId: number, device: string | null, 
   ns.ctx.trace.emit({ kind: "netfilter", host: ns.host, namespace: ns.name, device, packetId, layers: null, summary, table, chain, rule, target });
 }
 
+/**
+ * A rule's `-A` text for trace events, made once per rule: a rule in a chain is
+ * never changed in place (the iptables command builds a new one), so only a
+ * renamed chain makes the text stale.
+ */
+const specs = new WeakMap<Rule, { chain: string; text: string }>();
+
+function specOf(chain: string, rule: Rule): string {
+  const cached = specs.get(rule);
+  if (cached !== undefined && cached.chain === chain) return cached.text;
+  const text = ruleSpec(chain, rule);
+  specs.set(rule, { chain, text });
+  return text;
+}
+
 function traceHit(ns: NetNamespace, packetId: number, device: string | null) {
   return (hit: RuleHit) => {
-    const rule = ruleSpec(hit.chain, hit.rule);
+    const rule = specOf(hit.chain, hit.rule);
     emitVerdict(ns, packetId, device, hit.table, hit.chain, rule, targetName(hit.rule.target), `${hit.table} ${hit.chain}: rule ${hit.index + 1} matches: ${rule}`);
   };
 }

@@ -27,9 +27,10 @@ function natTo(t: RuleTarget): string | null {
 }
 
 /** `-A CHAIN …` as `iptables -S` prints it. */
+const inv = (b: boolean): string => (b ? "! " : "");
+
 export function ruleSpec(chain: string, r: Rule): string {
   const parts = [`-A ${chain}`];
-  const inv = (b: boolean) => (b ? "! " : "");
   if (r.source) parts.push(`${inv(r.source.invert)}-s ${cidr(r.source, true)}`);
   if (r.destination) parts.push(`${inv(r.destination.invert)}-d ${cidr(r.destination, true)}`);
   if (r.inInterface) parts.push(`${inv(r.inInterface.invert)}-i ${r.inInterface.name}`);
