@@ -44,6 +44,9 @@ describe("br_netfilter", () => {
       "docker0 -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
     ]);
     expect(ping.events.filter((e) => e.kind === "conntrack")).toHaveLength(1);
+    // The bridge decides, FORWARD accepts, conntrack confirms the new flow at POSTROUTING, then the egress port sends.
+    const firstEcho = ping.events.filter((e) => e.packetId === ping.events.find((x) => x.kind === "conntrack")!.packetId && e.namespace === "root");
+    expect(firstEcho.map((e) => e.kind)).toEqual(["frame-rx", "bridge-forward", "netfilter", "conntrack", "frame-tx"]);
 
     const listed = root("iptables -L FORWARD -v -n");
     expect(listed.output).toBe(linuxFixture("br-netfilter-iptables-L-FORWARD-v-n-after-ping").text);

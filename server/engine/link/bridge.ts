@@ -98,13 +98,15 @@ export class Bridge extends Device implements Enslaver {
       return;
     }
     const entry = this.fdb.get(frame.dst);
-    if (entry === undefined) {
-      const token = this.prerouting(ingress, frame);
-      if (token !== null) this.flood(ingress, frame, token);
+    if (entry?.local === true) {
+      if (ingress !== null) this.deliverLocal(ingress, frame);
       return;
     }
-    if (entry.local) {
-      if (ingress !== null) this.deliverLocal(ingress, frame);
+    // A frame to be bridged meets PREROUTING before the forwarding decision, as br_handle_frame runs it.
+    const token = this.prerouting(ingress, frame);
+    if (token === null) return;
+    if (entry === undefined) {
+      this.flood(ingress, frame, token);
       return;
     }
     const out = this.ports.find((p) => p.name === entry.port);
@@ -126,8 +128,7 @@ export class Bridge extends Device implements Enslaver {
       egress: out.name,
       mac: frame.dst,
     });
-    const token = this.prerouting(ingress, frame);
-    if (token !== null) this.toPort(out, frame, token);
+    this.toPort(out, frame, token);
   }
 
   /** br_netfilter's PREROUTING for a frame from a port; "skip" when there is nothing to pass, null when it was dropped. */
