@@ -103,6 +103,7 @@ describe("GET /api/labs/:id", () => {
       "arp-reply",
       "bridge-learn",
       "bridge-forward",
+      "netfilter",
       "ip-local",
     ]);
   });
