@@ -10,6 +10,7 @@ import path from "node:path";
 import { onTestFinished } from "vitest";
 import { buildApp, type App, type AppConfig, type BuildAppOptions } from "../../server/app.js";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
+import type { CommandOutcome } from "../../server/sessions/session-manager.js";
 import { freshDatabase } from "./test-database.js";
 
 export const REPO_LABS_DIR = path.join(PROJECT_ROOT, "labs");
@@ -70,14 +71,8 @@ export async function startSession(app: App, token: string, labId = "bridge-two-
   return response.json<{ id: string }>().id;
 }
 
-export interface CommandAnswer {
-  index: number;
-  output: string;
-  exitCode: number;
-  events: { from: number; to: number };
-  at: number;
-  time: number;
-}
+/** The command route answers with the service's outcome as it is. */
+export type CommandAnswer = CommandOutcome;
 
 /** Runs a command through the API and returns its answer (throws unless 200). */
 export async function runCommand(app: App, token: string, sessionId: string, host: string, command: string, namespace?: string): Promise<CommandAnswer> {

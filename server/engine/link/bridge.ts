@@ -9,7 +9,8 @@
  * two ports also passes iptables when the namespace has br_netfilter on
  * (BridgeNetfilter in device.ts).
  */
-import { Device, ETHERNET_HEADER, fitsMtu, type Enslaver, type LinkContext, type NamespaceLabel } from "./device.js";
+import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.js";
+import { Device, fitsMtu, type Enslaver, type LinkContext, type NamespaceLabel } from "./device.js";
 import { Fdb } from "./fdb.js";
 import { isGroupMac, type Frame } from "./frame.js";
 import type { Timer } from "../sim/scheduler.js";
@@ -134,15 +135,15 @@ export class Bridge extends Device implements Enslaver {
   /** br_netfilter's PREROUTING for a frame from a port; "skip" when there is nothing to pass, null when it was dropped. */
   private prerouting(ingress: Device | null, frame: Frame): object | "skip" | null {
     const nf = this.ns.bridgeNetfilter;
-    return ingress === null || nf === undefined || nf === null ? "skip" : nf.prerouting(this, ingress, frame);
+    return ingress === null || nf === undefined || nf === null ? "skip" : nf.prerouting(this, frame);
   }
 
   /** br_dev_queue_push_xmit: a frame longer than the egress port's MTU is dropped, not fragmented (a bridge has no IP layer). */
   private toPort(out: Device, bridged: Frame, token: object | "skip"): void {
-    const frame = token === "skip" ? bridged : this.ns.bridgeNetfilter!.forward(this, token, out, bridged);
+    const frame = token === "skip" ? bridged : this.ns.bridgeNetfilter!.forward(this, token, bridged);
     if (frame === null) return;
     if (!fitsMtu(out, frame)) {
-      const detail = `a ${frame.bytes.length - ETHERNET_HEADER}-byte packet is larger than port ${out.name}'s MTU ${out.mtu}`;
+      const detail = `a ${frame.bytes.length - ETHERNET_HEADER_LENGTH}-byte packet is larger than port ${out.name}'s MTU ${out.mtu}`;
       this.emitDrop(frame, "mtu-exceeded", detail, `${this.name} drops a frame for ${out.name}: ${detail}`);
       return;
     }

@@ -5,6 +5,7 @@
  * receives goes either to its bridge (when enslaved) or up to the namespace's
  * stack through `deliverUp`, which the stack installs.
  */
+import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { TraceRecorder } from "../trace/trace-recorder.js";
 import type { Frame } from "./frame.js";
@@ -28,9 +29,9 @@ export interface NamespaceLabel {
  */
 export interface BridgeNetfilter {
   /** PREROUTING for a frame entering from a port: a token for forward(), "skip" when the hooks do not apply, or null when dropped. */
-  prerouting(bridge: Device, ingress: Device, frame: Frame): object | "skip" | null;
+  prerouting(bridge: Device, frame: Frame): object | "skip" | null;
   /** FORWARD and POSTROUTING towards one egress port: the frame to send (NAT may have rewritten it), or null when dropped. */
-  forward(bridge: Device, token: object, egress: Device, frame: Frame): Frame | null;
+  forward(bridge: Device, token: object, frame: Frame): Frame | null;
 }
 
 export interface LinkContext {
@@ -160,11 +161,10 @@ export abstract class Device {
   }
 }
 
-export const ETHERNET_HEADER = 14;
 /** Room for one 802.1Q tag, which is_skb_forwardable always allows for. */
 const VLAN_HEADER = 4;
 
 /** is_skb_forwardable: a frame fits a device when it is no longer than the MTU plus the Ethernet header and a VLAN tag. */
 export function fitsMtu(dev: Device, frame: Frame): boolean {
-  return frame.bytes.length <= dev.mtu + ETHERNET_HEADER + VLAN_HEADER;
+  return frame.bytes.length <= dev.mtu + ETHERNET_HEADER_LENGTH + VLAN_HEADER;
 }

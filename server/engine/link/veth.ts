@@ -4,7 +4,8 @@
  * is administratively up, so `ip link set veth0 down` makes the other end
  * show NO-CARRIER / state LOWERLAYERDOWN.
  */
-import { Device, ETHERNET_HEADER, fitsMtu, type LinkContext, type NamespaceLabel } from "./device.js";
+import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.js";
+import { Device, fitsMtu, type LinkContext, type NamespaceLabel } from "./device.js";
 import type { Frame } from "./frame.js";
 
 export class Veth extends Device {
@@ -34,7 +35,7 @@ export class Veth extends Device {
   private arrive(frame: Frame): void {
     if (!fitsMtu(this, frame)) {
       this.stats.rxDropped++;
-      this.emitDrop(frame, "mtu-exceeded", `a ${frame.bytes.length - ETHERNET_HEADER}-byte packet is larger than ${this.name}'s MTU ${this.mtu}`);
+      this.emitDrop(frame, "mtu-exceeded", `a ${frame.bytes.length - ETHERNET_HEADER_LENGTH}-byte packet is larger than ${this.name}'s MTU ${this.mtu}`);
       return;
     }
     this.receive(frame);

@@ -25,13 +25,13 @@ interface Bridged {
 
 export function bridgeNetfilter(ns: NetNamespace): BridgeNetfilter {
   return {
-    prerouting(bridge: Device, _ingress: Device, frame: Frame) {
+    prerouting(bridge: Device, frame: Frame) {
       const p = frame.payload;
       if (!ns.bridgeNfCallIptables || ns.netfilter.empty || p.kind !== "ipv4" || isFragment(p)) return "skip";
       const pre = hookPrerouting(ns, bridge.name, p, frame.packetId);
       return { p: pre.p, hc: pre.hc } satisfies Bridged;
     },
-    forward(bridge: Device, token: object, _egress: Device, frame: Frame) {
+    forward(bridge: Device, token: object, frame: Frame) {
       const { p, hc } = token as Bridged;
       if (!hookFilter(ns, "FORWARD", hc, p, bridge.name, bridge.name)) return null;
       const out = hookPostrouting(ns, hc, p, bridge.name);

@@ -90,12 +90,10 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
   let p = received;
   let hc: HookContext | null = null;
   if (!ns.netfilter.empty) {
-    if (isFragment(p)) {
-      // Conntrack needs whole datagrams: nf_defrag_ipv4 reassembles before PREROUTING's rules.
-      const whole = reassemble(ns, dev.name, frame, p);
-      if (whole === null) return;
-      p = whole;
-    }
+    // Conntrack needs whole datagrams: nf_defrag_ipv4 reassembles before PREROUTING's rules.
+    const whole = defragment(ns, dev, frame, p);
+    if (whole === null) return;
+    p = whole;
     const pre = hookPrerouting(ns, dev.name, p, frame.packetId);
     p = pre.p;
     hc = pre.hc;
@@ -105,12 +103,10 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
   const limitedBroadcast = p.dst === 0xffffffff;
   if (local || limitedBroadcast || ns.forwarding) emitLookup(ns, dev.name, frame.packetId, frame, p.dst, lookup);
   if (local || limitedBroadcast) {
-    if (isFragment(p)) {
-      // ip_local_deliver: fragments wait for the rest of their datagram.
-      const whole = reassemble(ns, dev.name, frame, p);
-      if (whole === null) return;
-      p = whole;
-    }
+    // ip_local_deliver: fragments wait for the rest of their datagram.
+    const whole = defragment(ns, dev, frame, p);
+    if (whole === null) return;
+    p = whole;
     if (hc !== null && !hookLocalIn(ns, hc, p, dev.name)) return;
     localDeliver(ns, dev, frame, p);
     return;
@@ -156,6 +152,11 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
     ttl: p.ttl - 1,
   });
   sendViaRoute(ns, route, { ...p, ttl: p.ttl - 1 }, frame.packetId, dev.name, hc);
+}
+
+/** A whole packet as it is; a fragment queued, giving the datagram (or null while incomplete). */
+function defragment(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): Ipv4Payload | null {
+  return isFragment(p) ? reassemble(ns, dev.name, frame, p) : p;
 }
 
 function dropWith(ns: NetNamespace, device: string, frame: Frame, reason: "no-route" | "ttl-expired", detail: string): void {

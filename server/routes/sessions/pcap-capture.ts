@@ -14,6 +14,7 @@ import type { Device } from "../../engine/link/device.js";
 import type { Frame } from "../../engine/link/frame.js";
 import { isLayer3Device } from "../../engine/link/point-to-point.js";
 import { ROOT_NAMESPACE } from "../../engine/topology/topology-schema.js";
+import { ETHERNET_HEADER_LENGTH } from "../../engine/wire/ethernet.js";
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW, writePcap, writePcapng, type CapturedFrame } from "../../engine/wire/pcap.js";
 import { replaySession } from "../../sessions/replay.js";
 import type { ReplayInputs } from "../../sessions/session-service.js";
@@ -26,7 +27,6 @@ export interface CaptureDevice {
   linkType: number;
 }
 
-const ETHERNET_HEADER = 14;
 const linkTypeOf = (kind: string) => (isLayer3Device(kind) ? LINKTYPE_RAW : LINKTYPE_ETHERNET);
 
 export interface SessionCapture {
@@ -51,7 +51,7 @@ export function captureSession(inputs: ReplayInputs): CaptureOutcome {
       seen.set(key, (entry = { device, id: seen.size }));
     }
     // frame.bytes is a view into a buffer the engine reuses.
-    const bytes = entry.device.linkType === LINKTYPE_RAW ? frame.bytes.slice(ETHERNET_HEADER) : frame.bytes.slice();
+    const bytes = entry.device.linkType === LINKTYPE_RAW ? frame.bytes.slice(ETHERNET_HEADER_LENGTH) : frame.bytes.slice();
     frames.push({ timeMicros: time, interfaceIndex: entry.id, bytes });
   };
   const replay = replaySession(inputs.topology, inputs.seed, inputs.startTime, inputs.commands, capture);
