@@ -89,6 +89,7 @@ async function bareServer() {
     events: { from: 0, to: 0 },
     at: 0,
     time: 10_000,
+    interruption: null,
   }));
   await app.listen({ port: 0, host: "127.0.0.1" });
   return app;

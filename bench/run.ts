@@ -6,10 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { Engine } from "../server/engine/engine.js";
-import type { TopologySpec } from "../server/engine/topology/topology-schema.js";
-import { serializeEvent } from "../server/engine/trace/serialize-event.js";
-import type { TraceEvent } from "../server/engine/trace/trace-event.js";
+import { Engine, serializeEvent, type TopologySpec, type TraceEvent } from "../server/engine/index.js";
 import { parseLabFile } from "../server/labs/parse-lab-file.js";
 import { overlayCluster } from "../test/engine/helpers/overlay-cluster.js";
 

@@ -6,9 +6,7 @@
  * see; `npm run docs:overlays` rewrites them and a test checks they are current.
  */
 import { readFileSync } from "node:fs";
-import { Engine } from "../server/engine/engine.js";
-import type { TopologySpec } from "../server/engine/topology/topology-schema.js";
-import type { TraceEvent } from "../server/engine/trace/trace-event.js";
+import { Engine, type TopologySpec, type TraceEvent } from "../server/engine/index.js";
 import { parseLabFile } from "../server/labs/parse-lab-file.js";
 
 export const OVERLAY_LABS = ["flannel-udp", "flannel-vxlan", "host-gw", "calico"] as const;

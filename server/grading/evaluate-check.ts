@@ -7,10 +7,7 @@
  * trace-seen checks are not evaluated here one by one: the grader scans the
  * stored trace once for all of them (traceEventMatches) and passes the result in.
  */
-import type { NamespaceState, NetworkState } from "../engine/state/snapshot.js";
-import { ROOT_NAMESPACE } from "../engine/topology/topology-schema.js";
-import type { TraceEvent } from "../engine/trace/trace-event.js";
-import { assertNever } from "../engine/trace/trace-event.js";
+import { assertNever, type NamespaceState, type NetworkState, ROOT_NAMESPACE, type TraceEvent } from "../engine/index.js";
 import { matchAnswer, matcherRegex, matchText, normalizeCommand } from "../labs/matcher.js";
 import type { GradingCheck } from "../labs/task-schema.js";
 import type { LoggedCommand, SessionEvidence } from "./session-evidence.js";

@@ -101,7 +101,8 @@ export class GradingService {
   async progress(sessionId: string): Promise<SessionProgress> {
     const session = await this.options.sessions.get(sessionId);
     const tasks = (await this.labOf(session.labId)).tasks ?? [];
-    const grade = await gradeSession(tasks, new ReplayedEvidence(this.sources, sessionId));
+    const evidence = new ReplayedEvidence(this.sources, sessionId);
+    const grade = await gradeSession(tasks, evidence).finally(() => evidence.close());
     return { sessionId, labId: session.labId, gradedAt: new Date(this.now()), grade };
   }
 
@@ -169,7 +170,8 @@ export class GradingService {
         await new Promise((resolve) => setImmediate(resolve));
         let outcome: { grade: SessionGrade } | { error: string; maxScore: number };
         try {
-          outcome = { grade: await gradeSession(tasks, new ReplayedEvidence(this.sources, target.sessionId)) };
+          const evidence = new ReplayedEvidence(this.sources, target.sessionId);
+          outcome = { grade: await gradeSession(tasks, evidence).finally(() => evidence.close()) };
         } catch (err) {
           this.log.error({ err, runId, sessionId: target.sessionId }, "a session could not be graded");
           outcome = { error: gradingError(err), maxScore };

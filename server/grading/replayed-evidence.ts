@@ -1,24 +1,29 @@
 /**
  * A real session's evidence. Its network is a copy: the session's replay
  * inputs (topology, seed, start time, every command at its logged virtual
- * time) run into a fresh engine, which is deterministic and so ends in the
- * session's state. Probes run on that copy at its current virtual time; the
- * copy is thrown away with this object, so the student's session, its state
- * and its trace never change. The copy is built once, on first use, and only
- * when a check needs the network.
+ * time) run into a fresh engine in a simulator worker, which is deterministic
+ * and so ends in the session's state. Probes run on that copy at its current
+ * virtual time; the copy is released by close(), so the student's session,
+ * its state and its trace never change. The copy is built once, on first use,
+ * and only when a check needs the network.
  *
  * The log, the trace and the answers are read from the database through the
  * sources given, page by page.
  */
-import type { Engine } from "../engine/engine.js";
-import type { NetworkState } from "../engine/state/snapshot.js";
-import type { TraceEvent } from "../engine/trace/trace-event.js";
-import { replaySession } from "../sessions/replay.js";
-import type { ReplayInputs } from "../sessions/session-service.js";
+import type { NetworkState, TraceEvent } from "../engine/index.js";
 import type { LoggedCommand, ProbeResult, SessionEvidence } from "./session-evidence.js";
 
+/** A throw-away copy of a session's network, where probes may run. */
+export interface NetworkCopy {
+  /** Its state before any probe. */
+  state: NetworkState;
+  probe(host: string, namespace: string, command: string): Promise<ProbeResult | null>;
+  release(): void;
+}
+
 export interface EvidenceSources {
-  replayInputs(sessionId: string): Promise<ReplayInputs>;
+  /** Builds a copy of the session's network (SessionNotReplayable when its topology no longer builds). */
+  copyNetwork(sessionId: string): Promise<NetworkCopy>;
   eventsSince(sessionId: string, fromSeq: number, limit: number): Promise<TraceEvent[]>;
   commands(sessionId: string, fromIndex: number, limit: number): Promise<readonly (LoggedCommand & { index: number })[]>;
   latestAnswers(sessionId: string): Promise<ReadonlyMap<string, string>>;
@@ -32,7 +37,7 @@ export class SessionNotReplayable extends Error {
 }
 
 export class ReplayedEvidence implements SessionEvidence {
-  private copy: Promise<{ engine: Engine; state: NetworkState }> | null = null;
+  private copy: Promise<NetworkCopy> | null = null;
   private log: Promise<LoggedCommand[]> | null = null;
   private latest: Promise<ReadonlyMap<string, string>> | null = null;
 
@@ -46,10 +51,14 @@ export class ReplayedEvidence implements SessionEvidence {
   }
 
   async probe(host: string, namespace: string, command: string): Promise<ProbeResult | null> {
-    const { engine } = await this.network();
-    if (!engine.hostNames().includes(host) || !engine.namespaceNames(host).includes(namespace)) return null;
-    const result = engine.run({ host, namespace, command, at: engine.now });
-    return { output: result.output, exitCode: result.exitCode };
+    return (await this.network()).probe(host, namespace, command);
+  }
+
+  /** Releases the copy, if one was built. */
+  async close(): Promise<void> {
+    const copy = this.copy;
+    this.copy = null;
+    if (copy !== null) (await copy.catch(() => null))?.release();
   }
 
   commands(): Promise<readonly LoggedCommand[]> {
@@ -72,12 +81,8 @@ export class ReplayedEvidence implements SessionEvidence {
   }
 
   /** The copy, built on first use; its state is taken before any probe touches it. */
-  private network(): Promise<{ engine: Engine; state: NetworkState }> {
-    this.copy ??= this.sources.replayInputs(this.sessionId).then((inputs) => {
-      const outcome = replaySession(inputs.topology, inputs.seed, inputs.startTime, inputs.commands);
-      if (outcome.kind === "invalid-topology") throw new SessionNotReplayable(`the session's network cannot be rebuilt: ${outcome.message}`);
-      return { engine: outcome.engine, state: outcome.engine.state() };
-    });
+  private network(): Promise<NetworkCopy> {
+    this.copy ??= this.sources.copyNetwork(this.sessionId);
     return this.copy;
   }
 

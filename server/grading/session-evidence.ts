@@ -5,8 +5,7 @@
  * against this, so tests can hand it anything; replayed-evidence.ts builds it
  * from a real session.
  */
-import type { NetworkState } from "../engine/state/snapshot.js";
-import type { TraceEvent } from "../engine/trace/trace-event.js";
+import { type NetworkState, type TraceEvent } from "../engine/index.js";
 
 export interface LoggedCommand {
   host: string;

@@ -5,8 +5,7 @@
  * together (check-tasks.ts), and the topology itself is coherent (the engine's
  * validateTopology, whose paths we prefix with /topology).
  */
-import { ROOT_NAMESPACE, type HostSpec } from "../engine/topology/topology-schema.js";
-import { validateTopology } from "../engine/topology/validate-topology.js";
+import { type HostSpec, ROOT_NAMESPACE, validateTopology } from "../engine/index.js";
 import { checkTasks } from "./check-tasks.js";
 import type { LabFile } from "./lab-schema.js";
 import type { Issue } from "./schema-issues.js";

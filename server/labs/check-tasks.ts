@@ -10,7 +10,7 @@
  * It does not run anything: whether the solution really earns full marks is a
  * test (test/grading/lab-tasks.test.ts), not a load-time check.
  */
-import { TraceEventSchema } from "../engine/trace/trace-event-schema.js";
+import { TraceEventSchema } from "../engine/index.js";
 import type { LabFile } from "./lab-schema.js";
 import { matcherIssue } from "./matcher.js";
 import type { Issue } from "./schema-issues.js";

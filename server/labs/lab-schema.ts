@@ -9,8 +9,7 @@
  * cannot express (references between fields) live in check-lab.ts.
  */
 import { Type, type Static } from "typebox";
-import { TopologySpec } from "../engine/topology/topology-schema.js";
-import { TRACE_EVENT_KINDS } from "../engine/trace/trace-event.js";
+import { TopologySpec, TRACE_EVENT_KINDS } from "../engine/index.js";
 import { LabSolution, LabTask } from "./task-schema.js";
 
 export const LAB_FORMAT_VERSION = 1;

@@ -10,8 +10,7 @@
  * Matcher: an exact string, or a regular expression written between slashes.
  */
 import { Type, type Static, type TSchema } from "typebox";
-import { Ipv4Address } from "../engine/topology/topology-schema.js";
-import { TRACE_EVENT_KINDS } from "../engine/trace/trace-event.js";
+import { Ipv4Address, TRACE_EVENT_KINDS } from "../engine/index.js";
 
 export const TASK_ID_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$";
 

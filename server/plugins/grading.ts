@@ -7,6 +7,8 @@
  */
 import fp from "fastify-plugin";
 import { GradingService } from "../grading/grading-service.js";
+import { SessionNotReplayable } from "../grading/replayed-evidence.js";
+import { WorkerRequestError } from "../simulator/engine-pool.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -25,7 +27,16 @@ export default fp<GradingPluginOptions>(
       prisma: app.prisma,
       sessions: app.sessionManager,
       sources: {
-        replayInputs: (id) => app.sessions.replayInputs(id),
+        copyNetwork: async (id) => {
+          try {
+            return await app.sessionManager.copy(await app.sessions.replayInputs(id));
+          } catch (err) {
+            if (err instanceof WorkerRequestError && err.failure.code === "INVALID_TOPOLOGY") {
+              throw new SessionNotReplayable(`the session's network cannot be rebuilt: ${err.message}`);
+            }
+            throw err;
+          }
+        },
         eventsSince: (id, fromSeq, limit) => app.sessions.eventsSince(id, fromSeq, limit),
         commands: (id, from, limit) => app.sessionManager.commands(id, from, limit),
       },

@@ -7,6 +7,7 @@
 import fp from "fastify-plugin";
 import { SessionManager } from "../sessions/session-manager.js";
 import type { SessionService } from "../sessions/session-service.js";
+import type { SimulatorConfig } from "../simulator/simulator-config.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -20,6 +21,8 @@ export interface SessionsPluginOptions {
   maxLive: number;
   /** Wall clock for the virtual clock and idle times, ms; tests inject one. */
   now?: () => number;
+  /** Simulator workers, command budgets, session limits, storage quotas (defaults when absent). */
+  simulator?: SimulatorConfig;
 }
 
 export default fp<SessionsPluginOptions>(
@@ -29,6 +32,7 @@ export default fp<SessionsPluginOptions>(
       maxLive: options.maxLive,
       log: app.log,
       connection: app.sqlite,
+      ...(options.simulator === undefined ? {} : { simulator: options.simulator }),
       ...(options.now === undefined ? {} : { now: options.now }),
     });
     app.decorate("sessions", manager);

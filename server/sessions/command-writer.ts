@@ -18,7 +18,7 @@
 import type { SqliteConnection } from "../db/prisma-client.js";
 import type { LogEntry } from "./command-log.js";
 
-const COLUMNS = ["sessionId", "index", "host", "namespace", "command", "output", "exitCode", "at", "eventsFrom", "eventsTo", "events", "createdAt"];
+const COLUMNS = ["sessionId", "index", "host", "namespace", "command", "output", "exitCode", "at", "eventsFrom", "eventsTo", "events", "interruption", "createdAt"];
 
 /** How Prisma's SQLite adapter stores a DateTime. */
 export function prismaDateTime(date: Date): string {
@@ -31,7 +31,21 @@ export function sqliteCommandWriter(connection: SqliteConnection): (entries: rea
   );
   const writeAll = connection.transaction((entries: readonly LogEntry[]) => {
     for (const { sessionId, command: c } of entries) {
-      insert.run(sessionId, c.index, c.host, c.namespace, c.command, c.output, c.exitCode, BigInt(c.at), c.eventsFrom, c.eventsTo, c.events, prismaDateTime(c.createdAt));
+      insert.run(
+        sessionId,
+        c.index,
+        c.host,
+        c.namespace,
+        c.command,
+        c.output,
+        c.exitCode,
+        BigInt(c.at),
+        c.eventsFrom,
+        c.eventsTo,
+        c.events,
+        c.interruption === null ? null : JSON.stringify(c.interruption),
+        prismaDateTime(c.createdAt),
+      );
     }
   });
   return async (entries) => {

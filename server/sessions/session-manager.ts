@@ -12,6 +12,15 @@
  * memory is ahead of the log, so it is dropped (the next use rebuilds it from
  * the log) and the caller gets a 500: nothing unlogged is ever acknowledged.
  *
+ * The engines themselves live in the simulator's worker threads
+ * (server/simulator/engine-pool.ts): this thread only routes a session's
+ * requests to the worker that holds it, writes the log and tells
+ * subscribers. A session whose worker restarted is rebuilt on next use.
+ *
+ * Storage quotas: a session, and all of one token's sessions together, may
+ * store so many bytes of log; a command that starts under the quota is
+ * completed and stored, the next one is refused (409 STORAGE_QUOTA_EXCEEDED).
+ *
  * It implements SessionService (session-service.ts) for the trace stream and
  * pcap export. It knows nothing of HTTP beyond throwing HttpError.
  */
@@ -19,15 +28,22 @@ import { randomInt, randomUUID } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { Principal } from "../auth/principal.js";
 import type { PrismaClient, SqliteConnection } from "../db/prisma-client.js";
-import { Engine } from "../engine/engine.js";
-import type { NetworkState } from "../engine/state/snapshot.js";
-import type { TopologySpec } from "../engine/topology/topology-schema.js";
-import { serializeEvent } from "../engine/trace/serialize-event.js";
-import type { TraceEvent } from "../engine/trace/trace-event.js";
+import {
+  serializeEvent,
+  validateTopology,
+  type CaptureReply,
+  type DeviceSelection,
+  type Interruption,
+  type NetworkState,
+  type ReplayInputs,
+  type TopologySpec,
+  type TraceEvent,
+} from "../engine/index.js";
 import { HttpError } from "../http/http-error.js";
 import type { LabFile } from "../labs/lab-schema.js";
+import { EnginePool, WorkerCrashed, WorkerRequestError, defaultPoolSize } from "../simulator/engine-pool.js";
+import { DEFAULT_SIMULATOR_CONFIG, type SimulatorConfig } from "../simulator/simulator-config.js";
 import { CommandLog } from "./command-log.js";
-import { replaySession } from "./replay.js";
 import { SessionRegistry } from "./session-registry.js";
 import { sqliteCommandWriter } from "./command-writer.js";
 import {
@@ -39,10 +55,11 @@ import {
   insertSession,
   listSessions,
   replayRows,
+  storedBytesOf,
   type CommandRow,
   type SessionRow,
 } from "./session-repository.js";
-import type { ReplayInputs, SessionListener, SessionRecord, SessionService } from "./session-service.js";
+import type { SessionListener, SessionRecord, SessionService } from "./session-service.js";
 import { nextCommandTime, type PreviousCommand } from "./virtual-clock.js";
 
 export interface SessionManagerOptions {
@@ -55,16 +72,24 @@ export interface SessionManagerOptions {
   connection: SqliteConnection;
   /** Wall clock, ms since the epoch; injectable for tests. */
   now?: () => number;
+  /** Workers, budgets, limits and quotas (the defaults when absent). */
+  simulator?: SimulatorConfig;
 }
 
-/** A session's engine in memory, and where its log stands. */
+/** A session's engine in a worker, and where its log stands. */
 interface LiveSession {
-  engine: Engine;
+  /** The worker holding the engine, and that worker's generation (a restarted worker has none of its sessions). */
+  worker: number;
   startTime: number;
   /** Index the next command gets. */
   nextIndex: number;
   /** The last logged command, for the virtual clock. */
   last: PreviousCommand | null;
+  /** The engine's virtual time after its last command, µs. */
+  engineNow: number;
+  ownerId: string;
+  /** Bytes the session's log stores. */
+  storedBytes: number;
 }
 
 export interface CommandInput {
@@ -77,6 +102,8 @@ export interface CommandOutcome {
   index: number;
   output: string;
   exitCode: number;
+  /** Set when a limit stopped the command before its end. */
+  interruption: Interruption | null;
   /** Seqs of the events the command caused: [from, to). */
   events: { from: number; to: number };
   /** Virtual time it was typed at, and when it (and the network) settled, µs. */
@@ -115,6 +142,11 @@ export class SessionManager implements SessionService {
   private readonly now: () => number;
   private readonly log: FastifyBaseLogger;
   private readonly commandLog: CommandLog;
+  private readonly pool: EnginePool;
+  private readonly simulator: SimulatorConfig;
+  /** Bytes stored per token, read once per token and kept up to date by this process's commands. */
+  private readonly tokenBytes = new Map<string, number>();
+  private copies = 0;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -122,12 +154,24 @@ export class SessionManager implements SessionService {
   ) {
     this.now = options.now ?? Date.now;
     this.log = options.log;
+    this.simulator = options.simulator ?? DEFAULT_SIMULATOR_CONFIG;
     this.commandLog = new CommandLog(sqliteCommandWriter(options.connection), MAX_COMMAND_GROUP);
     this.registry = new SessionRegistry<LiveSession>({
       idleMs: options.idleSeconds * 1000,
       maxLive: options.maxLive,
       now: this.now,
-      onEvict: (id, reason) => this.log.debug({ sessionId: id, reason }, "session engine dropped from memory"),
+      onEvict: (id, reason, live) => {
+        this.pool.notify(live.worker, { type: "drop", session: id });
+        this.log.debug({ sessionId: id, reason }, "session engine dropped from memory");
+      },
+    });
+    this.pool = new EnginePool({
+      size: this.simulator.workers === 0 ? defaultPoolSize() : this.simulator.workers,
+      memoryMb: this.simulator.workerMemoryMb,
+      onRestart: (worker, reason) => {
+        this.log.error({ worker, reason }, "a simulator worker stopped and was started again; its sessions will be rebuilt from their logs");
+        this.registry.deleteWhere((live) => live.worker === worker);
+      },
     });
   }
 
@@ -140,16 +184,22 @@ export class SessionManager implements SessionService {
     return this.registry.peek(id) !== undefined;
   }
 
+  /** Forgets what is cached of a session's row (after archiving it), so the next request reads it again. */
+  invalidate(id: string): void {
+    this.records.delete(id);
+  }
+
   /** Drops idle engines now instead of at the next timer tick. */
   sweep(): void {
     this.registry.sweep();
   }
 
-  /** Waits for rows being written, then stops the idle sweep. */
+  /** Waits for rows being written, then stops the idle sweep and the workers. */
   async close(): Promise<void> {
     await this.commandLog.flushed();
     this.registry.close();
     this.listeners.clear();
+    await this.pool.close();
   }
 
   // ── Sessions ────────────────────────────────────────────────────────────
@@ -160,16 +210,18 @@ export class SessionManager implements SessionService {
     const topology = (JSON.parse(lab.definition) as LabFile).topology as TopologySpec;
     const seed = randomInt(1, 2 ** 31 - 1);
     const startTime = 0;
-    // Built before the row is written: a lab the engine cannot build never gets a session.
-    const engine = Engine.create(topology, { seed, startTime });
-    if (!(engine instanceof Engine)) {
-      this.log.error({ labId, issues: engine.issues }, "a stored lab's topology does not build");
+    const limits = this.simulator.limits;
+    // Checked before the row is written: a lab the engine cannot build never gets a session.
+    const issues = validateTopology(topology);
+    if (issues.length > 0) {
+      this.log.error({ labId, issues }, "a stored lab's topology does not build");
       throw new HttpError(500, "LAB_NOT_BUILDABLE", `Lab "${labId}" has a topology the simulator cannot build`);
     }
     const id = randomUUID();
-    const row = await insertSession(this.prisma, { id, labId, labContentHash: lab.contentHash, topology, seed, startTime, ownerId: principal.id });
+    const row = await insertSession(this.prisma, { id, labId, labContentHash: lab.contentHash, topology, seed, startTime, ownerId: principal.id, limits });
     this.remember(row);
-    this.registry.set(id, { engine, startTime, nextIndex: 0, last: null });
+    // Its network is built in a worker now, so the first command finds it ready.
+    await this.registry.enqueue(id, () => this.ensureLive(id));
     return row;
   }
 
@@ -194,6 +246,8 @@ export class SessionManager implements SessionService {
       const deleted = await deleteSession(this.prisma, id);
       this.registry.delete(id);
       this.records.delete(id);
+      // Its bytes no longer count for its token: read the total again when next needed.
+      this.tokenBytes.clear();
       if (!deleted) throw notFound(id);
       this.listeners.delete(id);
       const ended = this.deleteListeners.get(id);
@@ -211,47 +265,47 @@ export class SessionManager implements SessionService {
    */
   runCommand(id: string, input: CommandInput): Promise<CommandOutcome> {
     return this.registry.enqueue(id, async () => {
+      const record = this.records.get(id);
+      if (record?.archivedAt != null) {
+        throw new HttpError(409, "SESSION_ARCHIVED", "This session is archived: it can be read, but it runs no more commands");
+      }
       const live = await this.ensureLive(id);
-      const { engine } = live;
-      if (!engine.hostNames().includes(input.host)) {
-        throw new HttpError(404, "UNKNOWN_HOST", `This lab has no host "${input.host}" (hosts: ${engine.hostNames().join(", ")})`);
-      }
-      if (input.namespace !== undefined && !engine.namespaceNames(input.host).includes(input.namespace)) {
-        throw new HttpError(
-          404,
-          "UNKNOWN_NAMESPACE",
-          `Host "${input.host}" has no namespace "${input.namespace}" (it has: ${engine.namespaceNames(input.host).join(", ")})`,
-        );
-      }
+      await this.checkQuota(live);
 
       const wallMs = this.now();
-      const at = nextCommandTime(engine.now, live.last, live.startTime, wallMs);
-      const eventsFrom = engine.nextSeq;
+      const at = nextCommandTime(live.engineNow, live.last, live.startTime, wallMs);
       let result;
       try {
-        result = engine.run({ host: input.host, namespace: input.namespace, command: input.command, at });
+        result = await this.pool.request<"run">(live.worker, {
+          type: "run",
+          session: id,
+          host: input.host,
+          namespace: input.namespace,
+          command: input.command,
+          at,
+          budget: this.simulator.budget,
+        });
       } catch (err) {
-        // The engine may be half-way through a change: rebuild it from the log next time.
-        this.registry.delete(id, live);
-        throw err;
+        throw this.simulatorFailure(id, live, err);
       }
-      const eventsTo = engine.nextSeq;
       const index = live.nextIndex;
 
+      const row = {
+        index,
+        host: input.host,
+        namespace: input.namespace ?? null,
+        command: input.command,
+        output: result.output,
+        exitCode: result.exitCode,
+        at,
+        eventsFrom: result.eventsFrom,
+        eventsTo: result.eventsTo,
+        events: result.eventsJson,
+        interruption: result.interruption,
+        createdAt: new Date(wallMs),
+      };
       try {
-        await this.commandLog.append(id, {
-          index,
-          host: input.host,
-          namespace: input.namespace ?? null,
-          command: input.command,
-          output: result.output,
-          exitCode: result.exitCode,
-          at,
-          eventsFrom,
-          eventsTo,
-          events: eventsJson(result.events),
-          createdAt: new Date(wallMs),
-        });
+        await this.commandLog.append(id, row);
       } catch (err) {
         this.registry.delete(id, live);
         this.log.error({ err, sessionId: id, index }, "a command ran but its log row could not be written; the engine was dropped");
@@ -259,17 +313,128 @@ export class SessionManager implements SessionService {
       }
       live.nextIndex = index + 1;
       live.last = { at, wallMs };
-      if (result.events.length > 0) this.notify(id, result.events);
-      return { index, output: result.output, exitCode: result.exitCode, events: { from: eventsFrom, to: eventsTo }, at, time: result.time };
+      live.engineNow = result.time;
+      const stored = Buffer.byteLength(row.output) + Buffer.byteLength(row.events);
+      live.storedBytes += stored;
+      const tokenTotal = this.tokenBytes.get(live.ownerId);
+      if (tokenTotal !== undefined) this.tokenBytes.set(live.ownerId, tokenTotal + stored);
+      if (result.interruption !== null) {
+        this.log.info({ sessionId: id, index, interruption: result.interruption, cpuMs: Math.round(result.cpuMs) }, "a command was stopped by a limit");
+      }
+      if (result.eventsTo > result.eventsFrom && this.listeners.has(id)) this.notify(id, JSON.parse(result.eventsJson) as TraceEvent[]);
+      return {
+        index,
+        output: result.output,
+        exitCode: result.exitCode,
+        interruption: result.interruption,
+        events: { from: result.eventsFrom, to: result.eventsTo },
+        at,
+        time: result.time,
+      };
     });
+  }
+
+  /** Refuses a command when the session or its token stores as much as it may. */
+  private async checkQuota(live: LiveSession): Promise<void> {
+    const { sessionStorageBytes, tokenStorageBytes } = this.simulator;
+    if (live.storedBytes >= sessionStorageBytes) {
+      throw new HttpError(
+        409,
+        "STORAGE_QUOTA_EXCEEDED",
+        `This session stores ${mb(live.storedBytes)} of commands and trace, its limit of ${mb(sessionStorageBytes)}: it runs no more commands. Start a new session of the lab.`,
+      );
+    }
+    let tokenTotal = this.tokenBytes.get(live.ownerId);
+    if (tokenTotal === undefined) {
+      tokenTotal = await storedBytesOf(this.prisma, live.ownerId);
+      this.tokenBytes.set(live.ownerId, tokenTotal);
+    }
+    if (tokenTotal >= tokenStorageBytes) {
+      throw new HttpError(
+        409,
+        "STORAGE_QUOTA_EXCEEDED",
+        `Your sessions store ${mb(tokenTotal)} together, the limit of ${mb(tokenStorageBytes)} per student: delete old sessions (or ask your instructor) to run more commands.`,
+      );
+    }
+  }
+
+  /** What a failed simulator request means for the session, as the answer to give. */
+  private simulatorFailure(id: string, live: LiveSession, err: unknown): Error {
+    if (err instanceof WorkerRequestError) {
+      switch (err.failure.code) {
+        case "UNKNOWN_HOST":
+          return new HttpError(404, "UNKNOWN_HOST", err.message);
+        case "UNKNOWN_NAMESPACE":
+          return new HttpError(404, "UNKNOWN_NAMESPACE", err.message);
+        case "TOO_LARGE":
+          return new HttpError(413, "PAYLOAD_TOO_LARGE", err.message);
+        case "DEVICE_NOT_FOUND":
+          return new HttpError(404, "DEVICE_NOT_FOUND", err.message);
+        case "SESSION_NOT_OPEN":
+        case "INVALID_TOPOLOGY":
+        case "INTERNAL":
+          break;
+        default: {
+          const never: never = err.failure.code;
+          return new Error(`unknown simulator failure ${String(never)}`);
+        }
+      }
+    }
+    // The engine may be half-way through a change, or gone: rebuild it from the log next time.
+    this.registry.delete(id, live);
+    if (err instanceof WorkerCrashed) {
+      this.log.error({ err, sessionId: id }, "the simulator's worker stopped while it held this session");
+      return new HttpError(503, "SIMULATOR_RESTARTED", "The simulator restarted while running this; nothing was recorded: send it again");
+    }
+    this.log.error({ err, sessionId: id }, "the simulator failed a request");
+    return new HttpError(500, "INTERNAL_SERVER_ERROR", "Internal Server Error");
   }
 
   async commands(id: string, fromIndex: number, limit: number): Promise<CommandRow[]> {
     return commandPage(this.prisma, id, fromIndex, limit);
   }
 
-  async state(id: string): Promise<NetworkState> {
-    return this.registry.enqueue(id, async () => (await this.ensureLive(id)).engine.state());
+  /** The network's state as JSON text, built in the session's worker; 413 past the configured size. */
+  async state(id: string): Promise<string> {
+    return this.registry.enqueue(id, async () => {
+      const live = await this.ensureLive(id);
+      try {
+        return (await this.pool.request<"state">(live.worker, { type: "state", session: id, maxBytes: this.simulator.maxStateBytes })).json;
+      } catch (err) {
+        throw this.simulatorFailure(id, live, err);
+      }
+    });
+  }
+
+  /**
+   * A capture file of the session, made by replaying it in a worker; its
+   * bytes go to `onChunk` as they come, then the answer says what they were.
+   */
+  async capture(id: string, selection: DeviceSelection, onChunk: (bytes: Uint8Array) => void): Promise<CaptureReply> {
+    const inputs = await this.replayInputs(id);
+    const worker = this.pool.pick();
+    try {
+      return await this.pool.request<"capture">(worker, { type: "capture", inputs, selection, maxBytes: this.simulator.maxCaptureBytes }, onChunk);
+    } catch (err) {
+      if (err instanceof WorkerRequestError && err.failure.code === "TOO_LARGE") throw new HttpError(413, "PAYLOAD_TOO_LARGE", err.message);
+      if (err instanceof WorkerRequestError && err.failure.code === "DEVICE_NOT_FOUND") throw new HttpError(404, "DEVICE_NOT_FOUND", err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * A throw-away copy of the session in a worker, for grading: its state, and
+   * probes run on it (never on the student's own network). Release it when done.
+   */
+  async copy(inputs: ReplayInputs): Promise<SessionCopy> {
+    const worker = this.pool.pick();
+    const copy = `copy-${++this.copies}`;
+    const { state } = await this.pool.request<"copy">(worker, { type: "copy", copy, inputs });
+    return {
+      state,
+      probe: (host, namespace, command) => this.pool.request<"probe">(worker, { type: "probe", copy, host, namespace, command }),
+      release: () => this.pool.notify(worker, { type: "release", copy }),
+    };
   }
 
   // ── Events ──────────────────────────────────────────────────────────────
@@ -391,8 +556,11 @@ export class SessionManager implements SessionService {
     if (base === null) throw notFound(id);
     const rows = await replayRows(this.prisma, id);
     return {
-      ...base,
-      commands: rows.map((row) => ({ host: row.host, namespace: row.namespace ?? undefined, command: row.command, at: row.at })),
+      topology: base.topology,
+      seed: base.seed,
+      startTime: base.startTime,
+      limits: base.limits,
+      commands: rows.map((row) => ({ host: row.host, namespace: row.namespace, command: row.command, at: row.at, interruption: row.interruption })),
     };
   }
 
@@ -407,32 +575,56 @@ export class SessionManager implements SessionService {
     if (base === null) throw notFound(id);
     const rows = await replayRows(this.prisma, id);
     const started = performance.now();
-    const outcome = replaySession(base.topology, base.seed, base.startTime, rows);
-    if (outcome.kind === "invalid-topology") {
-      this.log.error({ sessionId: id, issues: outcome.message }, "a session's stored topology does not build");
-      throw new HttpError(500, "SESSION_NOT_BUILDABLE", "This session's network cannot be rebuilt");
+    const worker = this.pool.pick();
+    const inputs: ReplayInputs = {
+      topology: base.topology,
+      seed: base.seed,
+      startTime: base.startTime,
+      limits: base.limits,
+      commands: rows.map((row) => ({ host: row.host, namespace: row.namespace, command: row.command, at: row.at, interruption: row.interruption, eventsTo: row.eventsTo })),
+    };
+    let opened;
+    try {
+      opened = await this.pool.request<"open">(worker, { type: "open", session: id, inputs });
+    } catch (err) {
+      if (err instanceof WorkerRequestError && err.failure.code === "INVALID_TOPOLOGY") {
+        this.log.error({ sessionId: id, issues: err.message }, "a session's stored topology does not build");
+        throw new HttpError(500, "SESSION_NOT_BUILDABLE", "This session's network cannot be rebuilt");
+      }
+      if (err instanceof WorkerCrashed) throw new HttpError(503, "SIMULATOR_RESTARTED", "The simulator restarted while rebuilding this session: try again");
+      throw err;
     }
     const last = rows.at(-1);
     const expected = last?.eventsTo ?? 0;
-    if (outcome.divergedAt !== null || outcome.engine.nextSeq !== expected) {
+    if (opened.divergedAt !== null || opened.nextSeq !== expected) {
       this.log.warn(
-        { sessionId: id, divergedAt: outcome.divergedAt, expectedNextSeq: expected, actualNextSeq: outcome.engine.nextSeq },
+        { sessionId: id, divergedAt: opened.divergedAt, expectedNextSeq: expected, actualNextSeq: opened.nextSeq },
         "a replayed session produced another trace than its log: the simulator changed since the commands ran",
       );
     }
     this.log.debug({ sessionId: id, commands: rows.length, ms: Math.round(performance.now() - started) }, "session rebuilt from its log");
     const live: LiveSession = {
-      engine: outcome.engine,
+      worker,
       startTime: base.startTime,
       nextIndex: rows.length,
       last: last === undefined ? null : { at: last.at, wallMs: last.createdAt.getTime() },
+      engineNow: opened.now,
+      ownerId: base.ownerId,
+      storedBytes: base.storedBytes,
     };
     this.registry.set(id, live);
     return live;
   }
 
   private remember(row: SessionRow): SessionRecord {
-    const record: SessionRecord = { id: row.id, labId: row.labId, ownerId: row.ownerId, ownerName: row.ownerName, createdAt: row.createdAt };
+    const record: SessionRecord = {
+      id: row.id,
+      labId: row.labId,
+      ownerId: row.ownerId,
+      ownerName: row.ownerName,
+      createdAt: row.createdAt,
+      archivedAt: row.archivedAt,
+    };
     if (this.records.size >= RECORD_CACHE_LIMIT) this.records.clear();
     this.records.set(row.id, record);
     return record;
@@ -462,11 +654,15 @@ function notFound(id: string): HttpError {
   return new HttpError(404, "SESSION_NOT_FOUND", `No session with id "${id}"`);
 }
 
-function eventsJson(events: readonly TraceEvent[]): string {
-  if (events.length === 0) return "[]";
-  let text = "[";
-  for (let i = 0; i < events.length; i++) text += (i === 0 ? "" : ",") + serializeEvent(events[i]!);
-  return `${text}]`;
+function mb(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** A copy of a session in a worker (grading). */
+export interface SessionCopy {
+  state: NetworkState;
+  probe(host: string, namespace: string, command: string): Promise<{ output: string; exitCode: number } | null>;
+  release(): void;
 }
 
 function matches(event: TraceEvent, filter: EventFilter): boolean {

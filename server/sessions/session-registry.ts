@@ -12,7 +12,7 @@
  * - A session with work queued is never dropped by the cap or the sweep.
  */
 
-export interface RegistryOptions {
+export interface RegistryOptions<T> {
   /** Drop an entry unused for this long, ms. */
   idleMs: number;
   /** Keep at most this many entries (more only while all are busy). */
@@ -21,8 +21,8 @@ export interface RegistryOptions {
   sweepMs?: number;
   /** The clock, ms; injectable for tests. */
   now?: () => number;
-  /** Told about each entry dropped, and why. */
-  onEvict?: (id: string, reason: "idle" | "capacity") => void;
+  /** Told about each entry dropped, and why (its owner may free what the entry held). */
+  onEvict?: (id: string, reason: "idle" | "capacity" | "dropped", value: T) => void;
 }
 
 interface Entry<T> {
@@ -36,7 +36,7 @@ export class SessionRegistry<T> {
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
 
-  constructor(private readonly options: RegistryOptions) {
+  constructor(private readonly options: RegistryOptions<T>) {
     this.now = options.now ?? Date.now;
     const sweepMs = options.sweepMs ?? Math.min(60_000, Math.max(250, Math.floor(options.idleMs / 2)));
     this.timer = setInterval(() => this.sweep(), sweepMs);
@@ -91,7 +91,15 @@ export class SessionRegistry<T> {
   /** Drops the entry if it is still `value` (or unconditionally when value is omitted). */
   delete(id: string, value?: T): void {
     const entry = this.live.get(id);
-    if (entry !== undefined && (value === undefined || entry.value === value)) this.live.delete(id);
+    if (entry !== undefined && (value === undefined || entry.value === value)) {
+      this.live.delete(id);
+      this.options.onEvict?.(id, "dropped", entry.value);
+    }
+  }
+
+  /** Drops every entry whose value passes `test` (busy or not). */
+  deleteWhere(test: (value: T) => boolean): void {
+    for (const [id, entry] of this.live) if (test(entry.value)) this.delete(id);
   }
 
   /** Drops every entry unused for idleMs and not busy. */
@@ -100,7 +108,7 @@ export class SessionRegistry<T> {
     for (const [id, entry] of this.live) {
       if (entry.lastUsed <= cutoff && !this.busy(id)) {
         this.live.delete(id);
-        this.options.onEvict?.(id, "idle");
+        this.options.onEvict?.(id, "idle", entry.value);
       }
     }
   }
@@ -115,8 +123,9 @@ export class SessionRegistry<T> {
     for (const id of this.live.keys()) {
       if (this.live.size <= this.options.maxLive) return;
       if (id === keep || this.busy(id)) continue;
+      const entry = this.live.get(id)!;
       this.live.delete(id);
-      this.options.onEvict?.(id, "capacity");
+      this.options.onEvict?.(id, "capacity", entry.value);
     }
   }
 }

@@ -7,7 +7,7 @@
  * minutes); they cross this boundary as plain numbers, exact up to 2^53 µs.
  */
 import type { PrismaClient } from "../db/prisma-client.js";
-import type { TopologySpec } from "../engine/topology/topology-schema.js";
+import { LEGACY_LIMITS, type EngineLimits, type Interruption, type TopologySpec } from "../engine/index.js";
 
 export interface SessionRow {
   id: string;
@@ -21,6 +21,10 @@ export interface SessionRow {
   createdAt: Date;
   updatedAt: Date;
   lastCommandAt: Date | null;
+  /** Bytes of the session's stored command rows (outputs and events), kept by the append trigger. */
+  storedBytes: number;
+  /** When an instructor archived it (read-only from then on); null if not archived. */
+  archivedAt: Date | null;
 }
 
 /** One command as the log keeps it (without its events). */
@@ -38,11 +42,15 @@ export interface CommandRow {
 }
 
 /** What a replay needs of one command. */
-export type ReplayRow = Pick<CommandRow, "index" | "host" | "namespace" | "command" | "at" | "eventsTo" | "createdAt">;
+export type ReplayRow = Pick<CommandRow, "index" | "host" | "namespace" | "command" | "at" | "eventsTo" | "createdAt"> & {
+  /** Where a limit stopped it, so the replay stops it at the same step; null when it ran to its end. */
+  interruption: Interruption | null;
+};
 
 export type NewCommand = CommandRow & {
   /** The events as a JSON array text. */
   events: string;
+  interruption: Interruption | null;
 };
 
 /**
@@ -62,6 +70,8 @@ const sessionSelect = {
   createdAt: true,
   updatedAt: true,
   lastCommandAt: true,
+  storedBytes: true,
+  archivedAt: true,
   owner: { select: { name: true } },
 } as const;
 
@@ -76,6 +86,8 @@ type SelectedSession = {
   createdAt: Date;
   updatedAt: Date;
   lastCommandAt: Date | null;
+  storedBytes: number;
+  archivedAt: Date | null;
   owner: { name: string };
 };
 
@@ -86,7 +98,7 @@ function toSessionRow(row: SelectedSession): SessionRow {
 
 export async function insertSession(
   prisma: PrismaClient,
-  input: { id: string; labId: string; labContentHash: string; topology: TopologySpec; seed: number; startTime: number; ownerId: string },
+  input: { id: string; labId: string; labContentHash: string; topology: TopologySpec; seed: number; startTime: number; ownerId: string; limits: EngineLimits },
 ): Promise<SessionRow> {
   const row = await prisma.session.create({
     data: {
@@ -97,6 +109,7 @@ export async function insertSession(
       seed: input.seed,
       startTime: BigInt(input.startTime),
       ownerId: input.ownerId,
+      limits: JSON.stringify(input.limits),
     },
     select: sessionSelect,
   });
@@ -134,10 +147,34 @@ export async function deleteSession(prisma: PrismaClient, id: string): Promise<b
   return count > 0;
 }
 
-/** The topology and start parameters a replay builds from. */
-export async function findReplayBase(prisma: PrismaClient, id: string): Promise<{ topology: TopologySpec; seed: number; startTime: number } | null> {
-  const row = await prisma.session.findUnique({ where: { id }, select: { topology: true, seed: true, startTime: true } });
-  return row === null ? null : { topology: JSON.parse(row.topology) as TopologySpec, seed: row.seed, startTime: Number(row.startTime) };
+export interface ReplayBase {
+  topology: TopologySpec;
+  seed: number;
+  startTime: number;
+  limits: EngineLimits;
+  ownerId: string;
+  storedBytes: number;
+}
+
+/** The topology and start parameters a replay builds from, and what the quotas need. */
+export async function findReplayBase(prisma: PrismaClient, id: string): Promise<ReplayBase | null> {
+  const row = await prisma.session.findUnique({ where: { id }, select: { topology: true, seed: true, startTime: true, limits: true, ownerId: true, storedBytes: true } });
+  if (row === null) return null;
+  return {
+    topology: JSON.parse(row.topology) as TopologySpec,
+    seed: row.seed,
+    startTime: Number(row.startTime),
+    // A session from before limits existed replays under the only one it had: the storm budget.
+    limits: row.limits === null ? LEGACY_LIMITS : { ...LEGACY_LIMITS, ...(JSON.parse(row.limits) as Partial<EngineLimits>) },
+    ownerId: row.ownerId,
+    storedBytes: row.storedBytes,
+  };
+}
+
+/** Bytes stored by all of one token's sessions. */
+export async function storedBytesOf(prisma: PrismaClient, ownerId: string): Promise<number> {
+  const { _sum } = await prisma.session.aggregate({ where: { ownerId }, _sum: { storedBytes: true } });
+  return _sum.storedBytes ?? 0;
 }
 
 /** The whole log, in order, with only what a replay reads. */
@@ -145,9 +182,9 @@ export async function replayRows(prisma: PrismaClient, sessionId: string): Promi
   const rows = await prisma.sessionCommand.findMany({
     where: { sessionId },
     orderBy: LOG_ORDER,
-    select: { index: true, host: true, namespace: true, command: true, at: true, eventsTo: true, createdAt: true },
+    select: { index: true, host: true, namespace: true, command: true, at: true, eventsTo: true, createdAt: true, interruption: true },
   });
-  return rows.map((row) => ({ ...row, at: Number(row.at) }));
+  return rows.map((row) => ({ ...row, at: Number(row.at), interruption: row.interruption === null ? null : (JSON.parse(row.interruption) as Interruption) }));
 }
 
 /** A page of the log from command `fromIndex`. */

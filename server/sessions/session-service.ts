@@ -6,8 +6,7 @@
  * modules are written against it.
  */
 import type { Principal } from "../auth/principal.js";
-import type { TopologySpec } from "../engine/topology/topology-schema.js";
-import type { TraceEvent } from "../engine/trace/trace-event.js";
+import type { ReplayInputs, TraceEvent } from "../engine/index.js";
 
 export type { Principal } from "../auth/principal.js";
 
@@ -17,23 +16,11 @@ export interface SessionRecord {
   ownerId: string;
   ownerName: string;
   createdAt: Date;
+  /** Set when an instructor archived it: it runs no more commands. */
+  archivedAt?: Date | null;
 }
 
-export interface ReplayCommand {
-  host: string;
-  namespace: string | undefined;
-  command: string;
-  /** Virtual time (µs) the command was run at. */
-  at: number;
-}
-
-export interface ReplayInputs {
-  /** The lab topology as the session uses it (a copy taken when the session started). */
-  topology: TopologySpec;
-  seed: number;
-  startTime: number;
-  commands: ReplayCommand[];
-}
+export type { ReplayInputs };
 
 export type SessionListener = (events: TraceEvent[]) => void;
 

@@ -21,8 +21,7 @@
  * connection alive (the route does), or know where events are stored (a
  * TraceSource does).
  */
-import { serializeEvent } from "../engine/trace/serialize-event.js";
-import type { TraceEvent } from "../engine/trace/trace-event.js";
+import { serializeEvent, type TraceEvent } from "../engine/index.js";
 
 /** Where a session's events come from: its store and its live feed. */
 export interface TraceSource {

@@ -3,15 +3,19 @@
  * given), with the repository's labs (unless a folder is given), logging off
  * (unless a logger is given), and closed when the test finishes. The app's
  * first instructor token is TEST_INSTRUCTOR_TOKEN; rate limits are high
- * unless a test sets them.
+ * unless a test sets them. `sharedTestApp` builds the same app once for a
+ * whole describe block.
  */
 import { readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { onTestFinished } from "vitest";
+import { afterAll, beforeAll, onTestFinished } from "vitest";
 import { buildApp, type App, type AppConfig, type BuildAppOptions } from "../../server/app.js";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
+import { loadLabs, type LoadedLab } from "../../server/labs/load-labs.js";
 import type { CommandOutcome } from "../../server/sessions/session-manager.js";
-import { freshDatabase } from "./test-database.js";
+import { freshDatabase, templateCopy } from "./test-database.js";
 
 export const REPO_LABS_DIR = path.join(PROJECT_ROOT, "labs");
 /** How many lab files ship in labs/: what a fresh server's catalogue holds. */
@@ -23,10 +27,17 @@ export interface TestAppOptions extends BuildAppOptions, Partial<Omit<AppConfig,
   labsDir?: string;
 }
 
-export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
-  const { databaseUrl: givenUrl, labsDir, logger, ...rest } = options;
-  const databaseUrl = givenUrl ?? (await freshDatabase()).url;
-  const app = await buildApp(
+/**
+ * The repository's labs, read and checked once per test worker: nothing
+ * writes to labs/ during a run, and parsing the YAML is a good part of
+ * building an app. A test of reading a folder gives its own folder.
+ */
+let repoLabs: Promise<LoadedLab[]> | undefined;
+
+async function createTestApp(databaseUrl: string, options: TestAppOptions): Promise<App> {
+  const { databaseUrl: _given, labsDir, logger, ...rest } = options;
+  const labs = rest.labs ?? (labsDir === undefined ? await (repoLabs ??= loadLabs(REPO_LABS_DIR)) : undefined);
+  return buildApp(
     {
       databaseUrl,
       labsDir: labsDir ?? REPO_LABS_DIR,
@@ -36,13 +47,43 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
       sessionRate: 100_000,
       ...rest,
     },
-    { ...rest, logger: logger ?? false },
+    { ...rest, ...(labs === undefined ? {} : { labs }), logger: logger ?? false },
   );
+}
+
+export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
+  const app = await createTestApp(options.databaseUrl ?? (await freshDatabase()).url, options);
   // Closing an app the test already closed is harmless.
   onTestFinished(async () => {
     await app.close();
   });
   return app;
+}
+
+/**
+ * One app for all the tests of the enclosing describe block, on its own
+ * database copy: built before the first test, closed after the last. Only for
+ * tests that each make the tokens, sessions and labs they use and look at
+ * nothing else, so that they cannot see one another; building an app
+ * (compiling every route's schemas) costs about half a second, which a block
+ * of small tests would otherwise pay per test. Call it in the describe body;
+ * the function it returns gives the app inside tests and hooks.
+ */
+export function sharedTestApp(options: Omit<TestAppOptions, "databaseUrl"> = {}): () => App {
+  let app: App | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "cnlab-db-"));
+    app = await createTestApp((await templateCopy(dir)).url, options);
+  });
+  afterAll(async () => {
+    await app?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (app === undefined) throw new Error("the shared app is built in beforeAll: use it inside a test or a hook");
+    return app;
+  };
 }
 
 /** The Authorization header for a token. */

@@ -7,8 +7,7 @@
  */
 import { ReplayedEvidence } from "../../server/grading/replayed-evidence.js";
 import type { SessionEvidence } from "../../server/grading/session-evidence.js";
-import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
-import type { TopologySpec } from "../../server/engine/topology/topology-schema.js";
+import { DEFAULT_LIMITS, replaySession, type TopologySpec, type TraceEvent } from "../../server/engine/index.js";
 import { isSolutionAnswer, type SolutionStep } from "../../server/labs/task-schema.js";
 import { engineFor, loadLab } from "../engine/helpers/lab-engine.js";
 
@@ -64,12 +63,26 @@ export class EngineSession {
   evidence(): SessionEvidence {
     return new ReplayedEvidence(
       {
-        replayInputs: async () => ({
-          topology: this.topology,
-          seed: this.seed,
-          startTime: 0,
-          commands: this.log.map(({ host, namespace, command, at }) => ({ host, namespace, command, at })),
-        }),
+        copyNetwork: async () => {
+          const outcome = replaySession({
+            topology: this.topology,
+            seed: this.seed,
+            startTime: 0,
+            limits: DEFAULT_LIMITS,
+            commands: this.log.map(({ host, namespace, command, at }) => ({ host, namespace, command, at })),
+          });
+          if (outcome.kind !== "ok") throw new Error(outcome.message);
+          const { engine } = outcome;
+          return {
+            state: engine.state(),
+            probe: async (host, namespace, command) => {
+              if (!engine.hostNames().includes(host) || !engine.namespaceNames(host).includes(namespace)) return null;
+              const result = engine.run({ host, namespace, command, at: engine.now });
+              return { output: result.output, exitCode: result.exitCode };
+            },
+            release: () => undefined,
+          };
+        },
         eventsSince: async (_id, fromSeq, limit) => this.events.filter((event) => event.seq >= fromSeq).slice(0, limit),
         commands: async (_id, from, limit) =>
           this.log.slice(from, from + limit).map((entry, offset) => ({ index: from + offset, host: entry.host, namespace: entry.namespace ?? null, command: entry.command, exitCode: entry.exitCode })),

@@ -7,11 +7,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { Engine } from "../../server/engine/engine.js";
-import type { TopologySpec } from "../../server/engine/topology/topology-schema.js";
-import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
+import { DEFAULT_LIMITS, Engine, type ReplayCommand, type TopologySpec, type TraceEvent } from "../../server/engine/index.js";
 import { HttpError } from "../../server/http/http-error.js";
-import type { Principal, ReplayCommand, SessionListener, SessionRecord, SessionService } from "../../server/sessions/session-service.js";
+import type { Principal, SessionListener, SessionRecord, SessionService } from "../../server/sessions/session-service.js";
 import type { TraceSource } from "../../server/sessions/trace-stream.js";
 
 interface FakeSession {
@@ -137,7 +135,7 @@ export class FakeSessions implements SessionService {
 
   async replayInputs(id: string) {
     const s = this.get(id);
-    return { topology: s.topology, seed: s.seed, startTime: s.startTime, commands: [...s.commands] };
+    return { topology: s.topology, seed: s.seed, startTime: s.startTime, limits: DEFAULT_LIMITS, commands: [...s.commands] };
   }
 
   /** The TraceSource of one session, as the trace route builds it. */

@@ -44,3 +44,20 @@ export async function labsFolder(files: Record<string, string>): Promise<string>
   for (const [name, content] of Object.entries(files)) await writeFile(path.join(dir, name), content);
   return dir;
 }
+
+/**
+ * "Billion laughs" to append to a lab (its keys are not lab fields, but aliases
+ * are expanded before the schema is checked): each line repeats the one above
+ * nine times. By the parser's count, the first alias of line 4 takes it past
+ * the limit.
+ */
+export const ALIAS_BOMB = `lol1: &lol1 [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+lol2: &lol2 [*lol1, *lol1, *lol1, *lol1, *lol1, *lol1, *lol1, *lol1, *lol1]
+lol3: &lol3 [*lol2, *lol2, *lol2, *lol2, *lol2, *lol2, *lol2, *lol2, *lol2]
+lol4: &lol4 [*lol3, *lol3, *lol3, *lol3, *lol3, *lol3, *lol3, *lol3, *lol3]
+lol5: [*lol4, *lol4, *lol4, *lol4, *lol4, *lol4, *lol4, *lol4, *lol4]
+`;
+
+/** What the parser says about ALIAS_BOMB. */
+export const ALIAS_BOMB_PROBLEM =
+  "aliases expand more than 100 times by here (an alias of a node that holds aliases repeats them all): a lab file may expand at most 100";

@@ -5,7 +5,7 @@
  */
 import type { LightMyRequestResponse } from "fastify";
 import type { App } from "../../server/app.js";
-import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
+import { type TraceEvent } from "../../server/engine/index.js";
 import { bearer, buildTestApp, createToken, runCommand, startSession, type TestAppOptions } from "./build-app.js";
 
 export interface LabSession {

@@ -1,7 +1,8 @@
 /**
  * Runs server/main.ts as its own process with `npm start`'s node arguments
  * (read from package.json), and collects what it prints. Used by the tests that need a real
- * process: listening, signals, exit codes.
+ * process: listening, signals, exit codes. The process sees only the cnlab settings the
+ * test gives (see child-env.ts), whatever the shell running the tests exports.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -9,6 +10,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { onTestFinished } from "vitest";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
+import { childEnv } from "./child-env.js";
 
 export interface MainProcess {
   child: ChildProcess;
@@ -28,7 +30,7 @@ const startArgs = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json
 export function runMain(env: Record<string, string>): MainProcess {
   const child = spawn(process.execPath, startArgs, {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   onTestFinished(() => {

@@ -1,6 +1,7 @@
 /**
  * A fresh, migrated SQLite file for one test: a copy of the template that
- * global-setup.ts migrated, in a folder removed after the test.
+ * global-setup.ts migrated, in a folder removed after the test (or, for an
+ * app shared by several tests, wherever the caller puts it).
  */
 import { copyFile } from "node:fs/promises";
 import path from "node:path";
@@ -13,7 +14,12 @@ export interface TestDatabase {
 }
 
 export async function freshDatabase(): Promise<TestDatabase> {
-  const file = path.join(await tempDir("cnlab-db-"), "cnlab.db");
+  return templateCopy(await tempDir("cnlab-db-"));
+}
+
+/** A copy of the migrated template in `dir`, which the caller removes. */
+export async function templateCopy(dir: string): Promise<TestDatabase> {
+  const file = path.join(dir, "cnlab.db");
   await copyFile(inject("templateDatabase"), file);
   return { file, url: `file:${file}` };
 }

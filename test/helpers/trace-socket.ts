@@ -5,8 +5,7 @@
 import { Compile } from "typebox/compile";
 import { expect, onTestFinished } from "vitest";
 import WebSocket from "ws";
-import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
-import { TraceEventSchema } from "../../server/engine/trace/trace-event-schema.js";
+import { type TraceEvent, TraceEventSchema } from "../../server/engine/index.js";
 import { ServerMessage, TRACE_EVENT_SCHEMA_ID } from "../../server/routes/sessions/trace-schema.js";
 
 /** Every message the server sends must match the published schema. */
@@ -24,7 +23,7 @@ export interface TraceSocket {
   closed: Promise<{ code: number; reason: string }>;
 }
 
-/** Opens `url` (ws://…); rejects with the HTTP status when the upgrade is refused. Fails the test if a message breaks the schema. */
+/** Opens `url` (ws://…); rejects with the HTTP status, headers and body when the upgrade is refused. Fails the test if a message breaks the schema. */
 export async function openTraceSocket(url: string, headers: Record<string, string> = {}): Promise<TraceSocket> {
   const ws = new WebSocket(url, { headers });
   const messages: ServerMessage[] = [];
@@ -47,7 +46,7 @@ export async function openTraceSocket(url: string, headers: Record<string, strin
     ws.once("unexpected-response", (_req, res) => {
       let body = "";
       res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { statusCode: res.statusCode, body })));
+      res.on("end", () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { statusCode: res.statusCode, headers: res.headers, body })));
     });
     ws.once("error", reject);
   });

@@ -1,16 +1,15 @@
 /**
  * GET /api/sessions/:id/pcap: the capture files are decoded here, frame by
  * frame, against the session's own trace (each frame-tx / frame-rx event is
- * one captured frame, same bytes, same time), and read with tshark when it is
- * installed.
+ * one captured frame, same bytes, same time), and read with tshark (always
+ * on CI; elsewhere when it is installed).
  */
-import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
-import { decodeFrame } from "../../server/engine/wire/packet.js";
+import { decodeFrame, type TraceEvent } from "../../server/engine/index.js";
 import { readPcap, readPcapng, type ReadFrame } from "../helpers/capture-file.js";
+import { externalTool, TOOL_TEST_TIMEOUT_MS } from "../helpers/external-tool.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { startLabSession, type LabSession } from "../helpers/lab-session.js";
 
@@ -34,11 +33,11 @@ function expectFramesMatch(frames: ReadFrame[], events: TraceEvent[]): void {
   });
 }
 
-const tshark = spawnSync("tshark", ["--version"], { encoding: "utf8" }).status === 0;
+const tshark = externalTool("tshark");
 
 /** tshark's stderr, less the notice it prints when run by root. */
 function tsharkRead(file: string, ...args: string[]): { stdout: string; stderr: string } {
-  const r = spawnSync("tshark", ["-r", file, ...args], { encoding: "utf8" });
+  const r = tshark.run(["-r", file, ...args]);
   expect(r.status, r.stderr).toBe(0);
   return { stdout: r.stdout, stderr: r.stderr.split("\n").filter((l) => l !== "" && !/^Running as user "root"/.test(l)).join("\n") };
 }
@@ -148,7 +147,7 @@ describe("GET /api/sessions/:id/pcap", () => {
     expect((await lab.get(`/api/sessions/no-such-session/pcap`)).json().error.code).toBe("SESSION_NOT_FOUND");
   });
 
-  it.runIf(tshark)("tshark reads both files without a warning, and names the interfaces", async () => {
+  it.skipIf(tshark.skip)("tshark reads both files without a warning, and names the interfaces", { timeout: TOOL_TEST_TIMEOUT_MS }, async () => {
     const { lab } = await pingAndCurl();
     const dir = await tempDir();
     const one = path.join(dir, "eth0.pcap");
@@ -173,7 +172,7 @@ describe("GET /api/sessions/:id/pcap", () => {
     expect(new Set(names)).toContain("node1/nginx-1/eth0");
   });
 
-  it.runIf(tshark)("tshark reads a TUN device's capture as raw IP", async () => {
+  it.skipIf(tshark.skip)("tshark reads a TUN device's capture as raw IP", { timeout: TOOL_TEST_TIMEOUT_MS }, async () => {
     const lab = await startLabSession("flannel-udp");
     await lab.run("node1", "c1", "ping -c 1 10.244.2.2");
     const file = path.join(await tempDir(), "flannel0.pcap");

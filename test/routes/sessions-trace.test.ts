@@ -15,14 +15,14 @@ import { Compile } from "typebox/compile";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
-import type { TopologySpec } from "../../server/engine/topology/topology-schema.js";
+import { type TopologySpec, type TraceEvent } from "../../server/engine/index.js";
+import { loadLab } from "../engine/helpers/lab-engine.js";
 import errorHandler from "../../server/plugins/error-handler.js";
 import { ClientMessage, LAYER_KINDS, TraceStreamSchemaDocument } from "../../server/routes/sessions/trace-schema.js";
 import traceRoutes, { type TraceRouteOptions } from "../../server/routes/sessions/trace.js";
 import { CLOSE_LAGGED, CLOSE_SESSION_DELETED } from "../../server/sessions/trace-stream.js";
-import { loadLab } from "../engine/helpers/lab-engine.js";
-import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
 import { bearer, createToken } from "../helpers/build-app.js";
+import { childEnv } from "../helpers/child-env.js";
 import { FakeSessions, fakeSessionsPlugin } from "../helpers/fake-sessions.js";
 import { startLabSession } from "../helpers/lab-session.js";
 import { openTraceSocket } from "../helpers/trace-socket.js";
@@ -218,6 +218,7 @@ describe("GET /api/sessions/:id/trace", () => {
     const server = lab.traceUrl("").replace(/^ws/, "http").replace(/\/api\/.*$/, "");
     const child = spawn(process.execPath, ["--import", "tsx", "examples/trace-client.ts", "--server", server, "--token", lab.token, "--session", lab.id, "--kind", "bridge-flood,arp-reply"], {
       cwd: PROJECT_ROOT,
+      env: childEnv(),
       stdio: ["ignore", "pipe", "pipe"],
     });
     onTestFinished(() => void child.kill("SIGKILL"));

@@ -4,8 +4,7 @@
  * and the trace; and each route's errors in the error shape.
  */
 import { describe, expect, it } from "vitest";
-import { Engine } from "../../server/engine/engine.js";
-import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
+import { Engine, type TraceEvent } from "../../server/engine/index.js";
 import { bearer, buildTestApp, createToken, runCommand, startSession, TEST_INSTRUCTOR_TOKEN } from "../helpers/build-app.js";
 
 const instructor = bearer(TEST_INSTRUCTOR_TOKEN);
@@ -153,7 +152,7 @@ describe("POST /api/sessions/:id/commands", () => {
     const { topology, seed, startTime, commands: logged } = await app.sessions.replayInputs(id);
     const engine = Engine.create(topology, { seed, startTime });
     if (!(engine instanceof Engine)) throw new Error("topology");
-    const replayed = logged.map((c) => engine.run(c));
+    const replayed = logged.map((c) => engine.run({ ...c, namespace: c.namespace ?? undefined }, c.interruption ?? null));
     expect(replayed.map((r) => [r.output, r.exitCode])).toEqual(answers.map((a) => [a.output, a.exitCode]));
     const stored = await app.sessions.eventsSince(id, 0, 10_000);
     expect(stored).toEqual(JSON.parse(JSON.stringify(replayed.flatMap((r) => r.events))));

@@ -4,7 +4,7 @@
  */
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
+import { type TraceEvent } from "../../server/engine/index.js";
 import { labEngine, loadLab } from "../engine/helpers/lab-engine.js";
 
 const labs = readdirSync("labs").filter((f) => f.endsWith(".yaml")).map((f) => f.replace(/\.yaml$/, ""));

@@ -17,6 +17,7 @@ const command = (index: number): NewCommand => ({
   eventsFrom: 0,
   eventsTo: 0,
   events: "[]",
+  interruption: null,
   createdAt: new Date(0),
 });
 

@@ -19,6 +19,7 @@ const row = (index: number, eventsFrom = 0, eventsTo = 0): NewCommand => ({
   eventsFrom,
   eventsTo,
   events: "[]",
+  interruption: null,
   createdAt: new Date(Date.UTC(2026, 10, 29, 12, 0, index)),
 });
 

@@ -78,10 +78,10 @@ describe("eviction from memory", () => {
 
     // The answers match a session that was never evicted: a replay of the log from scratch.
     const { topology, seed, startTime, commands } = await app.sessions.replayInputs(a);
-    const { Engine } = await import("../../server/engine/engine.js");
+    const { Engine } = await import("../../server/engine/index.js");
     const engine = Engine.create(topology, { seed, startTime });
     if (!(engine instanceof Engine)) throw new Error("topology");
-    expect(commands.map((c) => engine.run(c).output)).toEqual(expected.map((e) => e.output));
+    expect(commands.map((c) => engine.run({ ...c, namespace: c.namespace ?? undefined }, c.interruption ?? null).output)).toEqual(expected.map((e) => e.output));
   });
 
   it("drops engines idle for CNLAB_SESSION_IDLE_SECONDS and rebuilds them on next use", async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { SessionRegistry, type RegistryOptions } from "../../server/sessions/session-registry.js";
 
-function registry(options: Partial<RegistryOptions> = {}) {
+function registry(options: Partial<RegistryOptions<string>> = {}) {
   let clock = 0;
   const evicted: string[] = [];
   const r = new SessionRegistry<string>({

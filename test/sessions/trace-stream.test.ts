@@ -5,7 +5,8 @@
  * the store.
  */
 import { describe, expect, it } from "vitest";
-import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
+import { type TopologySpec, type TraceEvent } from "../../server/engine/index.js";
+import { loadLab } from "../engine/helpers/lab-engine.js";
 import {
   CLOSE_INTERNAL_ERROR,
   CLOSE_LAGGED,
@@ -16,8 +17,6 @@ import {
   type TraceFilter,
   type TraceStreamOptions,
 } from "../../server/sessions/trace-stream.js";
-import { loadLab } from "../engine/helpers/lab-engine.js";
-import type { TopologySpec } from "../../server/engine/topology/topology-schema.js";
 import { FakeSessions } from "../helpers/fake-sessions.js";
 
 type Message = { type: "events"; events: TraceEvent[] } | { type: "lagged"; lastSeq: number; message: string } | { type: "error"; error: { code: string; message: string } };

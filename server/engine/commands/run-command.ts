@@ -6,14 +6,9 @@
  */
 import type { NetNamespace } from "../stack/namespace.js";
 import type { Network, SimHost } from "../topology/network.js";
-import { CommandFailure, type CommandContext } from "./command-context.js";
+import { CommandFailure, type CommandContext, type ExitStatus } from "./command-context.js";
 import { COMMANDS } from "./registry.js";
 import { tokenize } from "./tokenize.js";
-
-export interface CommandOutcome {
-  output: string;
-  exitCode: number;
-}
 
 /** The context of one command line; a class so its exec method is shared, not made per command. */
 class Terminal implements CommandContext {
@@ -24,12 +19,12 @@ class Terminal implements CommandContext {
     readonly out: string[],
   ) {}
 
-  exec(inner: NetNamespace, argv: string[]): number {
+  exec(inner: NetNamespace, argv: string[]): ExitStatus {
     return runArgv(this.net, this.host, inner, argv, this.out);
   }
 }
 
-export function runArgv(net: Network, host: SimHost, ns: NetNamespace, argv: string[], out: string[]): number {
+export function runArgv(net: Network, host: SimHost, ns: NetNamespace, argv: string[], out: string[]): ExitStatus {
   const name = argv[0];
   if (name === undefined) return 0;
   const handler = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -49,10 +44,28 @@ export function runArgv(net: Network, host: SimHost, ns: NetNamespace, argv: str
   }
 }
 
-export function runCommandLine(net: Network, host: SimHost, ns: NetNamespace, line: string): CommandOutcome {
+/**
+ * Starts a command line: its exit code when it ended at once (usage errors
+ * included), or the process the engine steps on. Output goes to `out`.
+ */
+export function startCommandLine(net: Network, host: SimHost, ns: NetNamespace, line: string, out: string[]): ExitStatus {
   const t = tokenize(line.trim());
-  if (!t.ok) return { output: `bash: ${t.error}\n`, exitCode: 2 };
-  const out: string[] = [];
-  const exitCode = runArgv(net, host, ns, t.argv, out);
-  return { output: out.length === 0 ? "" : out.join("\n") + "\n", exitCode };
+  if (!t.ok) {
+    out.push(`bash: ${t.error}`);
+    return 2;
+  }
+  return runArgv(net, host, ns, t.argv, out);
+}
+
+/** A process's step, with usage failures (CommandFailure) turned into the tool's message and exit code. */
+export function stepProcess(process: { step(): number | null }, out: string[]): number | null {
+  try {
+    return process.step();
+  } catch (e) {
+    if (e instanceof CommandFailure) {
+      if (e.message !== "") out.push(...e.message.split("\n"));
+      return e.exitCode;
+    }
+    throw e;
+  }
 }

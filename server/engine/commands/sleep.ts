@@ -1,7 +1,35 @@
 /** sleep N: lets N seconds of virtual time pass (ARP entries go stale, FDB entries age out). */
-import { fail, type CommandHandler } from "./command-context.js";
+import type { Scheduler } from "../sim/scheduler.js";
+import { fail, type CommandHandler, type CommandProcess } from "./command-context.js";
 
 const MAX_SECONDS = 7 * 24 * 3600;
+/** Virtual time one step covers at most (a week of sleep on a busy bridge fires many timers). */
+const STEP = 1_000_000;
+
+/** The time passing in steps; a step with no timer due skips straight to the next timer. */
+class SleepProcess implements CommandProcess {
+  constructor(
+    private readonly sched: Scheduler,
+    private readonly start: number,
+    private readonly until: number,
+  ) {}
+
+  step(): number | null {
+    const next = this.sched.peekTime();
+    const from = next === undefined ? this.until : Math.max(this.sched.now, next);
+    this.sched.runUntil(Math.min(this.until, from + STEP));
+    return this.sched.now >= this.until ? 0 : null;
+  }
+
+  /** sleep has no SIGINT handler: the shell reports 128 + 2. */
+  interrupt(): number {
+    return 130;
+  }
+
+  progress(): string {
+    return `${Math.floor((this.sched.now - this.start) / 1_000_000)} of ${Math.floor((this.until - this.start) / 1_000_000)} seconds`;
+  }
+}
 
 export const sleepCommand: CommandHandler = (argv, ctx) => {
   if (argv.length === 0) fail("sleep: missing operand\nTry 'sleep --help' for more information.");
@@ -14,6 +42,5 @@ export const sleepCommand: CommandHandler = (argv, ctx) => {
   }
   if (total > MAX_SECONDS) fail(`sleep: cnlab lets at most ${MAX_SECONDS} seconds pass in one command`);
   const sched = ctx.net.scheduler;
-  sched.runUntil(sched.now + Math.round(total * 1_000_000));
-  return 0;
+  return new SleepProcess(sched, sched.now, sched.now + Math.round(total * 1_000_000));
 };

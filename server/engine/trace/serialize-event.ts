@@ -133,3 +133,11 @@ export function serializeEvent(e: TraceEvent): string {
     `,"layers":${e.layers === null ? "null" : layersText(e.layers)}}`
   );
 }
+
+/** Events as one JSON array text (how a command's events are stored and sent). */
+export function serializeEvents(events: readonly TraceEvent[]): string {
+  if (events.length === 0) return "[]";
+  let text = "[";
+  for (let i = 0; i < events.length; i++) text += (i === 0 ? "" : ",") + serializeEvent(events[i]!);
+  return `${text}]`;
+}

@@ -1,7 +1,10 @@
 /**
- * Collects the events of one command and enforces the per-command budget that
+ * Collects the events of one command and enforces the per-step budget that
  * turns a broadcast storm (a bridge loop) into one drop event and a clear
- * message instead of a hung server.
+ * message instead of a hung server. A command runs in steps (command-job.ts);
+ * a step that causes more events than the budget is a storm, since no probe
+ * of a working network multiplies frames without end. What a whole command
+ * may record is the job's limit, checked between steps.
  */
 import type { Scheduler } from "../sim/scheduler.js";
 import type { TraceEvent, TraceEventInput } from "./trace-event.js";
@@ -51,6 +54,12 @@ export class TraceRecorder {
     event.seq = this.nextSeq++;
     event.time = this.clock.now;
     this.batch.push(event);
+  }
+
+  /** Starts a new step's budget. */
+  beginStep(): void {
+    this.spent = 0;
+    this.exhausted = false;
   }
 
   /** Hands over what was recorded since the last take and starts a new budget. */

@@ -3,15 +3,18 @@
  * `?host=&device=` (and `namespace=`, `root` when absent) picks one device and
  * answers a classic pcap; without `device` the answer is a pcapng with one
  * interface block per device ("host/namespace/device"), all of them or those
- * of `host` (and `namespace`). The frames come from replaying the session
- * (pcap-capture.ts), so the file is the same however often it is asked for.
+ * of `host` (and `namespace`). The frames come from replaying the session in
+ * a simulator worker, so the file is the same however often it is asked for;
+ * a file larger than CNLAB_MAX_CAPTURE_MB is refused with 413 PAYLOAD_TOO_LARGE
+ * (ask for fewer devices), and what is sent is streamed as it arrives.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { ErrorResponse } from "../../http/error-response.js";
 import { HttpError } from "../../http/http-error.js";
 import { perToken } from "../../plugins/rate-limits.js";
-import { captureSession, devicePcap, devicesPcapng, selectDevices, type DeviceSelection } from "./pcap-capture.js";
+import { PassThrough } from "node:stream";
+import { ROOT_NAMESPACE, type DeviceSelection } from "../../engine/index.js";
 import { SessionParams } from "./trace-schema.js";
 
 export const PCAP_CONTENT_TYPE = "application/vnd.tcpdump.pcap";
@@ -46,6 +49,7 @@ const pcapRouteSchema = {
     401: ErrorResponse,
     403: ErrorResponse,
     404: ErrorResponse,
+    413: ErrorResponse,
   },
 };
 
@@ -58,18 +62,23 @@ const pcapRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     await app.sessions.authorize(await app.authenticate(request), id);
 
-    const outcome = captureSession(await app.sessions.replayInputs(id));
-    if (outcome.kind !== "ok") throw new Error(`session ${id} does not replay: ${outcome.message}`);
-    const capture = outcome.capture;
-    const picked = selectDevices(capture, selection);
-    if (picked.length === 0) {
-      const what = [selection.host && `host ${selection.host}`, selection.namespace && `namespace ${selection.namespace}`, selection.device && `device ${selection.device}`].filter(Boolean).join(", ");
-      throw new HttpError(404, "DEVICE_NOT_FOUND", `No device in this session matches ${what}`);
-    }
-
     const single = selection.device !== undefined;
-    const body = single ? devicePcap(capture, picked[0]!) : devicesPcapng(capture, picked);
-    const scope = single ? capture.devices[picked[0]!]! : selection;
+    // The file is made in a simulator worker and arrives in chunks once it is whole: the
+    // first chunk means it will be sent; a failure before it (404, 413) is an error answer.
+    const body = new PassThrough();
+    let firstChunk!: () => void;
+    const started = new Promise<void>((resolve) => (firstChunk = resolve));
+    const made = app.sessionManager.capture(id, selection, (bytes) => {
+      body.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      firstChunk();
+    });
+    await Promise.race([started, made]);
+    made.then(
+      () => body.end(),
+      (err: Error) => body.destroy(err),
+    );
+
+    const scope = single ? { ...selection, namespace: selection.namespace ?? ROOT_NAMESPACE } : selection;
     const filename = ["cnlab", id, scope.host, scope.namespace, single ? selection.device : undefined]
       .filter((part): part is string => part !== undefined)
       .join("-")
@@ -77,7 +86,7 @@ const pcapRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply
       .type(single ? PCAP_CONTENT_TYPE : PCAPNG_CONTENT_TYPE)
       .header("content-disposition", `attachment; filename="${filename}.${single ? "pcap" : "pcapng"}"`)
-      .send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      .send(body);
   });
 };
 

@@ -4,9 +4,7 @@
  * fail tsc when the two drift apart, so the API cannot silently drop a field.
  */
 import { Type, type Static } from "typebox";
-import type { NetworkState } from "../../engine/state/snapshot.js";
-import { TraceEventSchema } from "../../engine/trace/trace-event-schema.js";
-import { TRACE_EVENT_KINDS } from "../../engine/trace/trace-event.js";
+import { INTERRUPT_REASONS, TRACE_EVENT_KINDS, TraceEventSchema, type NetworkState } from "../../engine/index.js";
 import { ErrorResponse } from "../../http/error-response.js";
 import { LAB_ID_PATTERN } from "../../labs/lab-schema.js";
 
@@ -30,6 +28,8 @@ export const SessionView = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   lastCommandAt: Type.Union([Timestamp, Type.Null()]),
+  storedBytes: Type.Integer({ description: "bytes of command rows stored for the session (outputs and trace events)" }),
+  archivedAt: Type.Union([Timestamp, Type.Null()], { description: "when an instructor archived the session (read-only from then on); null if not archived" }),
   live: Type.Boolean({ description: "whether its network is in memory now (else it is rebuilt from the log on next use)" }),
 });
 export type SessionView = Static<typeof SessionView>;
@@ -67,9 +67,9 @@ export const getSessionSchema = {
 
 export const deleteSessionSchema = {
   tags: ["sessions"],
-  summary: "Delete a session and its log",
+  summary: "Delete a session and its log (a student: not an archived or graded one, 409)",
   params: SessionParams,
-  response: { 204: Type.Null({ description: "deleted" }), ...errors(400, 401, 403, 404) },
+  response: { 204: Type.Null({ description: "deleted" }), ...errors(400, 401, 403, 404, 409) },
 };
 
 export const CommandBody = Type.Object(
@@ -86,6 +86,13 @@ const EventRange = Type.Object(
   { description: "the seqs of the trace events the command caused: from ≤ seq < to" },
 );
 
+/** Why a limit stopped a command, and after how many of its steps (docs/sessions-api.md, "Limits"). */
+export const Interruption = Type.Object({
+  reason: Type.Enum(INTERRUPT_REASONS),
+  afterSteps: Type.Integer({ description: "steps the command had run when it was stopped" }),
+  limit: Type.Integer({ description: "the limit reached: trace events, bytes of output, or milliseconds" }),
+});
+
 export const runCommandSchema = {
   tags: ["sessions"],
   summary: "Run a command on a host (and namespace) of the session; answered once it is logged",
@@ -99,8 +106,9 @@ export const runCommandSchema = {
       events: EventRange,
       at: Type.Integer({ description: "virtual time it was typed at, µs" }),
       time: Type.Integer({ description: "virtual time the network settled after it, µs" }),
+      interruption: Type.Union([Interruption, Type.Null()], { description: "set when a limit stopped the command before its end; null when it ran to its end" }),
     }),
-    ...errors(400, 401, 403, 404, 429, 500),
+    ...errors(400, 401, 403, 404, 409, 429, 500, 503),
   },
 };
 
@@ -227,7 +235,7 @@ export const stateSchema = {
   tags: ["sessions"],
   summary: "The session's network now: per host and namespace, interfaces, addresses, routes, neighbours, bridge FDBs, sockets",
   params: SessionParams,
-  response: { 200: NetworkStateSchema, ...errors(400, 401, 403, 404) },
+  response: { 200: NetworkStateSchema, ...errors(400, 401, 403, 404, 413) },
 };
 
 // The schema and the engine's type must describe the same object, both ways.

@@ -7,8 +7,7 @@
  * Events refer to the trace-event schema by its $id rather than copying it.
  */
 import { Type, type Static, type TSchema } from "typebox";
-import { TRACE_EVENT_KINDS, type TraceEvent } from "../../engine/trace/trace-event.js";
-import { TraceEventSchema } from "../../engine/trace/trace-event-schema.js";
+import { TRACE_EVENT_KINDS, TraceEventSchema, type TraceEvent } from "../../engine/index.js";
 import { ErrorResponse } from "../../http/error-response.js";
 import type { ErrorMessage as StreamErrorMessage, LaggedMessage as StreamLaggedMessage, TraceFilter as StreamFilter } from "../../sessions/trace-stream.js";
 
@@ -122,5 +121,5 @@ export const traceRouteSchema = {
   summary: "The session's trace as a WebSocket stream (see docs/trace-stream.md); answers 426 without an upgrade",
   params: SessionParams,
   querystring: TokenQuery,
-  response: { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 426: ErrorResponse },
+  response: { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 426: ErrorResponse, 429: ErrorResponse },
 };

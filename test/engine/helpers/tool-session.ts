@@ -8,7 +8,8 @@
 import { arpCommand } from "../../../server/engine/commands/arp.js";
 import { brctlCommand } from "../../../server/engine/commands/brctl.js";
 import { bridgeCommand } from "../../../server/engine/commands/bridge.js";
-import { CommandFailure, type CommandContext, type CommandHandler } from "../../../server/engine/commands/command-context.js";
+import { CommandFailure, type CommandContext, type CommandHandler, type ExitStatus } from "../../../server/engine/commands/command-context.js";
+import { stepProcess } from "../../../server/engine/commands/run-command.js";
 import { ifconfigCommand } from "../../../server/engine/commands/ifconfig.js";
 import { ipCommand } from "../../../server/engine/commands/ip.js";
 import { COMMANDS } from "../../../server/engine/commands/registry.js";
@@ -52,10 +53,19 @@ export class ToolSession {
   }
 
   private argv(ns: NetNamespace, argv: string[], out: string[]): number {
+    const status = this.start(ns, argv, out);
+    if (typeof status === "number") return status;
+    for (;;) {
+      const code = stepProcess(status, out);
+      if (code !== null) return code;
+    }
+  }
+
+  private start(ns: NetNamespace, argv: string[], out: string[]): ExitStatus {
     const [name, ...args] = argv;
     const handler = TOOLS[name!] ?? COMMANDS[name!];
     if (handler === undefined) throw new Error(`no command ${name}`);
-    const ctx: CommandContext = { net: this.net, host: this.host, ns, out, exec: (inner, innerArgv) => this.argv(inner, innerArgv, out) };
+    const ctx: CommandContext = { net: this.net, host: this.host, ns, out, exec: (inner, innerArgv) => this.start(inner, innerArgv, out) };
     try {
       return handler(args, ctx);
     } catch (e) {

@@ -1,0 +1,82 @@
+/**
+ * Rebuilds a session's engine from its inputs: the topology it started from,
+ * its seed, start time and limits, and every logged command run again at its
+ * logged virtual time, stopped where it was stopped the first time. The
+ * engine is deterministic, so the result has the same state and produced the
+ * same trace as the engine that ran the commands.
+ *
+ * `replaySteps` is a generator that yields between two steps of a command,
+ * so whoever runs it can share its thread with other work; `replaySession`
+ * runs it to the end at once.
+ */
+import { CommandJob, type Interruption } from "./command-job.js";
+import { Engine } from "./engine.js";
+import type { FrameCapture } from "./link/device.js";
+import type { EngineLimits } from "./limits.js";
+import type { TopologySpec } from "./topology/topology-schema.js";
+
+export interface ReplayCommand {
+  host: string;
+  namespace: string | null | undefined;
+  command: string;
+  /** Virtual time (µs) the command was run at. */
+  at: number;
+  /** Where a limit stopped it the first time; null or absent when it ran to its end. */
+  interruption?: Interruption | null;
+  /** The seq after this command's events when it first ran, to check the replay against. */
+  eventsTo?: number;
+}
+
+export interface ReplayInputs {
+  /** The lab topology as the session uses it (a copy taken when the session started). */
+  topology: TopologySpec;
+  seed: number;
+  startTime: number;
+  /** The limits the session runs under. */
+  limits: EngineLimits;
+  commands: ReplayCommand[];
+}
+
+export interface Divergence {
+  index: number;
+  expected: number;
+  actual: number;
+}
+
+export type ReplayOutcome =
+  /** divergedAt: the replay produced another number of events than the log says (the engine changed under the log). */
+  | { kind: "ok"; engine: Engine; divergedAt: Divergence | null }
+  | { kind: "invalid-topology"; message: string };
+
+export function* replaySteps(inputs: ReplayInputs, capture?: FrameCapture): Generator<void, ReplayOutcome, void> {
+  const engine = Engine.create(inputs.topology, { seed: inputs.seed, startTime: inputs.startTime, limits: inputs.limits, ...(capture ? { capture } : {}) });
+  if (!(engine instanceof Engine)) {
+    return { kind: "invalid-topology", message: engine.issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ") };
+  }
+  let divergedAt: Divergence | null = null;
+  for (let index = 0; index < inputs.commands.length; index++) {
+    const command = inputs.commands[index]!;
+    const job = engine.start(
+      { host: command.host, namespace: command.namespace ?? undefined, command: command.command, at: command.at },
+      command.interruption ?? null,
+    );
+    if (job instanceof CommandJob) {
+      while (!job.step()) yield;
+      job.result();
+    }
+    if (divergedAt === null && command.eventsTo !== undefined && engine.nextSeq !== command.eventsTo) {
+      divergedAt = { index, expected: command.eventsTo, actual: engine.nextSeq };
+    }
+    yield;
+  }
+  return { kind: "ok", engine, divergedAt };
+}
+
+/** The replay run to its end at once. */
+export function replaySession(inputs: ReplayInputs, capture?: FrameCapture): ReplayOutcome {
+  const steps = replaySteps(inputs, capture);
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+  }
+}

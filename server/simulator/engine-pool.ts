@@ -1,0 +1,158 @@
+/**
+ * The simulator's worker threads, seen from the server's main thread. The
+ * main thread does HTTP, WebSocket and database work only; every engine lives
+ * in a worker, and this pool is how the server reaches it: a request goes to
+ * one worker, and its reply (or the worker's failure) settles the promise.
+ *
+ * A session is opened on one worker and stays there while it is live (the
+ * session manager remembers which); a new session or a replay goes to the
+ * worker with the least work. A worker that dies (out of memory, a bug) is
+ * started again; the requests it had fail with WorkerCrashed, and its sessions
+ * are forgotten (`onRestart`), to be rebuilt from their logs on next use.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { WorkerFailure, WorkerMessage, WorkerReplies, WorkerRequest } from "../engine/index.js";
+import { workerEntry } from "./worker-bundle.js";
+
+export interface EnginePoolOptions {
+  /** Worker threads. */
+  size: number;
+  /** Old-generation heap a worker may use, MB; past it the worker dies and is restarted. */
+  memoryMb: number;
+  /** Told which worker restarted, so its sessions can be forgotten. */
+  onRestart?: (worker: number, reason: string) => void;
+}
+
+/** A request the worker answered with a failure. */
+export class WorkerRequestError extends Error {
+  constructor(readonly failure: WorkerFailure) {
+    super(failure.message);
+  }
+}
+
+/** The worker died before answering. */
+export class WorkerCrashed extends Error {}
+
+export function defaultPoolSize(): number {
+  // One core stays with the main thread: HTTP, WebSocket and the database.
+  return Math.min(8, Math.max(1, availableParallelism() - 1));
+}
+
+type RequestOf<T extends keyof WorkerReplies> = Omit<Extract<WorkerRequest, { type: T }>, "id">;
+type Notice = Extract<WorkerRequest, { type: "drop" | "release" }>;
+
+interface Pending {
+  resolve: (value: never) => void;
+  reject: (err: Error) => void;
+  onChunk: ((bytes: Uint8Array) => void) | undefined;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  /** Sessions open on it, for placing new ones. */
+  open: number;
+  generation: number;
+}
+
+
+export class EnginePool {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closing = false;
+  private entry: URL | undefined;
+
+  constructor(private readonly options: EnginePoolOptions) {}
+
+  get size(): number {
+    return this.options.size;
+  }
+
+  /** Workers start on first use: a server that runs no command starts none. */
+  private slot(index: number): Slot {
+    while (this.slots.length < this.options.size) this.slots.push(this.spawn(this.slots.length, 0));
+    return this.slots[index]!;
+  }
+
+  /** The worker with the least work: open sessions plus requests in flight. */
+  pick(): number {
+    this.slot(0);
+    let best = 0;
+    let load = Infinity;
+    this.slots.forEach((slot, i) => {
+      const l = slot.open + slot.pending.size;
+      if (l < load) {
+        best = i;
+        load = l;
+      }
+    });
+    return best;
+  }
+
+  request<T extends keyof WorkerReplies>(worker: number, req: RequestOf<T>, onChunk?: (bytes: Uint8Array) => void): Promise<WorkerReplies[T]> {
+    const slot = this.slot(worker);
+    if (this.closing) return Promise.reject(new WorkerCrashed("the simulator is shutting down"));
+    const id = this.nextId++;
+    return new Promise<WorkerReplies[T]>((resolve, reject) => {
+      slot.pending.set(id, { resolve: resolve as (value: never) => void, reject, onChunk });
+      // A request in flight keeps the process alive until it is answered; an idle pool does not.
+      if (slot.pending.size === 1) slot.worker.ref();
+      slot.worker.postMessage({ ...req, id });
+    }).then((value) => {
+      if (req.type === "open") slot.open++;
+      return value;
+    });
+  }
+
+  /** A message without a reply (drop a session, release a copy). */
+  notify(worker: number, notice: Notice): void {
+    const slot = this.slots[worker];
+    if (slot === undefined) return;
+    if (notice.type === "drop") slot.open = Math.max(0, slot.open - 1);
+    slot.worker.postMessage(notice);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private spawn(index: number, generation: number): Slot {
+    this.entry ??= workerEntry();
+    const worker = new Worker(this.entry, {
+      // The simulator makes many short-lived objects: a young generation as large as `npm start` gives the main thread.
+      resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb, maxYoungGenerationSizeMb: 96 },
+      stdout: false,
+      stderr: false,
+    });
+    const slot: Slot = { worker, pending: new Map(), open: 0, generation };
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "ready") return;
+      const pending = slot.pending.get(message.id);
+      if (pending === undefined) return;
+      if (message.type === "chunk") {
+        pending.onChunk?.(message.bytes);
+        return;
+      }
+      slot.pending.delete(message.id);
+      if (slot.pending.size === 0) worker.unref();
+      if (message.ok) pending.resolve(message.value as never);
+      else pending.reject(new WorkerRequestError(message.error));
+    });
+    let ended = false;
+    const end = (reason: string) => {
+      if (ended) return;
+      ended = true;
+      for (const pending of slot.pending.values()) pending.reject(new WorkerCrashed(`the simulator's worker stopped: ${reason}`));
+      slot.pending.clear();
+      if (this.closing || this.slots[index] !== slot) return;
+      this.slots[index] = this.spawn(index, generation + 1);
+      this.options.onRestart?.(index, reason);
+    };
+    worker.on("error", (err) => end(err.message));
+    worker.on("exit", (code) => end(`exit code ${code}`));
+    worker.unref();
+    return slot;
+  }
+}
