@@ -48,6 +48,10 @@ export const DROP_REASONS = [
   "port-closed",
   "link-down",
   "storm-budget",
+  "event-budget",
+  "output-budget",
+  "cpu-budget",
+  "wall-budget",
   "not-for-host",
   "forwarding-disabled",
   "no-socket",
@@ -56,6 +60,8 @@ export const DROP_REASONS = [
   "mtu-exceeded",
   "netfilter",
   "reassembly-timeout",
+  "neighbour-table-full",
+  "socket-limit",
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
