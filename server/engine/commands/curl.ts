@@ -8,6 +8,8 @@ import { tcpClose, tcpConnect, tcpSend } from "../stack/tcp.js";
 import type { TcpConnection } from "../stack/sockets.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandHandler } from "./command-context.js";
+import { CURL_LONG_OPTIONS, CURL_SHORT_OPTIONS } from "./curl-options.js";
+import { notSimulated } from "./not-simulated.js";
 import { resolveHost } from "./resolve-host.js";
 
 const SECOND = 1_000_000;
@@ -49,6 +51,12 @@ function parse(argv: string[]): CurlOptions {
         if (f === "S") o.showError = true;
         if (f === "i") o.include = true;
       }
+    } else if (a.startsWith("--") && CURL_LONG_OPTIONS.has(a.slice(2))) notSimulated(`curl ${a}`);
+    else if (/^-[^-]/.test(a) && CURL_SHORT_OPTIONS.includes(a[1]!)) {
+      // A group of short options: the first one cnlab does not read is the one to name.
+      const c = [...a.slice(1)].find((f) => !"svSi".includes(f))!;
+      if (!CURL_SHORT_OPTIONS.includes(c)) fail(`curl: option ${a}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information`, 2);
+      notSimulated(`curl -${c}`);
     } else if (a.startsWith("-")) fail(`curl: option ${a}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information`, 2);
     else o.url = a;
   }

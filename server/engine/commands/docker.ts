@@ -1,13 +1,18 @@
 /**
- * The docker CLI for what the chapter does: run (-d, --name, --net/--network
+ * The docker CLI for what the chapter does: run (-d, --name, -p, --net/--network
  * bridge|host|none), ps [-a] [-q], exec, logs, stop, start, rm [-f] and
- * inspect. Messages and exit codes follow the Docker CLI (125 for errors from
- * `docker run` itself). Publishing ports (-p) needs NAT and arrives with it.
+ * inspect, also under their `docker container` names. Messages and exit codes
+ * follow the Docker CLI (125 for errors from `docker run` itself and for flag
+ * errors). The CLI's other commands, subcommands and flags (docker network ls,
+ * docker images, docker run -e …) answer that cnlab does not simulate them;
+ * only names the CLI lacks get its "not a docker command" or "unknown flag".
  */
 import { containerAddress, removeContainer, runContainer, startProcesses, stopProcesses } from "../topology/containers.js";
 import { resolveImage } from "../topology/images.js";
 import type { Container, ContainerNetwork, SimHost } from "../topology/network.js";
-import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
+import { fail, type CommandContext, type CommandHandler, type ExitStatus } from "./command-context.js";
+import { flag, readFlags, type FlagSpec } from "./docker-flags.js";
+import { notSimulated } from "./not-simulated.js";
 
 const SECOND = 1_000_000;
 const ADJECTIVES = ["admiring", "brave", "clever", "eager", "focused", "gifted", "jolly", "keen", "loving", "quirky"];
@@ -36,32 +41,53 @@ function find(host: SimHost, name: string): Container {
   return host.container(name) ?? noSuch(name);
 }
 
+/** The Docker CLI's flags of `docker run` and `docker create`, less those cnlab simulates. */
+const RUN_REAL_FLAGS = (
+  "--add-host --annotation -a --attach --blkio-weight --blkio-weight-device --cap-add --cap-drop --cgroup-parent --cgroupns " +
+  "--cidfile --cpu-count --cpu-percent --cpu-period --cpu-quota --cpu-rt-period --cpu-rt-runtime -c --cpu-shares --cpus " +
+  "--cpuset-cpus --cpuset-mems --detach-keys --device --device-cgroup-rule --device-read-bps --device-read-iops " +
+  "--device-write-bps --device-write-iops --disable-content-trust --dns --dns-option --dns-search --domainname --entrypoint " +
+  "-e --env --env-file --expose --gpus --group-add --health-cmd --health-interval --health-retries --health-start-interval " +
+  "--health-start-period --health-timeout --help -h --hostname --init --io-maxbandwidth --io-maxiops --ip --ip6 --ipc " +
+  "--isolation --kernel-memory -l --label --label-file --link --link-local-ip --log-driver --log-opt --mac-address -m " +
+  "--memory --memory-reservation --memory-swap --memory-swappiness --mount --network-alias --net-alias --no-healthcheck " +
+  "--oom-kill-disable --oom-score-adj --pid --pids-limit --platform --privileged -P --publish-all --pull -q --quiet " +
+  "--read-only --restart --runtime --security-opt --shm-size --sig-proxy --stop-signal --stop-timeout --storage-opt " +
+  "--sysctl --tmpfs --ulimit --use-api-socket -u --user --userns --uts -v --volume --volume-driver --volumes-from -w --workdir"
+).split(" ");
+
+const RUN_FLAGS: FlagSpec = {
+  path: "docker run",
+  known: {
+    ...flag("d", "detach"),
+    // The terminal detaches from a daemon either way, and nothing reads a container's standard input.
+    ...flag("i", "interactive"),
+    ...flag("t", "tty"),
+    ...flag(null, "rm"),
+    ...flag(null, "name", true),
+    ...flag(null, "network", true),
+    "--net": { name: "network", value: true },
+    ...flag("p", "publish", true),
+  },
+  real: RUN_REAL_FLAGS,
+  interspersed: false,
+};
+
 function run(argv: string[], ctx: CommandContext): number {
-  let detach = false;
-  let name: string | null = null;
+  const { flags, args } = readFlags(argv, RUN_FLAGS);
+  const detach = flags.has("detach");
+  const name = flags.get("name")?.at(-1) ?? null;
   let network: ContainerNetwork = "bridge";
-  const publish: string[] = [];
-  let i = 0;
-  const usage = (msg: string): never => fail(`docker: ${msg}\nSee 'docker run --help'.`, 125);
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("-")) break;
-    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const value = () => inline ?? argv[++i] ?? usage(`flag needs an argument: ${flag}`);
-    if (flag === "-d" || flag === "--detach") detach = true;
-    else if (/^-[dit]+$/.test(flag)) detach ||= flag.includes("d");
-    else if (flag === "--rm" || flag === "-i" || flag === "-t" || flag === "--interactive" || flag === "--tty") continue;
-    else if (flag === "--name") name = value();
-    else if (flag === "--net" || flag === "--network") {
-      const v = value();
-      if (v !== "bridge" && v !== "host" && v !== "none" && v !== "default") fail(`docker: Error response from daemon: network ${v} not found.\nSee 'docker run --help'.`, 125);
-      network = v === "default" ? "bridge" : v;
-    } else if (flag === "-p" || flag === "--publish") {
-      publish.push(value());
-    } else usage(`unknown flag: ${flag}`);
+  for (const v of flags.get("network") ?? []) {
+    if (v !== "bridge" && v !== "host" && v !== "none" && v !== "default") fail(`docker: Error response from daemon: network ${v} not found.\nSee 'docker run --help'.`, 125);
+    network = v === "default" ? "bridge" : v;
   }
-  const image = argv[i];
+  const publish = flags.get("publish") ?? [];
+  const usage = (msg: string): never => fail(`docker: ${msg}\nSee 'docker run --help'.`, 125);
+  const image = args[0];
   if (image === undefined) return usage(`'docker run' requires at least 1 argument.\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nCreate and run a new container from an image`);
+  // Each image runs its own entrypoint here; another command in its place is not modelled.
+  if (args.length > 1) notSimulated(`docker run ${args.join(" ")}`);
   const resolved = resolveImage(image);
   if (resolved.spec === undefined) {
     fail(
@@ -112,15 +138,18 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]! + 3))).join(""));
 }
 
-function ps(argv: string[], ctx: CommandContext): number {
-  let all = false;
-  let quiet = false;
-  for (const a of argv) {
-    if (a === "-a" || a === "--all") all = true;
-    else if (a === "-q" || a === "--quiet") quiet = true;
-    else if (a === "-aq" || a === "-qa") all = quiet = true;
-    else fail(`unknown flag: ${a}\nSee 'docker ps --help'.`, 125);
-  }
+const PS_FLAGS: FlagSpec = {
+  path: "docker ps",
+  known: { ...flag("a", "all"), ...flag("q", "quiet") },
+  real: "-f --filter --format -n --last -l --latest --no-trunc -s --size --help -h".split(" "),
+  interspersed: true,
+};
+
+function ps(argv: string[], ctx: CommandContext, path = "docker ps"): number {
+  const { flags, args } = readFlags(argv, { ...PS_FLAGS, path });
+  if (args.length > 0) fail(`"${path}" accepts no arguments.\nSee '${path} --help'.\n\nUsage:  ${path} [OPTIONS]\n\nList containers`, 1);
+  const all = flags.has("all");
+  const quiet = flags.has("quiet");
   const now = ctx.net.scheduler.now;
   const list = [...ctx.host.containers.values()].filter((c) => all || c.running).sort((a, b) => b.created - a.created);
   if (quiet) {
@@ -140,11 +169,17 @@ function ps(argv: string[], ctx: CommandContext): number {
   return 0;
 }
 
-function exec(argv: string[], ctx: CommandContext): number {
-  let i = 0;
-  while (i < argv.length && argv[i]!.startsWith("-")) i++;
-  const name = argv[i];
-  const cmd = argv.slice(i + 1);
+const EXEC_FLAGS: FlagSpec = {
+  path: "docker exec",
+  // -it changes nothing here: the command's output is the terminal's either way.
+  known: { ...flag("i", "interactive"), ...flag("t", "tty") },
+  real: "-d --detach --detach-keys -e --env --env-file --privileged -u --user -w --workdir --help -h".split(" "),
+  interspersed: false,
+};
+
+function exec(argv: string[], ctx: CommandContext, path = "docker exec"): ExitStatus {
+  const { args } = readFlags(argv, { ...EXEC_FLAGS, path });
+  const [name, ...cmd] = args;
   if (name === undefined || cmd.length === 0) fail(`"docker exec" requires at least 2 arguments.\nSee 'docker exec --help'.\n\nUsage:  docker exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nExecute a command in a running container`, 1);
   const c = find(ctx.host, name);
   if (!c.running) fail(`Error response from daemon: container ${c.id} is not running`, 1);
@@ -155,9 +190,17 @@ function exec(argv: string[], ctx: CommandContext): number {
   return ctx.exec(ctx.host.namespaces.get(c.namespace)!, cmd);
 }
 
-function rm(argv: string[], ctx: CommandContext): number {
-  const force = argv.includes("-f") || argv.includes("--force");
-  const names = argv.filter((a) => !a.startsWith("-"));
+const RM_FLAGS: FlagSpec = {
+  path: "docker rm",
+  // -v removes the container's anonymous volumes; containers here have none, so it changes nothing.
+  known: { ...flag("f", "force"), ...flag("v", "volumes") },
+  real: "-l --link --help -h".split(" "),
+  interspersed: true,
+};
+
+function rm(argv: string[], ctx: CommandContext, path = "docker rm"): number {
+  const { flags, args: names } = readFlags(argv, { ...RM_FLAGS, path });
+  const force = flags.has("force");
   if (names.length === 0) fail(`"docker rm" requires at least 1 argument.\nSee 'docker rm --help'.\n\nUsage:  docker rm [OPTIONS] CONTAINER [CONTAINER...]\n\nRemove one or more containers`, 1);
   let code = 0;
   for (const n of names) {
@@ -176,8 +219,11 @@ function rm(argv: string[], ctx: CommandContext): number {
   return code;
 }
 
-function stopStart(argv: string[], ctx: CommandContext, start: boolean): number {
-  const names = argv.filter((a) => !a.startsWith("-"));
+const STOP_FLAGS: FlagSpec = { path: "docker stop", known: {}, real: "-s --signal -t --time --timeout --help -h".split(" "), interspersed: true };
+const START_FLAGS: FlagSpec = { path: "docker start", known: {}, real: "-a --attach --checkpoint --checkpoint-dir --detach-keys -i --interactive --help -h".split(" "), interspersed: true };
+
+function stopStart(argv: string[], ctx: CommandContext, start: boolean, path = `docker ${start ? "start" : "stop"}`): number {
+  const names = readFlags(argv, { ...(start ? START_FLAGS : STOP_FLAGS), path }).args;
   if (names.length === 0) fail(`"docker ${start ? "start" : "stop"}" requires at least 1 argument.`, 1);
   for (const n of names) find(ctx.host, n);
   for (const n of names) {
@@ -200,15 +246,11 @@ function stopStart(argv: string[], ctx: CommandContext, start: boolean): number 
   return 0;
 }
 
-function inspect(argv: string[], ctx: CommandContext): number {
-  let format: string | null = null;
-  const names: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "-f" || a === "--format") format = argv[++i] ?? fail("flag needs an argument: --format", 125);
-    else if (a.startsWith("--format=")) format = a.slice(9);
-    else names.push(a);
-  }
+const INSPECT_FLAGS: FlagSpec = { path: "docker inspect", known: flag("f", "format", true), real: "-s --size --type --help -h".split(" "), interspersed: true };
+
+function inspect(argv: string[], ctx: CommandContext, path = "docker inspect"): number {
+  const { flags, args: names } = readFlags(argv, { ...INSPECT_FLAGS, path });
+  const format = flags.get("format")?.at(-1) ?? null;
   if (names.length === 0) fail(`"docker inspect" requires at least 1 argument.`, 1);
   for (const n of names) {
     const c = find(ctx.host, n);
@@ -250,33 +292,70 @@ function inspect(argv: string[], ctx: CommandContext): number {
   return 0;
 }
 
+const LOGS_FLAGS: FlagSpec = { path: "docker logs", known: {}, real: "--details -f --follow --since -n --tail -t --timestamps --until --help -h".split(" "), interspersed: true };
+
+function logs(argv: string[], ctx: CommandContext, path = "docker logs"): number {
+  const { args } = readFlags(argv, { ...LOGS_FLAGS, path });
+  if (args.length !== 1) fail(`"${path}" requires exactly 1 argument.\nSee '${path} --help'.\n\nUsage:  ${path} [OPTIONS] CONTAINER\n\nFetch the logs of a container`, 1);
+  ctx.out.push(...find(ctx.host, args[0]!).logs);
+  return 0;
+}
+
+type Subcommand = (argv: string[], ctx: CommandContext, path: string) => ExitStatus;
+
+/** The container commands cnlab runs, under their `docker container` names (aliases included). */
+const CONTAINER_COMMANDS: Record<string, Subcommand> = {
+  run: (argv, ctx) => run(argv, ctx),
+  ls: ps,
+  list: ps,
+  ps,
+  exec,
+  rm,
+  remove: rm,
+  stop: (argv, ctx, path) => stopStart(argv, ctx, false, path),
+  start: (argv, ctx, path) => stopStart(argv, ctx, true, path),
+  logs,
+  inspect,
+};
+
+/** The container commands that are also top-level commands of the CLI. */
+const TOP_LEVEL = ["run", "ps", "exec", "rm", "stop", "start", "logs", "inspect"];
+
+/** The Docker CLI's other commands, and the subcommands of its management commands: real, not simulated. */
+const REAL_COMMANDS: Record<string, readonly string[] | null> = {
+  container: "attach commit cp create diff export kill pause port prune rename restart stats top unpause update wait".split(" "),
+  network: "connect create disconnect inspect ls list prune rm remove".split(" "),
+  image: "build history import inspect load ls list prune pull push rm remove save tag".split(" "),
+  volume: "create inspect ls list prune rm remove update".split(" "),
+  system: "df events info prune".split(" "),
+  ...Object.fromEntries(
+    ("attach build builder buildx checkpoint commit compose config context cp create diff events export help history images import info " +
+      "kill load login logout manifest node pause plugin port pull push rename restart rmi save search secret service stack stats swarm " +
+      "tag top trust unpause update version wait")
+      .split(" ")
+      .map((c) => [c, null]),
+  ),
+};
+
+/** The Docker CLI's own options, given before the command. */
+const GLOBAL_FLAGS = "--config -c --context -D --debug -H --host -l --log-level --tls --tlscacert --tlscert --tlskey --tlsverify -v --version -h --help".split(" ");
+
 export const dockerCommand: CommandHandler = (argv, ctx) => {
   const [sub, ...rest] = argv;
-  switch (sub) {
-    case "run":
-      return run(rest, ctx);
-    case "ps":
-      return ps(rest, ctx);
-    case "container":
-      if (rest[0] === "ls") return ps(rest.slice(1), ctx);
-      break;
-    case "exec":
-      return exec(rest, ctx);
-    case "rm":
-      return rm(rest, ctx);
-    case "stop":
-      return stopStart(rest, ctx, false);
-    case "start":
-      return stopStart(rest, ctx, true);
-    case "logs": {
-      const c = find(ctx.host, rest.filter((a) => !a.startsWith("-"))[0] ?? noSuch(""));
-      ctx.out.push(...c.logs);
-      return 0;
-    }
-    case "inspect":
-      return inspect(rest, ctx);
-    case undefined:
-      fail("Usage:  docker [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers", 0);
+  if (sub === undefined) fail("Usage:  docker [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers", 0);
+  if (sub.startsWith("-")) {
+    const opt = sub.replace(/=.*/, "");
+    if (GLOBAL_FLAGS.includes(opt)) notSimulated(`docker ${opt}`);
+    fail(`unknown flag: ${opt}\nSee 'docker --help'.`, 125);
+  }
+  if (TOP_LEVEL.includes(sub)) return CONTAINER_COMMANDS[sub]!(rest, ctx, `docker ${sub}`);
+  if (sub === "container" && rest[0] !== undefined && Object.hasOwn(CONTAINER_COMMANDS, rest[0])) return CONTAINER_COMMANDS[rest[0]]!(rest.slice(1), ctx, `docker container ${rest[0]}`);
+  const subs = Object.hasOwn(REAL_COMMANDS, sub) ? REAL_COMMANDS[sub] : undefined;
+  if (subs !== undefined) {
+    const next = rest[0];
+    if (subs === null || next === undefined || next.startsWith("-")) notSimulated(`docker ${sub}`);
+    if (!subs.includes(next)) fail(`docker: '${sub} ${next}' is not a docker command.\nSee 'docker --help'`, 1);
+    notSimulated(`docker ${sub} ${next}`);
   }
   fail(`docker: '${sub}' is not a docker command.\nSee 'docker --help'`, 1);
 };

@@ -45,6 +45,7 @@ export const ipCommand: CommandHandler = (argv, ctx) => {
   let i = 0;
   let netns: string | undefined;
   let netnsAt = -1;
+  let humanReadable = false;
   for (; i < argv.length; i++) {
     const raw = argv[i]!;
     if (!raw.startsWith("-")) break;
@@ -68,11 +69,15 @@ export const ipCommand: CommandHandler = (argv, ctx) => {
       if (f === "inet") opts.family = 4;
       else if (f === "inet6") opts.family = 6;
       else notSimulated(`ip -family ${f ?? ""}`.trim());
+    } else if (matches(opt, "-human") || matches(opt, "-human-readable")) {
+      // ip tries -human before -help, so a bare -h is human-readable: it only changes -s figures.
+      humanReadable = true;
     } else if (matches(opt, "-help")) fail(USAGE, 255);
-    else if (["-json", "-pretty", "-oneline", "-resolve", "-timestamp", "-tshort", "-batch", "-force", "-loops", "-rcvbuf", "-Numeric", "-all", "-iec", "-human-readable", "-0", "-M", "-B"].some((o) => matches(opt, o)))
+    else if (["-json", "-pretty", "-oneline", "-resolve", "-timestamp", "-tshort", "-batch", "-force", "-loops", "-rcvbuf", "-Numeric", "-all", "-iec", "-0", "-M", "-B"].some((o) => matches(opt, o)))
       notSimulated(`ip ${raw}`);
     else fail(`Option "${raw}" is unknown, try "ip -help".`, 255);
   }
+  if (humanReadable && opts.stats > 0) notSimulated("ip -human-readable -statistics");
   if (netns !== undefined) {
     const ns = openNamedNamespace(ctx, netns);
     // ip -n NAME ... is ip netns exec NAME ip ...

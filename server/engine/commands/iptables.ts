@@ -10,10 +10,31 @@ import { emptyRule, sameRule, type CtState, type Rule, type RuleTarget } from ".
 import { listColumns, ruleSpec } from "../stack/netfilter/rule-text.js";
 import { BUILTIN_CHAINS, type Chain, type TableName } from "../stack/netfilter/tables.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
+import { notSimulated } from "./not-simulated.js";
 
 const VERSION = "iptables v1.8.9 (nf_tables)";
 const HELP_HINT = "Try `iptables -h' or 'iptables --help' for more information.";
 const PROTOCOLS: Record<string, number> = { all: 0, "0": 0, icmp: 1, "1": 1, tcp: 6, "6": 6, udp: 17, "17": 17 };
+
+/*
+ * What iptables 1.8.9 has beyond what cnlab simulates: refused as not simulated, so that
+ * only names iptables itself lacks get its "does not exist" or "unknown option".
+ */
+const REAL_TABLES = ["mangle", "raw", "security"];
+const REAL_MATCHES = (
+  "ah bpf cgroup cluster comment connbytes connlabel connlimit connmark cpu dccp devgroup dscp dst ecn esp frag hashlimit " +
+  "hbh helper hl icmp iprange ipvs length limit mac mark mh multiport nfacct osf owner physdev pkttype policy quota rateest " +
+  "realm recent rpfilter rt sctp set socket statistic string tcpmss time tos ttl u32"
+).split(" ");
+const REAL_TARGETS = (
+  "AUDIT CHECKSUM CLASSIFY CLUSTERIP CONNMARK CONNSECMARK CT DSCP ECN HL HMARK IDLETIMER LED LOG MARK NETMAP NFLOG NFQUEUE " +
+  "NOTRACK QUEUE RATEEST REDIRECT REJECT SECMARK SET SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE TTL"
+).split(" ");
+/** Protocols /etc/protocols names besides those simulated; any number 0-255 is one too. */
+const REAL_PROTOCOLS = "ip hopopt igmp ggp ipencap st egp igp pup hmp xns-idp rdp iso-tp4 dccp xtp ddp idpr-cmtp ipv6 ipv6-route ipv6-frag idrp rsvp gre esp ah skip ipv6-icmp icmpv6 ipv6-nonxt ipv6-opts rspf vmtp eigrp ospf ax.25 ipip etherip encap pim ipcomp vrrp l2tp isis sctp fc mobility-header udplite mpls-in-ip manet hip shim6 wesp rohc ethernet mptcp".split(" ");
+const ADDRESS_TYPES = "UNSPEC UNICAST BROADCAST ANYCAST MULTICAST BLACKHOLE UNREACHABLE PROHIBIT THROW NAT XRESOLVE".split(" ");
+/** iptables' own options (commands and rule parts) that cnlab does not simulate. */
+const REAL_OPTIONS = "-C --check -R --replace -E --rename-chain -w --wait -W --wait-interval -g --goto -f --fragment -c --set-counters -4 --ipv4 -6 --ipv6 -h --help -V --version --modprobe".split(" ");
 
 type Action =
   | { kind: "list"; chain: string | null }
@@ -88,6 +109,7 @@ function parse(argv: string[]): Parsed {
       case "-t":
       case "--table": {
         const t = next();
+        if (REAL_TABLES.includes(t)) notSimulated(`iptables -t ${t}`);
         if (t !== "nat" && t !== "filter") fail(`${VERSION}: table '${t}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.`, 3);
         table = t;
         continue;
@@ -189,6 +211,7 @@ function parse(argv: string[]): Parsed {
       case "--protocol": {
         const { v, inv } = take(next());
         const p = PROTOCOLS[v.toLowerCase()];
+        if (p === undefined && (REAL_PROTOCOLS.includes(v.toLowerCase()) || (/^\d+$/.test(v) && Number(v) <= 255))) notSimulated(`iptables -p ${v}`);
         if (p === undefined) usageError(`unknown protocol "${v}" specified`);
         rule.protocol = p;
         rule.protocolInvert = inv;
@@ -197,6 +220,7 @@ function parse(argv: string[]): Parsed {
       case "-m":
       case "--match": {
         const m = next();
+        if (REAL_MATCHES.includes(m)) notSimulated(`iptables -m ${m}`);
         if (!["tcp", "udp", "conntrack", "state", "addrtype"].includes(m)) fail(`${VERSION}: Couldn't load match \`${m}':No such file or directory\n\n${HELP_HINT}`, 2);
         continue;
       }
@@ -221,7 +245,8 @@ function parse(argv: string[]): Parsed {
       }
       case "--dst-type": {
         const t = next();
-        if (t !== "LOCAL") usageError(`addrtype: cnlab supports --dst-type LOCAL only, not "${t}"`);
+        if (t !== "LOCAL" && ADDRESS_TYPES.includes(t)) notSimulated(`iptables -m addrtype --dst-type ${t}`);
+        if (t !== "LOCAL") usageError(`addrtype: bad type "${t}"`);
         rule.dstTypeLocal = true;
         continue;
       }
@@ -236,6 +261,9 @@ function parse(argv: string[]): Parsed {
         toSource = next();
         continue;
       default:
+        if (REAL_OPTIONS.includes(a)) notSimulated(`iptables ${a}`);
+        // Options of the match -p loads by itself: --icmp-type with icmp, --syn and the TCP flags with tcp.
+        if ((rule.protocol === 1 && a === "--icmp-type") || (rule.protocol === 6 && ["--syn", "--tcp-flags", "--tcp-option"].includes(a))) notSimulated(`iptables -p ${rule.protocol === 1 ? "icmp" : "tcp"} ${a}`);
         fail(`${VERSION}: unknown option "${a}"\n${HELP_HINT}`, 2);
     }
   }
@@ -266,6 +294,7 @@ function parseTarget(name: string, toDestination: string | null, toSource: strin
       return { kind: name, ...parseNatTo(to) };
     }
     default:
+      if (REAL_TARGETS.includes(name)) notSimulated(`iptables -j ${name}`);
       return { kind: "jump", chain: name };
   }
 }

@@ -10,28 +10,17 @@ import type { IcmpError } from "../link/payload.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import type { PingSocket } from "../stack/sockets.js";
-import { ipOutput, type PmtuDisc } from "../stack/ipv4.js";
+import { ipOutput } from "../stack/ipv4.js";
 import { icmpMessage } from "../stack/icmp.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandHandler } from "./command-context.js";
 import { resolveHost } from "./resolve-host.js";
+import { parsePingOptions as parse, type PingOptions } from "./ping-options.js";
 
 const SECOND = 1_000_000;
 /** Without -c a real ping runs until Ctrl-C; here it stops after this many, as if interrupted. */
 const DEFAULT_COUNT = 4;
 const MAX_COUNT = 1000;
-
-interface PingOptions {
-  count: number | null;
-  interval: number;
-  timeout: number | null;
-  deadline: number | null;
-  ttl: number;
-  size: number;
-  pmtuDisc: PmtuDisc;
-  quiet: boolean;
-  target: string;
-}
 
 /** The largest echo payload an IPv4 datagram can hold (65535 - 20 - 8). */
 const MAX_PAYLOAD = 65507;
@@ -41,65 +30,6 @@ const MAX_PAYLOAD = 65507;
  * Beyond it the send is refused outright and ping prints nothing for it.
  */
 const MAX_REPORTED_PAYLOAD = 65527;
-
-function parseNumber(value: string | undefined, min: number, max: number, float = false): number {
-  if (value === undefined) fail("ping: option requires an argument\nUsage: ping [options] <destination>", 2);
-  const n = float ? Number(value) : /^-?\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(n)) fail(`ping: invalid argument: '${value}'`);
-  if (n < min || n > max) fail(`ping: invalid argument: '${value}': out of range: ${min} <= value <= ${max === Number.MAX_SAFE_INTEGER ? "9223372036854775807" : max}`);
-  return n;
-}
-
-function parse(argv: string[]): PingOptions {
-  const o: PingOptions = { count: null, interval: 1, timeout: null, deadline: null, ttl: 64, size: 56, pmtuDisc: "want", quiet: false, target: "" };
-  const targets: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("-") || a === "-") {
-      targets.push(a);
-      continue;
-    }
-    const flag = a.slice(1, 2);
-    // The option's value: attached ("-c3") or the next word ("-c 3"); only read by flags that take one.
-    const takesValue = "ciWwtsM".includes(flag);
-    const attached = a.length > 2 ? a.slice(2) : takesValue ? argv[++i] : undefined;
-    switch (flag) {
-      case "c":
-        o.count = parseNumber(attached, 1, Number.MAX_SAFE_INTEGER);
-        break;
-      case "i":
-        o.interval = parseNumber(attached, 0.002, 2_000_000, true);
-        break;
-      case "W":
-        o.timeout = parseNumber(attached, 0, 2_147_483, true);
-        break;
-      case "w":
-        o.deadline = parseNumber(attached, 0, 2_147_483);
-        break;
-      case "t":
-        o.ttl = parseNumber(attached, 0, 255);
-        break;
-      case "s":
-        o.size = parseNumber(attached, 0, 2_147_483_647);
-        break;
-      case "M":
-        if (attached === undefined) fail("ping: option requires an argument -- 'M'\nUsage: ping [options] <destination>", 2);
-        if (attached !== "do" && attached !== "want" && attached !== "dont") fail(`ping: invalid -M argument: ${attached}`, 2);
-        o.pmtuDisc = attached;
-        break;
-      case "q":
-        o.quiet = true;
-        break;
-      case "n":
-        break;
-      default:
-        fail(`ping: invalid option -- '${flag}'\nUsage: ping [options] <destination>`, 2);
-    }
-  }
-  if (targets.length === 0) fail("ping: usage error: Destination address required");
-  o.target = targets[targets.length - 1]!;
-  return o;
-}
 
 function formatRtt(us: number): string {
   const ms = us / 1000;

@@ -159,6 +159,13 @@ function parseFilter(words: string[], opts: SsOptions): void {
   }
 }
 
+/** iproute2 6.1 ss's other long options: real, not simulated. */
+const REAL_LONG_OPTIONS = (
+  "--help --version --resolve --options --extended --memory --threads --info --tipcinfo --tos --cgroup --bpf --events " +
+  "--context --contexts --net --ipv6 --packet --mptcp --sctp --dccp --raw --unix --tipc --vsock --xdp --family --kill " +
+  "--oneline --inet-sockopt --query --socket --diag --filter"
+).split(" ");
+
 export const ssCommand: CommandHandler = (argv, ctx) => {
   const opts: SsOptions = { tcp: false, udp: false, tablesGiven: false, states: 0, numeric: false, processes: false, header: true, summary: false };
   let stateFilter = 0;
@@ -167,6 +174,7 @@ export const ssCommand: CommandHandler = (argv, ctx) => {
     const a = argv[i]!;
     const long: Record<string, string> = { "--tcp": "t", "--udp": "u", "--listening": "l", "--all": "a", "--numeric": "n", "--processes": "p", "--summary": "s", "--no-header": "H", "--ipv4": "4" };
     const flags = a.startsWith("--") ? long[a] : a.slice(1);
+    if (flags === undefined && REAL_LONG_OPTIONS.includes(a.replace(/=.*/, ""))) notSimulated(`ss ${a.replace(/=.*/, "")}`);
     if (flags === undefined) fail(`ss: unrecognized option '${a}'\nUsage: ss [ OPTIONS ]\n       ss [ OPTIONS ] [ FILTER ]`, 255);
     for (const c of flags) {
       if (c === "t") opts.tcp = opts.tablesGiven = true;
@@ -181,7 +189,7 @@ export const ssCommand: CommandHandler = (argv, ctx) => {
       else if (c === "V") {
         ctx.out.push("ss utility, iproute2-6.1.0");
         return 0;
-      } else if ("6xw0dSMeomibEKZzONAfDF".includes(c)) notSimulated(`ss -${c}`);
+      } else if ("6xw0dSMeomibEKZzONAfDFTh".includes(c)) notSimulated(`ss -${c}`);
       else fail(`ss: invalid option -- '${c}'\nUsage: ss [ OPTIONS ]\n       ss [ OPTIONS ] [ FILTER ]`, 255);
     }
   }

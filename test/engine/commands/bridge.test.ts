@@ -109,7 +109,7 @@ describe("bridge refuses like iproute2", () => {
     ["bridge fdb foo", `Command "foo" is unknown, try "bridge fdb help".\n`, 255],
     ["bridge link show dev nosuch", `Cannot find device "nosuch"\n`, 255],
     ["bridge -x fdb", `Option "-x" is unknown, try "bridge help".\n`, 255],
-    ["bridge fdb add 02:42:ac:11:00:09 dev veth9c02e56", `cnlab: "bridge fdb add" is not simulated in this lab\n`, 1],
+    ["bridge fdb add 02:42:ac:11:00:09 dev veth9c02e56", `bridge fdb add: not simulated in cnlab\n`, 1],
   ] as const) {
     it(command, () => expect(new ToolSession().run(command)).toEqual({ output, exitCode }));
   }

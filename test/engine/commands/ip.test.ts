@@ -220,7 +220,7 @@ describe("ip refuses what iproute2 refuses, and changes nothing", () => {
     ["ip -x addr", `Option "-x" is unknown, try "ip -help".\n`, 255],
     ["ip netns exec nosuch ip addr", `Cannot open network namespace "nosuch": No such file or directory\n`, 255],
     ["ip netns foo", `Command "foo" is unknown, try "ip netns help".\n`, 255],
-    ["ip tunnel show", `cnlab: "ip tunnel" is not simulated in this lab\n`, 1],
+    ["ip tunnel show", `ip tunnel: not simulated in cnlab\n`, 1],
   ] as const) {
     it(command, () => {
       const s = new ToolSession();

@@ -107,3 +107,62 @@ describe("docker", () => {
     expect(run("nosuchcmd")).toMatchObject({ output: "bash: nosuchcmd: command not found\n", exitCode: 127 });
   });
 });
+
+describe("docker: real commands and flags cnlab does not simulate say so", () => {
+  const docker = (command: string) => labEngine("bridge-two-containers").run({ host: "node1", command });
+  for (const [cmd, what] of [
+    ["docker network ls", "docker network ls"],
+    ["docker network inspect bridge", "docker network inspect"],
+    ["docker network create mynet", "docker network create"],
+    ["docker network", "docker network"],
+    ["docker images", "docker images"],
+    ["docker image ls", "docker image ls"],
+    ["docker pull nginx", "docker pull"],
+    ["docker restart nginx-1", "docker restart"],
+    ["docker container kill nginx-1", "docker container kill"],
+    ["docker version", "docker version"],
+    ["docker -H tcp://1.2.3.4:2375 ps", "docker -H"],
+    ["docker run -d -e A=1 nginx", "docker run -e"],
+    ["docker run -d --ip 172.17.0.9 nginx", "docker run --ip"],
+    ["docker run -d nginx nginx -g daemon-off", "docker run nginx nginx -g daemon-off"],
+    ["docker ps --format {{.Names}}", "docker ps --format"],
+    ["docker exec -e A=1 nginx-1 ip addr", "docker exec -e"],
+    ["docker logs -f nginx-1", "docker logs -f"],
+    ["docker stop -t 1 nginx-1", "docker stop -t"],
+    ["docker inspect --type container nginx-1", "docker inspect --type"],
+  ] as const) {
+    it(`${cmd}: says so, changes nothing`, () => {
+      const engine = labEngine("bridge-two-containers");
+      const before = JSON.stringify({ ...engine.state(), time: 0 });
+      const r = engine.run({ host: "node1", command: cmd });
+      expect(r.output).toBe(`${what}: not simulated in cnlab\n`);
+      expect(r.exitCode).toBe(1);
+      expect(JSON.stringify({ ...engine.state(), time: 0 })).toBe(before);
+    });
+  }
+  it("names the CLI lacks still get the CLI's own errors", () => {
+    expect(docker("docker frob")).toMatchObject({ output: "docker: 'frob' is not a docker command.\nSee 'docker --help'\n", exitCode: 1 });
+    expect(docker("docker network frob")).toMatchObject({ output: "docker: 'network frob' is not a docker command.\nSee 'docker --help'\n", exitCode: 1 });
+    expect(docker("docker ps --foo")).toMatchObject({ output: "unknown flag: --foo\nSee 'docker ps --help'.\n", exitCode: 125 });
+    expect(docker("docker run -dx nginx")).toMatchObject({ output: "unknown shorthand flag: 'x' in -x\nSee 'docker run --help'.\n", exitCode: 125 });
+    expect(docker("docker run --name")).toMatchObject({ output: "flag needs an argument: --name\nSee 'docker run --help'.\n", exitCode: 125 });
+  });
+  it("docker container ls/rm/inspect are the same commands as docker ps/rm/inspect", () => {
+    const engine = labEngine("bridge-two-containers");
+    expect(engine.run({ host: "node1", command: "docker container ls" }).output).toBe(engine.run({ host: "node1", command: "docker ps" }).output);
+    expect(engine.run({ host: "node1", command: "docker container inspect -f '{{.NetworkSettings.IPAddress}}' nginx-2" }).output).toBe("172.17.0.3\n");
+    expect(engine.run({ host: "node1", command: "docker container rm -f nginx-2" })).toMatchObject({ output: "nginx-2\n", exitCode: 0 });
+  });
+  it("shorthand groups and attached values read as the CLI reads them", () => {
+    const engine = labEngine("bridge-two-containers");
+    expect(engine.run({ host: "node1", command: "docker run -dit --name=web -p8081:80 nginx" }).exitCode).toBe(0);
+    expect(engine.run({ host: "node1", command: "docker ps -aq" }).output.split("\n")).toHaveLength(4);
+    expect(engine.run({ host: "node1", command: "docker exec -it web ip -br addr" }).exitCode).toBe(0);
+  });
+  it("docker logs without a container asks for one, as the CLI does", () => {
+    expect(docker("docker logs")).toMatchObject({
+      output: `"docker logs" requires exactly 1 argument.\nSee 'docker logs --help'.\n\nUsage:  docker logs [OPTIONS] CONTAINER\n\nFetch the logs of a container\n`,
+      exitCode: 1,
+    });
+  });
+});

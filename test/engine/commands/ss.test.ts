@@ -170,7 +170,7 @@ describe("ss -t with connections", () => {
   for (const [command, output, exitCode] of [
     ["ss foo", `Error: an inet prefix is expected rather than "foo".\nCannot parse dst/src address.\n`, 1],
     ["ss -ltn state foo", "ss: wrong state name: foo\n", 255],
-    ["ss -x", `cnlab: "ss -x" is not simulated in this lab\n`, 1],
+    ["ss -x", `ss -x: not simulated in cnlab\n`, 1],
     ["ss -V", "ss utility, iproute2-6.1.0\n", 0],
   ] as const) {
     it(command, () => expect(pythonIn("nginx-1").run(command, "nginx-1")).toEqual({ output, exitCode }));
