@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_DEFAULTS, loadConfig } from "../server/config.js";
+import { DEFAULT_SIMULATOR_CONFIG } from "../server/simulator/simulator-config.js";
 import { PROJECT_ROOT } from "../server/db/prepare-database.js";
 import { tempDir } from "./helpers/temp-dir.js";
 
@@ -22,6 +23,11 @@ describe("loadConfig", () => {
         maxLiveSessions: 200,
         commandRate: 20,
         sessionRate: 10,
+        authFailuresPerMinute: 20,
+        maxStreamsPerToken: 8,
+        maxStreamsPerSession: 16,
+        retentionDays: 0,
+        simulator: DEFAULT_SIMULATOR_CONFIG,
       },
     });
   });
@@ -40,6 +46,16 @@ describe("loadConfig", () => {
         CNLAB_MAX_LIVE_SESSIONS: "5",
         CNLAB_COMMAND_RATE: "100",
         CNLAB_SESSION_RATE: "2",
+        CNLAB_AUTH_FAILURES_PER_MINUTE: "5",
+        CNLAB_MAX_STREAMS_PER_TOKEN: "3",
+        CNLAB_MAX_STREAMS_PER_SESSION: "40",
+        CNLAB_RETENTION_DAYS: "180",
+        CNLAB_WORKERS: "3",
+        CNLAB_COMMAND_CPU_MS: "500",
+        CNLAB_COMMAND_EVENTS: "1000",
+        CNLAB_MAX_DEVICES: "64",
+        CNLAB_SESSION_STORAGE_MB: "2",
+        CNLAB_MAX_CAPTURE_MB: "1",
       },
       dir,
     );
@@ -57,7 +73,28 @@ describe("loadConfig", () => {
         maxLiveSessions: 5,
         commandRate: 100,
         sessionRate: 2,
+        authFailuresPerMinute: 5,
+        maxStreamsPerToken: 3,
+        maxStreamsPerSession: 40,
+        retentionDays: 180,
+        simulator: {
+          ...DEFAULT_SIMULATOR_CONFIG,
+          workers: 3,
+          budget: { ...DEFAULT_SIMULATOR_CONFIG.budget, cpuMs: 500 },
+          limits: { ...DEFAULT_SIMULATOR_CONFIG.limits, commandEvents: 1000, devices: 64 },
+          sessionStorageBytes: 2 * 1024 * 1024,
+          maxCaptureBytes: 1024 * 1024,
+        },
       },
+    });
+  });
+
+  it("refuses a simulator limit out of its range with one line naming it and its meaning", () => {
+    const result = loadConfig({ CNLAB_COMMAND_EVENTS: "5" }, PROJECT_ROOT);
+    expect(result).toEqual({
+      ok: false,
+      variable: "CNLAB_COMMAND_EVENTS",
+      message: 'CNLAB_COMMAND_EVENTS must be an integer from 100 to 10000000: trace events one command may record before it is stopped; got "5"',
     });
   });
 
@@ -86,6 +123,15 @@ describe("loadConfig", () => {
     ["CNLAB_MAX_LIVE_SESSIONS", "0", 'CNLAB_MAX_LIVE_SESSIONS must be an integer from 1 to 100000: sessions kept in memory at once; got "0"'],
     ["CNLAB_COMMAND_RATE", "-5", 'CNLAB_COMMAND_RATE must be an integer from 1 to 100000: commands per second one token may send; got "-5"'],
     ["CNLAB_SESSION_RATE", "1e3", 'CNLAB_SESSION_RATE must be an integer from 1 to 100000: sessions per minute one token may start; got "1e3"'],
+    [
+      "CNLAB_AUTH_FAILURES_PER_MINUTE",
+      "0",
+      'CNLAB_AUTH_FAILURES_PER_MINUTE must be an integer from 1 to 100000: unknown or revoked tokens one client address may send per minute before it is refused (429) for the rest of the minute; got "0"',
+    ],
+    ["CNLAB_MAX_STREAMS_PER_TOKEN", "0", 'CNLAB_MAX_STREAMS_PER_TOKEN must be an integer from 1 to 10000: trace streams (WebSockets) one token may have open at once; got "0"'],
+    ["CNLAB_MAX_STREAMS_PER_SESSION", "many", 'CNLAB_MAX_STREAMS_PER_SESSION must be an integer from 1 to 10000: trace streams (WebSockets) open on one session at once; got "many"'],
+    ["CNLAB_RETENTION_DAYS", "-1", 'CNLAB_RETENTION_DAYS must be an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever); got "-1"'],
+    ["CNLAB_RETENTION_DAYS", "30d", 'CNLAB_RETENTION_DAYS must be an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever); got "30d"'],
   ])("rejects %s=%s with one line naming it", (variable, value, message) => {
     expect(loadConfig({ [variable]: value }, PROJECT_ROOT)).toEqual({ ok: false, variable, message });
   });
