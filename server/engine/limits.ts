@@ -33,18 +33,25 @@ export interface EngineLimits {
   sockets: number;
 }
 
-/** A classroom's defaults: far above what any lab needs, well below what hurts a server. */
+/**
+ * A classroom's defaults: far above what any lab needs, well below what hurts
+ * a server. The object limits leave room for the biggest topology the lab
+ * format allows in practice, four hosts of 256 containers each publishing a
+ * port (3,084 devices, 2,060 addresses, 7,204 routes, 3,152 rules, 1,024
+ * sockets when built), with room for a thousand more of each for what
+ * students add; the shipped labs need under 50 of each.
+ */
 export const DEFAULT_LIMITS: EngineLimits = {
   commandEvents: 50_000,
   stormEvents: 20_000,
   outputBytes: 1024 * 1024,
-  devices: 512,
-  addresses: 1024,
-  routes: 4096,
-  rules: 2048,
+  devices: 4096,
+  addresses: 4096,
+  routes: 16_384,
+  rules: 8192,
   fdbEntries: 8192,
-  neighbours: 4096,
-  sockets: 1024,
+  neighbours: 16_384,
+  sockets: 4096,
 };
 
 /** Sessions started before limits existed had only the storm budget; they replay under these. */

@@ -9,6 +9,7 @@
  * DNS, so both modes print addresses (and -a prints "?" for the name). The
  * header appears only with the first entry, so an empty table prints nothing.
  */
+import { isLimitReached } from "../object-quota.js";
 import type { NeighbourEntry } from "../stack/neighbour-cache.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
@@ -16,6 +17,7 @@ import { parseLladdr } from "./ip-args.js";
 import { hostLookupError, parseInetAton } from "./ipv4-text-forms.js";
 import { hasValidLladdr, listNeighbours } from "./neighbour-listing.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 
 const USAGE = [
   "Usage:",
@@ -112,6 +114,7 @@ function set(ctx: CommandContext, args: string[], device: string | undefined): n
   const now = ctx.net.scheduler.now;
   ns.neigh.delete(devName, ip);
   const e = ns.neigh.create(devName, ip, now);
+  if (isLimitReached(e)) limitReached(e, 255);
   e.mac = mac;
   e.confirmed = now;
   // Without "temp" the entry is static (ATF_PERM); with it, an ordinary entry that will go stale.

@@ -13,6 +13,7 @@ import type { Device } from "../link/device.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
 import { masterBridge, portNumber } from "./bridge-port.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 
 interface BrctlCommand {
   name: string;
@@ -50,6 +51,8 @@ function bridgeNamed(ctx: CommandContext, name: string): Bridge | undefined {
 
 function addbr([name]: string[], ctx: CommandContext): number {
   if (ctx.ns.device(name!) !== undefined) fail(`device ${name} already exists; can't create bridge with the same name`, 1);
+  const full = ctx.net.quota.check({ devices: 1 });
+  if (full !== null) limitReached(full, 1);
   ctx.ns.attach(new Bridge(ctx.net.ctx, ctx.ns, ctx.ns.allocIfindex(), name!, ctx.net.random.mac()));
   return 0;
 }

@@ -4,12 +4,14 @@
  * text), and fails with curl's own exit codes (7 cannot connect, 28 timeout,
  * 6 cannot resolve, 3 bad URL).
  */
+import { isLimitReached } from "../object-quota.js";
 import { tcpClose, tcpConnect, tcpSend } from "../stack/tcp.js";
 import type { TcpConnection } from "../stack/sockets.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandHandler } from "./command-context.js";
 import { CURL_LONG_OPTIONS, CURL_SHORT_OPTIONS } from "./curl-options.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 import { resolveHost } from "./resolve-host.js";
 
 const SECOND = 1_000_000;
@@ -98,7 +100,7 @@ export const curlCommand: CommandHandler = (argv, ctx) => {
   const request =
     `GET ${path} HTTP/1.1\r\nHost: ${port === 80 ? hostName : `${hostName}:${port}`}\r\nUser-Agent: ${USER_AGENT}\r\nAccept: */*\r\n\r\n`;
   let conn: TcpConnection | "ENETUNREACH" = "ENETUNREACH";
-  conn = tcpConnect(ns, dst, port, "curl", {
+  const made = tcpConnect(ns, dst, port, "curl", {
     onConnected: () => {
       connected = true;
       verbose(`* Connected to ${hostName} (${addr}) port ${port} (#0)`);
@@ -128,6 +130,9 @@ export const curlCommand: CommandHandler = (argv, ctx) => {
       error = e;
     },
   });
+  // socket() refused: curl gives up before connecting (CURLE_COULDNT_CONNECT).
+  if (isLimitReached(made)) limitReached(made, 7);
+  conn = made;
   if (conn === "ENETUNREACH") error = "ENETUNREACH";
 
   const connectLimit = start + Math.round(o.connectTimeout * SECOND);

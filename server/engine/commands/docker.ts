@@ -11,6 +11,7 @@ import { containerAddress, removeContainer, runContainer, startProcesses, stopPr
 import { resolveImage } from "../topology/images.js";
 import type { Container, ContainerNetwork, SimHost } from "../topology/network.js";
 import { fail, type CommandContext, type CommandHandler, type ExitStatus } from "./command-context.js";
+import { limitReached } from "./object-limit.js";
 import { flag, readFlags, type FlagSpec } from "./docker-flags.js";
 import { notSimulated } from "./not-simulated.js";
 
@@ -111,6 +112,8 @@ function run(argv: string[], ctx: CommandContext): number {
         fail(`docker: ${c.message}.\nSee 'docker run --help'.`, 125);
       case "port-allocated":
         fail(`docker: Error response from daemon: driver failed programming external connectivity on endpoint ${containerName}: Bind for 0.0.0.0:${c.port} failed: port is already allocated.\nSee 'docker run --help'.`, 125);
+      case "limit":
+        limitReached(c.limit, 125, (m) => `docker: Error response from daemon: ${m}.\nSee 'docker run --help'.`);
     }
   }
   if (network === "host" && publish.length > 0) ctx.out.push("WARNING: Published ports are discarded when using host network mode");

@@ -9,9 +9,14 @@
  * up), and `0.0.0.0` removes it. Interfaces are listed in name order with
  * numbers compared as numbers (net-tools' nstrcmp). The real tool applies
  * each argument as it reads it; we check them all first so that a bad one
- * changes nothing.
+ * changes nothing. A setting the session's object limits refuse stops the
+ * command there (exit 1), as a failed ioctl does: a refused address leaves
+ * the one it was to replace in place; a refused `up` (its routes would not
+ * fit) keeps what was set before it.
  */
-import type { Device } from "../link/device.js";
+import type { Device, InterfaceAddress } from "../link/device.js";
+import { isLimitReached } from "../object-quota.js";
+import type { NetNamespace } from "../stack/namespace.js";
 import { cidrBroadcast, formatIpv4, ipv4CidrOrThrow, prefixLengthFromMask, prefixMask, type Ipv4Address } from "../wire/ipv4-address.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
 import { orderedAddresses } from "./ip-address.js";
@@ -19,6 +24,7 @@ import { hostLookupError, parseInetAton } from "./ipv4-text-forms.js";
 import { ipv6Addresses } from "./ipv6-link-local.js";
 import { IFF, interfaceFlags } from "./link-flags.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 
 const FLAG_NAMES: [number, string][] = [
   [IFF.UP, "UP"],
@@ -151,34 +157,49 @@ function missingDevice(name: string, change: Change): never {
   fail(lines.join("\n"), change.address !== undefined || change.up !== undefined ? 255 : 1);
 }
 
+/** Replaces `old` (if any) with `address/prefixLength`; when the session's limits refuse the new one, puts `old` back and fails. */
+function replaceAddress(ns: NetNamespace, dev: Device, old: InterfaceAddress | undefined, address: number, prefixLength: number): InterfaceAddress {
+  if (old !== undefined) ns.delAddress(dev, old.address, old.prefixLength);
+  const refused = ns.addAddress(dev, address, prefixLength);
+  if (isLimitReached(refused)) {
+    // What `old` held was just freed, so it fits again.
+    if (old !== undefined && ns.addAddress(dev, old.address, old.prefixLength) === null) Object.assign(dev.addresses[dev.addresses.length - 1]!, old);
+    limitReached(refused, 1);
+  }
+  return dev.addresses[dev.addresses.length - 1]!;
+}
+
+function setUp(ns: NetNamespace, dev: Device, up: boolean): void {
+  const refused = ns.setUp(dev, up);
+  if (refused !== null) limitReached(refused, 1);
+}
+
 function apply(ctx: CommandContext, dev: Device, change: Change): void {
   const ns = ctx.ns;
-  if (change.mtu !== undefined) dev.mtu = change.mtu;
   let primary = orderedAddresses(dev)[0]?.ia;
   if (change.address !== undefined) {
-    if (primary !== undefined) ns.delAddress(dev, primary.address, primary.prefixLength);
-    primary = undefined;
-    if (change.address !== 0) {
+    if (change.address === 0) {
+      if (primary !== undefined) ns.delAddress(dev, primary.address, primary.prefixLength);
+      primary = undefined;
+    } else {
       const prefix = change.netmask !== undefined ? prefixLengthFromMask(change.netmask) : null;
-      ns.addAddress(dev, change.address, prefix?.ok ? prefix.value : classfulPrefix(change.address));
-      primary = dev.addresses[dev.addresses.length - 1];
-      ns.setUp(dev, true);
+      primary = replaceAddress(ns, dev, primary, change.address, prefix?.ok ? prefix.value : classfulPrefix(change.address));
     }
   } else if (change.netmask !== undefined && primary !== undefined) {
     const prefix = prefixLengthFromMask(change.netmask);
     if (prefix.ok && prefix.value !== primary.prefixLength) {
-      const old = primary;
+      const old = { ...primary };
       // SIOCSIFNETMASK re-derives a broadcast that was the default one.
       const defaultBroadcast = old.broadcast === cidrBroadcast(ipv4CidrOrThrow(old.address as Ipv4Address, old.prefixLength));
-      ns.delAddress(dev, old.address, old.prefixLength);
-      ns.addAddress(dev, old.address, prefix.value);
-      primary = dev.addresses[dev.addresses.length - 1]!;
+      primary = replaceAddress(ns, dev, primary, old.address, prefix.value);
       if (!defaultBroadcast) primary.broadcast = old.broadcast;
       primary.scope = old.scope;
     }
   }
   if (change.broadcast !== undefined && primary !== undefined) primary.broadcast = change.broadcast;
-  if (change.up !== undefined) ns.setUp(dev, change.up);
+  if (change.mtu !== undefined) dev.mtu = change.mtu;
+  if (change.address !== undefined && change.address !== 0) setUp(ns, dev, true);
+  if (change.up !== undefined) setUp(ns, dev, change.up);
 }
 
 export const ifconfigCommand: CommandHandler = (argv, ctx) => {

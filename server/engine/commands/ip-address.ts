@@ -8,6 +8,7 @@
  * `ip addr add` does not); the loopback's own 127.0.0.1 never has one.
  */
 import type { Device, InterfaceAddress } from "../link/device.js";
+import { isLimitReached } from "../object-quota.js";
 import { cidrBroadcast, formatIpv4, ipv4CidrOrThrow, prefixMask, type Ipv4Address } from "../wire/ipv4-address.js";
 import { fail, type CommandContext } from "./command-context.js";
 import { ArgReader, garbage, kernelError, matches, parseAddressArg, parsePrefixArg, selectDevices } from "./ip-args.js";
@@ -17,6 +18,7 @@ import { ipv6Addresses } from "./ipv6-link-local.js";
 import { IFF, interfaceFlags, operState } from "./link-flags.js";
 import { linkNetnsLabel } from "./link-peer.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 
 const LIFETIME = "       valid_lft forever preferred_lft forever";
 
@@ -145,7 +147,9 @@ function add(args: ArgReader, ctx: CommandContext, replace: boolean): number {
     applyAttributes(existing, req);
     return 0;
   }
-  if (ctx.ns.addAddress(dev, local.address, local.prefixLength) === "EEXIST") kernelError("Error: ipv4: Address already assigned.");
+  const refused = ctx.ns.addAddress(dev, local.address, local.prefixLength);
+  if (refused === "EEXIST") kernelError("Error: ipv4: Address already assigned.");
+  if (isLimitReached(refused)) limitReached(refused, 2);
   applyAttributes(dev.addresses[dev.addresses.length - 1]!, req);
   return 0;
 }

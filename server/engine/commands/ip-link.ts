@@ -18,6 +18,7 @@ import type { IpOptions } from "./ip-options.js";
 import { IFF, interfaceFlags, iproute2Flags, operState } from "./link-flags.js";
 import { isNamedNamespace } from "./link-peer.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 
 const MIN_MTU = 68;
 const MAX_MTU = 65535;
@@ -121,11 +122,20 @@ function set(args: ArgReader, ctx: CommandContext): number {
     if (change.mtu > MAX_MTU) kernelError("Error: mtu greater than device maximum.");
   }
   if (change.netns !== undefined && dev.kind === "loopback") rtnetlink("Invalid argument");
+  // dev_change_net_namespace: the name must be free in the target.
+  if (change.netns !== undefined && change.netns !== ctx.ns && change.netns.device(dev.name) !== undefined) rtnetlink("File exists");
   apply(ctx, dev, change);
   return 0;
 }
 
 function apply(ctx: CommandContext, dev: Device, change: LinkChange): void {
+  const moving = change.netns !== undefined && change.netns !== ctx.ns;
+  // Up first: the one change the kernel may still refuse (the routes of the device's addresses
+  // would pass the session's limit), so that a refusal changes nothing.
+  if (change.up === true && !moving) {
+    const refused = ctx.ns.setUp(dev, true);
+    if (refused !== null) limitReached(refused, 2);
+  }
   if (change.mtu !== undefined) dev.mtu = change.mtu;
   if (change.master !== undefined) {
     const current = masterBridge(dev);
@@ -134,11 +144,11 @@ function apply(ctx: CommandContext, dev: Device, change: LinkChange): void {
       change.master?.enslave(dev);
     }
   }
-  if (change.netns !== undefined && change.netns !== ctx.ns) {
-    moveToNamespace(ctx.ns, dev, change.netns);
+  if (moving) {
+    moveToNamespace(ctx.ns, dev, change.netns!);
     return;
   }
-  if (change.up !== undefined) ctx.ns.setUp(dev, change.up);
+  if (change.up === false) ctx.ns.setUp(dev, false);
 }
 
 /**
@@ -194,12 +204,15 @@ function add(args: ArgReader, ctx: CommandContext): number {
   if (name.length > 15 || (peerName !== undefined && peerName.length > 15)) kernelError("Error: Attribute failed policy validation.");
   if (ctx.ns.device(name) !== undefined) rtnetlink("File exists");
   const net = ctx.net;
+  const full = net.quota.check({ devices: type === "bridge" ? 1 : 2 });
   if (type === "bridge") {
+    if (full !== null) limitReached(full, 2);
     ctx.ns.attach(new Bridge(net.ctx, ctx.ns, ctx.ns.allocIfindex(), name, mac ?? net.random.mac()));
     return 0;
   }
   const peer = peerName ?? firstFreeName(ctx.ns, "veth");
   if (peer === name || ctx.ns.device(peer) !== undefined) rtnetlink("File exists");
+  if (full !== null) limitReached(full, 2);
   // The kernel registers the peer first, so it gets the lower ifindex.
   const b = new Veth(net.ctx, ctx.ns, ctx.ns.allocIfindex(), peer, net.random.mac());
   const a = new Veth(net.ctx, ctx.ns, ctx.ns.allocIfindex(), name, mac ?? net.random.mac());

@@ -8,6 +8,7 @@
  * REACHABLE → STALE timer as an ARP reply would; permanent and stale entries
  * have no timer.
  */
+import { isLimitReached } from "../object-quota.js";
 import type { NeighbourEntry } from "../stack/neighbour-cache.js";
 import { confirmNeighbour } from "../stack/arp.js";
 import type { NeighbourState } from "../trace/trace-event.js";
@@ -17,6 +18,7 @@ import { ArgReader, garbage, invalidArgument, kernelError, lladdrArg, matches, p
 import type { IpOptions } from "./ip-options.js";
 import { hasValidLladdr, listNeighbours } from "./neighbour-listing.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 
 const NUD_NAMES: Record<string, NeighbourState | "all"> = {
   permanent: "PERMANENT",
@@ -131,6 +133,7 @@ function modify(args: ArgReader, ctx: CommandContext, mode: "add" | "replace" | 
   const now = ctx.net.scheduler.now;
   ctx.ns.neigh.delete(dev.name, req.address);
   const e = ctx.ns.neigh.create(dev.name, req.address, now);
+  if (isLimitReached(e)) limitReached(e, 2);
   e.mac = req.lladdr;
   e.confirmed = now;
   if (nud === "REACHABLE") {

@@ -5,11 +5,12 @@
  * there, so they are neither listed nor reachable by name, as on a real
  * Docker host; from inside a container none are visible.
  */
-import type { NetNamespace } from "../stack/namespace.js";
+import { NEW_NAMESPACE_OBJECTS, type NetNamespace } from "../stack/namespace.js";
 import { fail, type CommandContext } from "./command-context.js";
 import { matches } from "./ip-args.js";
 import { isContainerNamespace, isNamedNamespace, netnsId, vethPeer } from "./link-peer.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 
 function namedNamespaces(ctx: CommandContext): NetNamespace[] {
   if (isContainerNamespace(ctx.host, ctx.ns)) return [];
@@ -62,6 +63,8 @@ export function ipNetns(argv: string[], ctx: CommandContext): number {
       if (namedNamespaces(ctx).some((n) => n.name === name)) fail(`Cannot create namespace file "/run/netns/${name}": File exists`, 1);
       notSimulated(`ip netns add ${name} (a namespace named like a container's or the host's)`);
     }
+    const full = ctx.net.quota.check(NEW_NAMESPACE_OBJECTS);
+    if (full !== null) limitReached(full, 1, (m) => `Failed to create a new network namespace "${name}": ${m}`);
     ctx.host.addNamespace(name);
     return 0;
   }

@@ -7,6 +7,7 @@
  * Routes are printed with the engine's formatRoute (the same text trace
  * events use) plus the trailing space iproute2 always leaves.
  */
+import { isLimitReached, type LimitReached } from "../object-quota.js";
 import { formatRoute, type Route, type RouteProto, type RouteScope } from "../stack/route-table.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import { formatIpv4, prefixMask } from "../wire/ipv4-address.js";
@@ -14,6 +15,7 @@ import { fail, type CommandContext } from "./command-context.js";
 import { ArgReader, garbage, invalidArgument, kernelError, matches, parseAddressArg, parsePrefixArg, parseUnsigned, rtnetlink } from "./ip-args.js";
 import type { IpOptions } from "./ip-options.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 import { routesInFibOrder } from "./route-order.js";
 import { deleteRoute, insertRoute, STRERROR, type KernelRefusal, type RouteRequest } from "./route-request.js";
 
@@ -179,8 +181,9 @@ function parseRequest(args: ArgReader, ctx: CommandContext): RouteRequest {
 }
 
 /** How iproute2 prints a kernel refusal: the extended ack when there is one, else strerror. */
-function refused(r: KernelRefusal | null): void {
+function refused(r: KernelRefusal | LimitReached | null): void {
   if (r === null) return;
+  if (isLimitReached(r)) limitReached(r, 2);
   if (r.extack !== null) kernelError(`Error: ${r.extack}.`);
   rtnetlink(STRERROR[r.errno]);
 }

@@ -5,12 +5,14 @@
  * with the matches and targets the labs use. Messages and exit codes as
  * iptables prints them; a rejected command changes nothing.
  */
+import { isLimitReached } from "../object-quota.js";
 import { parseIpv4, parseIpv4Cidr, type Ipv4Address } from "../wire/ipv4-address.js";
 import { emptyRule, sameRule, type CtState, type Rule, type RuleTarget } from "../stack/netfilter/rule.js";
 import { listColumns, ruleSpec } from "../stack/netfilter/rule-text.js";
 import { BUILTIN_CHAINS, type Chain, type TableName } from "../stack/netfilter/tables.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 
 const VERSION = "iptables v1.8.9 (nf_tables)";
 const HELP_HINT = "Try `iptables -h' or 'iptables --help' for more information.";
@@ -366,22 +368,25 @@ export const iptablesCommand: CommandHandler = (argv, ctx) => {
       const c = requireChain(ctx, t, a.chain);
       if (a.rule.target.kind === "jump" && nf.chain(t, a.rule.target.chain) === undefined) fail(`${VERSION}: Chain '${a.rule.target.chain}' does not exist\n${HELP_HINT}`, 2);
       if (a.kind === "insert" && (a.index < 1 || a.index > c.rules.length + 1)) fail(`${VERSION}: Index of insertion too big.`, 1);
-      if (a.kind === "append") c.rules.push(a.rule);
-      else c.rules.splice(a.index - 1, 0, a.rule);
+      const refused = nf.insertRule(c, a.rule, a.kind === "append" ? null : a.index - 1);
+      // The kernel's refusal of a commit: exit 1 (iptables keeps 4, RESOURCE_PROBLEM, for EAGAIN).
+      if (refused !== null) limitReached(refused, 1);
       return 0;
     }
     case "delete": {
       const c = requireChain(ctx, t, a.chain);
       const i = a.index !== null ? a.index - 1 : c.rules.findIndex((r) => sameRule(r, a.rule!));
       if (i < 0 || i >= c.rules.length) fail(a.index !== null ? `${VERSION}: Index of deletion too big.` : "iptables: Bad rule (does a matching rule exist in that chain?).", 1);
-      c.rules.splice(i, 1);
+      nf.deleteRule(c, i);
       return 0;
     }
-    case "new-chain":
+    case "new-chain": {
       if (nf.chain(t, a.chain) !== undefined) fail(`${VERSION}: Chain already exists.`, 1);
       if (!/^[A-Za-z0-9_.-]{1,28}$/.test(a.chain)) usageError(`Invalid chain name \`${a.chain}'`);
-      nf.newChain(t, a.chain);
+      const made = nf.newChain(t, a.chain);
+      if (isLimitReached(made)) limitReached(made, 1);
       return 0;
+    }
     case "delete-chain": {
       const names = a.chain === null ? [...nf.tables[t].values()].filter((c) => !c.builtin).map((c) => c.name) : [a.chain];
       for (const n of names) {
@@ -389,12 +394,12 @@ export const iptablesCommand: CommandHandler = (argv, ctx) => {
         if (c.builtin) fail(`${VERSION}: Can't delete built-in chain.`, 1);
         if (c.rules.length > 0 || nf.references(t, n) > 0) fail(`${VERSION}: Directory not empty.`, 1);
       }
-      for (const n of names) nf.tables[t].delete(n);
+      for (const n of names) nf.deleteChain(t, n);
       return 0;
     }
     case "flush": {
       const chains = a.chain === null ? [...nf.tables[t].values()] : [requireChain(ctx, t, a.chain)];
-      for (const c of chains) c.rules.length = 0;
+      for (const c of chains) nf.flushChain(c);
       return 0;
     }
     case "policy": {

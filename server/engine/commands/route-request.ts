@@ -5,6 +5,7 @@
  * fib_check_nh, and the errno plus, for netlink, the extended-ack message it
  * answers with. Each tool prints the refusal its own way.
  */
+import { isLimitReached, type LimitReached } from "../object-quota.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import type { Route, RouteProto, RouteScope } from "../stack/route-table.js";
 import { prefixMask } from "../wire/ipv4-address.js";
@@ -90,8 +91,12 @@ export function createRoute(ns: NetNamespace, req: RouteRequest): Route | Kernel
   };
 }
 
-/** RTM_NEWROUTE with NLM_F_EXCL (add), NLM_F_REPLACE (replace) or neither (change: must exist). */
-export function insertRoute(ns: NetNamespace, req: RouteRequest, mode: "add" | "replace" | "change"): KernelRefusal | null {
+/**
+ * RTM_NEWROUTE with NLM_F_EXCL (add), NLM_F_REPLACE (replace) or neither
+ * (change: must exist). A new route past the session's route limit is
+ * refused; a replaced one takes the room of the route it replaces.
+ */
+export function insertRoute(ns: NetNamespace, req: RouteRequest, mode: "add" | "replace" | "change"): KernelRefusal | LimitReached | null {
   const route = createRoute(ns, req);
   if (isRefusal(route)) return route;
   // The kernel's key for "the same route": destination, prefix length and metric.
@@ -99,8 +104,8 @@ export function insertRoute(ns: NetNamespace, req: RouteRequest, mode: "add" | "
   if (mode === "add" && existing !== undefined) return refuse("EEXIST");
   if (mode === "change" && existing === undefined) return refuse("ENOENT");
   if (existing !== undefined) ns.routes.remove((x) => x === existing);
-  ns.addRoute(route);
-  return null;
+  const added = ns.addRoute(route);
+  return isLimitReached(added) ? added : null;
 }
 
 /** fib_table_delete: the first route (in table order) that every given attribute matches. */

@@ -9,11 +9,13 @@
  * its address class's mask. Metrics are the kernel's (net-tools adds one for
  * the ioctl, the kernel takes it off again).
  */
+import { isLimitReached } from "../object-quota.js";
 import type { Route } from "../stack/route-table.js";
 import { formatIpv4, prefixLengthFromMask, prefixMask } from "../wire/ipv4-address.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
 import { hostLookupError, parseInetAton } from "./ipv4-text-forms.js";
 import { notSimulated } from "./not-simulated.js";
+import { limitReached } from "./object-limit.js";
 import { routesInFibOrder } from "./route-order.js";
 import { deleteRoute, insertRoute, STRERROR, type RouteRequest } from "./route-request.js";
 
@@ -149,6 +151,7 @@ function change(args: string[], ctx: CommandContext, op: "add" | "del"): number 
   }
   const req = parseRequest(args);
   const refusal = op === "add" ? insertRoute(ctx.ns, req, "add") : deleteRoute(ctx.ns, req);
+  if (isLimitReached(refusal)) limitReached(refusal, E_SOCK);
   if (refusal !== null) fail(`${op === "add" ? "SIOCADDRT" : "SIOCDELRT"}: ${STRERROR[refusal.errno]}`, E_SOCK);
   return 0;
 }

@@ -20,7 +20,7 @@ const SECOND = 1_000_000;
 export class Bridge extends Device implements Enslaver {
   readonly kind = "bridge" as const;
   readonly ports: Device[] = [];
-  readonly fdb = new Fdb();
+  readonly fdb: Fdb;
   ageingTime: number;
   private gcTimer: Timer | null = null;
   /** Bridge id as brctl shows it: priority 8000 and the MAC. */
@@ -30,6 +30,7 @@ export class Bridge extends Device implements Enslaver {
 
   constructor(ctx: LinkContext, ns: NamespaceLabel, ifindex: number, name: string, mac: string, mtu = 1500, ageingSeconds = 300) {
     super(ctx, ns, ifindex, name, mac, mtu);
+    this.fdb = new Fdb(ctx.quota);
     this.ageingTime = ageingSeconds * SECOND;
     this.fdb.addLocal(mac, name, ctx.scheduler.now);
   }
@@ -50,6 +51,10 @@ export class Bridge extends Device implements Enslaver {
     if (i >= 0) this.ports.splice(i, 1);
     port.master = null;
     this.fdb.flushPort(port.name, true);
+  }
+
+  override dispose(): void {
+    this.fdb.dispose();
   }
 
   /** A port went down: its learnt entries go (br_fdb_delete_by_port), its own MAC stays. */

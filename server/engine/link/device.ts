@@ -6,6 +6,7 @@
  * stack through `deliverUp`, which the stack installs.
  */
 import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.js";
+import type { ObjectQuota } from "../object-quota.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { TraceRecorder } from "../trace/trace-recorder.js";
 import type { Frame } from "./frame.js";
@@ -43,6 +44,8 @@ export interface LinkContext {
   readonly wireDelay: number;
   /** Sees every frame a device sends or receives, for packet captures (pcap export); null when nobody captures. */
   readonly capture: FrameCapture | null;
+  /** The session's object counts and limits (learned FDB entries count here). */
+  readonly quota: ObjectQuota;
 }
 
 export type FrameCapture = (dev: Device, frame: Frame, direction: "tx" | "rx", time: number) => void;
@@ -141,6 +144,9 @@ export abstract class Device {
     if (this.master !== null) this.master.ingress(this, frame);
     else this.deliverUp(this, frame);
   }
+
+  /** The device is destroyed with its namespace: what it holds (FDB entries) stops counting against the session. */
+  dispose(): void {}
 
   /** Puts the frame on the medium; kind-specific. */
   protected abstract carry(frame: Frame): void;

@@ -6,6 +6,7 @@
  * the stack installs `encapsulate` and hands decapsulated frames to `receive`.
  * Learning is off (flannel programs the FDB), as with `nolearning`.
  */
+import type { LimitReached } from "../object-quota.js";
 import { Device, type LinkContext, type NamespaceLabel } from "./device.js";
 import type { Frame } from "./frame.js";
 
@@ -19,8 +20,9 @@ export interface VxlanConfig {
 
 export class Vxlan extends Device {
   readonly kind = "vxlan" as const;
-  /** MAC → remote VTEP address (permanent entries). */
-  readonly fdb = new Map<string, number>();
+  /** MAC → remote VTEP address: static entries, which count against the session's FDB limit. */
+  private readonly remotes = new Map<string, number>();
+  private counted = true;
   encapsulate: (dev: Vxlan, frame: Frame, remote: number) => void = () => {};
   noRemote: (dev: Vxlan, frame: Frame) => void = () => {};
 
@@ -34,6 +36,25 @@ export class Vxlan extends Device {
     readonly config: VxlanConfig,
   ) {
     super(ctx, ns, ifindex, name, mac, mtu);
+  }
+
+  get fdb(): ReadonlyMap<string, number> {
+    return this.remotes;
+  }
+
+  /** `bridge fdb append MAC dev flannel.1 dst REMOTE`: a new entry takes room in the session's FDB limit. */
+  setRemote(mac: string, remote: number): LimitReached | null {
+    if (!this.remotes.has(mac) && this.counted) {
+      const full = this.ctx.quota.take("fdbEntries");
+      if (full !== null) return full;
+    }
+    this.remotes.set(mac, remote);
+    return null;
+  }
+
+  override dispose(): void {
+    if (this.counted) this.ctx.quota.release("fdbEntries", this.remotes.size);
+    this.counted = false;
   }
 
   hasCarrier(): boolean {

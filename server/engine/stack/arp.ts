@@ -7,10 +7,14 @@
  *   entry used to send → DELAY → PROBE (unicast requests) → REACHABLE or FAILED.
  * A request addressed to one of our addresses makes a STALE entry for its
  * sender (neigh_event_ns); an unsolicited reply is ignored (arp_accept=0).
+ * When the session's neighbour table is full no entry is made: a packet that
+ * needed one is dropped ("neighbour table overflow"), a request is still
+ * answered without its sender being learnt.
  */
 import type { Device } from "../link/device.js";
 import { BROADCAST_MAC, type Frame } from "../link/frame.js";
 import type { ArpPayload, Ipv4Payload } from "../link/payload.js";
+import { isLimitReached } from "../object-quota.js";
 import type { NeighbourState } from "../trace/trace-event.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import type { NetNamespace } from "./namespace.js";
@@ -137,7 +141,21 @@ function retransmit(ns: NetNamespace, dev: Device, e: NeighbourEntry, limit: num
 export function neighOutput(ns: NetNamespace, dev: Device, nextHop: number, pending: NeighbourPending): void {
   const now = ns.ctx.scheduler.now;
   let e = ns.neigh.get(dev.name, nextHop);
-  if (e === undefined) e = ns.neigh.create(dev.name, nextHop, now);
+  if (e === undefined) {
+    const made = ns.neigh.create(dev.name, nextHop, now);
+    if (isLimitReached(made)) {
+      dropPacket(ns, {
+        device: dev.name,
+        packetId: pending.packetId,
+        layers: null,
+        summary: `neighbour table overflow: no entry for ${formatIpv4(nextHop)} on ${dev.name} (the session's limit of ${made.limit} neighbour entries); packet dropped`,
+        reason: "neighbour-table-full",
+        detail: `limit of ${made.limit} neighbour entries reached`,
+      });
+      return;
+    }
+    e = made;
+  }
   e.used = now;
   switch (e.state) {
     case "PERMANENT":
@@ -214,8 +232,12 @@ export function arpInput(ns: NetNamespace, dev: Device, frame: Frame, arp: ArpPa
   let e = ns.neigh.get(dev.name, arp.senderIp);
   if (arp.op === "request") {
     if (e === undefined || e.state === "NONE" || e.state === "FAILED" || e.state === "INCOMPLETE" || e.mac !== arp.senderMac) {
-      if (e === undefined) e = ns.neigh.create(dev.name, arp.senderIp, now);
-      if (e.state !== "PERMANENT") {
+      if (e === undefined) {
+        const made = ns.neigh.create(dev.name, arp.senderIp, now);
+        // A full table learns nothing; the request is answered all the same.
+        e = isLimitReached(made) ? undefined : made;
+      }
+      if (e !== undefined && e.state !== "PERMANENT") {
         e.mac = arp.senderMac;
         setState(ns, e, "STALE", `ARP request from ${formatIpv4(arp.senderIp)} tells its address`);
         flushQueue(ns, e);

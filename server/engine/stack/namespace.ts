@@ -8,13 +8,20 @@
  *
  * Packet processing is in arp.ts, ipv4.ts, icmp.ts, tcp.ts and udp.ts; this
  * file owns the state they share.
+ *
+ * What the namespace holds counts against the session's object limits
+ * (object-quota.ts): devices and their addresses here, routes, neighbours,
+ * sockets and rules in their tables. An operation that would pass a limit
+ * changes nothing and returns the limit; deleting the namespace releases
+ * everything it held.
  */
 import type { BridgeNetfilter, Device, InterfaceAddress, NamespaceLabel } from "../link/device.js";
 import type { Frame } from "../link/frame.js";
 import { Loopback } from "../link/loopback.js";
+import { ObjectQuota, type LimitReached, type ObjectCounts } from "../object-quota.js";
 import { cidrBroadcast, cidrNetwork, ipv4CidrOrThrow, type Ipv4Address } from "../wire/ipv4-address.js";
 import { NeighbourCache } from "./neighbour-cache.js";
-import { RouteTable, type Route } from "./route-table.js";
+import { RouteTable, sameRoute, type Route } from "./route-table.js";
 import { SocketTable } from "./sockets.js";
 import type { StackContext } from "./stack-context.js";
 import type { NeighbourPending } from "./arp.js";
@@ -24,11 +31,42 @@ import { Netfilter } from "./netfilter/tables.js";
 
 export type AddressError = "EEXIST" | "EADDRNOTAVAIL";
 
+/** The device an address is on, as the routes it implies need it. */
+type AddressDevice = Pick<Device, "name" | "kind">;
+
+/**
+ * fib_add_ifaddr: the routes an address implies on a device that is up or
+ * down. Loopback gets its whole prefix as local; every address its own local
+ * /32 and its subnet's broadcast; a non-loopback device that is up the
+ * connected route of the subnet.
+ */
+export function addressRoutes(dev: AddressDevice, ia: Pick<InterfaceAddress, "address" | "prefixLength">, up: boolean): Route[] {
+  const cidr = ipv4CidrOrThrow(ia.address as Ipv4Address, ia.prefixLength);
+  const base = { via: null, dev: dev.name, proto: "kernel" as const, src: ia.address, metric: 0, onlink: false };
+  const isLo = dev.kind === "loopback";
+  const routes: Route[] = [];
+  if (isLo) routes.push({ ...base, table: "local", type: "local", dst: cidrNetwork(cidr), prefixLength: ia.prefixLength, scope: "host" });
+  routes.push({ ...base, table: "local", type: "local", dst: ia.address, prefixLength: 32, scope: "host" });
+  // The subnet's broadcast route follows from the prefix (fib_add_ifaddr), whether or not the address was given a `brd`.
+  if (ia.prefixLength < 31) routes.push({ ...base, table: "local", type: "broadcast", dst: cidrBroadcast(cidr), prefixLength: 32, scope: "link" });
+  if (!isLo && up && ia.prefixLength < 32) routes.push({ ...base, table: "main", type: "unicast", dst: cidrNetwork(cidr), prefixLength: ia.prefixLength, scope: "link" });
+  return routes;
+}
+
+const LOOPBACK_ADDRESS = { address: 0x7f000001, prefixLength: 8 };
+
+/** What a new namespace holds before anyone touches it: lo, 127.0.0.1/8 and that address's routes. */
+export const NEW_NAMESPACE_OBJECTS: Partial<ObjectCounts> = {
+  devices: 1,
+  addresses: 1,
+  routes: addressRoutes({ name: "lo", kind: "loopback" }, LOOPBACK_ADDRESS, true).length,
+};
+
 export class NetNamespace implements NamespaceLabel {
   readonly devices = new Map<string, Device>();
-  readonly routes = new RouteTable();
-  readonly neigh = new NeighbourCache();
-  readonly sockets = new SocketTable();
+  readonly routes: RouteTable;
+  readonly neigh: NeighbourCache;
+  readonly sockets: SocketTable;
   /** Packets waiting for ARP, per neighbour key. */
   readonly pending = new Map<string, NeighbourPending[]>();
   forwarding = false;
@@ -36,7 +74,7 @@ export class NetNamespace implements NamespaceLabel {
   bridgeNfCallIptables = false;
   /** Set by the stack (ipv4.ts), like onFrame. */
   bridgeNetfilter: BridgeNetfilter | null = null;
-  readonly netfilter = new Netfilter();
+  readonly netfilter: Netfilter;
   readonly conntrack = new Conntrack();
   /** Fragments waiting for the rest of their datagram (ip-reassembly.ts), per datagram key. */
   readonly fragments = new Map<string, FragmentQueue>();
@@ -44,17 +82,25 @@ export class NetNamespace implements NamespaceLabel {
   fragmentBytes = 0;
   private nextIfindex = 1;
   private nextIpId = 1;
+  /** The session's quota while the namespace exists; a private, unread one once it is deleted. */
+  private quota: ObjectQuota;
   /** Set by the stack (ipv4.ts) to avoid an import cycle. */
   onFrame: (ns: NetNamespace, dev: Device, frame: Frame) => void = () => {};
 
+  /** Whoever creates a namespace checks NEW_NAMESPACE_OBJECTS against the session's limits first. */
   constructor(
     readonly ctx: StackContext,
     readonly host: string,
     readonly name: string,
   ) {
+    this.quota = ctx.quota;
+    this.routes = new RouteTable(ctx.quota);
+    this.neigh = new NeighbourCache(ctx.quota);
+    this.sockets = new SocketTable(ctx.quota);
+    this.netfilter = new Netfilter(ctx.quota);
     const lo = new Loopback(ctx, this, this.allocIfindex());
     this.attach(lo);
-    this.addAddress(lo, 0x7f000001, 8);
+    this.addAddress(lo, LOOPBACK_ADDRESS.address, LOOPBACK_ADDRESS.prefixLength);
     this.setUp(lo, true);
   }
 
@@ -68,17 +114,41 @@ export class NetNamespace implements NamespaceLabel {
     return id;
   }
 
-  /** Moves a device into this namespace (creation, or `ip link set X netns`). */
+  /**
+   * Moves a device into this namespace (creation, or `ip link set X netns`).
+   * It counts against the device limit from here; whoever creates devices
+   * checks the room for them before making them (so a refusal takes no
+   * ifindex and draws no MAC).
+   */
   attach(dev: Device): void {
     dev.ns = this;
     dev.deliverUp = (d, f) => this.onFrame(this, d, f);
     this.devices.set(dev.name, dev);
+    this.quota.add("devices");
+    this.quota.add("addresses", dev.addresses.length);
   }
 
+  /** The device leaves (deleted, or moved to another namespace): its routes and neighbours go, and it stops counting here. */
   detach(dev: Device): void {
     this.routes.remove((r) => r.dev === dev.name);
-    this.neigh.flushDevice(dev.name);
-    this.devices.delete(dev.name);
+    this.neigh.removeDevice(dev.name);
+    if (!this.devices.delete(dev.name)) return;
+    this.quota.release("devices");
+    this.quota.release("addresses", dev.addresses.length);
+  }
+
+  /** The namespace is deleted: everything in it stops counting, and nothing done to it later (frames still in flight) counts. */
+  dispose(): void {
+    for (const dev of this.devices.values()) {
+      dev.dispose();
+      this.quota.release("addresses", dev.addresses.length);
+    }
+    this.quota.release("devices", this.devices.size);
+    this.routes.dispose();
+    this.neigh.dispose();
+    this.sockets.dispose();
+    this.netfilter.dispose();
+    this.quota = ObjectQuota.unlimited();
   }
 
   device(name: string): Device | undefined {
@@ -90,7 +160,8 @@ export class NetNamespace implements NamespaceLabel {
     return [...this.devices.values()].sort((a, b) => a.ifindex - b.ifindex);
   }
 
-  addAddress(dev: Device, address: number, prefixLength: number): AddressError | null {
+  /** Adds an address with the routes it implies; refused whole when either would pass the session's limits. */
+  addAddress(dev: Device, address: number, prefixLength: number): AddressError | LimitReached | null {
     if (dev.addresses.some((a) => a.address === address && a.prefixLength === prefixLength)) return "EEXIST";
     const cidr = ipv4CidrOrThrow(address as Ipv4Address, prefixLength);
     const ia: InterfaceAddress = {
@@ -99,8 +170,12 @@ export class NetNamespace implements NamespaceLabel {
       broadcast: prefixLength >= 31 ? 0 : cidrBroadcast(cidr),
       scope: (address >>> 24) === 127 ? "host" : "global",
     };
+    const routes = this.missingRoutes(addressRoutes(dev, ia, dev.adminUp));
+    const full = this.quota.check({ addresses: 1, routes: routes.length });
+    if (full !== null) return full;
     dev.addresses.push(ia);
-    this.addAddressRoutes(dev, ia);
+    this.quota.add("addresses");
+    for (const r of routes) this.routes.add(r);
     return null;
   }
 
@@ -108,38 +183,43 @@ export class NetNamespace implements NamespaceLabel {
     const i = dev.addresses.findIndex((a) => a.address === address && (prefixLength === null || a.prefixLength === prefixLength));
     if (i < 0) return "EADDRNOTAVAIL";
     const [ia] = dev.addresses.splice(i, 1);
+    this.quota.release("addresses");
     this.routes.remove((r) => r.dev === dev.name && r.src === ia!.address && r.proto === "kernel");
     return null;
   }
 
-  private addAddressRoutes(dev: Device, ia: InterfaceAddress): void {
-    const cidr = ipv4CidrOrThrow(ia.address as Ipv4Address, ia.prefixLength);
-    const base = { via: null, dev: dev.name, proto: "kernel" as const, src: ia.address, metric: 0, onlink: false };
-    const isLo = dev.kind === "loopback";
-    if (isLo) this.routes.add({ ...base, table: "local", type: "local", dst: cidrNetwork(cidr), prefixLength: ia.prefixLength, scope: "host" });
-    this.routes.add({ ...base, table: "local", type: "local", dst: ia.address, prefixLength: 32, scope: "host" });
-    // The subnet's broadcast route follows from the prefix (fib_add_ifaddr), whether or not the address was given a `brd`.
-    if (ia.prefixLength < 31) this.routes.add({ ...base, table: "local", type: "broadcast", dst: cidrBroadcast(cidr), prefixLength: 32, scope: "link" });
-    if (!isLo && dev.adminUp && ia.prefixLength < 32) {
-      this.routes.add({ ...base, table: "main", type: "unicast", dst: cidrNetwork(cidr), prefixLength: ia.prefixLength, scope: "link" });
-    }
+  /** Those of `routes` the tables do not have yet, each once. */
+  private missingRoutes(routes: Route[]): Route[] {
+    const out: Route[] = [];
+    for (const r of routes) if (!this.routes.has(r) && !out.some((o) => sameRoute(o, r))) out.push(r);
+    return out;
   }
 
-  /** `ip link set dev X up|down`, with the routing side effects Linux has. */
-  setUp(dev: Device, up: boolean): void {
-    if (dev.adminUp === up) return;
-    dev.adminUp = up;
+  /**
+   * `ip link set dev X up|down`, with the routing side effects Linux has.
+   * Up brings back the routes of the device's addresses; refused, changing
+   * nothing, when they would pass the session's route limit.
+   */
+  setUp(dev: Device, up: boolean): LimitReached | null {
+    if (dev.adminUp === up) return null;
     if (up) {
-      for (const ia of dev.addresses) this.addAddressRoutes(dev, ia);
+      const routes = this.missingRoutes(dev.addresses.flatMap((ia) => addressRoutes(dev, ia, true)));
+      const full = this.quota.check({ routes: routes.length });
+      if (full !== null) return full;
+      dev.adminUp = true;
+      for (const r of routes) this.routes.add(r);
     } else {
+      dev.adminUp = false;
       this.routes.remove((r) => r.dev === dev.name);
       this.neigh.flushDevice(dev.name);
       const master = dev.master as { portDown?: (d: Device) => void } | null;
       master?.portDown?.(dev);
     }
+    return null;
   }
 
-  addRoute(r: Route): boolean {
+  /** True when added, false when the same route is there, the limit when the session has no room for it. */
+  addRoute(r: Route): boolean | LimitReached {
     return this.routes.add(r);
   }
 

@@ -4,6 +4,7 @@
  * addresses, plus static ones). Lookup is longest-prefix match, then lowest
  * metric, then first added — what fib_lookup gives for the cases we model.
  */
+import { ObjectQuota, type LimitReached } from "../object-quota.js";
 import { formatIpv4, prefixMask } from "../wire/ipv4-address.js";
 
 export type RouteProto = "kernel" | "boot" | "static" | "bird";
@@ -71,8 +72,18 @@ export interface RouteLookup {
 export class RouteTable {
   readonly routes: Route[] = [];
 
-  add(r: Route): boolean {
-    if (this.routes.some((x) => sameRoute(x, r))) return false;
+  /** Every route counts against the session's route limit, the kernel's own included. */
+  constructor(private quota: ObjectQuota = ObjectQuota.unlimited()) {}
+
+  has(r: Route): boolean {
+    return this.routes.some((x) => sameRoute(x, r));
+  }
+
+  /** True when added; false when the same route is there (EEXIST); the limit when the session has no room. */
+  add(r: Route): boolean | LimitReached {
+    if (this.has(r)) return false;
+    const full = this.quota.take("routes");
+    if (full !== null) return full;
     this.routes.push(r);
     return true;
   }
@@ -80,7 +91,14 @@ export class RouteTable {
   remove(pred: (r: Route) => boolean): Route[] {
     const gone = this.routes.filter(pred);
     for (const r of gone) this.routes.splice(this.routes.indexOf(r), 1);
+    this.quota.release("routes", gone.length);
     return gone;
+  }
+
+  /** The namespace is deleted: its routes stop counting, and nothing done to the table later counts. */
+  dispose(): void {
+    this.quota.release("routes", this.routes.length);
+    this.quota = ObjectQuota.unlimited();
   }
 
   /** The local table first, then main by longest prefix and lowest metric. */

@@ -2,8 +2,11 @@
  * The sockets of one namespace: TCP listeners and connections, UDP sockets and
  * ping (ICMP echo) sockets, with the kernel's bind rules. A socket's owner is
  * a simulated process (nginx, curl, ping) that reacts through callbacks.
+ * Every socket counts against the session's socket limit; opening one past it
+ * is refused, as socket() is when the kernel has no room.
  */
 import type { IcmpError } from "../link/payload.js";
+import { ObjectQuota, type LimitReached } from "../object-quota.js";
 
 export type BindError = "EADDRINUSE";
 
@@ -72,18 +75,60 @@ export class SocketTable {
   readonly tcpListeners: TcpListener[] = [];
   readonly tcpConnections: TcpConnection[] = [];
   readonly udp: UdpSocket[] = [];
+  /** Open and close them with openPing and closePing, which count them. */
   readonly ping = new Map<number, PingSocket>();
 
-  listenTcp(l: TcpListener): BindError | null {
+  constructor(private quota: ObjectQuota = ObjectQuota.unlimited()) {}
+
+  listenTcp(l: TcpListener): BindError | LimitReached | null {
     if (this.tcpListeners.some((x) => conflicts(x, l.address, l.port))) return "EADDRINUSE";
+    const full = this.quota.take("sockets");
+    if (full !== null) return full;
     this.tcpListeners.push(l);
     return null;
   }
 
-  bindUdp(s: UdpSocket): BindError | null {
+  bindUdp(s: UdpSocket): BindError | LimitReached | null {
     if (this.udp.some((x) => conflicts(x, s.address, s.port))) return "EADDRINUSE";
+    const full = this.quota.take("sockets");
+    if (full !== null) return full;
     this.udp.push(s);
     return null;
+  }
+
+  /** Whether one more socket fits the session's limit (asked before a connection draws its port and sequence number). */
+  room(): LimitReached | null {
+    return this.quota.check({ sockets: 1 });
+  }
+
+  /** A connection's socket: one connect() makes, or one a listener accepts. */
+  addConnection(c: TcpConnection): LimitReached | null {
+    const full = this.quota.take("sockets");
+    if (full === null) this.tcpConnections.push(c);
+    return full;
+  }
+
+  /** The connection reached CLOSED: its socket is freed. */
+  removeConnection(c: TcpConnection): void {
+    const i = this.tcpConnections.indexOf(c);
+    if (i < 0) return;
+    this.tcpConnections.splice(i, 1);
+    this.quota.release("sockets");
+  }
+
+  /** ping's ICMP socket, for the duration of one ping. */
+  openPing(s: PingSocket): LimitReached | null {
+    if (this.ping.has(s.id)) {
+      this.ping.set(s.id, s);
+      return null;
+    }
+    const full = this.quota.take("sockets");
+    if (full === null) this.ping.set(s.id, s);
+    return full;
+  }
+
+  closePing(id: number): void {
+    if (this.ping.delete(id)) this.quota.release("sockets");
   }
 
   findListener(address: number, port: number): TcpListener | undefined {
@@ -100,8 +145,16 @@ export class SocketTable {
 
   /** Closes every socket a process owns (the process exited). */
   closeProcess(process: string): void {
+    const before = this.tcpListeners.length + this.udp.length;
     for (let i = this.tcpListeners.length - 1; i >= 0; i--) if (this.tcpListeners[i]!.process === process) this.tcpListeners.splice(i, 1);
     for (let i = this.udp.length - 1; i >= 0; i--) if (this.udp[i]!.process === process) this.udp.splice(i, 1);
+    this.quota.release("sockets", before - this.tcpListeners.length - this.udp.length);
+  }
+
+  /** The namespace is deleted: its sockets stop counting, and nothing done to the table later counts. */
+  dispose(): void {
+    this.quota.release("sockets", this.tcpListeners.length + this.tcpConnections.length + this.udp.length + this.ping.size);
+    this.quota = ObjectQuota.unlimited();
   }
 
   portInUse(port: number): boolean {

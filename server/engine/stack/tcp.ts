@@ -8,6 +8,7 @@
 import type { Device } from "../link/device.js";
 import type { Frame } from "../link/frame.js";
 import type { IcmpError, Ipv4Payload, QuotedDatagram, TcpFlags, TcpSegment } from "../link/payload.js";
+import type { LimitReached } from "../object-quota.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { confirmNeighbour } from "./arp.js";
 import { ipOutput } from "./ipv4.js";
@@ -40,10 +41,7 @@ function setState(ns: NetNamespace, c: TcpConnection, to: TcpState): void {
     from,
     to,
   });
-  if (to === "CLOSED") {
-    const i = ns.sockets.tcpConnections.indexOf(c);
-    if (i >= 0) ns.sockets.tcpConnections.splice(i, 1);
-  }
+  if (to === "CLOSED") ns.sockets.removeConnection(c);
 }
 
 function send(ns: NetNamespace, c: TcpConnection, flags: Partial<TcpFlags>, data: Uint8Array = EMPTY, seq = c.sndNxt): void {
@@ -69,8 +67,10 @@ function ephemeralPort(ns: NetNamespace): number {
   }
 }
 
-/** connect(): returns the connection, or ENETUNREACH when no route exists (nothing is sent). */
-export function tcpConnect(ns: NetNamespace, remote: number, remotePort: number, process: string, events: TcpConnectionEvents): TcpConnection | "ENETUNREACH" {
+/** connect(): returns the connection, or ENETUNREACH when no route exists, or the session's socket limit (nothing is sent). */
+export function tcpConnect(ns: NetNamespace, remote: number, remotePort: number, process: string, events: TcpConnectionEvents): TcpConnection | "ENETUNREACH" | LimitReached {
+  const full = ns.sockets.room();
+  if (full !== null) return full;
   const lookup = ns.routes.lookup(remote, (r) => r.table === "local" || ns.routeUsable(r));
   if (lookup.route === null) return "ENETUNREACH";
   const r = lookup.route;
@@ -89,7 +89,7 @@ export function tcpConnect(ns: NetNamespace, remote: number, remotePort: number,
     synRetries: 0,
     retransmitSerial: 0,
   };
-  ns.sockets.tcpConnections.push(c);
+  ns.sockets.addConnection(c);
   setState(ns, c, "SYN-SENT");
   sendSyn(ns, c);
   return c;
@@ -226,6 +226,19 @@ function receiveData(ns: NetNamespace, dev: Device, frame: Frame, c: TcpConnecti
 }
 
 function accept(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg: TcpSegment, listener: TcpListener): void {
+  const full = ns.sockets.room();
+  if (full !== null) {
+    // No socket for the new connection: the SYN is dropped unanswered, as on a listen queue overflow; the client retries.
+    dropPacket(ns, {
+      device: dev.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `SYN for ${endpoint(p.dst, seg.dstPort)} dropped: the session has no room for another socket (limit ${full.limit})`,
+      reason: "socket-limit",
+      detail: `limit of ${full.limit} sockets reached`,
+    });
+    return;
+  }
   const c: TcpConnection = {
     local: p.dst,
     localPort: seg.dstPort,
@@ -240,7 +253,7 @@ function accept(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg
     synRetries: 0,
     retransmitSerial: 0,
   };
-  ns.sockets.tcpConnections.push(c);
+  ns.sockets.addConnection(c);
   deliver(ns, dev, frame, c, "SYN");
   setState(ns, c, "SYN-RECV");
   send(ns, c, { syn: true, ack: true });

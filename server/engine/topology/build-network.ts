@@ -3,6 +3,11 @@
  * step): hosts, namespaces, devices in declaration order (so ifindexes are
  * stable), addresses, bridge ports, routes, containers and services. The spec
  * must have passed validateTopology; this function trusts it.
+ *
+ * What the lab declares counts against the session's object limits
+ * (options.limits, DEFAULT_LIMITS when absent) but is never refused: the
+ * limits bound what students add. A lab bigger than the limits leaves no
+ * room for that, which `net.quota.firstOver()` tells.
  */
 import { Bridge } from "../link/bridge.js";
 import type { Device } from "../link/device.js";
@@ -19,9 +24,11 @@ import { ROOT_NAMESPACE, type HostSpec, type TopologySpec } from "./topology-sch
 
 export function buildNetwork(spec: TopologySpec, options: NetworkOptions): Network {
   const net = new Network(options);
+  net.quota.enforcing = false;
   for (const s of spec.segments ?? []) net.segment(s.name);
   for (const h of spec.hosts) buildHost(net, h);
   if (spec.overlay !== undefined) net.overlayLog.push(...buildOverlay(net, spec.overlay));
+  net.quota.enforcing = true;
   // Building emits no trace: the trace starts with the first command.
   net.trace.take();
   return net;

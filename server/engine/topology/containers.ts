@@ -5,13 +5,16 @@
  * (02:42:ac:11:00:02 for 172.17.0.2), a default route via the bridge, and the
  * image's main process with its listening sockets. A process that cannot bind
  * its port exits, and the container with it, as nginx does.
+ * `docker run` checks everything it will add against the session's object
+ * limits before it makes anything.
  */
 import { Bridge } from "../link/bridge.js";
 import { Veth } from "../link/veth.js";
-import type { NetNamespace } from "../stack/namespace.js";
+import { addCounts, isLimitReached, limitMessage, type LimitReached, type ObjectCounts } from "../object-quota.js";
+import { addressRoutes, NEW_NAMESPACE_OBJECTS, type NetNamespace } from "../stack/namespace.js";
 import { cidrNetwork, formatIpv4, ipv4CidrOrThrow, type Ipv4Address } from "../wire/ipv4-address.js";
 import { dockerMacForIpv4, formatMac } from "../wire/mac-address.js";
-import { publishPort, unpublishPort, type PublishedPort } from "./docker-rules.js";
+import { publishNeeds, publishPort, unpublishPort, type PublishedPort } from "./docker-rules.js";
 import { resolveImage, type ImageSpec } from "./images.js";
 import type { Container, ContainerNetwork, SimHost } from "./network.js";
 import { ROOT_NAMESPACE } from "./topology-schema.js";
@@ -33,7 +36,8 @@ export function startProcesses(host: SimHost, c: Container, image: ImageSpec | u
         : ns.sockets.listenTcp({ address: 0, port, process: `${process}/${c.id.slice(0, 12)}`, serve: (req) => serveHttp(image, req) });
     if (error !== null) {
       ns.sockets.closeProcess(`${process}/${c.id.slice(0, 12)}`);
-      c.logs.push(`${process === "nginx" ? "nginx: [emerg]" : `${process}:`} bind() to 0.0.0.0:${port} failed (98: Address already in use)`);
+      const prefix = process === "nginx" ? "nginx: [emerg]" : `${process}:`;
+      c.logs.push(isLimitReached(error) ? `${prefix} socket() 0.0.0.0:${port} failed (${limitMessage(error)})` : `${prefix} bind() to 0.0.0.0:${port} failed (98: Address already in use)`);
       c.running = false;
       c.exitCode = 1;
       c.finished = host.network.scheduler.now;
@@ -155,7 +159,26 @@ export type RunError =
   | { kind: "pool-exhausted" }
   | { kind: "name-in-use"; id: string }
   | { kind: "bad-publish"; message: string }
-  | { kind: "port-allocated"; port: number };
+  | { kind: "port-allocated"; port: number }
+  | { kind: "limit"; limit: LimitReached };
+
+/**
+ * What a container adds to the session's network: its namespace (lo and its
+ * address and routes) unless it shares the host's; on the bridge network the
+ * veth pair, eth0's address with the routes it implies and the default route,
+ * and the published ports' iptables rules; the sockets its process listens on.
+ */
+function containerNeeds(host: SimHost, network: ContainerNetwork, docker: { gateway: number; prefixLength: number } | null, ports: PublishedPort[], listen: string[]): Partial<ObjectCounts> {
+  let needs: Partial<ObjectCounts> = { sockets: listen.length };
+  if (network !== "host") needs = addCounts(needs, NEW_NAMESPACE_OBJECTS);
+  if (network === "bridge" && docker !== null) {
+    // How many routes an address implies depends on its prefix length only, so the gateway's address stands in for the container's.
+    const eth0 = addressRoutes({ name: "eth0", kind: "veth" }, { address: docker.gateway, prefixLength: docker.prefixLength }, true).length;
+    const rules = host.dockerIptables && host.dockerBridge !== null ? publishNeeds(host.root, host.dockerBridge, ports) : 0;
+    needs = addCounts(needs, { devices: 2, addresses: 1, routes: eth0 + 1, rules });
+  }
+  return needs;
+}
 
 /** docker run: creates and starts a container. */
 export function runContainer(host: SimHost, req: RunRequest): Container | RunError {
@@ -172,11 +195,16 @@ export function runContainer(host: SimHost, req: RunRequest): Container | RunErr
   const random = host.network.random;
   const image = resolveImage(req.image);
   const c = newContainer(host, req);
+  const docker = req.network === "bridge" ? dockerBridge(host) : null;
+  let address: number | null = null;
   if (req.network === "bridge") {
-    const docker = dockerBridge(host);
     if (docker === null) return { kind: "no-bridge" };
-    const address = allocateAddress(host, docker.gateway, docker.prefixLength);
+    address = allocateAddress(host, docker.gateway, docker.prefixLength);
     if (address === null) return { kind: "pool-exhausted" };
+  }
+  const full = host.network.quota.check(containerNeeds(host, req.network, docker, ports, image.spec?.listen ?? []));
+  if (full !== null) return { kind: "limit", limit: full };
+  if (docker !== null && address !== null) {
     const ns = host.addNamespace(req.name);
     const mac = formatMac(dockerMacForIpv4(address as Ipv4Address));
     const hostName = `veth${random.hex(7)}`;

@@ -8,6 +8,7 @@
  * containers pass these chains too (stack/bridge-netfilter.ts) and meet
  * `-i docker0 -o docker0 -j ACCEPT`.
  */
+import { isLimitReached, type LimitReached } from "../object-quota.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import { emptyRule, sameRule, type Rule, type RuleTarget } from "../stack/netfilter/rule.js";
 import type { TableName } from "../stack/netfilter/tables.js";
@@ -17,22 +18,34 @@ function rule(target: RuleTarget, fields: Partial<Rule>): Rule {
   return { ...emptyRule(target), ...fields };
 }
 
-function append(ns: NetNamespace, table: TableName, chain: string, r: Rule): void {
-  const c = ns.netfilter.chain(table, chain) ?? ns.netfilter.newChain(table, chain);
-  c.rules.push(r);
+/** Appends a rule, making its chain when it is missing; the limit when the session has no room (callers check first). */
+function append(ns: NetNamespace, table: TableName, chain: string, r: Rule): LimitReached | null {
+  const nf = ns.netfilter;
+  let c = nf.chain(table, chain);
+  if (c === undefined) {
+    const made = nf.newChain(table, chain);
+    if (isLimitReached(made)) return made;
+    c = made;
+  }
+  return nf.insertRule(c, r);
 }
 
+function ensureChain(ns: NetNamespace, table: TableName, chain: string): void {
+  if (ns.netfilter.chain(table, chain) === undefined) ns.netfilter.newChain(table, chain);
+}
+
+/** Installed while a lab is built, when nothing is refused. */
 export function installDockerRules(root: NetNamespace, bridge: string, gateway: number, prefixLength: number): void {
   const subnet = cidrNetwork(ipv4CidrOrThrow(gateway as Ipv4Address, prefixLength));
   root.bridgeNfCallIptables = true;
   const nf = root.netfilter;
-  for (const c of ["DOCKER"]) nf.chain("nat", c) ?? nf.newChain("nat", c);
+  for (const c of ["DOCKER"]) ensureChain(root, "nat", c);
   append(root, "nat", "PREROUTING", rule({ kind: "jump", chain: "DOCKER" }, { dstTypeLocal: true }));
   append(root, "nat", "OUTPUT", rule({ kind: "jump", chain: "DOCKER" }, { dstTypeLocal: true, destination: { address: 0x7f000000, prefixLength: 8, invert: true } }));
   append(root, "nat", "POSTROUTING", rule({ kind: "MASQUERADE" }, { source: { address: subnet, prefixLength, invert: false }, outInterface: { name: bridge, invert: true } }));
   append(root, "nat", "DOCKER", rule({ kind: "RETURN" }, { inInterface: { name: bridge, invert: false } }));
 
-  for (const c of ["DOCKER", "DOCKER-ISOLATION-STAGE-1", "DOCKER-ISOLATION-STAGE-2", "DOCKER-USER"]) nf.chain("filter", c) ?? nf.newChain("filter", c);
+  for (const c of ["DOCKER", "DOCKER-ISOLATION-STAGE-1", "DOCKER-ISOLATION-STAGE-2", "DOCKER-USER"]) ensureChain(root, "filter", c);
   nf.chain("filter", "FORWARD")!.policy = "DROP";
   const out = { name: bridge, invert: false };
   const notOut = { name: bridge, invert: true };
@@ -65,6 +78,20 @@ function publishRules(bridge: string, p: PublishedPort): [TableName, string, Rul
   ];
 }
 
+/** The rules and chains publishing these ports adds (the rules, and any chain of theirs someone deleted). */
+export function publishNeeds(root: NetNamespace, bridge: string, ports: PublishedPort[]): number {
+  const missing = new Set<string>();
+  let n = 0;
+  for (const p of ports) {
+    for (const [table, chain] of publishRules(bridge, p)) {
+      n++;
+      if (root.netfilter.chain(table, chain) === undefined) missing.add(`${table}/${chain}`);
+    }
+  }
+  return n + missing.size;
+}
+
+/** Adds a published port's rules; the caller has checked publishNeeds against the session's limit. */
 export function publishPort(root: NetNamespace, bridge: string, p: PublishedPort): void {
   for (const [table, chain, r] of publishRules(bridge, p)) append(root, table, chain, r);
 }
@@ -74,6 +101,6 @@ export function unpublishPort(root: NetNamespace, bridge: string, p: PublishedPo
     const c = root.netfilter.chain(table, chain);
     if (c === undefined) continue;
     const i = c.rules.findIndex((x) => sameRule(x, r));
-    if (i >= 0) c.rules.splice(i, 1);
+    if (i >= 0) root.netfilter.deleteRule(c, i);
   }
 }

@@ -16,6 +16,8 @@ import { installStack } from "../stack/ipv4.js";
 import { NetNamespace } from "../stack/namespace.js";
 import type { StackContext } from "../stack/stack-context.js";
 import { TraceRecorder } from "../trace/trace-recorder.js";
+import { DEFAULT_LIMITS, type EngineLimits } from "../limits.js";
+import { ObjectQuota } from "../object-quota.js";
 import type { PublishedPort } from "./docker-rules.js";
 import { ROOT_NAMESPACE } from "./topology-schema.js";
 
@@ -61,15 +63,19 @@ export class SimHost {
   addNamespace(name: string): NetNamespace {
     const ns = new NetNamespace(this.network.ctx, this.name, name);
     installStack(ns);
+    // A name taken again (a container named like an `ip netns` namespace) leaves the old namespace
+    // out of reach: what it held stops counting against the session.
+    this.namespaces.get(name)?.dispose();
     this.namespaces.set(name, ns);
     return ns;
   }
 
-  /** Deleting a namespace destroys its veth ends, and with them their peers (as the kernel does). */
+  /** Deleting a namespace destroys its veth ends, and with them their peers (as the kernel does), and everything else it held. */
   deleteNamespace(name: string): void {
     const ns = this.namespaces.get(name);
     if (ns === undefined || name === ROOT_NAMESPACE) return;
     for (const dev of ns.deviceList()) if (dev instanceof Veth) this.destroyVeth(dev);
+    ns.dispose();
     this.namespaces.delete(name);
   }
 
@@ -101,6 +107,8 @@ export interface NetworkOptions {
   /** Virtual time the network starts at, µs. */
   startTime: number;
   eventBudget: number;
+  /** What the network may hold (object limits); DEFAULT_LIMITS when absent. */
+  limits?: EngineLimits;
   capture?: FrameCapture | null;
 }
 
@@ -112,6 +120,8 @@ export class Network {
   readonly scheduler: Scheduler;
   readonly trace: TraceRecorder;
   readonly random: SeededRandom;
+  /** What the whole network holds, against the session's object limits. */
+  readonly quota: ObjectQuota;
   readonly ctx: StackContext;
   private nextPacketId = 1;
 
@@ -119,7 +129,8 @@ export class Network {
     this.scheduler = new Scheduler(options.startTime);
     this.trace = new TraceRecorder(this.scheduler, options.eventBudget);
     this.random = new SeededRandom(options.seed);
-    const link: LinkContext = { scheduler: this.scheduler, trace: this.trace, softLinkDelay: 20, wireDelay: 150, capture: options.capture ?? null };
+    this.quota = new ObjectQuota(options.limits ?? DEFAULT_LIMITS);
+    const link: LinkContext = { scheduler: this.scheduler, trace: this.trace, softLinkDelay: 20, wireDelay: 150, capture: options.capture ?? null, quota: this.quota };
     this.ctx = {
       ...link,
       random: this.random,

@@ -12,6 +12,7 @@
  * What the daemon could not do is returned as log lines (flanneld's words).
  */
 import { Nic } from "../link/nic.js";
+import { isLimitReached } from "../object-quota.js";
 import { Vxlan } from "../link/vxlan.js";
 import { PointToPoint, ZERO_MAC } from "../link/point-to-point.js";
 import { parseIpv4Packet } from "../stack/frame-parser.js";
@@ -189,10 +190,13 @@ export function buildOverlay(net: Network, spec: OverlaySpec): string[] {
           if (peer === m) continue;
           const gw = peer.subnet.address;
           route(root, peer.subnet, gw, "flannel.1", true);
+          // Built with the lab, so never refused.
           const n = root.neigh.create("flannel.1", gw, net.scheduler.now);
-          n.mac = peer.vtep!.mac;
-          n.state = "PERMANENT";
-          m.vtep!.fdb.set(peer.vtep!.mac, peer.local);
+          if (!isLimitReached(n)) {
+            n.mac = peer.vtep!.mac;
+            n.state = "PERMANENT";
+          }
+          m.vtep!.setRemote(peer.vtep!.mac, peer.local);
         }
       }
       break;

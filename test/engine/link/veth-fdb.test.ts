@@ -3,13 +3,14 @@ import { describe, expect, it } from "vitest";
 import { Fdb } from "../../../server/engine/link/fdb.js";
 import type { Frame } from "../../../server/engine/link/frame.js";
 import { Veth } from "../../../server/engine/link/veth.js";
+import { ObjectQuota } from "../../../server/engine/object-quota.js";
 import { Scheduler } from "../../../server/engine/sim/scheduler.js";
 import { TraceRecorder } from "../../../server/engine/trace/trace-recorder.js";
 
 function pair() {
   const scheduler = new Scheduler();
   const trace = new TraceRecorder(scheduler);
-  const ctx = { scheduler, trace, softLinkDelay: 20, wireDelay: 150, capture: null };
+  const ctx = { scheduler, trace, softLinkDelay: 20, wireDelay: 150, capture: null, quota: ObjectQuota.unlimited() };
   const a = new Veth(ctx, { host: "h", name: "a" }, 2, "eth0", "02:00:00:00:00:01");
   const b = new Veth(ctx, { host: "h", name: "root" }, 5, "vethb", "02:00:00:00:00:02");
   Veth.pair(a, b);

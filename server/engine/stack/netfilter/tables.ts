@@ -4,7 +4,12 @@
  * each hook: rules in order, jumps into user chains, RETURN back, the chain
  * policy when a built-in chain runs out. Every rule that decides something is
  * reported to the caller, which makes it a trace event.
+ *
+ * Rules and user chains change only through this class, which counts them
+ * against the session's rule limit (built-in chains are not counted: every
+ * namespace has them).
  */
+import { ObjectQuota, type LimitReached } from "../../object-quota.js";
 import { ruleMatches, type PacketView, type Rule } from "./rule.js";
 
 export type TableName = "nat" | "filter";
@@ -16,7 +21,13 @@ export interface Chain {
   policy: Policy;
   policyPackets: number;
   policyBytes: number;
-  rules: Rule[];
+  /** Changed through Netfilter's methods only, which count them. */
+  readonly rules: readonly Rule[];
+}
+
+/** The rules array of a chain, for the methods that change it. */
+function mutable(c: Chain): Rule[] {
+  return c.rules as Rule[];
 }
 
 export const BUILTIN_CHAINS: Record<TableName, string[]> = {
@@ -47,7 +58,7 @@ function chainsEmpty(chains: Map<string, Chain>): boolean {
 export class Netfilter {
   readonly tables: Record<TableName, Map<string, Chain>> = { nat: new Map(), filter: new Map() };
 
-  constructor() {
+  constructor(private quota: ObjectQuota = ObjectQuota.unlimited()) {
     for (const t of ["nat", "filter"] as const) for (const c of BUILTIN_CHAINS[t]) this.tables[t].set(c, { name: c, builtin: true, policy: "ACCEPT", policyPackets: 0, policyBytes: 0, rules: [] });
   }
 
@@ -55,10 +66,49 @@ export class Netfilter {
     return this.tables[table].get(name);
   }
 
-  newChain(table: TableName, name: string): Chain {
+  /** `iptables -N`: a user chain takes room in the rule limit. The caller has checked the name is free. */
+  newChain(table: TableName, name: string): Chain | LimitReached {
+    const full = this.quota.take("rules");
+    if (full !== null) return full;
     const c: Chain = { name, builtin: false, policy: "ACCEPT", policyPackets: 0, policyBytes: 0, rules: [] };
     this.tables[table].set(name, c);
     return c;
+  }
+
+  /** `iptables -X`: the caller has checked the chain is a user chain, empty and unreferenced. */
+  deleteChain(table: TableName, name: string): void {
+    if (this.tables[table].delete(name)) this.quota.release("rules");
+  }
+
+  /** `iptables -A` (index null) or `-I` (0-based position, checked by the caller). */
+  insertRule(chain: Chain, rule: Rule, index: number | null = null): LimitReached | null {
+    const full = this.quota.take("rules");
+    if (full !== null) return full;
+    if (index === null) mutable(chain).push(rule);
+    else mutable(chain).splice(index, 0, rule);
+    return null;
+  }
+
+  /** `iptables -D`: the rule at a 0-based position that exists. */
+  deleteRule(chain: Chain, index: number): void {
+    if (mutable(chain).splice(index, 1).length > 0) this.quota.release("rules");
+  }
+
+  /** `iptables -F`. */
+  flushChain(chain: Chain): void {
+    this.quota.release("rules", chain.rules.length);
+    mutable(chain).length = 0;
+  }
+
+  /** Room for this many more rules and chains, asked before a change of several (docker run -p). */
+  room(rules: number): LimitReached | null {
+    return this.quota.check({ rules });
+  }
+
+  /** The namespace is deleted: its rules and chains stop counting, and nothing done to them later counts. */
+  dispose(): void {
+    for (const t of ["nat", "filter"] as const) for (const c of this.tables[t].values()) this.quota.release("rules", c.rules.length + (c.builtin ? 0 : 1));
+    this.quota = ObjectQuota.unlimited();
   }
 
   /** How many rules jump to a user chain (iptables prints "(N references)"). */
