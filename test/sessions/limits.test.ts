@@ -13,7 +13,7 @@ import { bearer, buildTestApp, createToken, startSession } from "../helpers/buil
 
 const NGINX1 = { host: "node1", namespace: "nginx-1" } as const;
 
-function simulator(patch: Partial<SimulatorConfig> & { limits?: Partial<SimulatorConfig["limits"]> }): SimulatorConfig {
+function simulator(patch: Omit<Partial<SimulatorConfig>, "limits"> & { limits?: Partial<SimulatorConfig["limits"]> }): SimulatorConfig {
   return { ...DEFAULT_SIMULATOR_CONFIG, ...patch, workers: 1, limits: { ...DEFAULT_SIMULATOR_CONFIG.limits, ...patch.limits } };
 }
 

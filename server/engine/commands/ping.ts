@@ -7,20 +7,28 @@
  * none did, 2 for other errors (unknown host, no route at connect()).
  */
 import type { IcmpError } from "../link/payload.js";
-import type { Scheduler } from "../sim/scheduler.js";
+import type { Scheduler, Timer } from "../sim/scheduler.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import type { PingSocket } from "../stack/sockets.js";
 import { ipOutput } from "../stack/ipv4.js";
 import { icmpMessage } from "../stack/icmp.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
-import { fail, type CommandHandler } from "./command-context.js";
+import { fail, type CommandHandler, type CommandProcess } from "./command-context.js";
 import { resolveHost } from "./resolve-host.js";
-import { parsePingOptions as parse, type PingOptions } from "./ping-options.js";
+import { MIN_FLOOD_INTERVAL, parsePingOptions as parse, type PingOptions } from "./ping-options.js";
+import { pingStatistics } from "./ping-statistics.js";
 
 const SECOND = 1_000_000;
 /** Without -c a real ping runs until Ctrl-C; here it stops after this many, as if interrupted. */
 const DEFAULT_COUNT = 4;
-const MAX_COUNT = 1000;
+/**
+ * Virtual time one step covers at least. A step normally spans one probe
+ * interval (one probe per step at the default second); shorter intervals are
+ * grouped so a step stays worth the engine's while.
+ */
+const MIN_STEP = 1_000;
+/** -i 0: how long an unanswered probe holds the next one back, µs. */
+const FLOOD_WAIT = Math.round(MIN_FLOOD_INTERVAL * 1_000_000);
 
 /** The largest echo payload an IPv4 datagram can hold (65535 - 20 - 8). */
 const MAX_PAYLOAD = 65507;
@@ -55,6 +63,8 @@ class PingRun implements PingSocket {
   pipe = 0;
   private readonly answered = new Set<number>();
   private readonly data: Uint8Array;
+  /** The next probe's timer. */
+  private next: Timer | null = null;
 
   constructor(
     readonly id: number,
@@ -84,7 +94,7 @@ class PingRun implements PingSocket {
     } else if (this.o.size <= MAX_REPORTED_PAYLOAD) {
       this.localError(seq, this.routeMtu);
     }
-    if (this.sent < this.count) this.sched.after(this.interval, () => this.send());
+    if (this.sent < this.count) this.next = this.sched.after(this.interval === 0 ? FLOOD_WAIT : this.interval, () => this.send());
   }
 
   onReply(from: number, seq: number, ttl: number, bytes: number): void {
@@ -93,7 +103,8 @@ class PingRun implements PingSocket {
     const rtt = this.sched.now - t;
     this.rtts.push(rtt);
     this.received++;
-    if (!this.o.quiet) this.out.push(`${bytes} bytes from ${formatIpv4(from)}: icmp_seq=${seq} ttl=${ttl} time=${formatRtt(rtt)} ms`);
+    if (!this.o.quiet) this.out.push(`${bytes} bytes from ${formatIpv4(from)}: icmp_seq=${seq} ttl=${ttl} time=${formatRtt(rtt)} ms${this.o.audible ? "\x07" : ""}`);
+    this.answeredNow(seq);
   }
 
   onError(from: number, error: IcmpError): void {
@@ -101,6 +112,17 @@ class PingRun implements PingSocket {
     if (seq === null || !this.sentAt.has(seq) || !this.settle(seq)) return;
     this.errors++;
     if (!this.o.quiet) this.out.push(`From ${formatIpv4(from)} icmp_seq=${seq} ${icmpMessage(error.type, error.code, error.nextHopMtu)}`);
+    this.answeredNow(seq);
+  }
+
+  /**
+   * With -i 0 iputils sends the next probe as soon as the last one is answered
+   * (a reply or an error), and otherwise MIN_FLOOD_INTERVAL after it.
+   */
+  private answeredNow(seq: number): void {
+    if (this.interval !== 0 || seq !== this.sent || this.sent >= this.count || this.next === null) return;
+    this.next.cancelled = true;
+    this.next = this.sched.after(0, () => this.send());
   }
 
   onLocalError(): void {}
@@ -126,6 +148,73 @@ class PingRun implements PingSocket {
   }
 }
 
+/**
+ * ping after its socket is connected: each step lets one probe interval of
+ * virtual time pass (sends, replies, errors and timers inside it), until every
+ * probe is answered, the wait for the last one ends or the deadline passes.
+ * The steps give the same result as running the whole span at once: the
+ * scheduler fires the same timers in the same order, a step only chooses
+ * where the engine may pause.
+ */
+class PingProcess implements CommandProcess {
+  private readonly stepSpan: number;
+
+  constructor(
+    private readonly run: PingRun,
+    private readonly o: PingOptions,
+    private readonly ns: NetNamespace,
+    private readonly sched: Scheduler,
+    private readonly out: string[],
+    private readonly start: number,
+    private readonly count: number,
+    private readonly linger: number,
+    private readonly hardLimit: number,
+    interval: number,
+  ) {
+    this.stepSpan = Math.max(interval, MIN_STEP);
+  }
+
+  step(): number | null {
+    const { run, sched, linger, hardLimit } = this;
+    const until = Math.min(hardLimit, sched.now + this.stepSpan);
+    if (sched.runUntilDone(() => run.finished(linger, hardLimit), until)) return this.end(null);
+    // Nothing due before the step's end: the clock moves there, firing nothing.
+    sched.runUntil(until);
+    return sched.now >= hardLimit ? this.end(null) : null;
+  }
+
+  interrupt(): number {
+    return this.end(`(cnlab: ping was interrupted after ${this.progress()}, as with Ctrl-C)`);
+  }
+
+  progress(): string {
+    return `${this.run.sent} of ${this.o.count === null ? "unlimited" : this.count} packets sent`;
+  }
+
+  /** The statistics block, as iputils prints it at the end or on SIGINT; the exit code. */
+  private end(note: string | null): number {
+    const { run, o, out } = this;
+    this.ns.sockets.ping.delete(run.id);
+    out.push(
+      ...pingStatistics({
+        target: o.target,
+        transmitted: run.sent,
+        received: run.received,
+        duplicates: 0,
+        errors: run.errors,
+        elapsed: run.lastSend - this.start,
+        rtts: run.rtts,
+        pipe: run.pipe,
+        intervalMs: Math.round(o.interval * 1000),
+        timing: o.size >= 16,
+      }),
+    );
+    if (note !== null) out.push(note);
+    else if (o.count === null) out.push(`(cnlab: without -c, ping stopped after ${DEFAULT_COUNT} packets, as if interrupted with Ctrl-C)`);
+    return run.received > 0 ? 0 : 1;
+  }
+}
+
 export const pingCommand: CommandHandler = (argv, ctx) => {
   const o = parse(argv);
   const dst = resolveHost(o.target);
@@ -136,38 +225,17 @@ export const pingCommand: CommandHandler = (argv, ctx) => {
   const probe = ns.routes.lookup(dst, (r) => r.table === "local" || ns.routeUsable(r));
   if (probe.route === null) fail("ping: connect: Network is unreachable", 2);
 
-  const count = Math.min(o.count ?? DEFAULT_COUNT, MAX_COUNT);
+  const count = o.count ?? DEFAULT_COUNT;
   const interval = Math.round(o.interval * SECOND);
   const linger = o.timeout !== null ? Math.round(o.timeout * SECOND) : 10 * SECOND;
   const start = sched.now;
   const routeMtu = ns.device(probe.route.table === "local" ? "lo" : probe.route.dev)?.mtu ?? 0;
   const run = new PingRun(net.random.int(1, 0xffff), o, ns, dst, sched, out, count, interval, routeMtu);
 
+  out.push(...o.warnings);
   out.push(`PING ${o.target} (${formatIpv4(dst)}) ${o.size}(${o.size + 28}) bytes of data.`);
   ns.sockets.ping.set(run.id, run);
   run.send();
-  const hardLimit = o.deadline !== null ? start + o.deadline * SECOND : start + (count - 1) * interval + linger;
-  sched.runUntilDone(() => run.finished(linger, hardLimit), hardLimit);
-  if (!run.finished(linger, hardLimit)) sched.runUntil(hardLimit);
-  ns.sockets.ping.delete(run.id);
-
-  const { sent, received, errors, rtts, pipe } = run;
-  const loss = sent === 0 ? 0 : Math.round(((sent - received) * 100) / sent);
-  out.push("");
-  out.push(`--- ${o.target} ping statistics ---`);
-  const elapsed = Math.floor((run.lastSend - start) / 1000);
-  out.push(`${sent} packets transmitted, ${received} received,${errors > 0 ? ` +${errors} errors,` : ""} ${loss}% packet loss, time ${elapsed}ms`);
-  const parts: string[] = [];
-  if (received > 0) {
-    const ms = rtts.map((r) => r / 1000);
-    const min = Math.min(...ms);
-    const max = Math.max(...ms);
-    const avg = ms.reduce((a, b) => a + b, 0) / ms.length;
-    const mdev = Math.sqrt(Math.max(0, ms.reduce((a, b) => a + b * b, 0) / ms.length - avg * avg));
-    parts.push(`rtt min/avg/max/mdev = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)}/${mdev.toFixed(3)} ms`);
-  }
-  if (pipe > 1) parts.push(`pipe ${pipe}`);
-  out.push(parts.join(", "));
-  if (o.count === null) out.push(`(cnlab: without -c, ping stopped after ${DEFAULT_COUNT} packets, as if interrupted with Ctrl-C)`);
-  return received > 0 ? 0 : 1;
+  const hardLimit = o.deadline !== null ? start + o.deadline * SECOND : start + (count - 1) * (interval === 0 ? FLOOD_WAIT : interval) + linger;
+  return new PingProcess(run, o, ns, sched, out, start, count, linger, hardLimit, interval);
 };
