@@ -90,7 +90,18 @@ async function main(): Promise<void> {
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
   await migrateDatabase(databaseUrl);
   const app = await buildApp(
-    { databaseUrl, labsDir: "labs", logLevel: "silent", instructorToken: INSTRUCTOR_TOKEN, commandRate: 1_000_000, sessionRate: 1_000_000 },
+    // Every client is the instructor on one session: the stream limits must let them all in,
+    // with room for a lagged client that reconnects before the server has seen its old socket close.
+    {
+      databaseUrl,
+      labsDir: "labs",
+      logLevel: "silent",
+      instructorToken: INSTRUCTOR_TOKEN,
+      commandRate: 1_000_000,
+      sessionRate: 1_000_000,
+      maxStreamsPerToken: 2 * CLIENTS,
+      maxStreamsPerSession: 2 * CLIENTS,
+    },
     { logger: false },
   );
   const address = await app.listen({ port: 0, host: "127.0.0.1" });

@@ -20,6 +20,7 @@ import grading from "./plugins/grading.js";
 import labCatalogue from "./plugins/lab-catalogue.js";
 import rateLimits from "./plugins/rate-limits.js";
 import requestId, { requestIdOptions } from "./plugins/request-id.js";
+import retention from "./plugins/retention.js";
 import sessions from "./plugins/sessions.js";
 import swagger from "./plugins/swagger.js";
 import gradingRoutes from "./routes/grading/index.js";
@@ -29,12 +30,18 @@ import answerRoutes from "./routes/sessions/answers.js";
 import sessionRoutes from "./routes/sessions/index.js";
 import pcapRoutes from "./routes/sessions/pcap.js";
 import progressRoutes from "./routes/sessions/progress.js";
+import retentionRoutes from "./routes/sessions/retention.js";
 import traceRoutes from "./routes/sessions/trace.js";
 import tokenRoutes from "./routes/tokens/index.js";
 
 /** What the app needs of the configuration; the session and token settings default as the environment's would. */
 export type AppConfig = Pick<Config, "databaseUrl" | "labsDir" | "logLevel"> &
-  Partial<Pick<Config, "instructorToken" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate">>;
+  Partial<
+    Pick<
+      Config,
+      "instructorToken" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays"
+    >
+  >;
 
 /** Request bodies are small JSON; lab uploads (routes/labs) allow more. */
 export const BODY_LIMIT = 64 * 1024;
@@ -78,6 +85,10 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       ...(options.now === undefined ? {} : { now: options.now }),
     });
     await app.register(grading, options.now === undefined ? {} : { now: options.now });
+    await app.register(retention, {
+      retentionDays: config.retentionDays ?? Number(CONFIG_DEFAULTS.CNLAB_RETENTION_DAYS),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
     await app.register(rateLimits);
     await app.register(swagger);
     // The trace stream of a session is a WebSocket route. Client messages are small
@@ -97,7 +108,12 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       commandRate: config.commandRate ?? Number(CONFIG_DEFAULTS.CNLAB_COMMAND_RATE),
       sessionRate: config.sessionRate ?? Number(CONFIG_DEFAULTS.CNLAB_SESSION_RATE),
     });
-    await app.register(traceRoutes, { prefix: "/api/sessions" });
+    await app.register(retentionRoutes, { prefix: "/api/sessions" });
+    await app.register(traceRoutes, {
+      prefix: "/api/sessions",
+      maxStreamsPerToken: config.maxStreamsPerToken ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_TOKEN),
+      maxStreamsPerSession: config.maxStreamsPerSession ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_SESSION),
+    });
     await app.register(pcapRoutes, { prefix: "/api/sessions" });
     await app.register(progressRoutes, { prefix: "/api/sessions" });
     await app.register(answerRoutes, { prefix: "/api/sessions" });

@@ -24,6 +24,9 @@ export const CONFIG_DEFAULTS = {
   CNLAB_MAX_LIVE_SESSIONS: "200",
   CNLAB_COMMAND_RATE: "20",
   CNLAB_SESSION_RATE: "10",
+  CNLAB_MAX_STREAMS_PER_TOKEN: "8",
+  CNLAB_MAX_STREAMS_PER_SESSION: "16",
+  CNLAB_RETENTION_DAYS: "0",
 } as const;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -40,6 +43,9 @@ export const CONFIG_DESCRIPTIONS: Record<ConfigVariable, string> = {
   CNLAB_MAX_LIVE_SESSIONS: "an integer from 1 to 100000: sessions kept in memory at once",
   CNLAB_COMMAND_RATE: "an integer from 1 to 100000: commands per second one token may send",
   CNLAB_SESSION_RATE: "an integer from 1 to 100000: sessions per minute one token may start",
+  CNLAB_MAX_STREAMS_PER_TOKEN: "an integer from 1 to 10000: trace streams (WebSockets) one token may have open at once",
+  CNLAB_MAX_STREAMS_PER_SESSION: "an integer from 1 to 10000: trace streams (WebSockets) open on one session at once",
+  CNLAB_RETENTION_DAYS: "an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever)",
 };
 
 export interface Config {
@@ -65,6 +71,12 @@ export interface Config {
   commandRate: number;
   /** Sessions started per minute per token. */
   sessionRate: number;
+  /** Trace WebSockets one token may have open at once. */
+  maxStreamsPerToken: number;
+  /** Trace WebSockets open on one session at once. */
+  maxStreamsPerSession: number;
+  /** Days a session may sit unused before it is deleted; 0 keeps sessions forever. */
+  retentionDays: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; variable: ConfigVariable; message: string };
@@ -121,6 +133,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
     ["CNLAB_MAX_LIVE_SESSIONS", 1, 100_000],
     ["CNLAB_COMMAND_RATE", 1, 100_000],
     ["CNLAB_SESSION_RATE", 1, 100_000],
+    ["CNLAB_MAX_STREAMS_PER_TOKEN", 1, 10_000],
+    ["CNLAB_MAX_STREAMS_PER_SESSION", 1, 10_000],
+    ["CNLAB_RETENTION_DAYS", 0, 36_500],
   ];
   const numbers = new Map<ConfigVariable, number>();
   for (const [name, min, max] of integers) {
@@ -145,6 +160,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
       maxLiveSessions: numbers.get("CNLAB_MAX_LIVE_SESSIONS")!,
       commandRate: numbers.get("CNLAB_COMMAND_RATE")!,
       sessionRate: numbers.get("CNLAB_SESSION_RATE")!,
+      maxStreamsPerToken: numbers.get("CNLAB_MAX_STREAMS_PER_TOKEN")!,
+      maxStreamsPerSession: numbers.get("CNLAB_MAX_STREAMS_PER_SESSION")!,
+      retentionDays: numbers.get("CNLAB_RETENTION_DAYS")!,
     },
   };
 }

@@ -43,6 +43,9 @@ describe("restart on the same database", () => {
       maxLiveSessions: 200,
       commandRate: 20,
       sessionRate: 10,
+      maxStreamsPerToken: 8,
+      maxStreamsPerSession: 16,
+      retentionDays: 0,
     };
 
     const first = await startServer(config, { logger: false });

@@ -22,6 +22,7 @@ import {
   stateSchema,
   type SessionView,
 } from "./schema.js";
+import { sessionView } from "./session-view.js";
 
 export interface SessionRoutesOptions {
   /** Commands per second per token. */
@@ -41,19 +42,7 @@ const commandTooLong = schemaErrorFormatter([
 
 const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (app, options) => {
   const manager = app.sessionManager;
-  const view = (row: SessionRow): SessionView => ({
-    id: row.id,
-    labId: row.labId,
-    owner: { id: row.ownerId, name: row.ownerName },
-    seed: row.seed,
-    startTime: row.startTime,
-    commandCount: row.commandCount,
-    nextSeq: row.nextSeq,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    lastCommandAt: row.lastCommandAt === null ? null : row.lastCommandAt.toISOString(),
-    live: manager.isLive(row.id),
-  });
+  const view = (row: SessionRow): SessionView => sessionView(row, manager.isLive(row.id));
 
   app.post("/", { schema: createSessionSchema, config: { rateLimit: perToken(options.sessionRate, "minute", "new sessions") } }, async (request, reply) => {
     const row = await manager.create(await app.authenticate(request), request.body.labId);
@@ -71,7 +60,10 @@ const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (ap
   });
 
   app.delete("/:id", { schema: deleteSessionSchema }, async (request, reply) => {
-    await app.sessions.authorize(await app.authenticate(request), request.params.id);
+    const principal = await app.authenticate(request);
+    await app.sessions.authorize(principal, request.params.id);
+    // A student may not delete an archived or graded session (409); instructors may delete any.
+    await app.retention.assertDeletable(principal, request.params.id);
     await manager.delete(request.params.id);
     return reply.code(204).send(null);
   });

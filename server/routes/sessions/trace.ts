@@ -3,17 +3,23 @@
  *
  * Access is checked before the upgrade (bearer header, or ?access_token= for
  * clients that cannot set headers), so a refused client gets an HTTP answer
- * in the error shape: 401, 403 or 404. Without an upgrade the route answers
- * 426. After the upgrade the server sends `hello`; the client sends one
- * `subscribe` (fromSeq, filter) and gets `events` batches, replayed then live
+ * in the error shape: 401, 403 or 404, and 429 TOO_MANY_STREAMS when the
+ * token or the session already has as many streams open as it may (the slot
+ * is taken before the upgrade and given back when the connection ends, see
+ * trace-stream-slots.ts). Without an upgrade the route answers 426. After
+ * the upgrade the server sends `hello`; the client sends one `subscribe`
+ * (fromSeq, filter) and gets `events` batches, replayed then live
  * (server/sessions/trace-stream.ts). The server pings every heartbeat period
  * and cuts off a peer that did not answer the previous ping. The messages are
  * documented in docs/trace-stream.md; trace-schema.ts has their schemas.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
 import { Compile } from "typebox/compile";
 import type { WebSocket } from "ws";
+import { CONFIG_DEFAULTS } from "../../config.js";
 import { errorBody } from "../../http/error-response.js";
+import { HttpError } from "../../http/http-error.js";
 import type { SessionService } from "../../sessions/session-service.js";
 import {
   CLOSE_INTERNAL_ERROR,
@@ -24,6 +30,7 @@ import {
   type TraceSource,
   type TraceStreamOptions,
 } from "../../sessions/trace-stream.js";
+import { TraceStreamSlots } from "../../sessions/trace-stream-slots.js";
 import { ClientMessage, traceRouteSchema } from "./trace-schema.js";
 
 export interface TraceRouteOptions {
@@ -31,9 +38,15 @@ export interface TraceRouteOptions {
   stream?: Partial<TraceStreamOptions>;
   /** Milliseconds between pings; a peer that has not answered one ping by the next is cut off. */
   heartbeatMs?: number;
+  /** Streams one token may have open at once (CNLAB_MAX_STREAMS_PER_TOKEN). */
+  maxStreamsPerToken?: number;
+  /** Streams open on one session at once (CNLAB_MAX_STREAMS_PER_SESSION). */
+  maxStreamsPerSession?: number;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 30_000;
+/** What a refused client is told to wait: a slot frees whenever one of the open streams ends, which cannot be foreseen. */
+export const STREAM_RETRY_AFTER_SECONDS = 5;
 /** Client messages are small: a subscribe with a filter. */
 const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 
@@ -49,6 +62,12 @@ export function sessionTraceSource(sessions: SessionService, id: string): TraceS
 const traceRoutes: FastifyPluginAsyncTypebox<TraceRouteOptions> = async (app, options) => {
   const streamOptions: TraceStreamOptions = { ...DEFAULT_TRACE_STREAM_OPTIONS, ...options.stream };
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const slots = new TraceStreamSlots({
+    perToken: options.maxStreamsPerToken ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_TOKEN),
+    perSession: options.maxStreamsPerSession ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_SESSION),
+  });
+  // The slot each upgrading request took, for its WebSocket to give back too.
+  const slotReleases = new WeakMap<FastifyRequest, () => void>();
 
   // Heartbeat: whether each socket answered the last ping.
   const answered = new Map<WebSocket, boolean>();
@@ -71,9 +90,29 @@ const traceRoutes: FastifyPluginAsyncTypebox<TraceRouteOptions> = async (app, op
     url: "/:id/trace",
     schema: traceRouteSchema,
     // Before the upgrade: a refusal is an HTTP answer in the error shape.
-    preHandler: async (request) => {
+    preHandler: async (request, reply) => {
       const principal = await app.authenticate(request);
       await app.sessions.authorize(principal, request.params.id);
+      // A plain GET takes no slot: it gets its 426, and its keep-alive connection may live on.
+      if (!request.ws) return;
+      const connection = request.raw.socket ?? reply.raw.socket;
+      // A client already gone will not be upgraded, and its close may have been emitted already.
+      if (connection === null || connection === undefined || connection.destroyed) return;
+      const slot = slots.acquire(principal.id, request.params.id);
+      if (!slot.ok) {
+        const where = slot.scope === "token" ? "this token has" : "this session has";
+        reply.header("retry-after", String(STREAM_RETRY_AFTER_SECONDS));
+        throw new HttpError(
+          429,
+          "TOO_MANY_STREAMS",
+          `Too many trace streams: ${where} ${slot.open} open, at most ${slot.limit} per ${slot.scope}; close one and retry`,
+          { scope: slot.scope, limit: slot.limit, open: slot.open, retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS },
+        );
+      }
+      // The connection's end gives the slot back, whether or not the upgrade goes through
+      // (a handshake ws rejects destroys the connection without a WebSocket ever existing).
+      connection.once("close", slot.release);
+      slotReleases.set(request, slot.release);
     },
     handler: async (_request, reply) => {
       return reply
@@ -102,7 +141,10 @@ const traceRoutes: FastifyPluginAsyncTypebox<TraceRouteOptions> = async (app, op
 
       answered.set(socket, true);
       socket.on("pong", () => answered.set(socket, true));
+      const releaseSlot = slotReleases.get(request);
+      slotReleases.delete(request);
       socket.on("close", () => {
+        releaseSlot?.();
         answered.delete(socket);
         offDelete();
         stream?.stop();
