@@ -38,20 +38,20 @@ export interface CommandRow {
   at: number;
   eventsFrom: number;
   eventsTo: number;
+  /** Where a limit stopped it, so a replay stops it at the same step; null when it ran to its end. */
+  interruption: Interruption | null;
   createdAt: Date;
 }
 
 /** What a replay needs of one command. */
-export type ReplayRow = Pick<CommandRow, "index" | "host" | "namespace" | "command" | "at" | "eventsTo" | "createdAt"> & {
-  /** Where a limit stopped it, so the replay stops it at the same step; null when it ran to its end. */
-  interruption: Interruption | null;
-};
+export type ReplayRow = Pick<CommandRow, "index" | "host" | "namespace" | "command" | "at" | "eventsTo" | "createdAt" | "interruption">;
 
 export type NewCommand = CommandRow & {
   /** The events as a JSON array text. */
   events: string;
-  interruption: Interruption | null;
 };
+
+const interruptionOf = (text: string | null): Interruption | null => (text === null ? null : (JSON.parse(text) as Interruption));
 
 /**
  * Log order, spelt the way the (sessionId, eventsTo, index) index is: eventsTo
@@ -184,7 +184,7 @@ export async function replayRows(prisma: PrismaClient, sessionId: string): Promi
     orderBy: LOG_ORDER,
     select: { index: true, host: true, namespace: true, command: true, at: true, eventsTo: true, createdAt: true, interruption: true },
   });
-  return rows.map((row) => ({ ...row, at: Number(row.at), interruption: row.interruption === null ? null : (JSON.parse(row.interruption) as Interruption) }));
+  return rows.map((row) => ({ ...row, at: Number(row.at), interruption: interruptionOf(row.interruption) }));
 }
 
 /** A page of the log from command `fromIndex`. */
@@ -193,9 +193,9 @@ export async function commandPage(prisma: PrismaClient, sessionId: string, fromI
     where: { sessionId, index: { gte: fromIndex } },
     orderBy: LOG_ORDER,
     take: limit,
-    select: { index: true, host: true, namespace: true, command: true, output: true, exitCode: true, at: true, eventsFrom: true, eventsTo: true, createdAt: true },
+    select: { index: true, host: true, namespace: true, command: true, output: true, exitCode: true, at: true, eventsFrom: true, eventsTo: true, interruption: true, createdAt: true },
   });
-  return rows.map((row) => ({ ...row, at: Number(row.at) }));
+  return rows.map((row) => ({ ...row, at: Number(row.at), interruption: interruptionOf(row.interruption) }));
 }
 
 /** Rows whose events reach seq `fromSeq` or later, in seq order: their range and their events' JSON. */

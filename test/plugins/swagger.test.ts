@@ -32,7 +32,7 @@ describe("OpenAPI", () => {
     // A token is optional there, but a bad one is refused (401).
     expect(Object.keys(doc.paths["/api/labs/{id}"]?.["get"]?.responses ?? {}).sort()).toEqual(["200", "400", "401", "404"]);
     expect(Object.keys(doc.paths["/health"]?.["get"]?.responses ?? {}).sort()).toEqual(["200", "503"]);
-    expect(Object.keys(doc.paths["/api/sessions/{id}/commands"]?.["post"]?.responses ?? {}).sort()).toEqual(["200", "400", "401", "403", "404", "429", "500"]);
+    expect(Object.keys(doc.paths["/api/sessions/{id}/commands"]?.["post"]?.responses ?? {}).sort()).toEqual(["200", "400", "401", "403", "404", "409", "429", "500", "503"]);
   });
 
   it("marks every /api route as needing a bearer token and documents its 401, except the lab catalogue's reads", async () => {

@@ -31,11 +31,15 @@ describe("the command writer", () => {
     const write = sqliteCommandWriter(app.sqlite);
 
     await write([{ sessionId: id, command: row(0, 0, 5) }]);
-    await write([{ sessionId: id, command: row(1, 5, 5) }]);
+    const stopped = { ...row(1, 5, 5), interruption: { reason: "cpu-budget" as const, afterSteps: 3, limit: 10 } };
+    await write([{ sessionId: id, command: stopped }]);
     const withoutEvents = ({ events: _events, ...rest }: NewCommand) => rest;
-    expect(await app.sessionManager.commands(id, 0, 10)).toEqual([withoutEvents(row(0, 0, 5)), withoutEvents(row(1, 5, 5))]);
+    expect(await app.sessionManager.commands(id, 0, 10)).toEqual([withoutEvents(row(0, 0, 5)), withoutEvents(stopped)]);
     const session = await app.sessionManager.get(id);
     expect(session).toMatchObject({ commandCount: 2, nextSeq: 5, lastCommandAt: row(1).createdAt });
+    // The append trigger counts what the rows store: outputs and events as UTF-8.
+    const bytes = [row(0, 0, 5), stopped].reduce((sum, r) => sum + Buffer.byteLength(r.output) + Buffer.byteLength(r.events), 0);
+    expect(session.storedBytes).toBe(bytes);
   });
 
   it("refuses a row out of order: a repeated index, a skipped one, or one for a session that does not exist", async () => {

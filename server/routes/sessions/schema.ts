@@ -121,6 +121,7 @@ export const LoggedCommand = Type.Object({
   exitCode: Type.Integer(),
   at: Type.Integer({ description: "virtual time it was typed at, µs" }),
   events: EventRange,
+  interruption: Type.Union([Interruption, Type.Null()], { description: "set when a limit stopped the command before its end" }),
   createdAt: Timestamp,
 });
 
