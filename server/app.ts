@@ -11,12 +11,15 @@ import websocket from "@fastify/websocket";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { CONFIG_DEFAULTS, type Config } from "./config.js";
+import { clientErrorHandler } from "./http/client-error.js";
+import { redactingLogger } from "./http/log-redaction.js";
 import type { LoadedLab } from "./labs/load-labs.js";
 import auth from "./plugins/auth.js";
 import closingGuard from "./plugins/closing-guard.js";
 import db from "./plugins/db.js";
 import errorHandler from "./plugins/error-handler.js";
 import grading from "./plugins/grading.js";
+import jsonBody from "./plugins/json-body.js";
 import labCatalogue from "./plugins/lab-catalogue.js";
 import rateLimits from "./plugins/rate-limits.js";
 import requestId, { requestIdOptions } from "./plugins/request-id.js";
@@ -39,7 +42,7 @@ export type AppConfig = Pick<Config, "databaseUrl" | "labsDir" | "logLevel"> &
   Partial<
     Pick<
       Config,
-      "instructorToken" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays"
+      "instructorToken" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays" | "authFailuresPerMinute"
     >
   >;
 
@@ -59,7 +62,10 @@ export interface BuildAppOptions {
 
 export async function buildApp(config: AppConfig, options: BuildAppOptions = {}) {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    // Tokens in URLs and headers never reach the log, whoever supplies the logger (http/log-redaction.ts).
+    logger: redactingLogger(options.logger ?? { level: config.logLevel }),
+    // Node's HTTP parser answers some requests before Fastify sees them (431 for huge headers): in the error shape too.
+    clientErrorHandler,
     ...requestIdOptions,
     // Our closing-guard answers with the project's error shape instead.
     return503OnClosing: false,
@@ -71,12 +77,16 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
 
   try {
     await app.register(errorHandler);
+    await app.register(jsonBody);
     await app.register(requestId);
     await app.register(closingGuard);
     await app.register(db, { databaseUrl: config.databaseUrl });
     await app.register(labCatalogue, { labsDir: config.labsDir, ...(options.labs === undefined ? {} : { labs: options.labs }) });
+    // Before auth, which counts failed authentications with its limiter.
+    await app.register(rateLimits);
     await app.register(auth, {
       instructorToken: config.instructorToken ?? null,
+      failuresPerMinute: config.authFailuresPerMinute ?? Number(CONFIG_DEFAULTS.CNLAB_AUTH_FAILURES_PER_MINUTE),
       ...(options.announceToken === undefined ? {} : { announceToken: options.announceToken }),
     });
     await app.register(sessions, {
@@ -89,7 +99,6 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       retentionDays: config.retentionDays ?? Number(CONFIG_DEFAULTS.CNLAB_RETENTION_DAYS),
       ...(options.now === undefined ? {} : { now: options.now }),
     });
-    await app.register(rateLimits);
     await app.register(swagger);
     // The trace stream of a session is a WebSocket route. Client messages are small
     // subscribe requests, so ws need not buffer more; on shutdown clients get 1001 (going away).

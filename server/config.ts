@@ -24,6 +24,7 @@ export const CONFIG_DEFAULTS = {
   CNLAB_MAX_LIVE_SESSIONS: "200",
   CNLAB_COMMAND_RATE: "20",
   CNLAB_SESSION_RATE: "10",
+  CNLAB_AUTH_FAILURES_PER_MINUTE: "20",
   CNLAB_MAX_STREAMS_PER_TOKEN: "8",
   CNLAB_MAX_STREAMS_PER_SESSION: "16",
   CNLAB_RETENTION_DAYS: "0",
@@ -43,6 +44,7 @@ export const CONFIG_DESCRIPTIONS: Record<ConfigVariable, string> = {
   CNLAB_MAX_LIVE_SESSIONS: "an integer from 1 to 100000: sessions kept in memory at once",
   CNLAB_COMMAND_RATE: "an integer from 1 to 100000: commands per second one token may send",
   CNLAB_SESSION_RATE: "an integer from 1 to 100000: sessions per minute one token may start",
+  CNLAB_AUTH_FAILURES_PER_MINUTE: "an integer from 1 to 100000: unknown or revoked tokens one client address may send per minute before it is refused (429) for the rest of the minute",
   CNLAB_MAX_STREAMS_PER_TOKEN: "an integer from 1 to 10000: trace streams (WebSockets) one token may have open at once",
   CNLAB_MAX_STREAMS_PER_SESSION: "an integer from 1 to 10000: trace streams (WebSockets) open on one session at once",
   CNLAB_RETENTION_DAYS: "an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever)",
@@ -71,6 +73,8 @@ export interface Config {
   commandRate: number;
   /** Sessions started per minute per token. */
   sessionRate: number;
+  /** Failed authentications per minute from one address before it is refused (429) for the rest of the minute. */
+  authFailuresPerMinute: number;
   /** Trace WebSockets one token may have open at once. */
   maxStreamsPerToken: number;
   /** Trace WebSockets open on one session at once. */
@@ -133,6 +137,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
     ["CNLAB_MAX_LIVE_SESSIONS", 1, 100_000],
     ["CNLAB_COMMAND_RATE", 1, 100_000],
     ["CNLAB_SESSION_RATE", 1, 100_000],
+    ["CNLAB_AUTH_FAILURES_PER_MINUTE", 1, 100_000],
     ["CNLAB_MAX_STREAMS_PER_TOKEN", 1, 10_000],
     ["CNLAB_MAX_STREAMS_PER_SESSION", 1, 10_000],
     ["CNLAB_RETENTION_DAYS", 0, 36_500],
@@ -160,6 +165,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
       maxLiveSessions: numbers.get("CNLAB_MAX_LIVE_SESSIONS")!,
       commandRate: numbers.get("CNLAB_COMMAND_RATE")!,
       sessionRate: numbers.get("CNLAB_SESSION_RATE")!,
+      authFailuresPerMinute: numbers.get("CNLAB_AUTH_FAILURES_PER_MINUTE")!,
       maxStreamsPerToken: numbers.get("CNLAB_MAX_STREAMS_PER_TOKEN")!,
       maxStreamsPerSession: numbers.get("CNLAB_MAX_STREAMS_PER_SESSION")!,
       retentionDays: numbers.get("CNLAB_RETENTION_DAYS")!,

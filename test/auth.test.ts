@@ -2,9 +2,10 @@
  * Access control: who may call what. The matrix runs every route as each
  * kind of caller (no token, the session's owner, another student, an
  * instructor) and checks the status; then the 401 and 403 answers' shape,
- * where a token may come from, and the rate and size limits.
+ * where a token may come from, the throttle on guessed tokens, and the rate
+ * and size limits.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import type { App } from "../server/app.js";
 import { bearer, buildTestApp, createToken, startSession, TEST_INSTRUCTOR_TOKEN, type TestPrincipal } from "./helpers/build-app.js";
 import { minimalLab } from "./helpers/lab-files.js";
@@ -176,6 +177,69 @@ describe("authentication", () => {
     const missing = await w.app.inject({ method: "GET", url: "/api/sessions/00000000-0000-4000-8000-000000000000", headers: w.headers.otherStudent });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe("SESSION_NOT_FOUND");
+  });
+});
+
+describe("guessing tokens", () => {
+  const GUESSER = "203.0.113.7";
+  const guess = (app: App, n: number, remoteAddress = GUESSER) =>
+    app.inject({ method: "GET", url: "/api/sessions", headers: bearer(`cnlab_guess-${n}`), remoteAddress });
+  const withToken = (app: App, remoteAddress = GUESSER) => app.inject({ method: "GET", url: "/api/sessions", headers: bearer(TEST_INSTRUCTOR_TOKEN), remoteAddress });
+
+  it("after the allowed wrong tokens, one address gets 429 RATE_LIMITED with Retry-After, even with the right token", async () => {
+    const app = await buildTestApp({ authFailuresPerMinute: 3 });
+    const statuses: number[] = [];
+    for (let n = 0; n < 5; n++) statuses.push((await guess(app, n)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+
+    const refused = await withToken(app);
+    expect(refused.statusCode).toBe(429);
+    const retryAfter = Number(refused.headers["retry-after"]);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.json()).toEqual({
+      error: {
+        code: "RATE_LIMITED",
+        message: `Too many failed authentications from this address: at most 3 per minute; retry in ${retryAfter} s`,
+        details: { limit: 3, window: "minute", retryAfterSeconds: retryAfter },
+      },
+    });
+    // A token-free route is not the throttle's business.
+    expect((await app.inject({ method: "GET", url: "/api/labs", remoteAddress: GUESSER })).statusCode).toBe(200);
+  });
+
+  it("leaves other addresses alone, and counts one IPv6 /64 as one address", async () => {
+    const app = await buildTestApp({ authFailuresPerMinute: 2 });
+    await guess(app, 1);
+    await guess(app, 2);
+    expect((await withToken(app)).statusCode).toBe(429);
+    expect((await withToken(app, "203.0.113.8")).statusCode).toBe(200);
+    expect((await guess(app, 3, "203.0.113.8")).statusCode).toBe(401);
+
+    await guess(app, 4, "2001:db8:0:1::1");
+    await guess(app, 5, "2001:db8:0:1::2");
+    expect((await withToken(app, "2001:db8:0:1::3")).statusCode).toBe(429);
+    expect((await withToken(app, "2001:db8:0:2::1")).statusCode).toBe(200);
+  });
+
+  it("counts only failures: requests with the right token, or with none, do not use up the allowance", async () => {
+    const app = await buildTestApp({ authFailuresPerMinute: 2 });
+    for (let n = 0; n < 10; n++) expect((await withToken(app)).statusCode).toBe(200);
+    for (let n = 0; n < 5; n++) expect((await app.inject({ method: "GET", url: "/api/sessions", remoteAddress: GUESSER })).statusCode).toBe(401);
+    expect((await guess(app, 1)).statusCode).toBe(401);
+    expect((await withToken(app)).statusCode).toBe(200);
+  });
+
+  it("lets the address in again once the minute is over", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const app = await buildTestApp({ authFailuresPerMinute: 1 });
+    expect((await guess(app, 1)).statusCode).toBe(401);
+    expect((await withToken(app)).statusCode).toBe(429);
+    vi.setSystemTime(Date.now() + 61_000);
+    expect((await withToken(app)).statusCode).toBe(200);
   });
 });
 

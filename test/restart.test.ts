@@ -43,6 +43,7 @@ describe("restart on the same database", () => {
       maxLiveSessions: 200,
       commandRate: 20,
       sessionRate: 10,
+      authFailuresPerMinute: 20,
       maxStreamsPerToken: 8,
       maxStreamsPerSession: 16,
       retentionDays: 0,

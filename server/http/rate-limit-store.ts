@@ -4,6 +4,8 @@
  * plugin reads it only after an await; requests of one token that arrive
  * together all read the final count, so a burst under the limit is refused
  * whole. This store answers with a snapshot of the count at each increment.
+ * `read` looks without counting, for limits that count only some outcomes
+ * (failed authentications, plugins/auth.ts).
  */
 import type { FastifyRateLimitStore } from "@fastify/rate-limit";
 
@@ -30,6 +32,14 @@ export class SnapshotRateLimitStore implements FastifyRateLimitStore {
     }
     window.count++;
     callback(null, { current: window.count, ttl: window.endsAt - now });
+  }
+
+  /** The count so far without adding to it; a window that has ended reads as empty. */
+  read(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void): void {
+    const now = this.now();
+    const window = this.windows.get(key);
+    if (window === undefined || window.endsAt <= now) callback(null, { current: 0, ttl: 0 });
+    else callback(null, { current: window.count, ttl: window.endsAt - now });
   }
 
   child(): FastifyRateLimitStore {

@@ -11,9 +11,15 @@ import { LabFileError } from "./lab-file-error.js";
 import { LabFile } from "./lab-schema.js";
 import { schemaIssues, type Issue } from "./schema-issues.js";
 import { refineTaskIssues } from "./task-shape-issues.js";
-import { formatFieldPath, offsetOfPath, pathAtOffset, pointerToSegments } from "./yaml-locator.js";
+import { aliasPastLimit, formatFieldPath, offsetOfPath, pathAtOffset, pointerToSegments, unresolvedAlias } from "./yaml-locator.js";
 
 const validator = Compile(LabFile);
+
+/**
+ * Alias expansions a lab file may make. Lab files use a few anchors at most; a bound
+ * keeps a hostile file ("billion laughs") from expanding without end.
+ */
+export const MAX_ALIAS_COUNT = 100;
 
 export interface ParsedLabFile {
   lab: LabFile;
@@ -40,8 +46,7 @@ export function parseLabFile(text: string, file: string, expectedId?: string): P
     throw new LabFileError({ file, line, column: col, field }, message);
   }
 
-  // Aliases are expanded here; a bound keeps a hostile file from expanding without end.
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  const value = toValue(doc, lineCounter, file);
 
   if (!validator.Check(value)) {
     throw errorAt(doc, lineCounter, file, refineTaskIssues(value, schemaIssues(LabFile, validator.Errors(value))));
@@ -49,6 +54,30 @@ export function parseLabFile(text: string, file: string, expectedId?: string): P
   const issues = checkLab(value, expectedId);
   if (issues.length > 0) throw errorAt(doc, lineCounter, file, issues);
   return { lab: value, errorAt: (path, message) => errorAt(doc, lineCounter, file, [{ path, message }]) };
+}
+
+/**
+ * The document as plain data, aliases expanded. The yaml library refuses an
+ * alias without an anchor before it, and aliases that expand past the bound,
+ * with a bare ReferenceError: it becomes an error at the alias.
+ */
+function toValue(doc: Document, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    const unresolved = unresolvedAlias(doc);
+    const [alias, message] =
+      unresolved !== undefined
+        ? [unresolved, `the alias *${unresolved.source} names no anchor: &${unresolved.source} must come before it`]
+        : [
+            aliasPastLimit(doc, MAX_ALIAS_COUNT),
+            `aliases expand more than ${MAX_ALIAS_COUNT} times by here (an alias of a node that holds aliases repeats them all): a lab file may expand at most ${MAX_ALIAS_COUNT}`,
+          ];
+    const offset = alias?.range?.[0] ?? 0;
+    const { line, col } = lineCounter.linePos(offset);
+    throw new LabFileError({ file, line, column: col, field: formatFieldPath(pathAtOffset(doc, offset)) }, message);
+  }
 }
 
 /** The issue that comes first in the file, as a LabFileError; an author fixes files top to bottom. */

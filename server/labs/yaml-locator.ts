@@ -6,7 +6,7 @@
  *
  * It knows nothing about labs: any YAML document and any JSON pointer.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair } from "yaml";
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, visit, type Alias, type Document, type Node, type Pair } from "yaml";
 
 export type PathSegment = string | number;
 
@@ -73,6 +73,64 @@ export function pathAtOffset(doc: Document, offset: number): PathSegment[] {
       return path;
     }
   }
+}
+
+/** The first alias (`*name`) whose anchor (`&name`) does not come before it. */
+export function unresolvedAlias(doc: Document): Alias | undefined {
+  let found: Alias | undefined;
+  visit(doc, {
+    Alias(_key, alias) {
+      if (alias.resolve(doc) !== undefined) return undefined;
+      found = alias;
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/**
+ * Where a document's aliases, read top to bottom, first expand to more than
+ * `limit` nodes: the alias that crosses it. An alias counts itself and, again,
+ * every alias inside the node it names, so aliases of aliases multiply
+ * ("billion laughs"). The yaml library refuses such a document when it is
+ * converted, but without saying where; this finds the place to show. The
+ * first alias when the library's count and this one disagree.
+ */
+export function aliasPastLimit(doc: Document, limit: number): Alias | undefined {
+  const weights = new Map<unknown, number>();
+  // Capped at limit + 1, so a bomb's counts stay small numbers.
+  const weightOf = (node: unknown, open: Set<unknown>): number => {
+    if (isAlias(node)) {
+      const source = node.resolve(doc);
+      return Math.min(limit + 1, 1 + (source === undefined ? 0 : weightOf(source, open)));
+    }
+    if (isPair(node)) return Math.min(limit + 1, weightOf(node.key, open) + weightOf(node.value, open));
+    if (!isCollection(node)) return 0;
+    const known = weights.get(node);
+    if (known !== undefined) return known;
+    // An anchor may be aliased inside itself (`&a [*a]`): that alias adds itself only.
+    if (open.has(node)) return 0;
+    open.add(node);
+    let weight = 0;
+    for (const item of node.items) weight = Math.min(limit + 1, weight + weightOf(item, open));
+    open.delete(node);
+    weights.set(node, weight);
+    return weight;
+  };
+
+  let total = 0;
+  let first: Alias | undefined;
+  let crossing: Alias | undefined;
+  visit(doc, {
+    Alias(_key, alias) {
+      first ??= alias;
+      total += weightOf(alias, new Set());
+      if (total <= limit) return undefined;
+      crossing = alias;
+      return visit.BREAK;
+    },
+  });
+  return crossing ?? first;
 }
 
 function keyOf(pair: Pair<unknown, unknown>): string {

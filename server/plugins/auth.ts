@@ -2,7 +2,8 @@
  * Bearer-token authentication for the API. Decorates:
  * - `app.accessTokens`: the token store (make, list, revoke, look up);
  * - `app.authenticate(request)`: the caller's Principal, or a 401 HttpError
- *   in the error shape; remembered on `request.principal`;
+ *   in the error shape (429 for a throttled address, below); remembered on
+ *   `request.principal`;
  * - an onRoute hook that puts authentication in front of every /api route:
  *   `config: { access: "public" }` opts a route out (the lab catalogue's
  *   reads), `config: { access: "instructor" }` also requires that role (403).
@@ -12,8 +13,18 @@
  * may carry it as `?access_token=` instead, since browsers cannot set headers
  * on one. At start the first instructor token is made sure of (see
  * AccessTokens.bootstrap); a generated one is printed once, as a plain line.
+ *
+ * Guessing is throttled per client address: after `failuresPerMinute` unknown
+ * or revoked tokens from one address (IPv6: one /64), every request from it
+ * that needs a token is answered 429 RATE_LIMITED until that minute is over,
+ * even with a good token, so a guesser learns nothing from the answers. Only
+ * failures are counted (@fastify/rate-limit's limiter, peeked without
+ * counting on every request): a class behind one address is not slowed down.
+ * Failures that arrive together are all counted, so a burst may get a few
+ * past the limit before the first 429.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
+import { normalizeIP } from "@fastify/rate-limit";
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import fp from "fastify-plugin";
 import { AccessTokens } from "../auth/access-tokens.js";
 import type { Principal } from "../auth/principal.js";
@@ -41,7 +52,13 @@ export interface AuthPluginOptions {
   instructorToken: string | null;
   /** Where a generated token is shown; the default writes one line to stdout. */
   announceToken?: (token: string) => void;
+  /** CNLAB_AUTH_FAILURES_PER_MINUTE: unknown tokens one address may send per minute before it is refused. */
+  failuresPerMinute: number;
 }
+
+const FAILURE_WINDOW_MS = 60_000;
+/** Sent with every 401, as RFC 6750 asks. */
+const CHALLENGE = { "www-authenticate": 'Bearer realm="cnlab"' };
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -64,14 +81,34 @@ export default fp<AuthPluginOptions>(
     app.decorate("accessTokens", tokens);
     app.decorateRequest("principal", null);
 
+    // Keyed by address alone: the per-token key of the other limits would let a guesser change keys at will.
+    const failures = app.createRateLimit({ max: options.failuresPerMinute, timeWindow: FAILURE_WINDOW_MS, keyGenerator: (request) => normalizeIP(request.ip) });
+
+    async function refuseWhileThrottled(request: FastifyRequest): Promise<void> {
+      const status = await failures(request, { increment: false });
+      if (status.isAllowed || status.remaining > 0) return;
+      const retryAfterSeconds = Math.max(1, status.ttlInSeconds);
+      throw new HttpError(
+        429,
+        "RATE_LIMITED",
+        `Too many failed authentications from this address: at most ${status.max} per minute; retry in ${retryAfterSeconds} s`,
+        { limit: status.max, window: "minute", retryAfterSeconds },
+        { "retry-after": String(retryAfterSeconds) },
+      );
+    }
+
     async function authenticate(request: FastifyRequest): Promise<Principal> {
       if (request.principal !== null) return request.principal;
+      await refuseWhileThrottled(request);
       const token = presentedToken(request);
       if (token === null) {
-        throw new HttpError(401, "UNAUTHORIZED", "Authentication required: send the header Authorization: Bearer <token>");
+        throw new HttpError(401, "UNAUTHORIZED", "Authentication required: send the header Authorization: Bearer <token>", undefined, CHALLENGE);
       }
       const principal = await tokens.principalFor(token);
-      if (principal === null) throw new HttpError(401, "UNAUTHORIZED", "The bearer token is unknown or has been revoked");
+      if (principal === null) {
+        await failures(request);
+        throw new HttpError(401, "UNAUTHORIZED", "The bearer token is unknown or has been revoked", undefined, CHALLENGE);
+      }
       request.principal = principal;
       return principal;
     }
@@ -90,28 +127,13 @@ export default fp<AuthPluginOptions>(
       route.onRequest = [hook, ...existing];
     });
   },
-  { name: "auth", fastify: "5.x", dependencies: ["db"] },
+  { name: "auth", fastify: "5.x", dependencies: ["db", "rate-limits"] },
 );
 
-function guard(app: FastifyInstance, access: "authenticated" | "instructor"): onRequestHookHandler {
-  const check = (principal: Principal): HttpError | null =>
-    access === "instructor" && principal.role !== "instructor" ? new HttpError(403, "FORBIDDEN", "Only an instructor may do this") : null;
-  // Callback style, so a token seen before costs no promise: this runs on every command.
-  return function requireAccess(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {
-    const token = presentedToken(request);
-    const known = token === null ? undefined : app.accessTokens.cached(token);
-    if (known !== undefined) {
-      request.principal = known;
-      done(check(known) ?? undefined);
-      return;
-    }
-    app.authenticate(request).then(
-      (principal) => done(check(principal) ?? undefined),
-      (err: unknown) => {
-        if (err instanceof HttpError && err.statusCode === 401) reply.header("www-authenticate", 'Bearer realm="cnlab"');
-        done(err as Error);
-      },
-    );
+function guard(app: FastifyInstance, access: "authenticated" | "instructor"): onRequestAsyncHookHandler {
+  return async function requireAccess(request) {
+    const principal = await app.authenticate(request);
+    if (access === "instructor" && principal.role !== "instructor") throw new HttpError(403, "FORBIDDEN", "Only an instructor may do this");
   };
 }
 

@@ -11,12 +11,19 @@ import type { FastifyError } from "fastify";
 import fp from "fastify-plugin";
 import { errorBody } from "../http/error-response.js";
 import { HttpError } from "../http/http-error.js";
+import { redactUrl } from "../http/log-redaction.js";
+import { JSON_MEDIA_TYPE, unsupportedMediaType } from "../http/media-types.js";
 
 export default fp(
   async function errorHandler(app) {
-    app.setErrorHandler((error: unknown, request, reply) => {
+    app.setErrorHandler((thrown: unknown, request, reply) => {
+      // Fastify found no parser for the body's type. Routes that take more than JSON (the labs') answer this themselves, with their list.
+      const error =
+        (thrown as Partial<FastifyError>).code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? unsupportedMediaType(request.headers["content-type"], [JSON_MEDIA_TYPE]) : thrown;
+
       if (error instanceof HttpError) {
         request.log[error.statusCode >= 500 ? "error" : "info"]({ err: error }, error.message);
+        if (error.headers !== undefined) reply.headers(error.headers);
         return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
       }
 
@@ -48,7 +55,8 @@ export default fp(
     });
 
     app.setNotFoundHandler((request, reply) => {
-      return reply.code(404).send(errorBody("NOT_FOUND", `Route ${request.method} ${request.url} not found`));
+      // The URL comes back as the client sent it, but for secrets (?access_token=): answers, too, end up in logs.
+      return reply.code(404).send(errorBody("NOT_FOUND", `Route ${request.method} ${redactUrl(request.url)} not found`));
     });
   },
   { name: "error-handler", fastify: "5.x" },

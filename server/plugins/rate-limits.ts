@@ -5,6 +5,8 @@
  * protected route), so students behind one address do not share a limit.
  * Over the limit: 429 RATE_LIMITED in the error shape, with Retry-After and
  * `details.retryAfterSeconds`. Counts are kept in memory, per process.
+ * The auth plugin counts failed authentications per address with the same
+ * plugin's `app.createRateLimit`, so it is registered before auth.
  */
 import rateLimit, { type RateLimitOptions } from "@fastify/rate-limit";
 import fp from "fastify-plugin";

@@ -10,7 +10,7 @@ import { parse } from "yaml";
 import { LabFileError } from "../../server/labs/lab-file-error.js";
 import { loadLabs } from "../../server/labs/load-labs.js";
 import { REPO_LABS_DIR } from "../helpers/build-app.js";
-import { labsFolder, minimalLab } from "../helpers/lab-files.js";
+import { ALIAS_BOMB, ALIAS_BOMB_PROBLEM, labsFolder, minimalLab } from "../helpers/lab-files.js";
 
 /** Loads a folder holding one file and returns the error message it causes, relative to the folder. */
 async function errorFor(content: string, name = "tiny-lab.yaml"): Promise<string> {
@@ -130,6 +130,15 @@ describe("a bad lab file stops the load with file, line, column, field and messa
   it("unsupported format version", async () => {
     const bad = minimalLab().replace("version: 1", "version: 2");
     expect(await errorFor(bad)).toBe("tiny-lab.yaml:1:1 version: must be 1");
+  });
+
+  it("aliases that multiply without end (billion laughs): stopped at the alias that goes too far", async () => {
+    expect(await errorFor(`${minimalLab()}${ALIAS_BOMB}`)).toBe(`tiny-lab.yaml:27:14 lol4[0]: ${ALIAS_BOMB_PROBLEM}`);
+  });
+
+  it("alias without its anchor", async () => {
+    const bad = minimalLab().replace("tags: [test]", "tags: [*nowhere]");
+    expect(await errorFor(bad)).toBe("tiny-lab.yaml:9:8 tags[0]: the alias *nowhere names no anchor: &nowhere must come before it");
   });
 
   it("empty file", async () => {

@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { bearer, buildTestApp, createToken, REPO_LABS_DIR, runCommand, startSession, TEST_INSTRUCTOR_TOKEN } from "../helpers/build-app.js";
-import { labsFolder, minimalLab } from "../helpers/lab-files.js";
+import { ALIAS_BOMB, ALIAS_BOMB_PROBLEM, labsFolder, minimalLab } from "../helpers/lab-files.js";
 import { freshDatabase } from "../helpers/test-database.js";
 
 const instructor = bearer(TEST_INSTRUCTOR_TOKEN);
@@ -95,6 +95,81 @@ describe("POST /api/labs", () => {
     await app.inject({ method: "POST", url: "/api/labs", headers: yaml, payload: minimalLab("api-lab") });
     const twice = await app.inject({ method: "POST", url: "/api/labs", headers: yaml, payload: minimalLab("api-lab") });
     expect(twice.json().error.code).toBe("LAB_EXISTS");
+  });
+});
+
+describe("what a lab body may be", () => {
+  const ACCEPTED = ["application/json", "application/yaml", "application/x-yaml", "text/yaml"];
+
+  it.each(["text/plain", "text/html", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])(
+    "refuses a %s body, on POST and PUT, with 415 UNSUPPORTED_MEDIA_TYPE listing the types it takes",
+    async (contentType) => {
+      const app = await buildTestApp();
+      await app.inject({ method: "POST", url: "/api/labs", headers: yaml, payload: minimalLab("api-lab") });
+      for (const [method, url] of [
+        ["POST", "/api/labs"],
+        ["PUT", "/api/labs/api-lab"],
+      ] as const) {
+        const response = await app.inject({ method, url, headers: { ...instructor, "content-type": contentType }, payload: minimalLab("api-lab") });
+        expect(response.statusCode).toBe(415);
+        expect(response.json()).toEqual({
+          error: {
+            code: "UNSUPPORTED_MEDIA_TYPE",
+            message: `The body came with Content-Type "${contentType}"; this route takes ${ACCEPTED.join(", ")}`,
+            details: { accepted: ACCEPTED },
+          },
+        });
+      }
+    },
+  );
+
+  it("takes YAML under each YAML type, and JSON (which is YAML) as YAML too", async () => {
+    const app = await buildTestApp();
+    for (const [n, contentType] of ["application/yaml", "application/x-yaml", "text/yaml", "Text/YAML; charset=utf-8"].entries()) {
+      const response = await app.inject({ method: "POST", url: "/api/labs", headers: { ...instructor, "content-type": contentType }, payload: minimalLab(`yaml-lab-${n}`) });
+      expect(response.statusCode).toBe(201);
+    }
+    const json = JSON.stringify(parse(minimalLab("json-as-yaml")));
+    expect((await app.inject({ method: "POST", url: "/api/labs", headers: yaml, payload: json })).statusCode).toBe(201);
+  });
+
+  it("reads a body sent as application/json as JSON: YAML there is 400 INVALID_LAB, not taken", async () => {
+    const app = await buildTestApp();
+    const asJson = { ...instructor, "content-type": "application/json" };
+    const yamlAsJson = await app.inject({ method: "POST", url: "/api/labs", headers: asJson, payload: minimalLab("yaml-as-json") });
+    expect(yamlAsJson.statusCode).toBe(400);
+    expect(yamlAsJson.json().error).toMatchObject({
+      code: "INVALID_LAB",
+      message: "request body: not valid JSON (Unexpected token 'v'), though its Content-Type is application/json: send a lab in YAML as application/yaml",
+    });
+    expect((await app.inject({ method: "GET", url: "/api/labs/yaml-as-json" })).statusCode).toBe(404);
+
+    // Where JSON.parse names a place, the error does too.
+    const broken = await app.inject({ method: "POST", url: "/api/labs", headers: asJson, payload: '{\n  "version": 1,\n  "id": "x",,\n}' });
+    expect(broken.json().error).toMatchObject({ code: "INVALID_LAB", details: { line: 3, column: 13, field: "(document)" } });
+  });
+
+  it("answers a YAML alias bomb with 400 INVALID_LAB at the alias that goes too far", async () => {
+    const app = await buildTestApp();
+    const response = await app.inject({ method: "POST", url: "/api/labs", headers: yaml, payload: `${minimalLab("bomb-lab")}${ALIAS_BOMB}` });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toEqual({
+      code: "INVALID_LAB",
+      message: `request body:27:14 lol4[0]: ${ALIAS_BOMB_PROBLEM}`,
+      details: { line: 27, column: 14, field: "lol4[0]", problem: ALIAS_BOMB_PROBLEM },
+    });
+  });
+
+  it("answers an alias without its anchor with 400 INVALID_LAB at the alias", async () => {
+    const app = await buildTestApp();
+    const response = await app.inject({ method: "POST", url: "/api/labs", headers: yaml, payload: minimalLab("alias-lab").replace("tags: [test]", "tags: [*nowhere]") });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({
+      code: "INVALID_LAB",
+      message: "request body:9:8 tags[0]: the alias *nowhere names no anchor: &nowhere must come before it",
+    });
   });
 });
 

@@ -17,7 +17,7 @@ export const LabSummary = Type.Object({
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, ErrorResponse]));
 const LabIdParams = Type.Object({ id: Type.String({ pattern: LAB_ID_PATTERN, maxLength: 64, description: "lab id, e.g. bridge-two-containers" }) });
 const LAB_BODY_DESCRIPTION =
-  "A lab in the lab-file format (docs/lab-format.md), as YAML (Content-Type: application/yaml) or JSON. It is checked exactly like a lab file; an error names its line, column and field.";
+  "A lab in the lab-file format (docs/lab-format.md), as YAML (Content-Type: application/yaml, application/x-yaml or text/yaml) or as JSON (application/json), read as its Content-Type says; any other type is 415. It is checked exactly like a lab file; an error names its line, column and field.";
 
 export const listLabsSchema = {
   tags: ["labs"],
