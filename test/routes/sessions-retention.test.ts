@@ -54,6 +54,19 @@ describe("POST and DELETE /api/sessions/:id/archive", () => {
     expect(twice.json<{ archivedAt: null }>().archivedAt).toBeNull();
   });
 
+  it("an archived session answers commands with 409 SESSION_ARCHIVED and changes nothing; un-archived, it runs them again", async () => {
+    const { app, li } = await setup();
+    const id = await startSession(app, li.token);
+    await runCommand(app, li.token, id, "node1", PING, "nginx-1");
+    expect((await app.inject({ method: "POST", url: `/api/sessions/${id}/archive`, headers: instructor })).statusCode).toBe(200);
+    const refused = await app.inject({ method: "POST", url: `/api/sessions/${id}/commands`, headers: bearer(li.token), payload: { host: "node1", command: "ip route" } });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ error: { code: "SESSION_ARCHIVED" } });
+    expect((await app.inject({ method: "GET", url: `/api/sessions/${id}`, headers: bearer(li.token) })).json<{ commandCount: number }>().commandCount).toBe(1);
+    await app.inject({ method: "DELETE", url: `/api/sessions/${id}/archive`, headers: instructor });
+    expect((await runCommand(app, li.token, id, "node1", "ip route")).index).toBe(1);
+  });
+
   it("is for instructors: a student gets 403, even on their own session; an unknown session is 404, a malformed id 400", async () => {
     const { app, li } = await setup();
     const id = await startSession(app, li.token);

@@ -177,14 +177,15 @@ class PingProcess implements CommandProcess {
   step(): number | null {
     const { run, sched, linger, hardLimit } = this;
     const until = Math.min(hardLimit, sched.now + this.stepSpan);
-    if (sched.runUntilDone(() => run.finished(linger, hardLimit), until)) return this.end(null);
+    if (sched.runUntilDone(() => run.finished(linger, hardLimit), until)) return this.end();
     // Nothing due before the step's end: the clock moves there, firing nothing.
     sched.runUntil(until);
-    return sched.now >= hardLimit ? this.end(null) : null;
+    return sched.now >= hardLimit ? this.end() : null;
   }
 
   interrupt(): number {
-    return this.end(`(cnlab: ping was interrupted after ${this.progress()}, as with Ctrl-C)`);
+    // The engine says which limit stopped it, right after the statistics.
+    return this.end(true);
   }
 
   progress(): string {
@@ -192,7 +193,7 @@ class PingProcess implements CommandProcess {
   }
 
   /** The statistics block, as iputils prints it at the end or on SIGINT; the exit code. */
-  private end(note: string | null): number {
+  private end(interrupted = false): number {
     const { run, o, out } = this;
     this.ns.sockets.ping.delete(run.id);
     out.push(
@@ -209,8 +210,7 @@ class PingProcess implements CommandProcess {
         timing: o.size >= 16,
       }),
     );
-    if (note !== null) out.push(note);
-    else if (o.count === null) out.push(`(cnlab: without -c, ping stopped after ${DEFAULT_COUNT} packets, as if interrupted with Ctrl-C)`);
+    if (!interrupted && o.count === null) out.push(`(cnlab: without -c, ping stopped after ${DEFAULT_COUNT} packets, as if interrupted with Ctrl-C)`);
     return run.received > 0 ? 0 : 1;
   }
 }

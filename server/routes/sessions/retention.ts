@@ -18,6 +18,8 @@ const retentionRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const archive = async (id: string, archived: boolean) => {
     await app.retention.setArchived(id, archived);
+    // The command path keeps what it knows of a session: it must read the archive flag again.
+    manager.invalidate(id);
     return sessionView(await manager.get(id), manager.isLive(id));
   };
 
