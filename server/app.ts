@@ -42,7 +42,7 @@ export type AppConfig = Pick<Config, "databaseUrl" | "labsDir" | "logLevel"> &
   Partial<
     Pick<
       Config,
-      "instructorToken" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays" | "authFailuresPerMinute"
+      "instructorToken" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays" | "authFailuresPerMinute" | "simulator"
     >
   >;
 
@@ -92,6 +92,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     await app.register(sessions, {
       idleSeconds: config.sessionIdleSeconds ?? Number(CONFIG_DEFAULTS.CNLAB_SESSION_IDLE_SECONDS),
       maxLive: config.maxLiveSessions ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_LIVE_SESSIONS),
+      ...(config.simulator === undefined ? {} : { simulator: config.simulator }),
       ...(options.now === undefined ? {} : { now: options.now }),
     });
     await app.register(grading, options.now === undefined ? {} : { now: options.now });

@@ -8,6 +8,15 @@
  */
 import { statSync } from "node:fs";
 import path from "node:path";
+import { SIMULATOR_VARIABLES, simulatorConfig, type SimulatorConfig, type SimulatorVariable } from "./simulator/simulator-config.js";
+
+function simulatorDefaults(): { [K in SimulatorVariable]: (typeof SIMULATOR_VARIABLES)[K]["default"] } {
+  return Object.fromEntries(Object.entries(SIMULATOR_VARIABLES).map(([name, v]) => [name, v.default])) as never;
+}
+
+function simulatorDescriptions(): Record<SimulatorVariable, string> {
+  return Object.fromEntries(Object.entries(SIMULATOR_VARIABLES).map(([name, v]) => [name, `an integer from ${v.min} to ${v.max}: ${v.meaning}`])) as never;
+}
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -28,6 +37,7 @@ export const CONFIG_DEFAULTS = {
   CNLAB_MAX_STREAMS_PER_TOKEN: "8",
   CNLAB_MAX_STREAMS_PER_SESSION: "16",
   CNLAB_RETENTION_DAYS: "0",
+  ...simulatorDefaults(),
 } as const;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -48,6 +58,7 @@ export const CONFIG_DESCRIPTIONS: Record<ConfigVariable, string> = {
   CNLAB_MAX_STREAMS_PER_TOKEN: "an integer from 1 to 10000: trace streams (WebSockets) one token may have open at once",
   CNLAB_MAX_STREAMS_PER_SESSION: "an integer from 1 to 10000: trace streams (WebSockets) open on one session at once",
   CNLAB_RETENTION_DAYS: "an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever)",
+  ...simulatorDescriptions(),
 };
 
 export interface Config {
@@ -81,6 +92,8 @@ export interface Config {
   maxStreamsPerSession: number;
   /** Days a session may sit unused before it is deleted; 0 keeps sessions forever. */
   retentionDays: number;
+  /** Worker threads, command budgets, session limits, storage quotas (server/simulator/simulator-config.ts). */
+  simulator: SimulatorConfig;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; variable: ConfigVariable; message: string };
@@ -141,6 +154,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
     ["CNLAB_MAX_STREAMS_PER_TOKEN", 1, 10_000],
     ["CNLAB_MAX_STREAMS_PER_SESSION", 1, 10_000],
     ["CNLAB_RETENTION_DAYS", 0, 36_500],
+    ...Object.entries(SIMULATOR_VARIABLES).map(([name, v]): [ConfigVariable, number, number] => [name as ConfigVariable, v.min, v.max]),
   ];
   const numbers = new Map<ConfigVariable, number>();
   for (const [name, min, max] of integers) {
@@ -169,6 +183,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
       maxStreamsPerToken: numbers.get("CNLAB_MAX_STREAMS_PER_TOKEN")!,
       maxStreamsPerSession: numbers.get("CNLAB_MAX_STREAMS_PER_SESSION")!,
       retentionDays: numbers.get("CNLAB_RETENTION_DAYS")!,
+      simulator: simulatorConfig((name) => numbers.get(name)!),
     },
   };
 }

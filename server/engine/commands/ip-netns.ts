@@ -6,7 +6,7 @@
  * Docker host; from inside a container none are visible.
  */
 import { NEW_NAMESPACE_OBJECTS, type NetNamespace } from "../stack/namespace.js";
-import { fail, type CommandContext } from "./command-context.js";
+import { fail, type CommandContext, type ExitStatus } from "./command-context.js";
 import { matches } from "./ip-args.js";
 import { isContainerNamespace, isNamedNamespace, netnsId, vethPeer } from "./link-peer.js";
 import { notSimulated } from "./not-simulated.js";
@@ -48,7 +48,7 @@ export function openNamedNamespace(ctx: CommandContext, name: string): NetNamesp
   return ns;
 }
 
-export function ipNetns(argv: string[], ctx: CommandContext): number {
+export function ipNetns(argv: string[], ctx: CommandContext): ExitStatus {
   const [cmd = "list", name, ...rest] = argv;
   if (matches(cmd, "list") || cmd === "show") return list(ctx);
   if (matches(cmd, "exec")) {

@@ -97,6 +97,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (ap
         exitCode: c.exitCode,
         at: c.at,
         events: { from: c.eventsFrom, to: c.eventsTo },
+        interruption: c.interruption,
         createdAt: c.createdAt.toISOString(),
       })),
       total: row.commandCount,
@@ -104,9 +105,11 @@ const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (ap
     };
   });
 
-  app.get("/:id/state", { schema: stateSchema }, async (request) => {
+  app.get("/:id/state", { schema: stateSchema }, async (request, reply) => {
     await app.sessions.authorize(await app.authenticate(request), request.params.id);
-    return manager.state(request.params.id);
+    // The worker wrote the JSON (and refused it past the size limit: 413); it goes out as is.
+    const json = await manager.state(request.params.id);
+    return reply.type("application/json; charset=utf-8").send(json as never);
   });
 
   app.get("/:id/events", { schema: listEventsSchema }, async (request, reply) => {
