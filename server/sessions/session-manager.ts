@@ -130,6 +130,8 @@ export interface EventPage {
 /** At most this many stored events are looked at for one filtered page, so a rare filter cannot scan a whole long session. */
 const MAX_SCANNED_EVENTS = 50_000;
 const ROWS_PER_READ = 64;
+/** The most bytes of events one page of GET /events holds (a page of 5,000 large events would be tens of MB). */
+const MAX_PAGE_BYTES = 2 * 1024 * 1024;
 const RECORD_CACHE_LIMIT = 50_000;
 /** Rows written in one transaction at most. */
 const MAX_COMMAND_GROUP = 256;
@@ -449,6 +451,7 @@ export class SessionManager implements SessionService {
     const filtered = filter.host !== undefined || filter.device !== undefined || filter.kind !== undefined;
     const parts: string[] = [];
     let count = 0;
+    let bytes = 0;
     let cursor = from;
     let scanned = 0;
 
@@ -458,20 +461,29 @@ export class SessionManager implements SessionService {
       for (const row of rows) {
         if (row.eventsTo === row.eventsFrom) continue;
         const size = row.eventsTo - row.eventsFrom;
-        if (!filtered && row.eventsFrom >= cursor && count + size <= limit) {
+        if (!filtered && row.eventsFrom >= cursor && count + size <= limit && bytes + row.events.length <= MAX_PAGE_BYTES) {
           parts.push(row.events.slice(1, -1));
           count += size;
+          bytes += row.events.length;
           cursor = row.eventsTo;
           scanned += size;
           continue;
         }
         for (const event of JSON.parse(row.events) as TraceEvent[]) {
           if (event.seq < cursor) continue;
+          if (!matches(event, filter)) {
+            cursor = event.seq + 1;
+            scanned++;
+            continue;
+          }
+          const json = serializeEvent(event);
+          // A page holds at least one event, and past that no more than MAX_PAGE_BYTES: `next` resumes here.
+          if (count > 0 && bytes + json.length > MAX_PAGE_BYTES) break scan;
           cursor = event.seq + 1;
           scanned++;
-          if (!matches(event, filter)) continue;
-          parts.push(serializeEvent(event));
+          parts.push(json);
           count++;
+          bytes += json.length + 1;
           if (count >= limit) break scan;
         }
         cursor = Math.max(cursor, row.eventsTo);

@@ -122,4 +122,22 @@ describe("storage quotas and size limits", () => {
     const one = await app.inject({ url: `/api/sessions/${id}/pcap?host=node1&device=lo`, headers: bearer(student.token) });
     expect(one.statusCode).toBe(200);
   });
+
+  it("a page of the stored trace holds at most 2 MB of events; paging on gives every event once", async () => {
+    const { app, id, student, run } = await setUp(simulator({}));
+    const big = (await run("ping -c 40 -i 0.2 -s 65507 172.17.0.3")).json<{ events: { from: number; to: number } }>();
+    expect(big.events.to).toBeGreaterThan(5_000);
+    const first = await app.inject({ url: `/api/sessions/${id}/events?limit=5000`, headers: bearer(student.token) });
+    const page = first.json<{ events: { seq: number }[]; next: number; nextSeq: number }>();
+    expect(first.body.length).toBeLessThanOrEqual(2 * 1024 * 1024 + 64 * 1024);
+    expect(page.events.length).toBeLessThan(5_000);
+    expect(page.next).toBe(page.events.at(-1)!.seq + 1);
+    const seqs: number[] = [];
+    for (let from = 0; from < page.nextSeq; ) {
+      const p = (await app.inject({ url: `/api/sessions/${id}/events?from=${from}&limit=5000`, headers: bearer(student.token) })).json<{ events: { seq: number }[]; next: number }>();
+      seqs.push(...p.events.map((e) => e.seq));
+      from = p.next;
+    }
+    expect(seqs).toEqual(Array.from({ length: page.nextSeq }, (_, i) => i));
+  });
 });
