@@ -247,6 +247,7 @@ describe("GET /api/sessions/:id/commands", () => {
       exitCode: 0,
       at: 0,
       events: a.events,
+      interruption: null,
       createdAt: expect.any(String),
     });
     expect(all.commands[1]?.["namespace"]).toBeNull();
