@@ -112,28 +112,10 @@ export class CommandJob {
     if (this.exitCode !== null) return;
     this.interruption = { reason, afterSteps: this.steps, limit };
     const progress = this.process?.progress() ?? "";
-    // A program without a SIGINT handler of its own ends as the shell reports it: 128 + 2.
-    let code = 130;
-    if (this.process !== null) {
-      try {
-        code = this.process.interrupt();
-      } catch (e) {
-        if (!(e instanceof CommandFailure)) throw e;
-      }
-    }
+    const code = this.endProcess();
     const why = interruptText(reason, limit);
     this.out.push(`cnlab: the command was stopped${progress === "" ? "" : ` after ${progress}`}: ${why}.`);
-    this.net.trace.emitFinal({
-      kind: "drop",
-      host: this.host.name,
-      namespace: this.ns.name,
-      device: null,
-      packetId: null,
-      layers: null,
-      summary: `command stopped: ${why}`,
-      reason,
-      detail: `${this.line.trim().slice(0, 200)}${progress === "" ? "" : ` (${progress})`}`,
-    });
+    this.stopEvent(reason, `command stopped: ${why}`, `${this.line.trim().slice(0, 200)}${progress === "" ? "" : ` (${progress})`}`);
     this.net.trace.beginStep();
     try {
       this.finish(code);
@@ -183,29 +165,33 @@ export class CommandJob {
   private storm(budget: number): void {
     const { net } = this;
     net.scheduler.discardDue(net.scheduler.now + STORM_HORIZON);
-    if (this.process !== null) {
-      try {
-        this.process.interrupt();
-      } catch (e) {
-        if (!(e instanceof CommandFailure)) throw e;
-      }
-      this.process = null;
-    }
-    net.trace.emitFinal({
-      kind: "drop",
-      host: this.host.name,
-      namespace: this.ns.name,
-      device: null,
-      packetId: null,
-      layers: null,
-      summary: `stopped after ${budget} trace events: frames were still multiplying (a forwarding loop?)`,
-      reason: "storm-budget",
-      detail: `event budget ${budget} exceeded`,
-    });
+    this.endProcess();
+    this.stopEvent("storm-budget", `stopped after ${budget} trace events: frames were still multiplying (a forwarding loop?)`, `event budget ${budget} exceeded`);
     this.out.push(
       `cnlab: stopped after ${budget} trace events: the network was still multiplying frames (a bridge or routing loop?). Pending frames were discarded.`,
     );
     this.exitCode = 1;
+  }
+
+  /**
+   * Ends a running process as SIGINT would and returns its exit code; a
+   * program without a SIGINT handler of its own ends as the shell reports it (128 + 2).
+   */
+  private endProcess(): number {
+    const process = this.process;
+    this.process = null;
+    if (process === null) return 130;
+    try {
+      return process.interrupt();
+    } catch (e) {
+      if (!(e instanceof CommandFailure)) throw e;
+      return e.exitCode;
+    }
+  }
+
+  /** The drop event that says why the command stopped: recorded past the storm budget, so the trace always says it. */
+  private stopEvent(reason: InterruptReason | "storm-budget", summary: string, detail: string): void {
+    this.net.trace.emitFinal({ kind: "drop", host: this.host.name, namespace: this.ns.name, device: null, packetId: null, layers: null, summary, reason, detail });
   }
 
   /** The printed text, cut at the output limit with a note. */
