@@ -5,9 +5,9 @@
  * where a token may come from, the throttle on guessed tokens, and the rate
  * and size limits.
  */
-import { describe, expect, it, onTestFinished, vi } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import type { App } from "../server/app.js";
-import { bearer, buildTestApp, createToken, startSession, TEST_INSTRUCTOR_TOKEN, type TestPrincipal } from "./helpers/build-app.js";
+import { bearer, buildTestApp, createToken, sharedTestApp, startSession, TEST_INSTRUCTOR_TOKEN, type TestPrincipal } from "./helpers/build-app.js";
 import { minimalLab } from "./helpers/lab-files.js";
 
 type Caller = "none" | "owner" | "otherStudent" | "instructor";
@@ -107,8 +107,7 @@ async function ownersSession(world: World): Promise<string> {
   return startSession(world.app, world.owner.token, "host-network");
 }
 
-async function world(): Promise<World> {
-  const app = await buildTestApp();
+async function world(app: App): Promise<World> {
   const owner = await createToken(app, "Owner");
   const other = await createToken(app, "Other student");
   return {
@@ -120,8 +119,15 @@ async function world(): Promise<World> {
 }
 
 describe("authorization matrix: each route × no token, the owner, another student, an instructor", () => {
+  // One app and one pair of students for every row: each row makes what it acts on afresh
+  // (its own session, lab, token or run), so no row sees another's.
+  const app = sharedTestApp();
+  let w: World;
+  beforeAll(async () => {
+    w = await world(app());
+  });
+
   it.each(ROUTES)("$route", async ({ request, expected }) => {
-    const w = await world();
     const got: Record<string, number> = {};
     for (const caller of CALLERS) {
       const { headers, ...rest } = await request(w);
@@ -170,7 +176,7 @@ describe("authentication", () => {
   });
 
   it("tells a student who reaches for another's session 403 FORBIDDEN, and anyone asking for a missing one 404", async () => {
-    const w = await world();
+    const w = await world(await buildTestApp());
     const id = await ownersSession(w);
     const forbidden = await w.app.inject({ method: "GET", url: `/api/sessions/${id}/state`, headers: w.headers.otherStudent });
     expect(forbidden.json()).toEqual({ error: { code: "FORBIDDEN", message: "This session belongs to another student" } });

@@ -8,7 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { App } from "../server/app.js";
-import type { Config } from "../server/config.js";
+import { loadConfig } from "../server/config.js";
 import { createPrismaClient } from "../server/db/prisma-client.js";
 import { startServer } from "../server/start.js";
 import { REPO_LABS_DIR } from "./helpers/build-app.js";
@@ -31,23 +31,17 @@ describe("restart on the same database", () => {
     const files = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await readFile(path.join(REPO_LABS_DIR, name), "utf8")] as const)));
     const labsDir = await labsFolder(files);
     const databaseFile = path.join(await tempDir(), "data", "cnlab.db");
-    const config: Config = {
-      port: 0,
-      host: "127.0.0.1",
-      databaseUrl: `file:${databaseFile}`,
-      databaseFile,
-      logLevel: "silent",
-      labsDir,
-      instructorToken: "cnlab_restart-test-instructor",
-      sessionIdleSeconds: 900,
-      maxLiveSessions: 200,
-      commandRate: 20,
-      sessionRate: 10,
-      authFailuresPerMinute: 20,
-      maxStreamsPerToken: 8,
-      maxStreamsPerSession: 16,
-      retentionDays: 0,
-    };
+    // The settings main.ts would read from a clean environment: only these, whatever the shell exports.
+    const loaded = loadConfig({
+      PORT: "0",
+      HOST: "127.0.0.1",
+      DATABASE_URL: `file:${databaseFile}`,
+      LOG_LEVEL: "silent",
+      CNLAB_LABS_DIR: labsDir,
+      CNLAB_INSTRUCTOR_TOKEN: "cnlab_restart-test-instructor",
+    });
+    if (!loaded.ok) throw new Error(loaded.message);
+    const { config } = loaded;
 
     const first = await startServer(config, { logger: false });
     const titlesBefore = await labTitles(first);

@@ -12,6 +12,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
 import { buildTestApp, createToken, startSession, TEST_INSTRUCTOR_TOKEN } from "../helpers/build-app.js";
+import { childEnv } from "../helpers/child-env.js";
 import { playSolution } from "../helpers/grading.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
@@ -25,7 +26,7 @@ function grade(args: string[], env: Record<string, string> = {}): Promise<Outcom
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/grade.ts", ...args], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, CNLAB_TOKEN: "", CNLAB_SERVER: "", ...env },
+      env: childEnv(env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -23,7 +23,11 @@ export interface LabSession {
 }
 
 export async function startLabSession(labId: string, options: TestAppOptions = {}): Promise<LabSession> {
-  const app = await buildTestApp(options);
+  return labSessionOn(await buildTestApp(options), labId);
+}
+
+/** The same on an app the caller built (a shared one): the owner is "Li Wei", so once per app. */
+export async function labSessionOn(app: App, labId: string): Promise<LabSession> {
   const owner = await createToken(app, "Li Wei");
   const id = await startSession(app, owner.token, labId);
   return {

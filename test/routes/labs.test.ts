@@ -8,12 +8,15 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { LabFile } from "../../server/labs/lab-schema.js";
-import { bearer, buildTestApp, createToken, REPO_LABS_DIR, TEST_INSTRUCTOR_TOKEN } from "../helpers/build-app.js";
+import { bearer, buildTestApp, createToken, REPO_LABS_DIR, sharedTestApp, TEST_INSTRUCTOR_TOKEN } from "../helpers/build-app.js";
 import { labsFolder, minimalLab } from "../helpers/lab-files.js";
+
+// The tests on the repository's labs only read (one makes a student token of its own): one app serves them all.
+const repoLabsApp = sharedTestApp();
 
 describe("GET /api/labs", () => {
   it("lists the labs in teaching order (by chapter section, then id) with id, title, summary, difficulty and tags", async () => {
-    const app = await buildTestApp();
+    const app = repoLabsApp();
     const response = await app.inject({ method: "GET", url: "/api/labs" });
 
     expect(response.statusCode).toBe(200);
@@ -39,7 +42,7 @@ describe("GET /api/labs", () => {
 
 describe("GET /api/labs/:id", () => {
   it("returns the whole lab as its file defines it to an instructor: texts, topology, walkthrough, tasks and solution", async () => {
-    const app = await buildTestApp();
+    const app = repoLabsApp();
     const response = await app.inject({ method: "GET", url: "/api/labs/bridge-two-containers", headers: bearer(TEST_INSTRUCTOR_TOKEN) });
 
     expect(response.statusCode).toBe(200);
@@ -49,7 +52,7 @@ describe("GET /api/labs/:id", () => {
   });
 
   it("gives students (and callers without a token) the lab without its solution and checks, saying which tasks take an answer", async () => {
-    const app = await buildTestApp();
+    const app = repoLabsApp();
     const student = await createToken(app, "Li Wei");
     const file = parse(await readFile(path.join(REPO_LABS_DIR, "bridge-two-containers.yaml"), "utf8")) as LabFile;
 
@@ -68,7 +71,7 @@ describe("GET /api/labs/:id", () => {
   });
 
   it("refuses a token it does not know with 401, rather than guessing what to show", async () => {
-    const app = await buildTestApp();
+    const app = repoLabsApp();
     const response = await app.inject({ method: "GET", url: "/api/labs/bridge-two-containers", headers: bearer("cnlab_no-such-token-000000") });
     expect(response.statusCode).toBe(401);
   });
@@ -92,7 +95,7 @@ describe("GET /api/labs/:id", () => {
   });
 
   it("keeps the ordered trace expectations of a walkthrough step", async () => {
-    const app = await buildTestApp();
+    const app = repoLabsApp();
     const lab = (await app.inject({ method: "GET", url: "/api/labs/bridge-two-containers" })).json<{
       walkthrough: Array<{ command: string; expect?: { events?: Array<{ kind: string }> } }>;
     }>();
@@ -109,7 +112,7 @@ describe("GET /api/labs/:id", () => {
   });
 
   it("answers an unknown id with 404 in the error shape", async () => {
-    const app = await buildTestApp();
+    const app = repoLabsApp();
     const response = await app.inject({ method: "GET", url: "/api/labs/no-such-lab" });
 
     expect(response.statusCode).toBe(404);
@@ -118,7 +121,7 @@ describe("GET /api/labs/:id", () => {
   });
 
   it("answers a malformed id with 400 VALIDATION_ERROR and the failed check in details", async () => {
-    const app = await buildTestApp();
+    const app = repoLabsApp();
     const response = await app.inject({ method: "GET", url: "/api/labs/Not_An_Id" });
 
     expect(response.statusCode).toBe(400);

@@ -6,18 +6,20 @@
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { App } from "../../server/app.js";
 import { decodeFrame, type TraceEvent } from "../../server/engine/index.js";
+import { sharedTestApp } from "../helpers/build-app.js";
 import { readPcap, readPcapng, type ReadFrame } from "../helpers/capture-file.js";
 import { externalTool, TOOL_TEST_TIMEOUT_MS } from "../helpers/external-tool.js";
 import { tempDir } from "../helpers/temp-dir.js";
-import { startLabSession, type LabSession } from "../helpers/lab-session.js";
+import { labSessionOn, startLabSession, type LabSession } from "../helpers/lab-session.js";
 
 const frameEvents = (events: TraceEvent[], where: (e: TraceEvent) => boolean) => events.filter((e) => (e.kind === "frame-tx" || e.kind === "frame-rx") && where(e));
 
 /** nginx-1 pings nginx-2 twice and fetches its page: ARP, ICMP, a TCP handshake, HTTP. */
-async function pingAndCurl(): Promise<{ lab: LabSession; events: TraceEvent[] }> {
-  const lab = await startLabSession("bridge-two-containers");
+async function pingAndCurl(app: App): Promise<{ lab: LabSession; events: TraceEvent[] }> {
+  const lab = await labSessionOn(app, "bridge-two-containers");
   await lab.run("node1", "nginx-1", "ping -c 2 172.17.0.3");
   await lab.run("node1", "nginx-1", "curl -s http://172.17.0.3/");
   return { lab, events: await lab.events() };
@@ -43,8 +45,16 @@ function tsharkRead(file: string, ...args: string[]): { stdout: string; stderr: 
 }
 
 describe("GET /api/sessions/:id/pcap", () => {
+  // Most tests only read captures of one ping-and-curl session, made once for all of them. Its
+  // owner's exports (a dozen) stay under the route's per-token limit of 20 a minute.
+  const app = sharedTestApp();
+  let pinged: { lab: LabSession; events: TraceEvent[] };
+  beforeAll(async () => {
+    pinged = await pingAndCurl(app());
+  });
+
   it("one device: a classic pcap of nginx-1's eth0, every frame it sent or received, bytes and times as the trace saw them", async () => {
-    const { lab, events } = await pingAndCurl();
+    const { lab, events } = pinged;
     const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&namespace=nginx-1&device=eth0`);
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toBe("application/vnd.tcpdump.pcap");
@@ -59,7 +69,7 @@ describe("GET /api/sessions/:id/pcap", () => {
   });
 
   it("a device without a namespace is the host's own (root) one", async () => {
-    const { lab, events } = await pingAndCurl();
+    const { lab, events } = pinged;
     const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&device=docker0`);
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-disposition"]).toBe(`attachment; filename="cnlab-${lab.id}-node1-root-docker0.pcap"`);
@@ -67,7 +77,7 @@ describe("GET /api/sessions/:id/pcap", () => {
   });
 
   it("no device: a pcapng with one interface per device, named host/namespace/device, each holding that device's frames", async () => {
-    const { lab, events } = await pingAndCurl();
+    const { lab, events } = pinged;
     const res = await lab.get(`/api/sessions/${lab.id}/pcap`);
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toBe("application/x-pcapng");
@@ -93,7 +103,7 @@ describe("GET /api/sessions/:id/pcap", () => {
   });
 
   it("host and namespace narrow the pcapng to their devices", async () => {
-    const { lab } = await pingAndCurl();
+    const { lab } = pinged;
     const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&namespace=nginx-2`);
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-disposition"]).toBe(`attachment; filename="cnlab-${lab.id}-node1-nginx-2.pcapng"`);
@@ -129,7 +139,7 @@ describe("GET /api/sessions/:id/pcap", () => {
   });
 
   it("an unknown device, host or namespace is 404 DEVICE_NOT_FOUND; a device without its host is 400", async () => {
-    const { lab } = await pingAndCurl();
+    const { lab } = pinged;
     for (const query of ["host=node1&device=eth9", "host=node9", "host=node1&namespace=nginx-9"]) {
       const res = await lab.get(`/api/sessions/${lab.id}/pcap?${query}`);
       expect(res.statusCode, query).toBe(404);
@@ -141,14 +151,14 @@ describe("GET /api/sessions/:id/pcap", () => {
   });
 
   it("needs a token and the right to the session", async () => {
-    const { lab } = await pingAndCurl();
+    const { lab } = pinged;
     expect((await lab.get(`/api/sessions/${lab.id}/pcap`, null)).statusCode).toBe(401);
     expect((await lab.get(`/api/sessions/${lab.id}/pcap`, await lab.otherStudentToken())).json().error.code).toBe("FORBIDDEN");
     expect((await lab.get(`/api/sessions/no-such-session/pcap`)).json().error.code).toBe("SESSION_NOT_FOUND");
   });
 
   it.skipIf(tshark.skip)("tshark reads both files without a warning, and names the interfaces", { timeout: TOOL_TEST_TIMEOUT_MS }, async () => {
-    const { lab } = await pingAndCurl();
+    const { lab } = pinged;
     const dir = await tempDir();
     const one = path.join(dir, "eth0.pcap");
     const all = path.join(dir, "all.pcapng");

@@ -1,7 +1,6 @@
-// Whole-frame decoding into JSON layers and tcpdump-worded summaries; checked against real tcpdump when installed.
+// Whole-frame decoding into JSON layers and tcpdump-worded summaries; checked against real tcpdump (always on CI).
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { spawnSync } from "node:child_process";
 import { encodeFrame, encodeIpv4Packet, type FrameSpec, type Ipv4HeaderSpec } from "../../../server/engine/wire/encode-frame.js";
 import { icmpErrorQuote } from "../../../server/engine/wire/icmp.js";
 import { parseIpv4OrThrow, type Ipv4Address } from "../../../server/engine/wire/ipv4-address.js";
@@ -9,6 +8,7 @@ import { BROADCAST_MAC, ZERO_MAC, parseMacOrThrow } from "../../../server/engine
 import { decodeFrame, summarizeFrame, type DecodedFrame } from "../../../server/engine/wire/packet.js";
 import { writePcap } from "../../../server/engine/wire/pcap.js";
 import { tcpFlags, type TcpRepr } from "../../../server/engine/wire/tcp.js";
+import { externalTool, TOOL_TEST_TIMEOUT_MS } from "../../helpers/external-tool.js";
 
 const macA = parseMacOrThrow("02:42:ac:11:00:02");
 const macB = parseMacOrThrow("02:42:ac:11:00:03");
@@ -110,13 +110,10 @@ const samples: readonly (readonly [string, FrameSpec])[] = [
 
 const vxlanEcho = ip({ kind: "vxlan", udp: { srcPort: 34567, dstPort: 4789 }, vni: 42, inner: echoRequest }, hdr(u1, u2));
 
+const tcpdump = externalTool("tcpdump");
+
 function layersOf(spec: FrameSpec): DecodedFrame {
   return decodeFrame(encodeFrame(spec));
-}
-
-function hasBinary(name: string): boolean {
-  const r = spawnSync(name, ["--version"], { encoding: "utf8" });
-  return r.status === 0;
 }
 
 describe("packet: decodeFrame", () => {
@@ -297,13 +294,13 @@ describe("packet: summarizeFrame", () => {
     expect(summarizeFrame(layersOf(unknown))).toBe("02:42:ac:11:00:02 > 02:42:ac:11:00:03, ethertype Unknown (0x88b5), length 24");
   });
 
-  it.skipIf(!hasBinary("tcpdump"))("matches real tcpdump -n -S line for line (runs when tcpdump is installed)", () => {
+  it.skipIf(tcpdump.skip)("matches real tcpdump -n -S line for line", () => {
     const pcap = writePcap(samples.map(([, spec], i) => ({ timeMicros: i, interfaceIndex: 0, bytes: encodeFrame(spec) })));
     for (const [flags, link] of [[["-n", "-S", "-t"], false], [["-n", "-S", "-t", "-e"], true]] as const) {
-      const run = spawnSync("tcpdump", [...flags, "-r", "-"], { input: pcap, encoding: "utf8" });
-      expect(run.status).toBe(0);
+      const run = tcpdump.run([...flags, "-r", "-"], pcap);
+      expect(run.status, run.stderr).toBe(0);
       const lines = run.stdout.trimEnd().split("\n");
       expect(lines).toEqual(samples.map(([, spec]) => summarizeFrame(layersOf(spec), { link })));
     }
-  });
+  }, TOOL_TEST_TIMEOUT_MS);
 });

@@ -1,6 +1,5 @@
-// pcap and pcapng writers: every header field re-read from the bytes, and Wireshark's verdict when tshark is installed.
+// pcap and pcapng writers: every header field re-read from the bytes, and Wireshark's verdict through tshark (always on CI).
 import { describe, it, expect } from "vitest";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { parseIpv4OrThrow } from "../../../server/engine/wire/ipv4-address.js";
 import { BROADCAST_MAC, ZERO_MAC, parseMacOrThrow } from "../../../server/engine/wire/mac-address.js";
 import { decodeFrame, summarizeFrame } from "../../../server/engine/wire/packet.js";
 import { DEFAULT_SNAPLEN, LINKTYPE_ETHERNET, writePcap, writePcapng, type CapturedFrame } from "../../../server/engine/wire/pcap.js";
+import { externalTool, TOOL_TEST_TIMEOUT_MS } from "../../helpers/external-tool.js";
 
 const macA = parseMacOrThrow("02:42:ac:11:00:02");
 const macB = parseMacOrThrow("02:42:ac:11:00:03");
@@ -32,9 +32,7 @@ function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function hasBinary(name: string): boolean {
-  return spawnSync(name, ["--version"], { encoding: "utf8" }).status === 0;
-}
+const tshark = externalTool("tshark");
 
 describe("pcap (classic)", () => {
   it("writes the global header and one record per frame, readable back byte for byte", () => {
@@ -147,18 +145,14 @@ describe("pcapng", () => {
   });
 });
 
-describe.skipIf(!hasBinary("tshark"))("Wireshark's view (runs when tshark is installed)", () => {
+describe.skipIf(tshark.skip)("Wireshark's view", { timeout: TOOL_TEST_TIMEOUT_MS }, () => {
   // tshark will not read a capture from a pipe, so each run gets a real file.
-  const tshark = (file: Uint8Array, args: readonly string[]): string => {
+  const read = (file: Uint8Array, args: readonly string[]): string => {
     const dir = mkdtempSync(join(tmpdir(), "cnlab-pcap-"));
     try {
       const path = join(dir, "capture");
       writeFileSync(path, file);
-      const run = spawnSync(
-        "tshark",
-        ["-r", path, "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", ...args],
-        { encoding: "utf8" },
-      );
+      const run = tshark.run(["-r", path, "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", ...args]);
       expect(run.status, run.stderr).toBe(0);
       return run.stdout;
     } finally {
@@ -171,7 +165,7 @@ describe.skipIf(!hasBinary("tshark"))("Wireshark's view (runs when tshark is ins
     ["pcapng", writePcapng(interfaces, frames)],
   ] as const) {
     it(`decodes the ${format} ARP+ICMP exchange with good checksums and no warnings`, () => {
-      const rows = tshark(file, [
+      const rows = read(file, [
         "-T", "fields", "-E", "separator=|",
         "-e", "frame.protocols", "-e", "frame.time_epoch", "-e", "arp.opcode", "-e", "ip.checksum.status",
         "-e", "icmp.checksum.status", "-e", "icmp.ident", "-e", "_ws.expert.severity", "-e", "_ws.malformed",
@@ -184,13 +178,13 @@ describe.skipIf(!hasBinary("tshark"))("Wireshark's view (runs when tshark is ins
       expect(rows.map((r) => r[5])).toEqual(["", "", "7", "7"]);
       expect(rows.map((r) => r[6])).toEqual(["", "", "", ""]);
       expect(rows.map((r) => r[7])).toEqual(["", "", "", ""]);
-      const expert = tshark(file, ["-q", "-z", "expert"]);
+      const expert = read(file, ["-q", "-z", "expert"]);
       expect(expert).not.toMatch(/Errors|Warns/);
     });
   }
 
   it("shows pcapng interface names", () => {
-    const names = tshark(writePcapng(interfaces, frames), ["-T", "fields", "-e", "frame.interface_name"]).trimEnd().split("\n");
+    const names = read(writePcapng(interfaces, frames), ["-T", "fields", "-e", "frame.interface_name"]).trimEnd().split("\n");
     expect(names).toEqual(["veth1a2b3c", "docker0", "veth1a2b3c", "docker0"]);
   });
 });
