@@ -62,6 +62,10 @@ const ROUTES: RouteCase[] = [
   { route: "GET /api/sessions", request: async () => ({ method: "GET", url: "/api/sessions" }), expected: anyone(200) },
   { route: "GET /api/sessions/:id", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}` }), expected: ownerOnly(200) },
   { route: "DELETE /api/sessions/:id", request: async (w) => ({ method: "DELETE", url: `/api/sessions/${await ownersSession(w)}` }), expected: ownerOnly(204) },
+  { route: "POST /api/sessions/:id/archive", request: async (w) => ({ method: "POST", url: `/api/sessions/${await ownersSession(w)}/archive` }), expected: instructorOnly(200) },
+  { route: "DELETE /api/sessions/:id/archive", request: async (w) => ({ method: "DELETE", url: `/api/sessions/${await ownersSession(w)}/archive` }), expected: instructorOnly(200) },
+  // A date before any session: the bulk delete is authorised, and deletes nothing other rows need.
+  { route: "DELETE /api/sessions", request: async () => ({ method: "DELETE", url: "/api/sessions?before=2000-01-01" }), expected: instructorOnly(200) },
   {
     route: "POST /api/sessions/:id/commands",
     request: async (w) => ({ method: "POST", url: `/api/sessions/${await ownersSession(w)}/commands`, payload: { host: "node1", command: "ip route" } }),
