@@ -45,11 +45,11 @@ import { EnginePool, WorkerCrashed, WorkerRequestError, defaultPoolSize } from "
 import { DEFAULT_SIMULATOR_CONFIG, type SimulatorConfig } from "../simulator/simulator-config.js";
 import { CommandLog } from "./command-log.js";
 import { SessionRegistry } from "./session-registry.js";
+import { StoredEvents } from "./stored-events.js";
 import { sqliteCommandWriter } from "./command-writer.js";
 import {
   commandPage,
   deleteSession,
-  eventRows,
   findReplayBase,
   findSession,
   insertSession,
@@ -129,7 +129,6 @@ export interface EventPage {
 
 /** At most this many stored events are looked at for one filtered page, so a rare filter cannot scan a whole long session. */
 const MAX_SCANNED_EVENTS = 50_000;
-const ROWS_PER_READ = 64;
 /** The most bytes of events one page of GET /events holds (a page of 5,000 large events would be tens of MB). */
 const MAX_PAGE_BYTES = 2 * 1024 * 1024;
 const RECORD_CACHE_LIMIT = 50_000;
@@ -144,6 +143,7 @@ export class SessionManager implements SessionService {
   private readonly now: () => number;
   private readonly log: FastifyBaseLogger;
   private readonly commandLog: CommandLog;
+  private readonly storedEvents: StoredEvents;
   private readonly pool: EnginePool;
   private readonly simulator: SimulatorConfig;
   /** Bytes stored per token, read once per token and kept up to date by this process's commands. */
@@ -158,6 +158,7 @@ export class SessionManager implements SessionService {
     this.log = options.log;
     this.simulator = options.simulator ?? DEFAULT_SIMULATOR_CONFIG;
     this.commandLog = new CommandLog(sqliteCommandWriter(options.connection), MAX_COMMAND_GROUP);
+    this.storedEvents = new StoredEvents(prisma);
     this.registry = new SessionRegistry<LiveSession>({
       idleMs: options.idleSeconds * 1000,
       maxLive: options.maxLive,
@@ -248,6 +249,7 @@ export class SessionManager implements SessionService {
       const deleted = await deleteSession(this.prisma, id);
       this.registry.delete(id);
       this.records.delete(id);
+      this.storedEvents.forget(id);
       // Its bytes no longer count for its token: read the total again when next needed.
       this.tokenBytes.clear();
       if (!deleted) throw notFound(id);
@@ -455,40 +457,35 @@ export class SessionManager implements SessionService {
     let cursor = from;
     let scanned = 0;
 
-    scan: while (count < limit && cursor < total && scanned < MAX_SCANNED_EVENTS) {
-      const rows = await eventRows(this.prisma, id, cursor, ROWS_PER_READ);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        if (row.eventsTo === row.eventsFrom) continue;
-        const size = row.eventsTo - row.eventsFrom;
-        if (!filtered && row.eventsFrom >= cursor && count + size <= limit && bytes + row.events.length <= MAX_PAGE_BYTES) {
-          parts.push(row.events.slice(1, -1));
-          count += size;
-          bytes += row.events.length;
-          cursor = row.eventsTo;
-          scanned += size;
+    scan: for await (const row of this.storedEvents.rowsFrom(id, cursor)) {
+      if (count >= limit || cursor >= total || scanned >= MAX_SCANNED_EVENTS) break;
+      const size = row.eventsTo - row.eventsFrom;
+      if (!filtered && row.text !== null && row.eventsFrom >= cursor && count + size <= limit && bytes + row.text.length <= MAX_PAGE_BYTES) {
+        parts.push(row.text.slice(1, -1));
+        count += size;
+        bytes += row.text.length;
+        cursor = row.eventsTo;
+        scanned += size;
+        continue;
+      }
+      for (const event of row.events()) {
+        if (event.seq < cursor) continue;
+        if (!matches(event, filter)) {
+          cursor = event.seq + 1;
+          if (++scanned >= MAX_SCANNED_EVENTS) break scan;
           continue;
         }
-        for (const event of JSON.parse(row.events) as TraceEvent[]) {
-          if (event.seq < cursor) continue;
-          if (!matches(event, filter)) {
-            cursor = event.seq + 1;
-            scanned++;
-            continue;
-          }
-          const json = serializeEvent(event);
-          // A page holds at least one event, and past that no more than MAX_PAGE_BYTES: `next` resumes here.
-          if (count > 0 && bytes + json.length > MAX_PAGE_BYTES) break scan;
-          cursor = event.seq + 1;
-          scanned++;
-          parts.push(json);
-          count++;
-          bytes += json.length + 1;
-          if (count >= limit) break scan;
-        }
-        cursor = Math.max(cursor, row.eventsTo);
-        if (scanned >= MAX_SCANNED_EVENTS) break scan;
+        const json = serializeEvent(event);
+        // A page holds at least one event, and past that no more than MAX_PAGE_BYTES: `next` resumes here.
+        if (count > 0 && bytes + json.length > MAX_PAGE_BYTES) break scan;
+        cursor = event.seq + 1;
+        scanned++;
+        parts.push(json);
+        count++;
+        bytes += json.length + 1;
+        if (count >= limit) break scan;
       }
+      cursor = Math.max(cursor, row.eventsTo);
     }
     return { eventsJson: `[${parts.join(",")}]`, count, next: Math.min(cursor, total), nextSeq: total };
   }
@@ -517,18 +514,12 @@ export class SessionManager implements SessionService {
 
   async eventsSince(id: string, fromSeq: number, limit: number): Promise<TraceEvent[]> {
     const events: TraceEvent[] = [];
-    let cursor = Math.max(0, fromSeq);
-    while (events.length < limit) {
-      const rows = await eventRows(this.prisma, id, cursor, ROWS_PER_READ);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        if (row.eventsTo === row.eventsFrom) continue;
-        for (const event of JSON.parse(row.events) as TraceEvent[]) {
-          if (event.seq < cursor) continue;
-          events.push(event);
-          if (events.length >= limit) return events;
-        }
-        cursor = row.eventsTo;
+    const cursor = Math.max(0, fromSeq);
+    for await (const row of this.storedEvents.rowsFrom(id, cursor)) {
+      for (const event of row.events()) {
+        if (event.seq < cursor) continue;
+        events.push(event);
+        if (events.length >= limit) return events;
       }
     }
     return events;

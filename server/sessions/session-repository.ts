@@ -199,16 +199,23 @@ export async function commandPage(prisma: PrismaClient, sessionId: string, fromI
 }
 
 /** Rows whose events reach seq `fromSeq` or later, in seq order: their range and their events' JSON. */
-export async function eventRows(
+/** The seq ranges of the rows whose events reach seq `fromSeq` or later, in seq order, without their events. */
+export async function eventRanges(
   prisma: PrismaClient,
   sessionId: string,
   fromSeq: number,
   take: number,
-): Promise<{ index: number; eventsFrom: number; eventsTo: number; events: string }[]> {
+): Promise<{ index: number; eventsFrom: number; eventsTo: number }[]> {
   return prisma.sessionCommand.findMany({
     where: { sessionId, eventsTo: { gt: fromSeq } },
     orderBy: LOG_ORDER,
     take,
-    select: { index: true, eventsFrom: true, eventsTo: true, events: true },
+    select: { index: true, eventsFrom: true, eventsTo: true },
   });
+}
+
+/** The stored events (JSON array texts) of some rows, by index. */
+export async function eventTexts(prisma: PrismaClient, sessionId: string, indexes: readonly number[]): Promise<Map<number, string>> {
+  const rows = await prisma.sessionCommand.findMany({ where: { sessionId, index: { in: [...indexes] } }, select: { index: true, events: true } });
+  return new Map(rows.map((row) => [row.index, row.events]));
 }

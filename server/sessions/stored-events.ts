@@ -1,0 +1,89 @@
+/**
+ * Reading a session's stored trace, page by page, without reading a long
+ * command's events again for every page. A command's events are stored as one
+ * JSON array in its log row; a ping stopped at its event budget leaves a row
+ * of tens of megabytes, and a stream replaying it 500 events at a time would
+ * fetch and parse that row a hundred times over, on the thread that answers
+ * every request. Instead the rows' seq ranges are read first (small), and a
+ * row's events are fetched once and kept, parsed, in a small cache bounded by
+ * the number of events it holds, so the next page of the same row costs
+ * nothing. Small rows are read together and not kept: they are cheap to read.
+ */
+import type { PrismaClient } from "../db/prisma-client.js";
+import type { TraceEvent } from "../engine/index.js";
+import { eventRanges, eventTexts } from "./session-repository.js";
+
+/** Rows with more events than this are kept once parsed. */
+const LARGE_ROW = 2_000;
+/** Events the cache holds at most, over all sessions (a few tens of MB). */
+const CACHED_EVENTS = 120_000;
+const RANGES_PER_READ = 64;
+
+export interface StoredRow {
+  index: number;
+  eventsFrom: number;
+  eventsTo: number;
+  /** The row's events as stored (a JSON array text); only for rows not kept parsed. */
+  text: string | null;
+  events(): TraceEvent[];
+}
+
+export class StoredEvents {
+  /** Parsed large rows by "session/index", in least-recently-used order. */
+  private readonly cache = new Map<string, TraceEvent[]>();
+  private cached = 0;
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** The rows whose events reach seq `fromSeq` or later, in seq order, a batch at a time. */
+  async *rowsFrom(sessionId: string, fromSeq: number): AsyncGenerator<StoredRow> {
+    let cursor = fromSeq;
+    for (;;) {
+      const ranges = (await eventRanges(this.prisma, sessionId, cursor, RANGES_PER_READ)).filter((r) => r.eventsTo > r.eventsFrom);
+      if (ranges.length === 0) return;
+      const small = ranges.filter((r) => r.eventsTo - r.eventsFrom <= LARGE_ROW).map((r) => r.index);
+      const texts = small.length === 0 ? new Map<number, string>() : await eventTexts(this.prisma, sessionId, small);
+      for (const range of ranges) {
+        const text = texts.get(range.index) ?? null;
+        if (text !== null) {
+          let parsed: TraceEvent[] | null = null;
+          yield { ...range, text, events: () => (parsed ??= JSON.parse(text) as TraceEvent[]) };
+        } else {
+          const events = await this.large(sessionId, range.index);
+          yield { ...range, text: null, events: () => events };
+        }
+        cursor = range.eventsTo;
+      }
+    }
+  }
+
+  /** Forgets a deleted session's rows. */
+  forget(sessionId: string): void {
+    for (const [key, events] of this.cache) {
+      if (key.startsWith(`${sessionId}/`)) {
+        this.cache.delete(key);
+        this.cached -= events.length;
+      }
+    }
+  }
+
+  private async large(sessionId: string, index: number): Promise<TraceEvent[]> {
+    const key = `${sessionId}/${index}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const text = (await eventTexts(this.prisma, sessionId, [index])).get(index) ?? "[]";
+    const events = JSON.parse(text) as TraceEvent[];
+    this.cache.set(key, events);
+    this.cached += events.length;
+    for (const [oldest, old] of this.cache) {
+      if (this.cached <= CACHED_EVENTS || oldest === key) break;
+      this.cache.delete(oldest);
+      this.cached -= old.length;
+    }
+    return events;
+  }
+}
