@@ -42,8 +42,8 @@ export interface EngineLimits {
  * students add; the shipped labs need under 50 of each.
  */
 export const DEFAULT_LIMITS: EngineLimits = {
-  commandEvents: 50_000,
-  stormEvents: 20_000,
+  commandEvents: 10_000,
+  stormEvents: 10_000,
   outputBytes: 1024 * 1024,
   devices: 4096,
   addresses: 4096,

@@ -16,7 +16,7 @@ import { eventRanges, eventTexts } from "./session-repository.js";
 /** Rows with more events than this are kept once parsed. */
 const LARGE_ROW = 2_000;
 /** Events the cache holds at most, over all sessions (a few tens of MB). */
-const CACHED_EVENTS = 120_000;
+const CACHED_EVENTS = 40_000;
 const RANGES_PER_READ = 64;
 
 export interface StoredRow {
