@@ -20,3 +20,4 @@ export { decodeFrame, type DecodedFrame, type DecodedLayer } from "./wire/packet
 export { LINKTYPE_ETHERNET, LINKTYPE_RAW } from "./wire/pcap.js";
 export type * from "./protocol.js";
 export { WORKER_ERROR_CODES } from "./protocol.js";
+export { splitEventsText, layerKindsOf, type EventText } from "./trace/event-text.js";

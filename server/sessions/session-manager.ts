@@ -29,8 +29,9 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Principal } from "../auth/principal.js";
 import type { PrismaClient, SqliteConnection } from "../db/prisma-client.js";
 import {
-  serializeEvent,
+  splitEventsText,
   validateTopology,
+  type EventText,
   type CaptureReply,
   type DeviceSelection,
   type Interruption,
@@ -59,7 +60,7 @@ import {
   type CommandRow,
   type SessionRow,
 } from "./session-repository.js";
-import type { SessionListener, SessionRecord, SessionService } from "./session-service.js";
+import type { SessionListener, SessionRecord, SessionService, StreamEvent } from "./session-service.js";
 import { nextCommandTime, type PreviousCommand } from "./virtual-clock.js";
 
 export interface SessionManagerOptions {
@@ -325,7 +326,8 @@ export class SessionManager implements SessionService {
       if (result.interruption !== null) {
         this.log.info({ sessionId: id, index, interruption: result.interruption, cpuMs: Math.round(result.cpuMs) }, "a command was stopped by a limit");
       }
-      if (result.eventsTo > result.eventsFrom && this.listeners.has(id)) this.notify(id, JSON.parse(result.eventsJson) as TraceEvent[]);
+      // Subscribers get the events as the worker wrote them, cut, not parsed: a stream sends their JSON as is.
+      if (result.eventsTo > result.eventsFrom && this.listeners.has(id)) this.notify(id, splitEventsText(result.eventsJson));
       return {
         index,
         output: result.output,
@@ -475,7 +477,7 @@ export class SessionManager implements SessionService {
           if (++scanned >= MAX_SCANNED_EVENTS) break scan;
           continue;
         }
-        const json = serializeEvent(event);
+        const json = event.json;
         // A page holds at least one event, and past that no more than MAX_PAGE_BYTES: `next` resumes here.
         if (count > 0 && bytes + json.length > MAX_PAGE_BYTES) break scan;
         cursor = event.seq + 1;
@@ -512,8 +514,8 @@ export class SessionManager implements SessionService {
     return this.remember(row);
   }
 
-  async eventsSince(id: string, fromSeq: number, limit: number): Promise<TraceEvent[]> {
-    const events: TraceEvent[] = [];
+  async eventsSince(id: string, fromSeq: number, limit: number): Promise<EventText[]> {
+    const events: EventText[] = [];
     const cursor = Math.max(0, fromSeq);
     for await (const row of this.storedEvents.rowsFrom(id, cursor)) {
       for (const event of row.events()) {
@@ -523,6 +525,11 @@ export class SessionManager implements SessionService {
       }
     }
     return events;
+  }
+
+  /** The same, parsed (grading reads events' fields). */
+  async traceEventsSince(id: string, fromSeq: number, limit: number): Promise<TraceEvent[]> {
+    return (await this.eventsSince(id, fromSeq, limit)).map((e) => JSON.parse(e.json) as TraceEvent);
   }
 
   subscribe(id: string, listener: SessionListener): () => void {
@@ -633,7 +640,7 @@ export class SessionManager implements SessionService {
     return record;
   }
 
-  private notify(id: string, events: TraceEvent[]): void {
+  private notify(id: string, events: readonly StreamEvent[]): void {
     const set = this.listeners.get(id);
     if (set === undefined) return;
     for (const listener of [...set]) {
@@ -668,7 +675,7 @@ export interface SessionCopy {
   release(): void;
 }
 
-function matches(event: TraceEvent, filter: EventFilter): boolean {
+function matches(event: EventText, filter: EventFilter): boolean {
   return (
     (filter.host === undefined || event.host === filter.host) &&
     (filter.device === undefined || event.device === filter.device) &&

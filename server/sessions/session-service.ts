@@ -6,7 +6,7 @@
  * modules are written against it.
  */
 import type { Principal } from "../auth/principal.js";
-import type { ReplayInputs, TraceEvent } from "../engine/index.js";
+import type { EventText, ReplayInputs, TraceEvent } from "../engine/index.js";
 
 export type { Principal } from "../auth/principal.js";
 
@@ -22,13 +22,20 @@ export interface SessionRecord {
 
 export type { ReplayInputs };
 
-export type SessionListener = (events: TraceEvent[]) => void;
+/**
+ * An event as the trace stream carries it: its stored text with the fields
+ * filters read (the server never parses stored events to send them), or an
+ * event object (a test double's). Either gives the same JSON to a client.
+ */
+export type StreamEvent = TraceEvent | EventText;
+
+export type SessionListener = (events: readonly StreamEvent[]) => void;
 
 export interface SessionService {
   /** Throws HttpError 404 SESSION_NOT_FOUND / 403 FORBIDDEN (the error shape) unless the principal may use it. */
   authorize(principal: Principal, id: string): Promise<SessionRecord>;
   /** Stored events with seq >= fromSeq, in seq order, at most `limit`. */
-  eventsSince(id: string, fromSeq: number, limit: number): Promise<TraceEvent[]>;
+  eventsSince(id: string, fromSeq: number, limit: number): Promise<StreamEvent[]>;
   /**
    * Live: the listener is called after each command's row is committed, with
    * that command's events in seq order (only when there are some). Returns

@@ -3,20 +3,21 @@
  * command's events again for every page. A command's events are stored as one
  * JSON array in its log row; a ping stopped at its event budget leaves a row
  * of tens of megabytes, and a stream replaying it 500 events at a time would
- * fetch and parse that row a hundred times over, on the thread that answers
+ * fetch and cut that row a hundred times over, on the thread that answers
  * every request. Instead the rows' seq ranges are read first (small), and a
- * row's events are fetched once and kept, parsed, in a small cache bounded by
- * the number of events it holds, so the next page of the same row costs
- * nothing. Small rows are read together and not kept: they are cheap to read.
+ * large row's events are fetched once, cut into events (splitEventsText: no
+ * parsing) and kept in a small cache bounded by the bytes it holds, so the
+ * next page of the same row costs nothing. Small rows are read together and
+ * not kept: they are cheap to read.
  */
 import type { PrismaClient } from "../db/prisma-client.js";
-import type { TraceEvent } from "../engine/index.js";
+import { splitEventsText, type EventText } from "../engine/index.js";
 import { eventRanges, eventTexts } from "./session-repository.js";
 
 /** Rows with more events than this are kept once parsed. */
 const LARGE_ROW = 2_000;
-/** Events the cache holds at most, over all sessions (a few tens of MB). */
-const CACHED_EVENTS = 40_000;
+/** Bytes of event text the cache holds at most, over all sessions. */
+const CACHED_BYTES = 48 * 1024 * 1024;
 const RANGES_PER_READ = 64;
 
 export interface StoredRow {
@@ -25,12 +26,13 @@ export interface StoredRow {
   eventsTo: number;
   /** The row's events as stored (a JSON array text); only for rows not kept parsed. */
   text: string | null;
-  events(): TraceEvent[];
+  /** The row's events, cut from its text. */
+  events(): EventText[];
 }
 
 export class StoredEvents {
   /** Parsed large rows by "session/index", in least-recently-used order. */
-  private readonly cache = new Map<string, TraceEvent[]>();
+  private readonly cache = new Map<string, { events: EventText[]; bytes: number }>();
   private cached = 0;
 
   constructor(private readonly prisma: PrismaClient) {}
@@ -46,8 +48,8 @@ export class StoredEvents {
       for (const range of ranges) {
         const text = texts.get(range.index) ?? null;
         if (text !== null) {
-          let parsed: TraceEvent[] | null = null;
-          yield { ...range, text, events: () => (parsed ??= JSON.parse(text) as TraceEvent[]) };
+          let cut: EventText[] | null = null;
+          yield { ...range, text, events: () => (cut ??= splitEventsText(text)) };
         } else {
           const events = await this.large(sessionId, range.index);
           yield { ...range, text: null, events: () => events };
@@ -59,31 +61,31 @@ export class StoredEvents {
 
   /** Forgets a deleted session's rows. */
   forget(sessionId: string): void {
-    for (const [key, events] of this.cache) {
+    for (const [key, entry] of this.cache) {
       if (key.startsWith(`${sessionId}/`)) {
         this.cache.delete(key);
-        this.cached -= events.length;
+        this.cached -= entry.bytes;
       }
     }
   }
 
-  private async large(sessionId: string, index: number): Promise<TraceEvent[]> {
+  private async large(sessionId: string, index: number): Promise<EventText[]> {
     const key = `${sessionId}/${index}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       this.cache.delete(key);
       this.cache.set(key, hit);
-      return hit;
+      return hit.events;
     }
     const text = (await eventTexts(this.prisma, sessionId, [index])).get(index) ?? "[]";
-    const events = JSON.parse(text) as TraceEvent[];
-    this.cache.set(key, events);
-    this.cached += events.length;
+    const entry = { events: splitEventsText(text), bytes: text.length };
+    this.cache.set(key, entry);
+    this.cached += entry.bytes;
     for (const [oldest, old] of this.cache) {
-      if (this.cached <= CACHED_EVENTS || oldest === key) break;
+      if (this.cached <= CACHED_BYTES || oldest === key) break;
       this.cache.delete(oldest);
-      this.cached -= old.length;
+      this.cached -= old.bytes;
     }
-    return events;
+    return entry.events;
   }
 }

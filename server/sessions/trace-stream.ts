@@ -21,14 +21,15 @@
  * connection alive (the route does), or know where events are stored (a
  * TraceSource does).
  */
-import { serializeEvent, type TraceEvent } from "../engine/index.js";
+import { layerKindsOf, serializeEvent, type TraceEvent } from "../engine/index.js";
+import type { StreamEvent } from "./session-service.js";
 
 /** Where a session's events come from: its store and its live feed. */
 export interface TraceSource {
   /** Stored events with seq ≥ fromSeq, in seq order, at most `limit`. */
-  eventsSince(fromSeq: number, limit: number): Promise<TraceEvent[]>;
+  eventsSince(fromSeq: number, limit: number): Promise<StreamEvent[]>;
   /** Batches committed from now on, in seq order; returns the unsubscribe function. */
-  subscribe(listener: (events: TraceEvent[]) => void): () => void;
+  subscribe(listener: (events: readonly StreamEvent[]) => void): () => void;
 }
 
 /** The part of a WebSocket the stream uses (the `ws` library's WebSocket has it). */
@@ -97,7 +98,7 @@ const OPEN = 1;
 /** Sent entries at the outbox's head before it is compacted. */
 const COMPACT_AFTER = 4096;
 
-export function matchesFilter(filter: TraceFilter): (event: TraceEvent) => boolean {
+export function matchesFilter(filter: TraceFilter): (event: StreamEvent) => boolean {
   const hosts = setOf(filter.hosts);
   const namespaces = setOf(filter.namespaces);
   const devices = setOf(filter.devices);
@@ -109,7 +110,13 @@ export function matchesFilter(filter: TraceFilter): (event: TraceEvent) => boole
     (namespaces === null || namespaces.has(e.namespace)) &&
     (devices === null || (e.device !== null && devices.has(e.device))) &&
     (kinds === null || kinds.has(e.kind)) &&
-    (protocols === null || (e.layers !== null && e.layers.some((l) => protocols.has(l.kind))));
+    (protocols === null || layerKinds(e).some((kind) => protocols.has(kind)));
+}
+
+/** A stored event's layers are read only when a filter asks for them. */
+function layerKinds(e: StreamEvent): readonly string[] {
+  if ("json" in e) return layerKindsOf(e);
+  return e.layers === null ? [] : e.layers.map((l) => l.kind);
 }
 
 function setOf(list: string[] | undefined): Set<string> | null {
@@ -118,9 +125,11 @@ function setOf(list: string[] | undefined): Set<string> | null {
 
 // Live batches are the same objects for every client of a session: their JSON is made once.
 const eventJsonCache = new WeakMap<TraceEvent, string>();
-const batchMessageCache = new WeakMap<readonly TraceEvent[], Buffer>();
+const batchMessageCache = new WeakMap<readonly StreamEvent[], Buffer>();
 
-function eventJson(e: TraceEvent): string {
+/** A stored event's JSON as stored; an event object's written once. */
+function eventJson(e: StreamEvent): string {
+  if ("json" in e) return e.json;
   let json = eventJsonCache.get(e);
   if (json === undefined) eventJsonCache.set(e, (json = serializeEvent(e)));
   return json;
@@ -150,7 +159,7 @@ export class TraceStream {
   private resets = 0;
   private waitingForDrain = false;
   private drainWaiters: (() => void)[] = [];
-  private readonly matches: (event: TraceEvent) => boolean;
+  private readonly matches: (event: StreamEvent) => boolean;
   private readonly unfiltered: boolean;
   private readonly unsubscribe: () => void;
   private pumping = false;
@@ -240,7 +249,7 @@ export class TraceStream {
     this.pump();
   }
 
-  private onLive(batch: TraceEvent[]): void {
+  private onLive(batch: readonly StreamEvent[]): void {
     if (this.state === "closed" || batch.length === 0) return;
     let start = 0;
     if (this.liveCursor !== null) {
