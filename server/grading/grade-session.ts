@@ -82,7 +82,7 @@ async function scanTrace(tasks: readonly LabTask[], evidence: SessionEvidence): 
   const seen = new Map<GradingCheck, boolean>();
   if (wanted.length === 0) return seen;
   let open = wanted;
-  await evidence.scanEvents((event) => {
+  await evidence.scanEvents(new Set(wanted.map((check) => check.event)), (event) => {
     open = open.filter((check) => {
       if (!traceEventMatches(check, event)) return true;
       seen.set(check, true);

@@ -10,7 +10,7 @@
  * The log, the trace and the answers are read from the database through the
  * sources given, page by page.
  */
-import type { NetworkState, TraceEvent } from "../engine/index.js";
+import type { EventText, NetworkState, TraceEvent } from "../engine/index.js";
 import type { LoggedCommand, ProbeResult, SessionEvidence } from "./session-evidence.js";
 
 /** A throw-away copy of a session's network, where probes may run. */
@@ -24,7 +24,7 @@ export interface NetworkCopy {
 export interface EvidenceSources {
   /** Builds a copy of the session's network (SessionNotReplayable when its topology no longer builds). */
   copyNetwork(sessionId: string): Promise<NetworkCopy>;
-  eventsSince(sessionId: string, fromSeq: number, limit: number): Promise<TraceEvent[]>;
+  eventsSince(sessionId: string, fromSeq: number, limit: number): Promise<readonly (TraceEvent | EventText)[]>;
   commands(sessionId: string, fromIndex: number, limit: number): Promise<readonly (LoggedCommand & { index: number })[]>;
   latestAnswers(sessionId: string): Promise<ReadonlyMap<string, string>>;
 }
@@ -66,10 +66,14 @@ export class ReplayedEvidence implements SessionEvidence {
     return this.log;
   }
 
-  async scanEvents(visit: (event: TraceEvent) => boolean): Promise<void> {
+  async scanEvents(kinds: ReadonlySet<string>, visit: (event: TraceEvent) => boolean): Promise<void> {
     for (let from = 0; ; ) {
       const events = await this.sources.eventsSince(this.sessionId, from, EVENTS_PER_READ);
-      for (const event of events) if (visit(event)) return;
+      for (const event of events) {
+        // Stored events come as text: only those of a wanted kind are parsed.
+        if (!kinds.has(event.kind)) continue;
+        if (visit("json" in event ? (JSON.parse(event.json) as TraceEvent) : event)) return;
+      }
       if (events.length < EVENTS_PER_READ) return;
       from = events.at(-1)!.seq + 1;
     }

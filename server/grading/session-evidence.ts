@@ -31,8 +31,11 @@ export interface SessionEvidence {
   probe(host: string, namespace: string, command: string): Promise<ProbeResult | null>;
   /** The session's command log, in order. */
   commands(): Promise<readonly LoggedCommand[]>;
-  /** Calls `visit` with each stored trace event in seq order, until it returns true or the trace ends. */
-  scanEvents(visit: (event: TraceEvent) => boolean): Promise<void>;
+  /**
+   * Calls `visit` with each stored trace event of one of `kinds` in seq order,
+   * until it returns true or the trace ends (events of other kinds are not read).
+   */
+  scanEvents(kinds: ReadonlySet<string>, visit: (event: TraceEvent) => boolean): Promise<void>;
   /** The student's latest answer per task id. */
   answers(): Promise<ReadonlyMap<string, string>>;
 }

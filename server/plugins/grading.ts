@@ -37,7 +37,7 @@ export default fp<GradingPluginOptions>(
             throw err;
           }
         },
-        eventsSince: (id, fromSeq, limit) => app.sessionManager.traceEventsSince(id, fromSeq, limit),
+        eventsSince: (id, fromSeq, limit) => app.sessionManager.eventsSince(id, fromSeq, limit),
         commands: (id, from, limit) => app.sessionManager.commands(id, from, limit),
       },
       log: app.log,

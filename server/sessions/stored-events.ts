@@ -19,6 +19,7 @@ const LARGE_ROW = 2_000;
 /** Bytes of event text the cache holds at most, over all sessions. */
 const CACHED_BYTES = 48 * 1024 * 1024;
 const RANGES_PER_READ = 64;
+const TEXTS_PER_READ = 8;
 
 export interface StoredRow {
   index: number;
@@ -43,10 +44,16 @@ export class StoredEvents {
     for (;;) {
       const ranges = (await eventRanges(this.prisma, sessionId, cursor, RANGES_PER_READ)).filter((r) => r.eventsTo > r.eventsFrom);
       if (ranges.length === 0) return;
-      const small = ranges.filter((r) => r.eventsTo - r.eventsFrom <= LARGE_ROW).map((r) => r.index);
-      const texts = small.length === 0 ? new Map<number, string>() : await eventTexts(this.prisma, sessionId, small);
-      for (const range of ranges) {
-        const text = texts.get(range.index) ?? null;
+      let texts = new Map<number, string>();
+      for (let i = 0; i < ranges.length; i++) {
+        const range = ranges[i]!;
+        const small = range.eventsTo - range.eventsFrom <= LARGE_ROW;
+        if (small && !texts.has(range.index)) {
+          // The next few small rows together: a reader that stops early fetches little more than it uses.
+          const next = ranges.slice(i, i + TEXTS_PER_READ).filter((r) => r.eventsTo - r.eventsFrom <= LARGE_ROW).map((r) => r.index);
+          texts = await eventTexts(this.prisma, sessionId, next);
+        }
+        const text = small ? (texts.get(range.index) ?? "[]") : null;
         if (text !== null) {
           let cut: EventText[] | null = null;
           yield { ...range, text, events: () => (cut ??= splitEventsText(text)) };
