@@ -56,6 +56,7 @@ import {
   insertSession,
   listSessions,
   replayRows,
+  sqliteEventTexts,
   storedBytesOf,
   type CommandRow,
   type SessionRow,
@@ -159,7 +160,7 @@ export class SessionManager implements SessionService {
     this.log = options.log;
     this.simulator = options.simulator ?? DEFAULT_SIMULATOR_CONFIG;
     this.commandLog = new CommandLog(sqliteCommandWriter(options.connection), MAX_COMMAND_GROUP);
-    this.storedEvents = new StoredEvents(prisma);
+    this.storedEvents = new StoredEvents(prisma, sqliteEventTexts(options.connection));
     this.registry = new SessionRegistry<LiveSession>({
       idleMs: options.idleSeconds * 1000,
       maxLive: options.maxLive,

@@ -6,7 +6,7 @@
  * Virtual times are BigInt columns (µs overflow a 32-bit Int after 35
  * minutes); they cross this boundary as plain numbers, exact up to 2^53 µs.
  */
-import type { PrismaClient } from "../db/prisma-client.js";
+import type { PrismaClient, SqliteConnection } from "../db/prisma-client.js";
 import { LEGACY_LIMITS, type EngineLimits, type Interruption, type TopologySpec } from "../engine/index.js";
 
 export interface SessionRow {
@@ -214,8 +214,18 @@ export async function eventRanges(
   });
 }
 
-/** The stored events (JSON array texts) of some rows, by index. */
-export async function eventTexts(prisma: PrismaClient, sessionId: string, indexes: readonly number[]): Promise<Map<number, string>> {
-  const rows = await prisma.sessionCommand.findMany({ where: { sessionId, index: { in: [...indexes] } }, select: { index: true, events: true } });
-  return new Map(rows.map((row) => [row.index, row.events]));
+/**
+ * Reads stored events (JSON array texts) of rows by their seq ranges, straight
+ * through the SQLite connection: a long command's events are megabytes of
+ * text, which Prisma's result handling would copy and convert on the way, on
+ * the thread that answers requests. The (sessionId, eventsTo, index) index
+ * finds them.
+ */
+export function sqliteEventTexts(connection: SqliteConnection): (sessionId: string, fromEventsTo: number, toEventsTo: number) => Map<number, string> {
+  const select = connection.prepare<[string, number, number], { index: number; events: string }>(
+    `SELECT "index", "events" FROM "SessionCommand" WHERE "sessionId" = ? AND "eventsTo" >= ? AND "eventsTo" <= ?`,
+  );
+  // Prisma's connection reads integers as BigInt; these fit a number.
+  select.safeIntegers(false);
+  return (sessionId, fromEventsTo, toEventsTo) => new Map(select.all(sessionId, fromEventsTo, toEventsTo).map((row) => [row.index, row.events]));
 }

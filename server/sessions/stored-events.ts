@@ -12,7 +12,10 @@
  */
 import type { PrismaClient } from "../db/prisma-client.js";
 import { splitEventsText, type EventText } from "../engine/index.js";
-import { eventRanges, eventTexts } from "./session-repository.js";
+import { eventRanges } from "./session-repository.js";
+
+/** The stored event texts of the rows whose eventsTo lies in [from, to], by index. */
+export type EventTextReader = (sessionId: string, fromEventsTo: number, toEventsTo: number) => Map<number, string>;
 
 /** Rows with more events than this are kept once parsed. */
 const LARGE_ROW = 2_000;
@@ -31,12 +34,17 @@ export interface StoredRow {
   events(): EventText[];
 }
 
+const isSmall = (range: { eventsFrom: number; eventsTo: number }) => range.eventsTo - range.eventsFrom <= LARGE_ROW;
+
 export class StoredEvents {
   /** Parsed large rows by "session/index", in least-recently-used order. */
   private readonly cache = new Map<string, { events: EventText[]; bytes: number }>();
   private cached = 0;
 
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly readTexts: EventTextReader,
+  ) {}
 
   /** The rows whose events reach seq `fromSeq` or later, in seq order, a batch at a time. */
   async *rowsFrom(sessionId: string, fromSeq: number): AsyncGenerator<StoredRow> {
@@ -47,18 +55,19 @@ export class StoredEvents {
       let texts = new Map<number, string>();
       for (let i = 0; i < ranges.length; i++) {
         const range = ranges[i]!;
-        const small = range.eventsTo - range.eventsFrom <= LARGE_ROW;
+        const small = isSmall(range);
         if (small && !texts.has(range.index)) {
           // The next few small rows together: a reader that stops early fetches little more than it uses.
-          const next = ranges.slice(i, i + TEXTS_PER_READ).filter((r) => r.eventsTo - r.eventsFrom <= LARGE_ROW).map((r) => r.index);
-          texts = await eventTexts(this.prisma, sessionId, next);
+          let last = i;
+          while (last + 1 < ranges.length && last + 1 < i + TEXTS_PER_READ && isSmall(ranges[last + 1]!)) last++;
+          texts = this.readTexts(sessionId, range.eventsTo, ranges[last]!.eventsTo);
         }
         const text = small ? (texts.get(range.index) ?? "[]") : null;
         if (text !== null) {
           let cut: EventText[] | null = null;
           yield { ...range, text, events: () => (cut ??= splitEventsText(text)) };
         } else {
-          const events = await this.large(sessionId, range.index);
+          const events = this.large(sessionId, range.index, range.eventsTo);
           yield { ...range, text: null, events: () => events };
         }
         cursor = range.eventsTo;
@@ -76,7 +85,7 @@ export class StoredEvents {
     }
   }
 
-  private async large(sessionId: string, index: number): Promise<EventText[]> {
+  private large(sessionId: string, index: number, eventsTo: number): EventText[] {
     const key = `${sessionId}/${index}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) {
@@ -84,7 +93,7 @@ export class StoredEvents {
       this.cache.set(key, hit);
       return hit.events;
     }
-    const text = (await eventTexts(this.prisma, sessionId, [index])).get(index) ?? "[]";
+    const text = this.readTexts(sessionId, eventsTo, eventsTo).get(index) ?? "[]";
     const entry = { events: splitEventsText(text), bytes: text.length };
     this.cache.set(key, entry);
     this.cached += entry.bytes;
