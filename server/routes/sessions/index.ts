@@ -105,7 +105,8 @@ const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (ap
     };
   });
 
-  app.get("/:id/state", { schema: stateSchema }, async (request, reply) => {
+  // The state is built in the session's worker and can be megabytes: as often as commands, not more.
+  app.get("/:id/state", { schema: stateSchema, config: { rateLimit: perToken(options.commandRate, "second", "state requests") } }, async (request, reply) => {
     await app.sessions.authorize(await app.authenticate(request), request.params.id);
     // The worker wrote the JSON (and refused it past the size limit: 413); it goes out as is.
     const json = await manager.state(request.params.id);

@@ -236,7 +236,7 @@ export const stateSchema = {
   tags: ["sessions"],
   summary: "The session's network now: per host and namespace, interfaces, addresses, routes, neighbours, bridge FDBs, sockets",
   params: SessionParams,
-  response: { 200: NetworkStateSchema, ...errors(400, 401, 403, 404, 413) },
+  response: { 200: NetworkStateSchema, ...errors(400, 401, 403, 404, 413, 429) },
 };
 
 // The schema and the engine's type must describe the same object, both ways.
