@@ -463,7 +463,7 @@ export class SessionManager implements SessionService {
     scan: for await (const row of this.storedEvents.rowsFrom(id, cursor)) {
       if (count >= limit || cursor >= total || scanned >= MAX_SCANNED_EVENTS) break;
       const size = row.eventsTo - row.eventsFrom;
-      if (!filtered && row.text !== null && row.eventsFrom >= cursor && count + size <= limit && bytes + row.text.length <= MAX_PAGE_BYTES) {
+      if (!filtered && row.eventsFrom >= cursor && count + size <= limit && bytes + row.text.length <= MAX_PAGE_BYTES) {
         parts.push(row.text.slice(1, -1));
         count += size;
         bytes += row.text.length;
