@@ -95,6 +95,8 @@ export interface ErrorMessage {
 export type TraceStreamState = "replaying" | "live" | "closed";
 
 const OPEN = 1;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Sent entries at the outbox's head before it is compacted. */
 const COMPACT_AFTER = 4096;
 
@@ -224,7 +226,13 @@ export class TraceStream {
           await this.drained();
           if (this.ended()) return;
         }
-        if (page.length === pageSize) continue;
+        if (page.length === pageSize) {
+          // Let the rest of the server in between two pages: a long replay whose socket keeps up would
+          // otherwise run from page to page in microtasks alone, and hold every other request for seconds.
+          await yieldToEventLoop();
+          if (this.ended()) return;
+          continue;
+        }
         // The store's end at the time of the read. If the outbox was not discarded meanwhile,
         // everything committed after that read is in it.
         if (this.resets !== resetsBefore) continue;
