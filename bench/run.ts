@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { Engine, serializeEvent, type TopologySpec, type TraceEvent } from "../server/engine/index.js";
+import { DEFAULT_LIMITS, Engine, serializeEvent, type TopologySpec, type TraceEvent } from "../server/engine/index.js";
 import { parseLabFile } from "../server/labs/parse-lab-file.js";
 import { overlayCluster } from "../test/engine/helpers/overlay-cluster.js";
 
@@ -14,7 +14,8 @@ const lab = parseLabFile(readFileSync("labs/bridge-two-containers.yaml", "utf8")
 const twoContainers = lab.topology as TopologySpec;
 
 function make(spec: TopologySpec, seed = 1): Engine {
-  const e = Engine.create(spec, { seed, eventBudget: 10_000_000 });
+  // The engine's own speed: no command budget stops a long benchmark ping.
+  const e = Engine.create(spec, { seed, eventBudget: 10_000_000, limits: { ...DEFAULT_LIMITS, commandEvents: Number.MAX_SAFE_INTEGER } });
   if (!(e instanceof Engine)) throw new Error("bad topology");
   return e;
 }
