@@ -42,7 +42,7 @@ export type AppConfig = Pick<Config, "databaseUrl" | "labsDir" | "logLevel"> &
   Partial<
     Pick<
       Config,
-      "instructorToken" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays" | "authFailuresPerMinute" | "simulator"
+      "instructorToken" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays" | "authFailuresPerMinute" | "replayMbPerSecond" | "simulator"
     >
   >;
 
@@ -123,6 +123,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       prefix: "/api/sessions",
       maxStreamsPerToken: config.maxStreamsPerToken ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_TOKEN),
       maxStreamsPerSession: config.maxStreamsPerSession ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_SESSION),
+      ...(config.replayMbPerSecond === undefined ? {} : { replayMbPerSecond: config.replayMbPerSecond }),
     });
     await app.register(pcapRoutes, { prefix: "/api/sessions" });
     await app.register(progressRoutes, { prefix: "/api/sessions" });

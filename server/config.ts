@@ -37,6 +37,7 @@ export const CONFIG_DEFAULTS = {
   CNLAB_MAX_STREAMS_PER_TOKEN: "8",
   CNLAB_MAX_STREAMS_PER_SESSION: "16",
   CNLAB_RETENTION_DAYS: "0",
+  CNLAB_REPLAY_MB_PER_SECOND: "4",
   ...simulatorDefaults(),
 } as const;
 
@@ -58,6 +59,7 @@ export const CONFIG_DESCRIPTIONS: Record<ConfigVariable, string> = {
   CNLAB_MAX_STREAMS_PER_TOKEN: "an integer from 1 to 10000: trace streams (WebSockets) one token may have open at once",
   CNLAB_MAX_STREAMS_PER_SESSION: "an integer from 1 to 10000: trace streams (WebSockets) open on one session at once",
   CNLAB_RETENTION_DAYS: "an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever)",
+  CNLAB_REPLAY_MB_PER_SECOND: "an integer from 1 to 10000: MB per second one token's trace streams may replay from the stored trace (live events are not paced)",
   ...simulatorDescriptions(),
 };
 
@@ -92,6 +94,8 @@ export interface Config {
   maxStreamsPerSession: number;
   /** Days a session may sit unused before it is deleted; 0 keeps sessions forever. */
   retentionDays: number;
+  /** MB per second one token's trace streams may replay from the store. */
+  replayMbPerSecond: number;
   /** Worker threads, command budgets, session limits, storage quotas (server/simulator/simulator-config.ts). */
   simulator: SimulatorConfig;
 }
@@ -154,6 +158,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
     ["CNLAB_MAX_STREAMS_PER_TOKEN", 1, 10_000],
     ["CNLAB_MAX_STREAMS_PER_SESSION", 1, 10_000],
     ["CNLAB_RETENTION_DAYS", 0, 36_500],
+    ["CNLAB_REPLAY_MB_PER_SECOND", 1, 10_000],
     ...Object.entries(SIMULATOR_VARIABLES).map(([name, v]): [ConfigVariable, number, number] => [name as ConfigVariable, v.min, v.max]),
   ];
   const numbers = new Map<ConfigVariable, number>();
@@ -183,6 +188,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
       maxStreamsPerToken: numbers.get("CNLAB_MAX_STREAMS_PER_TOKEN")!,
       maxStreamsPerSession: numbers.get("CNLAB_MAX_STREAMS_PER_SESSION")!,
       retentionDays: numbers.get("CNLAB_RETENTION_DAYS")!,
+      replayMbPerSecond: numbers.get("CNLAB_REPLAY_MB_PER_SECOND")!,
       simulator: simulatorConfig((name) => numbers.get(name)!),
     },
   };

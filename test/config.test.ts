@@ -27,6 +27,7 @@ describe("loadConfig", () => {
         maxStreamsPerToken: 8,
         maxStreamsPerSession: 16,
         retentionDays: 0,
+        replayMbPerSecond: 4,
         simulator: DEFAULT_SIMULATOR_CONFIG,
       },
     });
@@ -50,6 +51,7 @@ describe("loadConfig", () => {
         CNLAB_MAX_STREAMS_PER_TOKEN: "3",
         CNLAB_MAX_STREAMS_PER_SESSION: "40",
         CNLAB_RETENTION_DAYS: "180",
+        CNLAB_REPLAY_MB_PER_SECOND: "9",
         CNLAB_WORKERS: "3",
         CNLAB_COMMAND_CPU_MS: "500",
         CNLAB_COMMAND_EVENTS: "1000",
@@ -77,6 +79,7 @@ describe("loadConfig", () => {
         maxStreamsPerToken: 3,
         maxStreamsPerSession: 40,
         retentionDays: 180,
+        replayMbPerSecond: 9,
         simulator: {
           ...DEFAULT_SIMULATOR_CONFIG,
           workers: 3,

@@ -22,6 +22,7 @@
  * TraceSource does).
  */
 import { layerKindsOf, serializeEvent, type TraceEvent } from "../engine/index.js";
+import type { ReplayPacer } from "./replay-bandwidth.js";
 import type { StreamEvent } from "./session-service.js";
 
 /** Where a session's events come from: its store and its live feed. */
@@ -173,6 +174,8 @@ export class TraceStream {
     filter: TraceFilter,
     private readonly options: TraceStreamOptions = DEFAULT_TRACE_STREAM_OPTIONS,
     private readonly onEnd: (reason: "lagged" | "error" | "stopped", error?: unknown) => void = () => {},
+    /** Paces the replay from the store (replay-bandwidth.ts); unpaced when absent. */
+    private readonly pacer: ReplayPacer | null = null,
   ) {
     this.sentCursor = fromSeq;
     this.matches = matchesFilter(filter);
@@ -222,9 +225,15 @@ export class TraceStream {
         for (const e of fresh) if (this.matches(e)) jsons.push(eventJson(e));
         if (fresh.length > 0) this.sentCursor = fresh[fresh.length - 1]!.seq + 1;
         if (jsons.length > 0) {
-          this.send(eventsMessage(jsons));
+          const message = eventsMessage(jsons);
+          this.send(message);
           await this.drained();
           if (this.ended()) return;
+          const wait = this.pacer?.take(message.length) ?? 0;
+          if (wait > 0) {
+            await new Promise((resolve) => setTimeout(resolve, wait));
+            if (this.ended()) return;
+          }
         }
         if (page.length === pageSize) {
           // Let the rest of the server in between two pages: a long replay whose socket keeps up would

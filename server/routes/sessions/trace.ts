@@ -30,6 +30,7 @@ import {
   type TraceSource,
   type TraceStreamOptions,
 } from "../../sessions/trace-stream.js";
+import { ReplayBandwidth } from "../../sessions/replay-bandwidth.js";
 import { TraceStreamSlots } from "../../sessions/trace-stream-slots.js";
 import { ClientMessage, traceRouteSchema } from "./trace-schema.js";
 
@@ -42,6 +43,8 @@ export interface TraceRouteOptions {
   maxStreamsPerToken?: number;
   /** Streams open on one session at once (CNLAB_MAX_STREAMS_PER_SESSION). */
   maxStreamsPerSession?: number;
+  /** MB per second one token's streams may replay from the store (CNLAB_REPLAY_MB_PER_SECOND). */
+  replayMbPerSecond?: number;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 30_000;
@@ -66,6 +69,7 @@ const traceRoutes: FastifyPluginAsyncTypebox<TraceRouteOptions> = async (app, op
     perToken: options.maxStreamsPerToken ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_TOKEN),
     perSession: options.maxStreamsPerSession ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_SESSION),
   });
+  const replayBandwidth = new ReplayBandwidth((options.replayMbPerSecond ?? Number(CONFIG_DEFAULTS.CNLAB_REPLAY_MB_PER_SECOND)) * 1024 * 1024);
   // The slot each upgrading request took, for its WebSocket to give back too.
   const slotReleases = new WeakMap<FastifyRequest, () => void>();
 
@@ -191,10 +195,19 @@ const traceRoutes: FastifyPluginAsyncTypebox<TraceRouteOptions> = async (app, op
         const subscribe = message;
         void hello.then((ok) => {
           if (!ok || socket.readyState !== socket.OPEN) return;
-          stream = new TraceStream(sessionTraceSource(app.sessions, id), socket, subscribe.fromSeq ?? 0, subscribe.filter ?? {}, streamOptions, (reason, err) => {
-            if (reason === "lagged") log.info({ lastSeq: stream?.lastSeq }, "trace client lagged: closed with 4008");
-            else if (reason === "error") log.error({ err }, "trace stream failed");
-          });
+          stream = new TraceStream(
+            sessionTraceSource(app.sessions, id),
+            socket,
+            subscribe.fromSeq ?? 0,
+            subscribe.filter ?? {},
+            streamOptions,
+            (reason, err) => {
+              if (reason === "lagged") log.info({ lastSeq: stream?.lastSeq }, "trace client lagged: closed with 4008");
+              else if (reason === "error") log.error({ err }, "trace stream failed");
+            },
+            // A route built without the auth plugin (tests of the stream alone) has no principal: no pacing.
+            request.principal == null ? null : replayBandwidth.pacer(request.principal.id),
+          );
         });
       });
     },
