@@ -9,7 +9,7 @@
  * message, a learned entry silently not made) is the caller's business.
  * Counts only: no clock, no randomness.
  */
-import type { EngineLimits } from "./limits.js";
+import { LEGACY_LIMITS, type EngineLimits } from "./limits.js";
 
 export const QUOTA_OBJECTS = ["devices", "addresses", "routes", "rules", "fdbEntries", "neighbours", "sockets"] as const;
 export type QuotaObject = (typeof QUOTA_OBJECTS)[number];
@@ -60,15 +60,8 @@ function zero(): ObjectCounts {
   return { devices: 0, addresses: 0, routes: 0, rules: 0, fdbEntries: 0, neighbours: 0, sockets: 0 };
 }
 
-const UNLIMITED: ObjectLimits = {
-  devices: Number.MAX_SAFE_INTEGER,
-  addresses: Number.MAX_SAFE_INTEGER,
-  routes: Number.MAX_SAFE_INTEGER,
-  rules: Number.MAX_SAFE_INTEGER,
-  fdbEntries: Number.MAX_SAFE_INTEGER,
-  neighbours: Number.MAX_SAFE_INTEGER,
-  sockets: Number.MAX_SAFE_INTEGER,
-};
+/** No object limit (the object part of the limits sessions from before limits existed replay under). */
+const UNLIMITED: ObjectLimits = LEGACY_LIMITS;
 
 export class ObjectQuota {
   private readonly held = zero();
