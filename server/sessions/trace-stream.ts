@@ -96,6 +96,9 @@ export interface ErrorMessage {
 export type TraceStreamState = "replaying" | "live" | "closed";
 
 const OPEN = 1;
+/** How far past its bandwidth a token's live events may take it (ms of its rate) before the stream is cut off as lagged. */
+const LIVE_OVERDRAFT_MS = 3_000;
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Sent entries at the outbox's head before it is compacted. */
@@ -281,6 +284,18 @@ export class TraceStream {
       this.outboxFrom = batch[0]!.seq;
     }
 
+    // Live events count against the token's bandwidth too. They are not held back (a live
+    // stream is not delayed), but a token that takes several seconds' worth at once has its
+    // stream cut off as lagged: it resumes by replaying, which is paced.
+    if (this.pacer !== null && this.state === "live") {
+      let bytes = 0;
+      for (let i = start; i < batch.length; i++) bytes += eventJson(batch[i]!).length;
+      if (this.pacer.take(bytes) > LIVE_OVERDRAFT_MS) {
+        this.lagged(`its token took more of the server's trace bandwidth than it may (CNLAB_REPLAY_MB_PER_SECOND)`);
+        return;
+      }
+    }
+
     const fastPath = this.state === "live" && this.unfiltered && start === 0 && this.outboxHead === this.outbox.length && batch.length <= this.options.pageSize && !this.waitingForDrain;
     this.liveCursor = batch[batch.length - 1]!.seq + 1;
     if (fastPath) {
@@ -366,11 +381,11 @@ export class TraceStream {
     }
   }
 
-  private lagged(): void {
+  private lagged(why = `the client fell more than ${this.options.maxQueuedEvents} events or ${this.options.maxQueuedBytes} bytes behind`): void {
     const message: LaggedMessage = {
       type: "lagged",
       lastSeq: this.lastSeq,
-      message: `the client fell more than ${this.options.maxQueuedEvents} events or ${this.options.maxQueuedBytes} bytes behind; reconnect with fromSeq ${this.lastSeq + 1}`,
+      message: `${why}; reconnect with fromSeq ${this.lastSeq + 1}`,
     };
     this.send(Buffer.from(JSON.stringify(message)));
     this.end("lagged");

@@ -18,6 +18,7 @@ import {
   type TraceStreamOptions,
 } from "../../server/sessions/trace-stream.js";
 import { FakeSessions } from "../helpers/fake-sessions.js";
+import { ReplayBandwidth } from "../../server/sessions/replay-bandwidth.js";
 
 type Message = { type: "events"; events: TraceEvent[] } | { type: "lagged"; lastSeq: number; message: string } | { type: "error"; error: { code: string; message: string } };
 
@@ -258,5 +259,39 @@ describe("trace filter", () => {
       expect(["frame-rx", "frame-tx"]).toContain(e.kind);
     }
     expect(events.filter(matchesFilter({ hosts: ["node2"] }))).toEqual([]);
+  });
+
+  it("paces a token's replay and cuts off its live stream past its bandwidth; resuming from lastSeq + 1 loses nothing", async () => {
+    const sessions = new FakeSessions();
+    sessions.create("s1", { id: "t1", role: "student" as const, name: "Li Wei" }, loadLab("bridge-two-containers").topology as TopologySpec);
+    sessions.publish("s1", 300);
+    let now = 0;
+    // A bucket of 10 kB a second on a fake clock: the replay's pages wait for it.
+    const bandwidth = new ReplayBandwidth(10_000, () => now);
+    const socket = new FakeSocket();
+    const ends: string[] = [];
+    const stream = new TraceStream(sessions.source("s1"), socket, 0, {}, { ...DEFAULT_TRACE_STREAM_OPTIONS, pageSize: 50 }, (r) => ends.push(r), bandwidth.pacer("t1"));
+    await until(() => socket.seqs().length >= 50, "the first page");
+    // Pages over the bucket wait (a page of 50 events is well over 10 kB here); the clock moving lets them on.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(socket.seqs().length).toBeLessThan(300);
+    for (let i = 0; i < 100 && stream.currentState !== "live"; i++) {
+      now += 10_000;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(stream.currentState).toBe("live");
+    expect(socket.seqs()).toEqual(range(0, 300));
+
+    // Live: a batch worth far more than three seconds of the bucket cuts the stream off as lagged.
+    sessions.publish("s1", 400);
+    await until(() => ends.includes("lagged"), "lagged");
+    const lagged = socket.messages.at(-1)!;
+    expect(lagged).toMatchObject({ type: "lagged", lastSeq: 299 });
+    expect(socket.closed?.code).toBe(CLOSE_LAGGED);
+    const again = new FakeSocket();
+    const resumed = new TraceStream(sessions.source("s1"), again, 300, {});
+    await until(() => again.seqs().length === 400, "the rest");
+    expect(again.seqs()).toEqual(range(300, 700));
+    resumed.stop();
   });
 });
