@@ -59,7 +59,7 @@ export const CONFIG_DESCRIPTIONS: Record<ConfigVariable, string> = {
   CNLAB_MAX_STREAMS_PER_TOKEN: "an integer from 1 to 10000: trace streams (WebSockets) one token may have open at once",
   CNLAB_MAX_STREAMS_PER_SESSION: "an integer from 1 to 10000: trace streams (WebSockets) open on one session at once",
   CNLAB_RETENTION_DAYS: "an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever)",
-  CNLAB_REPLAY_MB_PER_SECOND: "an integer from 1 to 10000: MB per second one token's trace streams may replay from the stored trace (live events are not paced)",
+  CNLAB_REPLAY_MB_PER_SECOND: "an integer from 1 to 10000: MB per second of trace one token's streams may take: replays wait for it, a live stream past it by three seconds is cut off as lagged",
   ...simulatorDescriptions(),
 };
 
