@@ -5,12 +5,18 @@
  * batches. `fakeSessionsPlugin` decorates an app with it and with a bearer
  * token check, for route tests that need limits the real app does not take.
  */
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import websocket from "@fastify/websocket";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { onTestFinished } from "vitest";
 import { DEFAULT_LIMITS, Engine, type ReplayCommand, type TopologySpec, type TraceEvent } from "../../server/engine/index.js";
 import { HttpError } from "../../server/http/http-error.js";
 import type { Principal, SessionListener, SessionRecord, SessionService } from "../../server/sessions/session-service.js";
 import type { TraceSource } from "../../server/sessions/trace-stream.js";
+import errorHandler from "../../server/plugins/error-handler.js";
+import traceRoutes, { type TraceRouteOptions } from "../../server/routes/sessions/trace.js";
+import { loadLab } from "../engine/helpers/lab-engine.js";
 
 interface FakeSession {
   record: SessionRecord;
@@ -165,3 +171,23 @@ export const fakeSessionsPlugin = fp<{ sessions: FakeSessions }>(
   },
   { name: "sessions", fastify: "5.x" },
 );
+
+/**
+ * The trace route on a bare Fastify app backed by FakeSessions, listening on
+ * loopback: token "S" is a student owning session "s1" of the bridge lab.
+ * Closed when the test finishes.
+ */
+export async function fakeTraceApp(options: TraceRouteOptions = {}) {
+  const student = { id: "tok-student", role: "student" as const, name: "Li Wei" };
+  const sessions = new FakeSessions();
+  sessions.tokens.set("S", student);
+  sessions.create("s1", student, loadLab("bridge-two-containers").topology as TopologySpec);
+  const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(errorHandler);
+  await app.register(websocket);
+  await app.register(fakeSessionsPlugin, { sessions });
+  await app.register(traceRoutes, { prefix: "/api/sessions", ...options });
+  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  onTestFinished(() => app.close());
+  return { app, sessions, url: (path: string) => `${address.replace("http", "ws")}${path}` };
+}

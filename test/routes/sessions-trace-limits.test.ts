@@ -7,17 +7,11 @@
  * same route over in-memory sessions, so the heartbeat can be fast).
  */
 import { request as httpRequest } from "node:http";
-import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import websocket from "@fastify/websocket";
-import Fastify from "fastify";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
-import { type TopologySpec } from "../../server/engine/index.js";
-import { loadLab } from "../engine/helpers/lab-engine.js";
-import errorHandler from "../../server/plugins/error-handler.js";
-import traceRoutes, { STREAM_RETRY_AFTER_SECONDS, type TraceRouteOptions } from "../../server/routes/sessions/trace.js";
+import { STREAM_RETRY_AFTER_SECONDS } from "../../server/routes/sessions/trace.js";
 import { bearer, startSession, TEST_INSTRUCTOR_TOKEN, type TestAppOptions } from "../helpers/build-app.js";
-import { FakeSessions, fakeSessionsPlugin } from "../helpers/fake-sessions.js";
+import { fakeTraceApp } from "../helpers/fake-sessions.js";
 import { startLabSession } from "../helpers/lab-session.js";
 import { openTraceSocket, type TraceSocket } from "../helpers/trace-socket.js";
 
@@ -157,18 +151,8 @@ describe("slots given back whatever ends the connection", () => {
   });
 
   it("a peer the heartbeat cuts off frees its slot", async () => {
-    const student = { id: "tok-student", role: "student" as const, name: "Li Wei" };
-    const sessions = new FakeSessions();
-    sessions.tokens.set("S", student);
-    sessions.create("s1", student, loadLab("bridge-two-containers").topology as TopologySpec);
-    const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>();
-    await app.register(errorHandler);
-    await app.register(websocket);
-    await app.register(fakeSessionsPlugin, { sessions });
-    await app.register(traceRoutes, { prefix: "/api/sessions", heartbeatMs: 200, maxStreamsPerToken: 1, maxStreamsPerSession: 1 } satisfies TraceRouteOptions & { prefix: string });
-    const address = await app.listen({ port: 0, host: "127.0.0.1" });
-    onTestFinished(() => app.close());
-    const url = `${address.replace("http", "ws")}/api/sessions/s1/trace?access_token=S`;
+    const { url: wsUrl } = await fakeTraceApp({ heartbeatMs: 200, maxStreamsPerToken: 1, maxStreamsPerSession: 1 });
+    const url = wsUrl("/api/sessions/s1/trace?access_token=S");
 
     const silent = new WebSocket(url, { autoPong: false });
     onTestFinished(() => silent.terminate());

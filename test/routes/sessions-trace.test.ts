@@ -8,41 +8,22 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import websocket from "@fastify/websocket";
-import Fastify from "fastify";
 import { Compile } from "typebox/compile";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
-import { type TopologySpec, type TraceEvent } from "../../server/engine/index.js";
-import { loadLab } from "../engine/helpers/lab-engine.js";
-import errorHandler from "../../server/plugins/error-handler.js";
+import { type TraceEvent } from "../../server/engine/index.js";
 import { ClientMessage, LAYER_KINDS, TraceStreamSchemaDocument } from "../../server/routes/sessions/trace-schema.js";
-import traceRoutes, { type TraceRouteOptions } from "../../server/routes/sessions/trace.js";
 import { CLOSE_LAGGED, CLOSE_SESSION_DELETED } from "../../server/sessions/trace-stream.js";
 import { bearer, createToken } from "../helpers/build-app.js";
 import { childEnv } from "../helpers/child-env.js";
-import { FakeSessions, fakeSessionsPlugin } from "../helpers/fake-sessions.js";
+import { fakeTraceApp } from "../helpers/fake-sessions.js";
 import { startLabSession } from "../helpers/lab-session.js";
 import { openTraceSocket } from "../helpers/trace-socket.js";
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
-const student = { id: "tok-student", role: "student" as const, name: "Li Wei" };
 
-async function fakeApp(options: TraceRouteOptions = {}) {
-  const sessions = new FakeSessions();
-  sessions.tokens.set("S", student);
-  sessions.create("s1", student, loadLab("bridge-two-containers").topology as TopologySpec);
-  const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>();
-  await app.register(errorHandler);
-  await app.register(websocket);
-  await app.register(fakeSessionsPlugin, { sessions });
-  await app.register(traceRoutes, { prefix: "/api/sessions", ...options });
-  const address = await app.listen({ port: 0, host: "127.0.0.1" });
-  onTestFinished(() => app.close());
-  return { app, sessions, url: (path: string) => `${address.replace("http", "ws")}${path}` };
-}
+const fakeApp = fakeTraceApp;
 
 /** A lab session on the real app, listening, and the WebSocket URL of its trace. */
 async function liveLab() {
