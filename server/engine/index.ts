@@ -7,7 +7,7 @@
  */
 export { Engine, type CommandRequest, type CommandResult, type EngineError, type EngineOptions } from "./engine.js";
 export { CommandJob, INTERRUPT_REASONS, type InterruptReason, type Interruption } from "./command-job.js";
-export { DEFAULT_LIMITS, LEGACY_LIMITS, LIMIT_NAMES, type EngineLimits } from "./limits.js";
+export { DEFAULT_LIMITS, LEGACY_LIMITS, type EngineLimits } from "./limits.js";
 export { replaySession, replaySteps, type Divergence, type ReplayCommand, type ReplayInputs, type ReplayOutcome } from "./replay.js";
 export { captureSteps, deviceName, type CaptureDevice, type CaptureOutcome, type DeviceSelection } from "./capture/session-capture.js";
 export type { InterfaceState, NamespaceState, NetworkState } from "./state/snapshot.js";
@@ -19,5 +19,4 @@ export { serializeEvent, serializeEvents } from "./trace/serialize-event.js";
 export { decodeFrame, type DecodedFrame, type DecodedLayer } from "./wire/packet.js";
 export { LINKTYPE_ETHERNET, LINKTYPE_RAW } from "./wire/pcap.js";
 export type * from "./protocol.js";
-export { WORKER_ERROR_CODES } from "./protocol.js";
 export { splitEventsText, layerKindsOf, type EventText } from "./trace/event-text.js";

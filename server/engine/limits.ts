@@ -67,5 +67,3 @@ export const LEGACY_LIMITS: EngineLimits = {
   neighbours: Number.MAX_SAFE_INTEGER,
   sockets: Number.MAX_SAFE_INTEGER,
 };
-
-export const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as (keyof EngineLimits)[];

@@ -38,8 +38,6 @@ export type WorkerRequest =
   /** Forgets a copy. No reply. */
   | { type: "release"; copy: string };
 
-export type WorkerRequestType = WorkerRequest["type"];
-
 export interface OpenReply {
   /** The seq the next event will get. */
   nextSeq: number;

@@ -38,7 +38,6 @@ import {
   type NetworkState,
   type ReplayInputs,
   type TopologySpec,
-  type TraceEvent,
 } from "../engine/index.js";
 import { HttpError } from "../http/http-error.js";
 import type { LabFile } from "../labs/lab-schema.js";
@@ -80,7 +79,7 @@ export interface SessionManagerOptions {
 
 /** A session's engine in a worker, and where its log stands. */
 interface LiveSession {
-  /** The worker holding the engine, and that worker's generation (a restarted worker has none of its sessions). */
+  /** The worker holding the engine (a restarted worker has none of its sessions: they are dropped then). */
   worker: number;
   startTime: number;
   /** Index the next command gets. */
@@ -526,11 +525,6 @@ export class SessionManager implements SessionService {
       }
     }
     return events;
-  }
-
-  /** The same, parsed (grading reads events' fields). */
-  async traceEventsSince(id: string, fromSeq: number, limit: number): Promise<TraceEvent[]> {
-    return (await this.eventsSince(id, fromSeq, limit)).map((e) => JSON.parse(e.json) as TraceEvent);
   }
 
   subscribe(id: string, listener: SessionListener): () => void {

@@ -53,7 +53,6 @@ interface Slot {
   pending: Map<number, Pending>;
   /** Sessions open on it, for placing new ones. */
   open: number;
-  generation: number;
 }
 
 
@@ -65,13 +64,9 @@ export class EnginePool {
 
   constructor(private readonly options: EnginePoolOptions) {}
 
-  get size(): number {
-    return this.options.size;
-  }
-
   /** Workers start on first use: a server that runs no command starts none. */
   private slot(index: number): Slot {
-    while (this.slots.length < this.options.size) this.slots.push(this.spawn(this.slots.length, 0));
+    while (this.slots.length < this.options.size) this.slots.push(this.spawn(this.slots.length));
     return this.slots[index]!;
   }
 
@@ -118,7 +113,7 @@ export class EnginePool {
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
-  private spawn(index: number, generation: number): Slot {
+  private spawn(index: number): Slot {
     this.entry ??= workerEntry();
     const worker = new Worker(this.entry, {
       // The simulator makes many short-lived objects: a young generation as large as `npm start` gives the main thread.
@@ -126,7 +121,7 @@ export class EnginePool {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, pending: new Map(), open: 0, generation };
+    const slot: Slot = { worker, pending: new Map(), open: 0 };
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "ready") return;
       const pending = slot.pending.get(message.id);
@@ -147,7 +142,7 @@ export class EnginePool {
       for (const pending of slot.pending.values()) pending.reject(new WorkerCrashed(`the simulator's worker stopped: ${reason}`));
       slot.pending.clear();
       if (this.closing || this.slots[index] !== slot) return;
-      this.slots[index] = this.spawn(index, generation + 1);
+      this.slots[index] = this.spawn(index);
       this.options.onRestart?.(index, reason);
     };
     worker.on("error", (err) => end(err.message));

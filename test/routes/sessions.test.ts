@@ -154,7 +154,7 @@ describe("POST /api/sessions/:id/commands", () => {
     if (!(engine instanceof Engine)) throw new Error("topology");
     const replayed = logged.map((c) => engine.run({ ...c, namespace: c.namespace ?? undefined }, c.interruption ?? null));
     expect(replayed.map((r) => [r.output, r.exitCode])).toEqual(answers.map((a) => [a.output, a.exitCode]));
-    const stored = await app.sessionManager.traceEventsSince(id, 0, 10_000);
+    const stored = (await app.sessionManager.eventsSince(id, 0, 10_000)).map((e) => JSON.parse(e.json) as TraceEvent);
     expect(stored).toEqual(JSON.parse(JSON.stringify(replayed.flatMap((r) => r.events))));
   });
 
@@ -291,7 +291,7 @@ describe("GET /api/sessions/:id/events", () => {
     await runCommand(app, alice.token, id, "node1", PING, "nginx-1");
     await runCommand(app, alice.token, id, "node1", "docker ps");
     await runCommand(app, alice.token, id, "node1", "ping -c 2 172.17.0.2", "nginx-2");
-    const all = await app.sessionManager.traceEventsSince(id, 0, 100_000);
+    const all = (await app.sessionManager.eventsSince(id, 0, 100_000)).map((e) => JSON.parse(e.json) as TraceEvent);
     const get = async (query: string) => {
       const response = await app.inject({ method: "GET", url: `/api/sessions/${id}/events?${query}`, headers: bearer(alice.token) });
       expect(response.statusCode).toBe(200);
