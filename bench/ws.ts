@@ -17,6 +17,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { buildApp } from "../server/app.js";
+import { DEFAULT_SIMULATOR_CONFIG } from "../server/simulator/simulator-config.js";
 import { migrateDatabase } from "../server/db/prepare-database.js";
 import type { ClientsWorkerData, WorkerCommand, WorkerReport } from "./ws-clients.js";
 
@@ -101,6 +102,10 @@ async function main(): Promise<void> {
       sessionRate: 1_000_000,
       maxStreamsPerToken: 2 * CLIENTS,
       maxStreamsPerSession: 2 * CLIENTS,
+      // One session runs every command of the benchmark and 100 clients replay it: neither its
+      // storage quota nor the replay pacing may shape what is measured here (fan-out).
+      replayMbPerSecond: 10_000,
+      simulator: { ...DEFAULT_SIMULATOR_CONFIG, sessionStorageBytes: 2 ** 40, tokenStorageBytes: 2 ** 40 },
     },
     { logger: false },
   );
