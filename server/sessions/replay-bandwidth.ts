@@ -12,7 +12,11 @@ import { performance } from "node:perf_hooks";
 /** Told the bytes a stream just sent from the store; answers how long it should wait before the next page, ms. */
 export interface ReplayPacer {
   take(bytes: number): number;
+  /** Waits that long on the bucket's clock (real time on a server; a test's clock in tests). */
+  sleep(ms: number): Promise<void>;
 }
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Bucket {
   level: number;
@@ -26,10 +30,11 @@ export class ReplayBandwidth {
     /** Bytes per second per token; also the burst a token may send at once. */
     private readonly bytesPerSecond: number,
     private readonly now: () => number = () => performance.now(),
+    private readonly sleep: (ms: number) => Promise<void> = realSleep,
   ) {}
 
   pacer(token: string): ReplayPacer {
-    return { take: (bytes) => this.take(token, bytes) };
+    return { take: (bytes) => this.take(token, bytes), sleep: this.sleep };
   }
 
   private take(token: string, bytes: number): number {

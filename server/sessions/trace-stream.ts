@@ -234,7 +234,7 @@ export class TraceStream {
           if (this.ended()) return;
           const wait = this.pacer?.take(message.length) ?? 0;
           if (wait > 0) {
-            await new Promise((resolve) => setTimeout(resolve, wait));
+            await this.pacer!.sleep(wait);
             if (this.ended()) return;
           }
         }

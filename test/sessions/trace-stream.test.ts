@@ -266,8 +266,13 @@ describe("trace filter", () => {
     sessions.create("s1", { id: "t1", role: "student" as const, name: "Li Wei" }, loadLab("bridge-two-containers").topology as TopologySpec);
     sessions.publish("s1", 300);
     let now = 0;
-    // A bucket of 10 kB a second on a fake clock: the replay's pages wait for it.
-    const bandwidth = new ReplayBandwidth(10_000, () => now);
+    // A bucket of 10 kB a second on a fake clock: the replay's pages wait for it, and their waits end
+    // when that clock (not the machine's) has moved on, however slow the machine running the test.
+    const fakeSleep = async (ms: number): Promise<void> => {
+      const until = now + ms;
+      while (now < until) await new Promise((resolve) => setTimeout(resolve, 2));
+    };
+    const bandwidth = new ReplayBandwidth(10_000, () => now, fakeSleep);
     const socket = new FakeSocket();
     const ends: string[] = [];
     const stream = new TraceStream(sessions.source("s1"), socket, 0, {}, { ...DEFAULT_TRACE_STREAM_OPTIONS, pageSize: 50 }, (r) => ends.push(r), bandwidth.pacer("t1"));
