@@ -9,6 +9,7 @@ export { Engine, type CommandRequest, type CommandResult, type EngineError, type
 export { CommandJob, INTERRUPT_REASONS, type InterruptReason, type Interruption } from "./command-job.js";
 export { DEFAULT_LIMITS, LEGACY_LIMITS, type EngineLimits } from "./limits.js";
 export { replaySession, replaySteps, type Divergence, type ReplayCommand, type ReplayInputs, type ReplayOutcome } from "./replay.js";
+export { commandFramesSteps, type CommandFrames, type CommandFramesOutcome } from "./capture/command-frames.js";
 export { captureSteps, deviceName, type CaptureDevice, type CaptureOutcome, type DeviceSelection } from "./capture/session-capture.js";
 export type { InterfaceState, NamespaceState, NetworkState } from "./state/snapshot.js";
 export { ROOT_NAMESPACE, Ipv4Address, TopologySpec, HostSpec } from "./topology/topology-schema.js";

@@ -7,6 +7,7 @@
  * worker interleaves different sessions' work in short slices, so no one
  * session's command holds the thread.
  */
+import type { CommandFrames } from "./capture/command-frames.js";
 import type { CaptureDevice, DeviceSelection } from "./capture/session-capture.js";
 import type { Interruption } from "./command-job.js";
 import type { Divergence, ReplayInputs } from "./replay.js";
@@ -31,6 +32,8 @@ export type WorkerRequest =
   | { type: "drop"; session: string }
   /** Replays a session with the capture hook on: the selected devices' frames as a pcap or pcapng of at most maxBytes. */
   | { type: "capture"; id: number; inputs: ReplayInputs; selection: DeviceSelection; maxBytes: number }
+  /** Replays a session through its command at position `index` (of inputs.commands): the bytes of the frames that command's events are about. */
+  | { type: "frames"; id: number; inputs: ReplayInputs; index: number }
   /** Builds a throw-away copy of a session (grading): replays it and answers its state. */
   | { type: "copy"; id: number; copy: string; inputs: ReplayInputs }
   /** Runs a probe command on a copy at its current time; null when the copy has no such host or namespace. */
@@ -74,6 +77,8 @@ export interface CaptureReply {
   byteLength: number;
 }
 
+export type FramesReply = CommandFrames;
+
 export interface CopyReply {
   state: NetworkState;
 }
@@ -86,6 +91,7 @@ export interface WorkerReplies {
   run: RunReply;
   state: StateReply;
   capture: CaptureReply;
+  frames: FramesReply;
   copy: CopyReply;
   probe: ProbeReply;
 }
@@ -99,6 +105,8 @@ export const WORKER_ERROR_CODES = [
   /** A stored topology no longer builds. */
   "INVALID_TOPOLOGY",
   "DEVICE_NOT_FOUND",
+  /** No logged command produced the event asked about. */
+  "EVENT_NOT_FOUND",
   /** An answer (state, capture) would be larger than the request allows. */
   "TOO_LARGE",
   /** A bug: the worker logged it; the session's engine was dropped. */

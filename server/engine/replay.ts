@@ -9,7 +9,7 @@
  * so whoever runs it can share its thread with other work; `replaySession`
  * runs it to the end at once.
  */
-import { CommandJob, type Interruption } from "./command-job.js";
+import { CommandJob, type CommandResult, type Interruption } from "./command-job.js";
 import { Engine } from "./engine.js";
 import type { FrameCapture } from "./link/device.js";
 import type { EngineLimits } from "./limits.js";
@@ -43,12 +43,18 @@ export interface Divergence {
   actual: number;
 }
 
+/** Told when each logged command starts and what it produced (a capture of one command's frames listens). */
+export interface ReplayObserver {
+  commandStarts?(index: number): void;
+  commandEnded?(index: number, result: CommandResult): void;
+}
+
 export type ReplayOutcome =
   /** divergedAt: the replay produced another number of events than the log says (the engine changed under the log). */
   | { kind: "ok"; engine: Engine; divergedAt: Divergence | null }
   | { kind: "invalid-topology"; message: string };
 
-export function* replaySteps(inputs: ReplayInputs, capture?: FrameCapture): Generator<void, ReplayOutcome, void> {
+export function* replaySteps(inputs: ReplayInputs, capture?: FrameCapture, observer?: ReplayObserver): Generator<void, ReplayOutcome, void> {
   const engine = Engine.create(inputs.topology, { seed: inputs.seed, startTime: inputs.startTime, limits: inputs.limits, ...(capture ? { capture } : {}) });
   if (!(engine instanceof Engine)) {
     return { kind: "invalid-topology", message: engine.issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ") };
@@ -56,14 +62,19 @@ export function* replaySteps(inputs: ReplayInputs, capture?: FrameCapture): Gene
   let divergedAt: Divergence | null = null;
   for (let index = 0; index < inputs.commands.length; index++) {
     const command = inputs.commands[index]!;
+    observer?.commandStarts?.(index);
     const job = engine.start(
       { host: command.host, namespace: command.namespace ?? undefined, command: command.command, at: command.at },
       command.interruption ?? null,
     );
+    let result: CommandResult;
     if (job instanceof CommandJob) {
       while (!job.step()) yield;
-      job.result();
+      result = job.result();
+    } else {
+      result = job;
     }
+    observer?.commandEnded?.(index, result);
     if (divergedAt === null && command.eventsTo !== undefined && engine.nextSeq !== command.eventsTo) {
       divergedAt = { index, expected: command.eventsTo, actual: engine.nextSeq };
     }

@@ -45,6 +45,7 @@ import { EnginePool, WorkerCrashed, WorkerRequestError, defaultPoolSize } from "
 import { DEFAULT_SIMULATOR_CONFIG, type SimulatorConfig } from "../simulator/simulator-config.js";
 import { CommandLog } from "./command-log.js";
 import { SessionRegistry } from "./session-registry.js";
+import { FrameReader, type EventFrame } from "./frame-reader.js";
 import { StoredEvents } from "./stored-events.js";
 import { sqliteCommandWriter } from "./command-writer.js";
 import {
@@ -58,6 +59,8 @@ import {
   sqliteEventTexts,
   storedBytesOf,
   type CommandRow,
+  type ReplayBase,
+  type ReplayRow,
   type SessionRow,
 } from "./session-repository.js";
 import type { SessionListener, SessionRecord, SessionService, StreamEvent } from "./session-service.js";
@@ -145,6 +148,7 @@ export class SessionManager implements SessionService {
   private readonly log: FastifyBaseLogger;
   private readonly commandLog: CommandLog;
   private readonly storedEvents: StoredEvents;
+  private readonly frames: FrameReader;
   private readonly pool: EnginePool;
   private readonly simulator: SimulatorConfig;
   /** Bytes stored per token, read once per token and kept up to date by this process's commands. */
@@ -160,6 +164,10 @@ export class SessionManager implements SessionService {
     this.simulator = options.simulator ?? DEFAULT_SIMULATOR_CONFIG;
     this.commandLog = new CommandLog(sqliteCommandWriter(options.connection), MAX_COMMAND_GROUP);
     this.storedEvents = new StoredEvents(prisma, sqliteEventTexts(options.connection));
+    this.frames = new FrameReader(
+      (id) => this.replayInputs(id),
+      (inputs, index) => this.pool.request<"frames">(this.pool.pick(), { type: "frames", inputs, index }),
+    );
     this.registry = new SessionRegistry<LiveSession>({
       idleMs: options.idleSeconds * 1000,
       maxLive: options.maxLive,
@@ -251,6 +259,7 @@ export class SessionManager implements SessionService {
       this.registry.delete(id);
       this.records.delete(id);
       this.storedEvents.forget(id);
+      this.frames.forget(id);
       // Its bytes no longer count for its token: read the total again when next needed.
       this.tokenBytes.clear();
       if (!deleted) throw notFound(id);
@@ -376,6 +385,8 @@ export class SessionManager implements SessionService {
           return new HttpError(413, "PAYLOAD_TOO_LARGE", err.message);
         case "DEVICE_NOT_FOUND":
           return new HttpError(404, "DEVICE_NOT_FOUND", err.message);
+        case "EVENT_NOT_FOUND":
+          return new HttpError(404, "EVENT_NOT_FOUND", err.message);
         case "SESSION_NOT_OPEN":
         case "INVALID_TOPOLOGY":
         case "INTERNAL":
@@ -426,6 +437,11 @@ export class SessionManager implements SessionService {
       if (err instanceof WorkerRequestError && err.failure.code === "DEVICE_NOT_FOUND") throw new HttpError(404, "DEVICE_NOT_FOUND", err.message);
       throw err;
     }
+  }
+
+  /** The bytes of the frame stored event `seq` is about (404 EVENT_NOT_FOUND, NO_FRAME); authorize first. */
+  frame(id: string, seq: number): Promise<EventFrame> {
+    return this.frames.frame(id, seq);
   }
 
   /**
@@ -559,14 +575,7 @@ export class SessionManager implements SessionService {
   async replayInputs(id: string): Promise<ReplayInputs> {
     const base = await findReplayBase(this.prisma, id);
     if (base === null) throw notFound(id);
-    const rows = await replayRows(this.prisma, id);
-    return {
-      topology: base.topology,
-      seed: base.seed,
-      startTime: base.startTime,
-      limits: base.limits,
-      commands: rows.map((row) => ({ host: row.host, namespace: row.namespace, command: row.command, at: row.at, interruption: row.interruption })),
-    };
+    return replayInputsOf(base, await replayRows(this.prisma, id));
   }
 
   // ── Internals ───────────────────────────────────────────────────────────
@@ -581,13 +590,7 @@ export class SessionManager implements SessionService {
     const rows = await replayRows(this.prisma, id);
     const started = performance.now();
     const worker = this.pool.pick();
-    const inputs: ReplayInputs = {
-      topology: base.topology,
-      seed: base.seed,
-      startTime: base.startTime,
-      limits: base.limits,
-      commands: rows.map((row) => ({ host: row.host, namespace: row.namespace, command: row.command, at: row.at, interruption: row.interruption, eventsTo: row.eventsTo })),
-    };
+    const inputs = replayInputsOf(base, rows);
     let opened;
     try {
       opened = await this.pool.request<"open">(worker, { type: "open", session: id, inputs });
@@ -678,3 +681,13 @@ function matches(event: EventText, filter: EventFilter): boolean {
   );
 }
 
+/** What a replay of the session needs: where it started, and each logged command with the seq after its events. */
+function replayInputsOf(base: ReplayBase, rows: readonly ReplayRow[]): ReplayInputs {
+  return {
+    topology: base.topology,
+    seed: base.seed,
+    startTime: base.startTime,
+    limits: base.limits,
+    commands: rows.map((row) => ({ host: row.host, namespace: row.namespace, command: row.command, at: row.at, interruption: row.interruption, eventsTo: row.eventsTo })),
+  };
+}

@@ -11,6 +11,7 @@
  */
 import type { PrismaClient } from "../db/prisma-client.js";
 import { splitEventsText, type EventText } from "../engine/index.js";
+import { ByteBoundedCache } from "./byte-bounded-cache.js";
 import { eventRanges } from "./session-repository.js";
 
 /** The stored event texts of the rows whose eventsTo lies in [from, to], by index. */
@@ -31,9 +32,8 @@ export interface StoredRow {
 }
 
 export class StoredEvents {
-  /** Rows read and cut, by "session/index", in least-recently-used order. */
-  private readonly cache = new Map<string, { text: string; events: EventText[]; bytes: number }>();
-  private cached = 0;
+  /** Rows read and cut, by "session/index". */
+  private readonly cache = new ByteBoundedCache<{ text: string; events: EventText[] }>(CACHED_BYTES);
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -56,32 +56,17 @@ export class StoredEvents {
 
   /** Forgets a deleted session's rows. */
   forget(sessionId: string): void {
-    for (const [key, entry] of this.cache) {
-      if (key.startsWith(`${sessionId}/`)) {
-        this.cache.delete(key);
-        this.cached -= entry.bytes;
-      }
-    }
+    this.cache.forget(sessionId);
   }
 
   /** A row's text and events: from the cache, or read (one row, by its place in the index), cut and kept. */
   private row(sessionId: string, index: number, eventsTo: number): { text: string; events: EventText[] } {
     const key = `${sessionId}/${index}`;
     const hit = this.cache.get(key);
-    if (hit !== undefined) {
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit;
     const text = this.readTexts(sessionId, eventsTo, eventsTo).get(index) ?? "[]";
-    const entry = { text, events: splitEventsText(text), bytes: text.length };
-    this.cache.set(key, entry);
-    this.cached += entry.bytes;
-    for (const [oldest, old] of this.cache) {
-      if (this.cached <= CACHED_BYTES || oldest === key) break;
-      this.cache.delete(oldest);
-      this.cached -= old.bytes;
-    }
+    const entry = { text, events: splitEventsText(text) };
+    this.cache.set(key, entry, text.length);
     return entry;
   }
 }

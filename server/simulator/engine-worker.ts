@@ -13,6 +13,7 @@ import { parentPort } from "node:worker_threads";
 import {
   CommandJob,
   captureSteps,
+  commandFramesSteps,
   Engine,
   replaySteps,
   serializeEvents,
@@ -164,6 +165,24 @@ function handle(req: WorkerRequest): void {
           default: {
             const never: never = outcome;
             throw new Error(`unknown capture outcome ${String(never)}`);
+          }
+        }
+      }, (err) => failed(req.id, err));
+      return;
+    case "frames":
+      scheduler.add(function* () {
+        const outcome = yield* commandFramesSteps(req.inputs, req.index);
+        switch (outcome.kind) {
+          case "ok":
+            send({ type: "reply", id: req.id, ok: true, value: outcome.frames }, [outcome.frames.bytes.buffer as ArrayBuffer]);
+            return;
+          case "invalid-topology":
+            throw new RequestFailed({ code: "INVALID_TOPOLOGY", message: outcome.message });
+          case "command-not-found":
+            throw new RequestFailed({ code: "EVENT_NOT_FOUND", message: outcome.message });
+          default: {
+            const never: never = outcome;
+            throw new Error(`unknown frames outcome ${String(never)}`);
           }
         }
       }, (err) => failed(req.id, err));
