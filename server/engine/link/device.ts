@@ -79,6 +79,12 @@ export abstract class Device {
   /** net.ipv4.conf.<dev>.proxy_arp: answer ARP for addresses routed out of another device (Calico's cali* ends). */
   proxyArp = false;
   readonly stats: DeviceStats = { rxPackets: 0, rxBytes: 0, rxDropped: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
+  /**
+   * Whether a capture sees what the device sends as well as what it receives.
+   * Off for lo, where libpcap skips the outgoing copy of a packet because the
+   * same packet comes straight back in (tcpdump -i lo shows it once).
+   */
+  protected readonly capturesOutgoing: boolean = true;
   /** Installed by the stack of the namespace the device is in. */
   deliverUp: (dev: Device, frame: Frame) => void = () => {};
 
@@ -107,7 +113,7 @@ export abstract class Device {
     }
     this.stats.txPackets++;
     this.stats.txBytes += frame.bytes.length;
-    this.ctx.capture?.(this, frame, "tx", this.ctx.scheduler.now);
+    if (this.capturesOutgoing) this.ctx.capture?.(this, frame, "tx", this.ctx.scheduler.now);
     this.ctx.trace.emit({
       kind: "frame-tx",
       host: this.ns.host,

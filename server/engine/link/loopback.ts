@@ -4,6 +4,7 @@ import type { Frame } from "./frame.js";
 
 export class Loopback extends Device {
   readonly kind = "loopback" as const;
+  protected override readonly capturesOutgoing = false;
 
   constructor(ctx: LinkContext, ns: NamespaceLabel, ifindex: number) {
     super(ctx, ns, ifindex, "lo", "00:00:00:00:00:00", 65536);

@@ -20,6 +20,8 @@ export interface Ipv4Payload {
   src: number;
   dst: number;
   ttl: number;
+  /** The type-of-service byte (DSCP and ECN): 0, or 0xc0 on the ICMP errors the kernel sends. */
+  tos: number;
   id: number;
   dontFragment: boolean;
   l4: L4;

@@ -89,11 +89,11 @@ export function parseIpv4Packet(bytes: Uint8Array): Result<Ipv4Payload> {
   if (r.moreFragments || r.fragmentOffset !== 0) {
     // A fragment stays bytes until its datagram is reassembled.
     const fragment: L4 = { kind: "fragment", protocol: r.protocol, offset: r.fragmentOffset * 8, more: r.moreFragments, data: d.value.payload };
-    return ok({ kind: "ipv4", src: r.src, dst: r.dst, ttl: r.ttl, id: r.identification, dontFragment: r.dontFragment, l4: fragment });
+    return ok({ kind: "ipv4", src: r.src, dst: r.dst, ttl: r.ttl, tos: (r.dscp << 2) | r.ecn, id: r.identification, dontFragment: r.dontFragment, l4: fragment });
   }
   const l4 = parseL4(r.protocol, r.src, r.dst, d.value.payload);
   if (!l4.ok) return l4;
-  return ok({ kind: "ipv4", src: r.src, dst: r.dst, ttl: r.ttl, id: r.identification, dontFragment: r.dontFragment, l4: l4.value });
+  return ok({ kind: "ipv4", src: r.src, dst: r.dst, ttl: r.ttl, tos: (r.dscp << 2) | r.ecn, id: r.identification, dontFragment: r.dontFragment, l4: l4.value });
 }
 
 /** A whole Ethernet frame's bytes → a Frame the devices and stack can carry. */

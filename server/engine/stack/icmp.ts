@@ -14,6 +14,10 @@ import type { NetNamespace } from "./namespace.js";
 import { tcpError } from "./tcp.js";
 import { dropPacket } from "./drop.js";
 
+/** RT_TOS: the TOS bits an ICMP error keeps from the offending packet. */
+const IPTOS_TOS_MASK = 0x1e;
+const IPTOS_PREC_INTERNETCONTROL = 0xc0;
+
 export const ICMP_MESSAGES: Record<string, string> = {
   "3/0": "Destination Net Unreachable",
   "3/1": "Destination Host Unreachable",
@@ -75,7 +79,10 @@ export function sendIcmpError(ns: NetNamespace, offending: Ipv4Payload, inDevice
     message,
     to: formatIpv4(offending.src),
   });
-  ipOutput(ns, offending.src, error, src === undefined ? {} : { src });
+  // icmp_send: the kernel's ICMP socket never sets DF (IP_PMTUDISC_DONT); an error's TOS is
+  // the offending packet's with precedence "internetwork control" (0xc0).
+  const opts = { pmtuDisc: "dont", tos: (offending.tos & IPTOS_TOS_MASK) | IPTOS_PREC_INTERNETCONTROL } as const;
+  ipOutput(ns, offending.src, error, src === undefined ? opts : { ...opts, src });
 }
 
 export function icmpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): void {
@@ -95,7 +102,9 @@ export function icmpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pa
         to: formatIpv4(p.src),
       });
       const src = p.dst === 0xffffffff ? undefined : p.dst;
-      ipOutput(ns, p.src, { kind: "icmp-echo", type: "reply", id: l4.id, seq: l4.seq, data: l4.data }, src === undefined ? {} : { src });
+      // icmp_reply: the reply keeps the request's TOS and, from the ICMP socket, DF clear.
+      const opts = { pmtuDisc: "dont", tos: p.tos } as const;
+      ipOutput(ns, p.src, { kind: "icmp-echo", type: "reply", id: l4.id, seq: l4.seq, data: l4.data }, src === undefined ? opts : { ...opts, src });
       return;
     }
     const sock = ns.sockets.ping.get(l4.id);

@@ -115,7 +115,7 @@ export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: Fr
     fragments: q.pieces.length,
   });
   // The whole datagram carries the first fragment's header, as ip_frag_reasm builds it.
-  return { kind: "ipv4", src: first.src, dst: first.dst, ttl: first.ttl, id: first.id, dontFragment: first.dontFragment, l4: l4.value };
+  return { kind: "ipv4", src: first.src, dst: first.dst, ttl: first.ttl, tos: first.tos, id: first.id, dontFragment: first.dontFragment, l4: l4.value };
 }
 
 /** Takes a queue out: its timer off, its bytes given back. */

@@ -321,7 +321,7 @@ export function ipOutput(
   ns: NetNamespace,
   dst: number,
   l4: L4,
-  opts: { ttl?: number; src?: number; packetId?: number; pmtuDisc?: PmtuDisc } = {},
+  opts: { ttl?: number; src?: number; packetId?: number; pmtuDisc?: PmtuDisc; tos?: number } = {},
 ): OutputError | null {
   const packetId = opts.packetId ?? ns.ctx.nextPacketId();
   const pmtuDisc = opts.pmtuDisc ?? "want";
@@ -332,6 +332,7 @@ export function ipOutput(
     src: opts.src ?? out.src,
     dst,
     ttl: opts.ttl ?? DEFAULT_TTL,
+    tos: opts.tos ?? 0,
     id: ns.ipId(),
     dontFragment: pmtuDisc !== "dont",
     l4,

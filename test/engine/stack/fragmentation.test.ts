@@ -159,7 +159,7 @@ describe("IPv4 reassembly", () => {
 
   /** The first `take` bytes of a 2008-byte echo request's payload, as a fragment at offset 0. */
   function firstFragment(net: ReturnType<typeof network>["net"], take: number, id: number): Ipv4Payload {
-    const whole: Ipv4Payload = { kind: "ipv4", src: 0xac110002, dst: 0xac110003, ttl: 64, id, dontFragment: false, l4: { kind: "icmp-echo", type: "request", id: 7, seq: 1, data: new Uint8Array(2000) } };
+    const whole: Ipv4Payload = { kind: "ipv4", src: 0xac110002, dst: 0xac110003, ttl: 64, tos: 0, id, dontFragment: false, l4: { kind: "icmp-echo", type: "request", id: 7, seq: 1, data: new Uint8Array(2000) } };
     const bytes = net.ctx.encodePacket(whole).subarray(20);
     return { ...whole, l4: { kind: "fragment", protocol: 1, offset: 0, more: true, data: bytes.subarray(0, take) } };
   }
