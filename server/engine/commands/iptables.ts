@@ -2,14 +2,16 @@
  * iptables (the nf_tables flavour of iptables 1.8): list (-L with -n, -v, -x,
  * --line-numbers), print specs (-S), append/insert/delete rules (-A, -I, -D by
  * spec or number), chains (-N, -X, -F, -P, -Z) in the nat and filter tables,
- * with the matches and targets the labs use. Messages and exit codes as
- * iptables prints them; a rejected command changes nothing.
+ * with the matches and targets the labs use: tcp/udp ports, conntrack state,
+ * addrtype, comment, mark, statistic (random), recent, and the MARK, REJECT,
+ * DNAT, SNAT and MASQUERADE targets. Messages and exit codes as iptables
+ * prints them; a rejected command changes nothing.
  */
 import { isLimitReached } from "../object-quota.js";
 import { parseIpv4, parseIpv4Cidr, type Ipv4Address } from "../wire/ipv4-address.js";
-import { emptyRule, sameRule, type CtState, type Rule, type RuleTarget } from "../stack/netfilter/rule.js";
+import { emptyRule, sameRule, statisticThreshold, type CtState, type RecentCommand, type Rule, type RuleMatch, type RuleTarget } from "../stack/netfilter/rule.js";
 import { listColumns, ruleSpec } from "../stack/netfilter/rule-text.js";
-import { BUILTIN_CHAINS, type Chain, type TableName } from "../stack/netfilter/tables.js";
+import { BUILTIN_CHAINS, orderedChains, type Chain, type TableName } from "../stack/netfilter/tables.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
 import { notSimulated } from "./not-simulated.js";
 import { limitReached } from "./object-limit.js";
@@ -34,9 +36,11 @@ const REAL_TARGETS = (
 ).split(" ");
 /** Protocols /etc/protocols names besides those simulated; any number 0-255 is one too. */
 const REAL_PROTOCOLS = "ip hopopt igmp ggp ipencap st egp igp pup hmp xns-idp rdp iso-tp4 dccp xtp ddp idpr-cmtp ipv6 ipv6-route ipv6-frag idrp rsvp gre esp ah skip ipv6-icmp icmpv6 ipv6-nonxt ipv6-opts rspf vmtp eigrp ospf ax.25 ipip etherip encap pim ipcomp vrrp l2tp isis sctp fc mobility-header udplite mpls-in-ip manet hip shim6 wesp rohc ethernet mptcp".split(" ");
+/** The matches cnlab simulates (-m NAME). */
+const MATCHES = ["tcp", "udp", "conntrack", "state", "addrtype", "comment", "mark", "statistic", "recent"];
 const ADDRESS_TYPES = "UNSPEC UNICAST BROADCAST ANYCAST MULTICAST BLACKHOLE UNREACHABLE PROHIBIT THROW NAT XRESOLVE".split(" ");
 /** iptables' own options (commands and rule parts) that cnlab does not simulate. */
-const REAL_OPTIONS = "-C --check -R --replace -E --rename-chain -w --wait -W --wait-interval -g --goto -f --fragment -c --set-counters -4 --ipv4 -6 --ipv6 -h --help -V --version --modprobe".split(" ");
+const REAL_OPTIONS = "--rdest --rttl --hitcount --every --packet -C --check -R --replace -E --rename-chain -w --wait -W --wait-interval -g --goto -f --fragment -c --set-counters -4 --ipv4 -6 --ipv6 -h --help -V --version --modprobe".split(" ");
 
 type Action =
   | { kind: "list"; chain: string | null }
@@ -78,6 +82,16 @@ function parseNatTo(text: string): { address: number; port: number | null } {
   return { address: ip.value as Ipv4Address, port };
 }
 
+/** A mark value or value/mask, decimal or 0x hex, as xtables_strtoui reads them. */
+function parseMark(option: string, text: string, module: string): { value: number; mask: number | null } {
+  const [v, m] = text.split("/");
+  const num = (x: string | undefined) => (x !== undefined && /^(0x[0-9a-f]+|[0-9]+)$/i.test(x) && Number(x) <= 0xffffffff ? Number(x) : null);
+  const value = num(v);
+  const mask = m === undefined ? null : num(m);
+  if (value === null || (m !== undefined && mask === null)) usageError(`${module}: bad value for option "${option}", or out of range (0-4294967295).\n`);
+  return { value: value >>> 0, mask: mask === null ? null : mask >>> 0 };
+}
+
 function parse(argv: string[]): Parsed {
   let table: TableName = "filter";
   let action: Action | null = null;
@@ -91,6 +105,18 @@ function parse(argv: string[]): Parsed {
   let toSource: string | null = null;
   let invert = false;
   let deleteIndex: number | null = null;
+  const loaded = new Set<string>();
+  let markTarget: { value: number; mask: number } | null = null;
+  let randomFully = false;
+  /** The extension match an option belongs to: the last one of that kind written. */
+  const current = <K extends RuleMatch["kind"]>(kind: K, option: string): Extract<RuleMatch, { kind: K }> => {
+    const m = [...rule.matches].reverse().find((x) => x.kind === kind);
+    if (m === undefined) fail(`${VERSION}: unknown option "${option}"\n${HELP_HINT}`, 2);
+    return m as Extract<RuleMatch, { kind: K }>;
+  };
+  const placeL4 = () => {
+    if (!rule.matches.some((m) => m.kind === "l4")) rule.matches.push({ kind: "l4" });
+  };
   const setAction = (a: Action) => {
     if (action !== null) usageError("Cannot use two commands at once");
     action = a;
@@ -222,10 +248,110 @@ function parse(argv: string[]): Parsed {
       case "-m":
       case "--match": {
         const m = next();
-        if (REAL_MATCHES.includes(m)) notSimulated(`iptables -m ${m}`);
-        if (!["tcp", "udp", "conntrack", "state", "addrtype"].includes(m)) fail(`${VERSION}: Couldn't load match \`${m}':No such file or directory\n\n${HELP_HINT}`, 2);
+        if (!MATCHES.includes(m) && REAL_MATCHES.includes(m)) notSimulated(`iptables -m ${m}`);
+        if (!MATCHES.includes(m)) fail(`${VERSION}: Couldn't load match \`${m}':No such file or directory\n\n${HELP_HINT}`, 2);
+        loaded.add(m);
+        // Each -m is a match of its own, printed where it was written.
+        if (m === "tcp" || m === "udp") placeL4();
+        else if (m === "conntrack" || m === "state") rule.matches.push({ kind: "ctstate" });
+        else if (m === "comment") rule.matches.push({ kind: "comment", text: "" });
+        else if (m === "mark") rule.matches.push({ kind: "mark", value: -1, mask: 0xffffffff, maskGiven: false, invert: false });
+        else if (m === "statistic") rule.matches.push({ kind: "statistic", threshold: -1, invert: false });
+        else if (m === "recent") rule.matches.push({ kind: "recent", command: "" as RecentCommand, name: "DEFAULT", seconds: null, reap: false, invert: false });
         continue;
       }
+      case "--comment":
+        current("comment", a).text = next();
+        continue;
+      case "--mark": {
+        const m = current("mark", a);
+        const { v, inv } = take(parseMark(a, next(), "mark"));
+        Object.assign(m, { value: v.mask === null ? v.value : (v.value & v.mask) >>> 0, mask: v.mask ?? 0xffffffff, maskGiven: v.mask !== null, invert: inv });
+        continue;
+      }
+      case "--mode": {
+        current("statistic", a);
+        const mode = next();
+        if (mode === "nth") notSimulated("iptables -m statistic --mode nth");
+        if (mode !== "random") usageError(`Bad mode "${mode}"`);
+        continue;
+      }
+      case "--probability": {
+        const m = current("statistic", a);
+        const { v, inv } = take(next());
+        const p = Number(v);
+        if (!(v.trim() !== "" && p >= 0 && p <= 1)) usageError(`statistic: bad value for option "--probability", or out of range (0-1).\n`);
+        m.threshold = statisticThreshold(p);
+        m.invert = inv;
+        continue;
+      }
+      case "--name":
+        current("recent", a).name = next();
+        continue;
+      case "--set":
+      case "--rcheck":
+      case "--update":
+      case "--remove": {
+        const m = current("recent", a);
+        const { inv } = take(null);
+        if (m.command !== ("" as RecentCommand)) usageError(`recent: option "${a}" cannot be used together with "--${m.command}".\n`);
+        m.command = a.slice(2) as RecentCommand;
+        m.invert = inv;
+        continue;
+      }
+      case "--seconds": {
+        const m = current("recent", a);
+        const v = next();
+        if (!/^[0-9]+$/.test(v)) usageError(`recent: bad value for option "--seconds", or out of range (0-4294967295).\n`);
+        m.seconds = Number(v);
+        continue;
+      }
+      case "--reap":
+        current("recent", a).reap = true;
+        continue;
+      case "--rsource":
+        current("recent", a);
+        continue;
+      case "--mask": {
+        current("recent", a);
+        // iptables-save writes the default mask; a narrower one (one entry per subnet) is not simulated.
+        if (next() !== "255.255.255.255") notSimulated("iptables -m recent --mask");
+        continue;
+      }
+      case "--src-type":
+      case "--dst-type": {
+        if (!loaded.has("addrtype")) fail(`${VERSION}: unknown option "${a}"\n${HELP_HINT}`, 2);
+        const { v: t, inv } = take(next());
+        if (t !== "LOCAL" && ADDRESS_TYPES.includes(t)) notSimulated(`iptables -m addrtype ${a} ${t}`);
+        if (t !== "LOCAL") usageError(`addrtype: bad type "${t}"`);
+        rule.matches.push({ kind: "addrtype", side: a === "--src-type" ? "src" : "dst", invert: inv });
+        continue;
+      }
+      case "--set-xmark":
+      case "--set-mark":
+      case "--or-mark":
+      case "--and-mark":
+      case "--xor-mark": {
+        if (target !== "MARK") fail(`${VERSION}: unknown option "${a}"\n${HELP_HINT}`, 2);
+        const { value, mask } = parseMark(a, next(), "MARK");
+        // libxt_MARK turns every spelling into --set-xmark value/mask.
+        if (a === "--set-xmark") markTarget = { value, mask: mask ?? 0xffffffff };
+        else if (a === "--set-mark") markTarget = { value, mask: mask === null ? 0xffffffff : (value | mask) >>> 0 };
+        else if (a === "--or-mark") markTarget = { value, mask: value };
+        else if (a === "--and-mark") markTarget = { value: 0, mask: ~value >>> 0 };
+        else markTarget = { value, mask: 0 };
+        continue;
+      }
+      case "--reject-with": {
+        if (target !== "REJECT") fail(`${VERSION}: unknown option "${a}"\n${HELP_HINT}`, 2);
+        const w = next();
+        if (w !== "icmp-port-unreachable" && w !== "port-unreach") notSimulated(`iptables -j REJECT --reject-with ${w}`);
+        continue;
+      }
+      case "--random-fully":
+        if (target !== "MASQUERADE") fail(`${VERSION}: unknown option "${a}"\n${HELP_HINT}`, 2);
+        randomFully = true;
+        continue;
       case "--dport":
       case "--destination-port":
       case "--sport":
@@ -234,6 +360,8 @@ function parse(argv: string[]): Parsed {
         const port = Number(v);
         if (rule.protocol !== 6 && rule.protocol !== 17) fail(`${VERSION}: unknown option "${a}"\n${HELP_HINT}`, 2);
         if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(`invalid port/service \`${v}' specified`);
+        // The implicit tcp/udp match -p loads sits where its first option is written.
+        placeL4();
         if (a.includes("d")) rule.dport = port;
         else rule.sport = port;
         continue;
@@ -241,15 +369,8 @@ function parse(argv: string[]): Parsed {
       case "--ctstate":
       case "--state": {
         const states = next().split(",");
-        for (const s of states) if (!["NEW", "ESTABLISHED", "RELATED"].includes(s)) usageError(`Bad ctstate "${s}"`);
+        for (const s of states) if (!["NEW", "ESTABLISHED", "RELATED", "INVALID"].includes(s)) usageError(`Bad ctstate "${s}"`);
         rule.ctstate = states as CtState[];
-        continue;
-      }
-      case "--dst-type": {
-        const t = next();
-        if (t !== "LOCAL" && ADDRESS_TYPES.includes(t)) notSimulated(`iptables -m addrtype --dst-type ${t}`);
-        if (t !== "LOCAL") usageError(`addrtype: bad type "${t}"`);
-        rule.dstTypeLocal = true;
         continue;
       }
       case "-j":
@@ -271,23 +392,36 @@ function parse(argv: string[]): Parsed {
   }
   if (action === null) fail(`${VERSION}: no command specified\n${HELP_HINT}`, 2);
   const act = action as Action;
+  for (const m of rule.matches) {
+    if (m.kind === "comment" && m.text === "") usageError(`comment: option "--comment" must be specified\n`);
+    if (m.kind === "mark" && m.value < 0) usageError(`mark: option "--mark" must be specified\n`);
+    if (m.kind === "statistic" && m.threshold < 0) usageError("--probability must be specified when using random mode");
+    if (m.kind === "recent" && m.command === ("" as RecentCommand)) usageError("recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
+    if (m.kind === "ctstate" && rule.ctstate === null) usageError(`conntrack: option "--ctstate" must be specified\n`);
+  }
   if (act.kind === "append" || act.kind === "insert" || (act.kind === "delete" && act.index === null)) {
-    if (target === null) usageError("a rule needs a target: -j ACCEPT|DROP|RETURN|MASQUERADE|DNAT|SNAT|CHAIN");
-    rule.target = parseTarget(target, toDestination, toSource, table);
+    rule.target = target === null ? { kind: "none" } : parseTarget(target, toDestination, toSource, table, markTarget, randomFully);
+    // ipt_REJECT is for the filter table: the kernel refuses the rule when it is committed.
+    if (rule.target.kind === "REJECT" && table !== "filter" && act.kind !== "delete") fail(`${VERSION}:  RULE_${act.kind === "insert" ? "INSERT" : "APPEND"} failed (Invalid argument): rule in chain ${act.chain}`, 4);
     if (act.kind === "delete") act.rule = rule;
   }
   return { table, action: act, numeric, verbose, exact, lineNumbers };
 }
 
-function parseTarget(name: string, toDestination: string | null, toSource: string | null, table: TableName): RuleTarget {
+function parseTarget(name: string, toDestination: string | null, toSource: string | null, table: TableName, mark: { value: number; mask: number } | null, randomFully: boolean): RuleTarget {
   switch (name) {
     case "ACCEPT":
     case "DROP":
     case "RETURN":
       return { kind: name };
+    case "MARK":
+      if (mark === null) usageError("MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required");
+      return { kind: "MARK", ...mark };
+    case "REJECT":
+      return { kind: "REJECT" };
     case "MASQUERADE":
       if (table !== "nat") usageError("MASQUERADE: only valid in the nat table");
-      return { kind: "MASQUERADE" };
+      return randomFully ? { kind: "MASQUERADE", randomFully } : { kind: "MASQUERADE" };
     case "DNAT":
     case "SNAT": {
       if (table !== "nat") usageError(`${name}: only valid in the nat table`);
@@ -349,13 +483,13 @@ export const iptablesCommand: CommandHandler = (argv, ctx) => {
   const a = p.action;
   switch (a.kind) {
     case "list": {
-      const chains = a.chain === null ? [...nf.tables[t].values()] : [requireChain(ctx, t, a.chain)];
+      const chains = a.chain === null ? orderedChains(nf, t) : [requireChain(ctx, t, a.chain)];
       const blocks = chains.map((c) => listChain(ctx, p, t, c).join("\n"));
       ctx.out.push(...blocks.join("\n\n").split("\n"));
       return 0;
     }
     case "spec": {
-      const chains = a.chain === null ? [...nf.tables[t].values()] : [requireChain(ctx, t, a.chain)];
+      const chains = a.chain === null ? orderedChains(nf, t) : [requireChain(ctx, t, a.chain)];
       const out: string[] = [];
       for (const c of chains) out.push(c.builtin ? `-P ${c.name} ${c.policy}` : `-N ${c.name}`);
       for (const c of chains) for (const r of c.rules) out.push(ruleSpec(c.name, r));
@@ -398,7 +532,7 @@ export const iptablesCommand: CommandHandler = (argv, ctx) => {
       return 0;
     }
     case "flush": {
-      const chains = a.chain === null ? [...nf.tables[t].values()] : [requireChain(ctx, t, a.chain)];
+      const chains = a.chain === null ? orderedChains(nf, t) : [requireChain(ctx, t, a.chain)];
       for (const c of chains) nf.flushChain(c);
       return 0;
     }
@@ -409,7 +543,7 @@ export const iptablesCommand: CommandHandler = (argv, ctx) => {
       return 0;
     }
     case "zero": {
-      const chains = a.chain === null ? [...nf.tables[t].values()] : [requireChain(ctx, t, a.chain)];
+      const chains = a.chain === null ? orderedChains(nf, t) : [requireChain(ctx, t, a.chain)];
       for (const c of chains) {
         c.policyPackets = c.policyBytes = 0;
         for (const r of c.rules) r.packets = r.bytes = 0;

@@ -10,6 +10,7 @@ import { dockerCommand } from "./docker.js";
 import { ifconfigCommand } from "./ifconfig.js";
 import { ipCommand } from "./ip.js";
 import { iptablesCommand } from "./iptables.js";
+import { iptablesSaveCommand } from "./iptables-save.js";
 import { pingCommand } from "./ping.js";
 import { routeCommand } from "./route.js";
 import { sleepCommand } from "./sleep.js";
@@ -27,6 +28,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   ifconfig: ifconfigCommand,
   ip: ipCommand,
   iptables: iptablesCommand,
+  "iptables-save": iptablesSaveCommand,
   ping: pingCommand,
   route: routeCommand,
   sleep: sleepCommand,

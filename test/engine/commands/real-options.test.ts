@@ -49,7 +49,7 @@ describe("not simulated, not invalid", () => {
     ["ip -h -s link", "ip -human-readable -statistics", "nginx-1"],
     ["iptables -t mangle -L", "iptables -t mangle", "root"],
     ["iptables -A INPUT -m multiport --dports 80,443 -j ACCEPT", "iptables -m multiport", "root"],
-    ["iptables -A INPUT -p tcp --dport 80 -j REJECT", "iptables -j REJECT", "root"],
+    ["iptables -A INPUT -p tcp --dport 80 -j REJECT --reject-with tcp-reset", "iptables -j REJECT --reject-with tcp-reset", "root"],
     ["iptables -A INPUT -p sctp -j ACCEPT", "iptables -p sctp", "root"],
     ["iptables -A INPUT -p icmp --icmp-type echo-request -j ACCEPT", "iptables -p icmp --icmp-type", "root"],
     ["iptables -A INPUT -m addrtype --dst-type BROADCAST -j DROP", "iptables -m addrtype --dst-type BROADCAST", "root"],

@@ -15,10 +15,13 @@ import { protocolOf, type PacketView, type Rule } from "./rule.js";
 import { protocolName, ruleSpec, targetName } from "./rule-text.js";
 import type { RuleHit, TableName } from "./tables.js";
 import { dropPacket } from "../drop.js";
+import { sendIcmpError } from "../icmp.js";
 
 export interface HookContext {
   packetId: number;
   ct: CtMatch | null;
+  /** skb->mark while the packet is in this namespace (a packet that crosses into another namespace starts at 0, as skb_scrub_packet leaves it). */
+  mark: number;
 }
 
 const endpoint = (ip: number, port: number | null) => (port === null ? formatIpv4(ip) : `${formatIpv4(ip)}:${port}`);
@@ -27,15 +30,27 @@ function portsOf(p: Ipv4Payload): { sport: number; dport: number } | null {
   return p.l4.kind === "tcp" || p.l4.kind === "udp" ? { sport: p.l4.srcPort, dport: p.l4.dstPort } : null;
 }
 
-function view(ns: NetNamespace, p: Ipv4Payload, inDevice: string | null, outDevice: string | null, ct: CtMatch | null): PacketView {
+function view(ns: NetNamespace, p: Ipv4Payload, inDevice: string | null, outDevice: string | null, hc: HookContext): PacketView {
+  const ct = hc.ct;
   return {
     p,
     inDevice,
     outDevice,
     ctState: ct === null ? "RELATED" : ct.isNew ? "NEW" : "ESTABLISHED",
     dstIsLocal: ns.isLocalAddress(p.dst),
+    srcIsLocal: ns.isLocalAddress(p.src),
+    mark: hc.mark,
     length: 20 + l4Length(p.l4),
+    env: { now: ns.ctx.scheduler.now, random: () => ns.ctx.random.nextUint32(), recent: ns.netfilter.recent },
   };
+}
+
+/** Walks a chain with the packet's mark, and keeps what MARK targets made of it. */
+function traverse(ns: NetNamespace, table: TableName, chain: string, hc: HookContext, p: Ipv4Payload, inDevice: string | null, outDevice: string | null, device: string | null, onHit?: (hit: RuleHit) => void) {
+  const v = view(ns, p, inDevice, outDevice, hc);
+  const verdict = ns.netfilter.traverse(table, chain, v, onHit ?? traceHit(ns, hc.packetId, device));
+  hc.mark = v.mark;
+  return verdict;
 }
 
 /** One netfilter event: a rule that decided, or the chain's policy when none did. */
@@ -130,7 +145,7 @@ function natChain(ns: NetNamespace, chain: "PREROUTING" | "OUTPUT" | "POSTROUTIN
   const ct = hc.ct;
   if (ct === null || !ct.isNew) return p;
   const device = chain === "POSTROUTING" ? outDevice : inDevice;
-  const v = ns.netfilter.traverse("nat", chain, view(ns, p, inDevice, outDevice, ct), traceHit(ns, hc.packetId, device));
+  const v = traverse(ns, "nat", chain, hc, p, inDevice, outDevice, device);
   if (v.kind !== "NAT") return p;
   const t = v.rule.target;
   const e = ct.entry;
@@ -149,6 +164,8 @@ function natChain(ns: NetNamespace, chain: "PREROUTING" | "OUTPUT" | "POSTROUTIN
         address = dev === undefined ? p.src : ns.sourceFor(dev, null, p.dst);
       }
       let port = pp === null ? null : t.kind === "SNAT" && t.port !== null ? t.port : pp.sport;
+      // --random-fully: a port drawn from the range (nf_nat_l4proto_unique_tuple with get_random_u32), not the original.
+      if (port !== null && t.kind === "MASQUERADE" && t.randomFully === true) port = port < 1024 ? 1 + (ns.ctx.random.nextUint32() % 1023) : 1024 + (ns.ctx.random.nextUint32() % 64512);
       // Keep the source port unless another flow already uses that reply tuple.
       const protocol = protocolOf(p);
       while (port !== null && ns.conntrack.replyTaken(protocol, { src: e.reply.src, dst: address, sport: e.reply.sport, dport: port })) port = port >= 65535 ? 1024 : port + 1;
@@ -187,7 +204,7 @@ function track(ns: NetNamespace, p: Ipv4Payload, packetId: number): HookContext 
   const now = ns.ctx.scheduler.now;
   const ct = ns.conntrack.lookup(p, now);
   if (ct !== null) ns.conntrack.update(ct, p, now);
-  return { packetId, ct };
+  return { packetId, ct, mark: 0 };
 }
 
 /** PREROUTING: returns the (possibly rewritten) packet and its flow. */
@@ -202,12 +219,14 @@ export function hookPrerouting(ns: NetNamespace, inDevice: string, p: Ipv4Payloa
 export function hookFilter(ns: NetNamespace, chain: "INPUT" | "FORWARD" | "OUTPUT", hc: HookContext, p: Ipv4Payload, inDevice: string | null, outDevice: string | null): boolean {
   const device = chain === "INPUT" ? inDevice : outDevice;
   let byRule = false;
-  const v = ns.netfilter.traverse("filter", chain, view(ns, p, inDevice, outDevice, hc.ct), (hit) => {
-    byRule = hit.rule.target.kind === "DROP";
+  const v = traverse(ns, "filter", chain, hc, p, inDevice, outDevice, device, (hit) => {
+    byRule = hit.rule.target.kind === "DROP" || hit.rule.target.kind === "REJECT";
     traceHit(ns, hc.packetId, device)(hit);
   });
-  if (v.kind === "DROP") {
+  if (v.kind === "DROP" || v.kind === "REJECT") {
     dropByPolicy(ns, "filter", chain, hc.packetId, device, byRule);
+    // REJECT answers the sender: ICMP port unreachable (ipt_REJECT's default), from this namespace.
+    if (v.kind === "REJECT") sendIcmpError(ns, p, inDevice, 3, 3, 0);
     return false;
   }
   return true;

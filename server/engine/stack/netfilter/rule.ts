@@ -1,12 +1,20 @@
 /**
  * One iptables rule: what it matches (protocol, addresses, interfaces, ports,
- * conntrack state, destination address type) and its target, with its packet
- * and byte counters. Parsing from and printing to iptables' syntax live in
- * commands/iptables-syntax.ts; matching lives here so the datapath and the
+ * conntrack state, address types, and the extension matches kube-proxy and
+ * policy controllers use: comment, mark, statistic, recent) and its target,
+ * with its packet and byte counters. Parsing lives in commands/iptables.ts and
+ * printing in rule-text.ts; matching lives here so the datapath and the
  * printer agree on one representation.
+ *
+ * The extension matches are kept in the order they were given, because
+ * iptables prints them in that order (`-m comment … -m tcp --dport 80` and
+ * `-m tcp --dport 80 -m comment …` are printed back as written). Rules made
+ * by code without `matches` markers print ports, conntrack state and
+ * addrtype first, as before.
  */
 import { prefixMask } from "../../wire/ipv4-address.js";
 import { l4Protocol, type Ipv4Payload } from "../../link/payload.js";
+import { ruleSpec } from "./rule-text.js";
 
 export interface AddressMatch {
   address: number;
@@ -19,16 +27,43 @@ export interface InterfaceMatch {
   invert: boolean;
 }
 
-export type CtState = "NEW" | "ESTABLISHED" | "RELATED";
+export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID";
+
+/** xt_recent's commands: remember the source (set), ask whether it was seen (rcheck), both (update), forget it (remove). */
+export type RecentCommand = "set" | "rcheck" | "update" | "remove";
+
+/**
+ * An extension match, in the order written. `l4` and `ctstate` only mark where
+ * the rule's port and conntrack-state matches (held in the Rule's own fields)
+ * were written.
+ */
+export type RuleMatch =
+  | { kind: "l4" }
+  | { kind: "ctstate" }
+  | { kind: "comment"; text: string }
+  /** -m addrtype [!] --src-type LOCAL / [!] --dst-type LOCAL: the only address type simulated. */
+  | { kind: "addrtype"; side: "src" | "dst"; invert: boolean }
+  /** -m mark [!] --mark value[/mask]: (skb mark & mask) == value. */
+  | { kind: "mark"; value: number; mask: number; maskGiven: boolean; invert: boolean }
+  /** -m statistic --mode random --probability p, p kept as the kernel does: a 31-bit threshold. */
+  | { kind: "statistic"; threshold: number; invert: boolean }
+  /** -m recent --name N --set | --rcheck [--seconds s] [--reap], on the source address (--rsource). */
+  | { kind: "recent"; command: RecentCommand; name: string; seconds: number | null; reap: boolean; invert: boolean };
 
 export type RuleTarget =
   | { kind: "ACCEPT" }
   | { kind: "DROP" }
   | { kind: "RETURN" }
-  | { kind: "MASQUERADE" }
+  | { kind: "MASQUERADE"; randomFully?: boolean }
+  /** MARK --set-xmark value/mask (every other spelling of MARK is one of these): mark = (mark & ~mask) ^ value. Does not end the chain. */
+  | { kind: "MARK"; value: number; mask: number }
+  /** REJECT --reject-with icmp-port-unreachable, the default and the only one simulated. */
+  | { kind: "REJECT" }
   | { kind: "DNAT"; address: number; port: number | null }
   | { kind: "SNAT"; address: number; port: number | null }
-  | { kind: "jump"; chain: string };
+  | { kind: "jump"; chain: string }
+  /** No -j: the rule only counts (and runs its matches, such as recent --set). */
+  | { kind: "none" };
 
 export interface Rule {
   /** 0: any; 1 icmp, 6 tcp, 17 udp. */
@@ -41,21 +76,81 @@ export interface Rule {
   dport: number | null;
   sport: number | null;
   ctstate: CtState[] | null;
-  /** -m addrtype --dst-type LOCAL */
+  /** -m addrtype --dst-type LOCAL, as code that builds rules sets it (the iptables command writes an addrtype match instead). */
   dstTypeLocal: boolean;
+  /** Extension matches in the order written (see above). */
+  matches: RuleMatch[];
   target: RuleTarget;
   packets: number;
   bytes: number;
 }
 
-/** What a rule can look at: the packet, its interfaces, its conntrack state, whether its destination is local. */
+/** The kernel state some matches read or change: the clock, the namespace's randomness, xt_recent's lists. */
+export interface MatchEnv {
+  /** Virtual µs. */
+  now: number;
+  /** A uniformly distributed 32-bit unsigned integer (the session's seeded generator: get_random_u32). */
+  random: () => number;
+  recent: RecentLists;
+}
+
+/** What a rule can look at: the packet, its interfaces, its conntrack state, whether its addresses are local, its mark. */
 export interface PacketView {
   p: Ipv4Payload;
   inDevice: string | null;
   outDevice: string | null;
   ctState: CtState;
   dstIsLocal: boolean;
+  srcIsLocal: boolean;
+  /** skb->mark: MARK targets change it as the packet walks the chains of one namespace. */
+  mark: number;
   length: number;
+  env: MatchEnv;
+}
+
+const SECOND = 1_000_000;
+
+/**
+ * xt_recent's tables of one namespace: per list name, the source addresses
+ * seen and when (kube-proxy's ClientIP affinity: one list per endpoint).
+ */
+export class RecentLists {
+  private readonly lists = new Map<string, Map<number, number[]>>();
+
+  /** Applies one recent match to a source address; true when it matches. */
+  apply(m: Extract<RuleMatch, { kind: "recent" }>, address: number, now: number): boolean {
+    let list = this.lists.get(m.name);
+    if (list === undefined) this.lists.set(m.name, (list = new Map()));
+    const seen = list.get(address);
+    const fresh = (t: number) => m.seconds === null || now - t <= m.seconds * SECOND;
+    switch (m.command) {
+      case "set":
+        list.set(address, [...(seen ?? []), now].slice(-20));
+        return true;
+      case "remove":
+        list.delete(address);
+        return seen !== undefined;
+      case "rcheck":
+      case "update": {
+        if (seen === undefined) return false;
+        // --reap drops the entries older than --seconds (the list keeps only what it can still match).
+        const kept = m.reap ? seen.filter(fresh) : seen;
+        if (kept.length === 0) {
+          list.delete(address);
+          return false;
+        }
+        if (m.reap) list.set(address, kept);
+        const hit = kept.some(fresh);
+        if (hit && m.command === "update") list.set(address, [...kept, now].slice(-20));
+        return hit;
+      }
+    }
+  }
+
+  /** The addresses a list holds, with their last time seen (µs), for /proc/net/xt_recent. */
+  entries(name: string): [number, number][] {
+    return [...(this.lists.get(name) ?? new Map<number, number[]>()).entries()].map(([a, t]) => [a, t[t.length - 1]!]);
+  }
 }
 
 function addressMatches(m: AddressMatch | null, address: number): boolean {
@@ -92,7 +187,37 @@ export function ruleMatches(r: Rule, v: PacketView): boolean {
   }
   if (r.ctstate !== null && !r.ctstate.includes(v.ctState)) return false;
   if (r.dstTypeLocal && !v.dstIsLocal) return false;
+  for (const m of r.matches) if (!extensionMatches(m, v)) return false;
   return true;
+}
+
+/** An extension match, in its order: recent --set changes its list only when the matches before it matched, as in the kernel. */
+function extensionMatches(m: RuleMatch, v: PacketView): boolean {
+  switch (m.kind) {
+    case "l4":
+    case "ctstate":
+    case "comment":
+      return true;
+    case "addrtype":
+      return (m.side === "src" ? v.srcIsLocal : v.dstIsLocal) !== m.invert;
+    case "mark":
+      return (((v.mark & m.mask) >>> 0) === m.value) !== m.invert;
+    case "statistic":
+      // xt_statistic: (get_random_u32() & 0x7FFFFFFF) < probability.
+      return ((v.env.random() & 0x7fffffff) >>> 0 < m.threshold) !== m.invert;
+    case "recent":
+      return v.env.recent.apply(m, v.p.src, v.env.now) !== m.invert;
+  }
+}
+
+/** The threshold the kernel keeps for a probability (iptables: lround(0x80000000 * p)). */
+export function statisticThreshold(probability: number): number {
+  return Math.round(0x80000000 * probability);
+}
+
+/** A MARK target's effect on a mark. */
+export function applyMark(mark: number, t: { value: number; mask: number }): number {
+  return ((mark & ~t.mask) ^ t.value) >>> 0;
 }
 
 export function emptyRule(target: RuleTarget): Rule {
@@ -107,14 +232,18 @@ export function emptyRule(target: RuleTarget): Rule {
     sport: null,
     ctstate: null,
     dstTypeLocal: false,
+    matches: [],
     target,
     packets: 0,
     bytes: 0,
   };
 }
 
-/** Rules are the same when everything but their counters is (what `iptables -D` with a rule spec looks for). */
+/**
+ * Rules are the same when iptables would print them the same (what `iptables -D`
+ * with a rule spec looks for): a rule typed at the prompt equals the one a
+ * daemon built in code.
+ */
 export function sameRule(a: Rule, b: Rule): boolean {
-  const strip = (r: Rule) => JSON.stringify({ ...r, packets: 0, bytes: 0 });
-  return strip(a) === strip(b);
+  return ruleSpec("X", a) === ruleSpec("X", b);
 }

@@ -10,7 +10,7 @@
  * namespace has them).
  */
 import { ObjectQuota, type LimitReached } from "../../object-quota.js";
-import { ruleMatches, type PacketView, type Rule } from "./rule.js";
+import { applyMark, RecentLists, ruleMatches, type PacketView, type Rule } from "./rule.js";
 
 export type TableName = "nat" | "filter";
 export type Policy = "ACCEPT" | "DROP";
@@ -38,7 +38,17 @@ export const BUILTIN_CHAINS: Record<TableName, string[]> = {
 export type Verdict =
   | { kind: "ACCEPT"; rule: Rule | null; chain: string }
   | { kind: "DROP"; rule: Rule | null; chain: string }
+  /** Dropped with an ICMP error sent back (REJECT). */
+  | { kind: "REJECT"; rule: Rule; chain: string }
   | { kind: "NAT"; rule: Rule; chain: string };
+
+/** Built-in chains in the kernel's hook order, then user chains by name: how iptables-nft lists a table. */
+export function orderedChains(nf: Netfilter, table: TableName): Chain[] {
+  const all = [...nf.tables[table].values()];
+  const builtin = BUILTIN_CHAINS[table].map((n) => nf.tables[table].get(n)!).filter((c) => c !== undefined);
+  const user = all.filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...builtin, ...user];
+}
 
 export interface RuleHit {
   table: TableName;
@@ -57,6 +67,8 @@ function chainsEmpty(chains: Map<string, Chain>): boolean {
 
 export class Netfilter {
   readonly tables: Record<TableName, Map<string, Chain>> = { nat: new Map(), filter: new Map() };
+  /** xt_recent's lists (-m recent), kept per namespace as the kernel does. */
+  readonly recent = new RecentLists();
 
   constructor(private quota: ObjectQuota = ObjectQuota.unlimited()) {
     for (const t of ["nat", "filter"] as const) for (const c of BUILTIN_CHAINS[t]) this.tables[t].set(c, { name: c, builtin: true, policy: "ACCEPT", policyPackets: 0, policyBytes: 0, rules: [] });
@@ -123,7 +135,7 @@ export class Netfilter {
     return chainsEmpty(this.tables.nat) && chainsEmpty(this.tables.filter);
   }
 
-  /** Walks a built-in chain for one packet. `onHit` sees each rule whose target decided or jumped. */
+  /** Walks a built-in chain for one packet. `onHit` sees each rule whose target decided, jumped or marked. MARK targets change `v.mark`. */
   traverse(table: TableName, chainName: string, v: PacketView, onHit: (hit: RuleHit) => void): Verdict {
     const chain = this.tables[table].get(chainName);
     if (chain === undefined) return { kind: "ACCEPT", rule: null, chain: chainName };
@@ -146,6 +158,13 @@ export class Netfilter {
           return { kind: "ACCEPT", rule: r, chain: chain.name };
         case "DROP":
           return { kind: "DROP", rule: r, chain: chain.name };
+        case "REJECT":
+          return { kind: "REJECT", rule: r, chain: chain.name };
+        case "MARK":
+          v.mark = applyMark(v.mark, t);
+          continue;
+        case "none":
+          continue;
         case "RETURN":
           return null;
         case "MASQUERADE":
