@@ -104,12 +104,44 @@ function confirm(ns: NetNamespace, e: NeighbourEntry, mac: string, reason: strin
   flushQueue(ns, e);
 }
 
-/** REACHABLE lasts base_reachable_time past the last confirmation, then STALE (neigh_timer_handler). */
+/**
+ * neigh_timer_handler on a REACHABLE entry: it lasts base_reachable_time past
+ * the last confirmation; then an entry used within delay_first_probe_time
+ * goes to DELAY, any other to STALE.
+ */
 function watchReachable(ns: NetNamespace, e: NeighbourEntry, delay: number): void {
   schedule(ns, e, delay, () => {
-    const left = e.confirmed + NEIGH.baseReachableTime - ns.ctx.scheduler.now;
+    const now = ns.ctx.scheduler.now;
+    const left = e.confirmed + NEIGH.baseReachableTime - now;
     if (left > 0) return watchReachable(ns, e, left);
+    const dev = ns.device(e.dev);
+    if (dev !== undefined && now <= e.used + NEIGH.delayFirstProbeTime) {
+      enterDelay(ns, dev, e, `no confirmation for ${NEIGH.baseReachableTime / 1_000_000} s, used since`);
+      return;
+    }
     setState(ns, e, "STALE", `no confirmation for ${NEIGH.baseReachableTime / 1_000_000} s`);
+  });
+}
+
+/**
+ * DELAY: the entry keeps sending to the MAC it has while upper layers get
+ * delay_first_probe_time to confirm it. When the timer runs out, a
+ * confirmation since it was set makes the entry REACHABLE; without one it
+ * goes to PROBE and asks the neighbour itself, by unicast.
+ */
+function enterDelay(ns: NetNamespace, dev: Device, e: NeighbourEntry, reason: string): void {
+  setState(ns, e, "DELAY", reason);
+  schedule(ns, e, NEIGH.delayFirstProbeTime, () => {
+    const now = ns.ctx.scheduler.now;
+    if (now <= e.confirmed + NEIGH.delayFirstProbeTime) {
+      setState(ns, e, "REACHABLE", "confirmed by upper-layer traffic during the delay");
+      watchReachable(ns, e, e.confirmed + NEIGH.baseReachableTime - now);
+      return;
+    }
+    setState(ns, e, "PROBE", `not confirmed within ${NEIGH.delayFirstProbeTime / 1_000_000} s`);
+    e.probes = 0;
+    sendRequest(ns, dev, e, true);
+    retransmit(ns, dev, e, NEIGH.ucastSolicit, true);
   });
 }
 
@@ -164,18 +196,10 @@ export function neighOutput(ns: NetNamespace, dev: Device, nextHop: number, pend
     case "PROBE":
       sendFrame(ns, dev, e.mac!, pending.payload, pending.packetId);
       return;
-    case "STALE": {
-      const entry = e;
-      setState(ns, entry, "DELAY", "stale entry used to send");
+    case "STALE":
+      enterDelay(ns, dev, e, "stale entry used to send");
       sendFrame(ns, dev, e.mac!, pending.payload, pending.packetId);
-      schedule(ns, entry, NEIGH.delayFirstProbeTime, () => {
-        setState(ns, entry, "PROBE", `not confirmed within ${NEIGH.delayFirstProbeTime / 1_000_000} s`);
-        entry.probes = 0;
-        sendRequest(ns, dev, entry, true);
-        retransmit(ns, dev, entry, NEIGH.ucastSolicit, true);
-      });
       return;
-    }
     case "INCOMPLETE":
       enqueue(ns, e, pending);
       return;
@@ -283,13 +307,13 @@ function answer(ns: NetNamespace, dev: Device, arp: ArpPayload, proxy: boolean):
   dev.transmit(out);
 }
 
-/** An upper layer saw the neighbour answer (TCP progress): Linux's dst_confirm. */
+/**
+ * An upper layer saw the neighbour answer (TCP progress): Linux's
+ * dst_confirm → neigh_confirm only stamps the entry; its state changes when
+ * its timer next looks (a DELAY entry stays DELAY until then).
+ */
 export function confirmNeighbour(ns: NetNamespace, dev: string, ip: number): void {
   const e = ns.neigh.get(dev, ip);
-  if (e === undefined || e.mac === null || e.state === "PERMANENT" || e.state === "INCOMPLETE" || e.state === "FAILED") return;
-  if (e.state === "REACHABLE") {
-    e.confirmed = ns.ctx.scheduler.now;
-    return;
-  }
-  confirm(ns, e, e.mac, "confirmed by upper-layer traffic");
+  if (e === undefined) return;
+  e.confirmed = ns.ctx.scheduler.now;
 }

@@ -1,4 +1,5 @@
 /** The NUD state machine as the kernel runs it, in virtual time. */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { labEngine } from "../helpers/lab-engine.js";
 
@@ -28,5 +29,26 @@ describe("neighbour states", () => {
     expect(r.output).toContain("From 172.17.0.2 icmp_seq=1 Destination Host Unreachable");
     expect(r.output).toContain("5 packets transmitted, 0 received, +5 errors, 100% packet loss");
     expect(r.exitCode).toBe(1);
+  });
+});
+
+describe("DELAY confirmed by TCP (test/fixtures/linux/neigh-delay-confirmed-by-tcp.txt)", () => {
+  it("a STALE entry used by curl shows DELAY at 1 s and 4.5 s, then REACHABLE at 6 s after the delay timer, with no ARP probe", () => {
+    const linux = readFileSync("test/fixtures/linux/neigh-delay-confirmed-by-tcp.txt", "utf8").split("\n");
+    const at = (label: string) => linux[linux.indexOf(label) + 1];
+    const engine = labEngine("bridge-two-containers");
+    const inNginx1 = (command: string) => engine.run({ host: "node1", namespace: "nginx-1", command });
+    inNginx1("ip neigh replace 172.17.0.3 dev eth0 lladdr 02:42:ac:11:00:03 nud stale");
+    expect(inNginx1("ip neigh show 172.17.0.3").output).toBe(`${linux[0]}\n`);
+    const events = [...inNginx1("curl -s http://172.17.0.3/").events];
+    events.push(...inNginx1("sleep 1").events);
+    expect(inNginx1("ip neigh show 172.17.0.3").output).toBe(`${at("after 1 s:")}\n`);
+    events.push(...inNginx1("sleep 3").events, ...inNginx1("curl -s http://172.17.0.3/").events, ...inNginx1("sleep 0.5").events);
+    expect(inNginx1("ip neigh show 172.17.0.3").output).toBe(`${at("after 4.5 s:")}\n`);
+    events.push(...inNginx1("sleep 1.5").events);
+    expect(inNginx1("ip neigh show 172.17.0.3").output).toBe(`${at("after 6 s:")}\n`);
+    const path = events.filter((e) => e.kind === "neigh-state" && e.namespace === "nginx-1").map((e) => (e.kind === "neigh-state" ? e.to : ""));
+    expect(path).toEqual(["DELAY", "REACHABLE"]);
+    expect(events.filter((e) => e.kind === "arp-request" && e.namespace === "nginx-1")).toEqual([]);
   });
 });
