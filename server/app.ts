@@ -29,6 +29,7 @@ import swagger from "./plugins/swagger.js";
 import gradingRoutes from "./routes/grading/index.js";
 import healthRoutes from "./routes/health/index.js";
 import labRoutes from "./routes/labs/index.js";
+import meRoutes from "./routes/me/index.js";
 import answerRoutes from "./routes/sessions/answers.js";
 import sessionRoutes from "./routes/sessions/index.js";
 import frameRoutes from "./routes/sessions/frames.js";
@@ -37,6 +38,7 @@ import progressRoutes from "./routes/sessions/progress.js";
 import retentionRoutes from "./routes/sessions/retention.js";
 import traceRoutes from "./routes/sessions/trace.js";
 import tokenRoutes from "./routes/tokens/index.js";
+import web from "./plugins/web.js";
 
 /** What the app needs of the configuration; the session and token settings default as the environment's would. */
 export type AppConfig = Pick<Config, "databaseUrl" | "labsDir" | "logLevel"> &
@@ -132,6 +134,9 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     await app.register(answerRoutes, { prefix: "/api/sessions" });
     await app.register(gradingRoutes, { prefix: "/api/grading" });
     await app.register(tokenRoutes, { prefix: "/api/tokens" });
+    await app.register(meRoutes, { prefix: "/api/me" });
+    // Last: the page answers GETs no route above claims.
+    await app.register(web);
   } catch (err) {
     // A plugin that failed (a bad lab file) must not leave the database open behind it.
     await app.close().catch(() => undefined);

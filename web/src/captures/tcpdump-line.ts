@@ -1,0 +1,41 @@
+/**
+ * A captured frame as `tcpdump -n -e -i DEV` prints it, from the trace:
+ * each `frame-tx` / `frame-rx` event on a device is one frame that device
+ * sent or received, with its decoded layers and a tcpdump-like summary
+ * ("eth0 sends IP 172.17.0.2 > 172.17.0.3: ICMP echo request, …").
+ * With -e, tcpdump puts the link-layer header first and drops the "IP " /
+ * "ARP, " words the summary starts with:
+ *
+ *   00:00:00.000020 02:42:ac:11:00:02 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has …
+ *
+ * Times are the session's virtual time from 0, as the pcap export writes them.
+ * Pure.
+ */
+import type { TraceEvent } from "../trace/trace-event.js";
+
+const ETHER_TYPES: Record<number, string> = { 0x0800: "IPv4", 0x0806: "ARP", 0x86dd: "IPv6", 0x8100: "802.1Q" };
+
+export function isCapturedFrame(event: TraceEvent): boolean {
+  return (event.kind === "frame-tx" || event.kind === "frame-rx") && event.device !== null;
+}
+
+export function tcpdumpLine(event: TraceEvent): string {
+  const time = clock(event.time);
+  const what = event.summary.replace(/^\S+ (sends|receives) /, "");
+  const eth = event.layers?.[0];
+  if (eth === undefined || eth.kind !== "ethernet") {
+    // TUN and IPIP devices carry bare IP: tcpdump prints no link layer for them.
+    return `${time} ${what}`;
+  }
+  const type = Number(eth.etherType);
+  const length = Number(event.length ?? eth.length);
+  const rest = what.replace(/^IP /, "").replace(/^ARP, /, "");
+  return `${time} ${String(eth.src)} > ${String(eth.dst)}, ethertype ${ETHER_TYPES[type] ?? "Unknown"} (0x${type.toString(16).padStart(4, "0")}), length ${length}: ${rest}`;
+}
+
+/** Virtual µs as tcpdump's HH:MM:SS.ffffff. */
+export function clock(micros: number): string {
+  const seconds = Math.floor(micros / 1e6);
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}.${pad(micros % 1e6, 6)}`;
+}
