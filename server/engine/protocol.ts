@@ -25,7 +25,18 @@ export type WorkerRequest =
   /** Builds the session's engine and replays its log into it (a session new to this worker, or rebuilt after eviction). */
   | { type: "open"; id: number; session: string; inputs: ReplayInputs }
   /** Runs one command in an open session. */
-  | { type: "run"; id: number; session: string; host: string; namespace: string | undefined; command: string; at: number; budget: CommandBudget }
+  | {
+      type: "run";
+      id: number;
+      session: string;
+      host: string;
+      namespace: string | undefined;
+      command: string;
+      at: number;
+      budget: CommandBudget;
+      /** Whether the reply should carry the events' JSON text too (someone streams the session's trace live). */
+      withJson: boolean;
+    }
   /** The session's state as JSON text, refused past maxBytes. */
   | { type: "state"; id: number; session: string; maxBytes: number }
   /** Forgets an open session (evicted, deleted). No reply. */
@@ -53,8 +64,10 @@ export interface OpenReply {
 export interface RunReply {
   output: string;
   exitCode: number;
-  /** The events as a JSON array text, each written by serializeEvent. */
-  eventsJson: string;
+  /** The events as a JSON array text, each written by serializeEvent; null unless the request asked for it. */
+  eventsJson: string | null;
+  /** The same text deflated (raw DEFLATE, RFC 1951): what the log stores. */
+  eventsDeflated: Uint8Array;
   /** Seqs of the events: [eventsFrom, eventsTo). */
   eventsFrom: number;
   eventsTo: number;

@@ -18,7 +18,7 @@
 import type { SqliteConnection } from "../db/prisma-client.js";
 import type { LogEntry } from "./command-log.js";
 
-const COLUMNS = ["sessionId", "index", "host", "namespace", "command", "output", "exitCode", "at", "eventsFrom", "eventsTo", "events", "interruption", "createdAt"];
+const COLUMNS = ["sessionId", "index", "host", "namespace", "command", "output", "exitCode", "at", "eventsFrom", "eventsTo", "events", "eventsDeflated", "interruption", "createdAt"];
 
 /** How Prisma's SQLite adapter stores a DateTime. */
 export function prismaDateTime(date: Date): string {
@@ -42,6 +42,8 @@ export function sqliteCommandWriter(connection: SqliteConnection): (entries: rea
         BigInt(c.at),
         c.eventsFrom,
         c.eventsTo,
+        // The text column is for rows written before events were stored deflated.
+        "",
         c.events,
         c.interruption === null ? null : JSON.stringify(c.interruption),
         prismaDateTime(c.createdAt),

@@ -25,6 +25,7 @@
  * pcap export. It knows nothing of HTTP beyond throwing HttpError.
  */
 import { randomInt, randomUUID } from "node:crypto";
+import { inflateRawSync } from "node:zlib";
 import type { FastifyBaseLogger } from "fastify";
 import type { Principal } from "../auth/principal.js";
 import type { PrismaClient, SqliteConnection } from "../db/prisma-client.js";
@@ -298,6 +299,8 @@ export class SessionManager implements SessionService {
           command: input.command,
           at,
           budget: this.simulator.budget,
+          // The JSON comes along only for a session someone watches live; the log stores it compressed.
+          withJson: this.listeners.has(id),
         });
       } catch (err) {
         throw this.simulatorFailure(id, live, err);
@@ -314,7 +317,7 @@ export class SessionManager implements SessionService {
         at,
         eventsFrom: result.eventsFrom,
         eventsTo: result.eventsTo,
-        events: result.eventsJson,
+        events: result.eventsDeflated,
         interruption: result.interruption,
         createdAt: new Date(wallMs),
       };
@@ -328,7 +331,7 @@ export class SessionManager implements SessionService {
       live.nextIndex = index + 1;
       live.last = { at, wallMs };
       live.engineNow = result.time;
-      const stored = Buffer.byteLength(row.output) + Buffer.byteLength(row.events);
+      const stored = Buffer.byteLength(row.output) + row.events.byteLength;
       live.storedBytes += stored;
       const tokenTotal = this.tokenBytes.get(live.ownerId);
       if (tokenTotal !== undefined) this.tokenBytes.set(live.ownerId, tokenTotal + stored);
@@ -336,7 +339,11 @@ export class SessionManager implements SessionService {
         this.log.info({ sessionId: id, index, interruption: result.interruption, cpuMs: Math.round(result.cpuMs) }, "a command was stopped by a limit");
       }
       // Subscribers get the events as the worker wrote them, cut, not parsed: a stream sends their JSON as is.
-      if (result.eventsTo > result.eventsFrom && this.listeners.has(id)) this.notify(id, splitEventsText(result.eventsJson));
+      if (result.eventsTo > result.eventsFrom && this.listeners.has(id)) {
+        // A stream that subscribed while the command ran: its events are inflated here, once.
+        const json = result.eventsJson ?? inflateRawSync(result.eventsDeflated).toString("utf8");
+        this.notify(id, splitEventsText(json));
+      }
       return {
         index,
         output: result.output,

@@ -47,9 +47,12 @@ export interface CommandRow {
 export type ReplayRow = Pick<CommandRow, "index" | "host" | "namespace" | "command" | "at" | "eventsTo" | "createdAt" | "interruption">;
 
 export type NewCommand = CommandRow & {
-  /** The events as a JSON array text. */
-  events: string;
+  /** The events as a JSON array text, deflated (raw DEFLATE). */
+  events: Uint8Array;
 };
+
+/** A row's stored events: the JSON array text (rows written before compression), or that text deflated. */
+export type StoredEventsColumn = { text: string } | { deflated: Uint8Array };
 
 const interruptionOf = (text: string | null): Interruption | null => (text === null ? null : (JSON.parse(text) as Interruption));
 
@@ -215,17 +218,20 @@ export async function eventRanges(
 }
 
 /**
- * Reads stored events (JSON array texts) of rows by their seq ranges, straight
+ * Reads stored events (deflated JSON array texts, or the text itself in older rows) of rows by their seq ranges, straight
  * through the SQLite connection: a long command's events are megabytes of
  * text, which Prisma's result handling would copy and convert on the way, on
  * the thread that answers requests. The (sessionId, eventsTo, index) index
  * finds them.
  */
-export function sqliteEventTexts(connection: SqliteConnection): (sessionId: string, fromEventsTo: number, toEventsTo: number) => Map<number, string> {
-  const select = connection.prepare<[string, number, number], { index: number; events: string }>(
-    `SELECT "index", "events" FROM "SessionCommand" WHERE "sessionId" = ? AND "eventsTo" >= ? AND "eventsTo" <= ?`,
+export function sqliteEventTexts(connection: SqliteConnection): (sessionId: string, fromEventsTo: number, toEventsTo: number) => Map<number, StoredEventsColumn> {
+  const select = connection.prepare<[string, number, number], { index: number; events: string; eventsDeflated: Uint8Array | null }>(
+    `SELECT "index", "events", "eventsDeflated" FROM "SessionCommand" WHERE "sessionId" = ? AND "eventsTo" >= ? AND "eventsTo" <= ?`,
   );
   // Prisma's connection reads integers as BigInt; these fit a number.
   select.safeIntegers(false);
-  return (sessionId, fromEventsTo, toEventsTo) => new Map(select.all(sessionId, fromEventsTo, toEventsTo).map((row) => [row.index, row.events]));
+  return (sessionId, fromEventsTo, toEventsTo) =>
+    new Map(
+      select.all(sessionId, fromEventsTo, toEventsTo).map((row) => [row.index, row.eventsDeflated === null ? { text: row.events } : { deflated: row.eventsDeflated }]),
+    );
 }

@@ -10,6 +10,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
+import { deflateRaw } from "node:zlib";
 import {
   CommandJob,
   captureSteps,
@@ -115,15 +116,29 @@ function handle(req: WorkerRequest): void {
             sessions.delete(req.session);
             throw err;
           }
-          reply<"run">(req.id, {
+          // Serialising and compressing here keep both off the thread that answers requests; the
+          // compression runs on libuv's thread pool, so this thread goes on with other sessions' slices.
+          const eventsJson = serializeEvents(result.events);
+          const answer = {
             output: result.output,
             exitCode: result.exitCode,
-            eventsJson: serializeEvents(result.events),
+            eventsJson: req.withJson ? eventsJson : null,
             eventsFrom,
             eventsTo: engine.nextSeq,
             time: result.time,
             interruption: result.interruption,
             cpuMs: task.cpuMs,
+          };
+          deflateRaw(eventsJson, (err, deflated) => {
+            if (err !== null) {
+              failed(req.id, err);
+              return;
+            }
+            const eventsDeflated = new Uint8Array(deflated.buffer, deflated.byteOffset, deflated.byteLength);
+            const value: WorkerReplies["run"] = { ...answer, eventsDeflated };
+            // Handed over, not copied, when the buffer is the result's own (not a slice of a shared pool).
+            const own = deflated.byteOffset === 0 && deflated.byteLength === deflated.buffer.byteLength;
+            send({ type: "reply", id: req.id, ok: true, value }, own ? [deflated.buffer as ArrayBuffer] : undefined);
           });
         },
         (err) => failed(req.id, err),

@@ -16,7 +16,7 @@ const command = (index: number): NewCommand => ({
   at: 0,
   eventsFrom: 0,
   eventsTo: 0,
-  events: "[]",
+  events: new Uint8Array(0),
   interruption: null,
   createdAt: new Date(0),
 });

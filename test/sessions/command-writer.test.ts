@@ -3,6 +3,7 @@
  * straight through Prisma's connection read back through Prisma as written,
  * and a row whose index is not next (a fork, a hole, a deleted session) fails.
  */
+import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { sqliteCommandWriter } from "../../server/sessions/command-writer.js";
 import type { NewCommand } from "../../server/sessions/session-repository.js";
@@ -18,7 +19,7 @@ const row = (index: number, eventsFrom = 0, eventsTo = 0): NewCommand => ({
   at: 3_600_000_000 * 24 * 400 + index,
   eventsFrom,
   eventsTo,
-  events: "[]",
+  events: deflateRawSync("[]"),
   interruption: null,
   createdAt: new Date(Date.UTC(2026, 10, 29, 12, 0, index)),
 });
@@ -37,8 +38,8 @@ describe("the command writer", () => {
     expect(await app.sessionManager.commands(id, 0, 10)).toEqual([withoutEvents(row(0, 0, 5)), withoutEvents(stopped)]);
     const session = await app.sessionManager.get(id);
     expect(session).toMatchObject({ commandCount: 2, nextSeq: 5, lastCommandAt: row(1).createdAt });
-    // The append trigger counts what the rows store: outputs and events as UTF-8.
-    const bytes = [row(0, 0, 5), stopped].reduce((sum, r) => sum + Buffer.byteLength(r.output) + Buffer.byteLength(r.events), 0);
+    // The append trigger counts what the rows store: outputs as UTF-8, events deflated.
+    const bytes = [row(0, 0, 5), stopped].reduce((sum, r) => sum + Buffer.byteLength(r.output) + r.events.byteLength, 0);
     expect(session.storedBytes).toBe(bytes);
   });
 
@@ -55,5 +56,26 @@ describe("the command writer", () => {
     // A group is all or nothing.
     await expect(write([{ sessionId: id, command: row(1) }, { sessionId: id, command: row(3) }])).rejects.toThrow(/index out of order/);
     expect(await app.prisma.sessionCommand.count({ where: { sessionId: id } })).toBe(1);
+  });
+
+  it("reads a row written before events were stored deflated (JSON text) and a deflated one alike, in seq order", async () => {
+    const app = await buildTestApp();
+    const alice = await createToken(app, "Alice");
+    const id = await startSession(app, alice.token);
+    const event = (seq: number) => `{"seq":${seq},"time":0,"kind":"route-lookup","host":"node1","namespace":"root","device":null,"packetId":null,"summary":"s${seq}"}`;
+    // What an older server wrote: the text in "events", nothing in "eventsDeflated" (the column did not exist).
+    app.sqlite
+      .prepare(
+        `INSERT INTO "SessionCommand" ("sessionId", "index", "host", "command", "output", "exitCode", "at", "eventsFrom", "eventsTo", "events", "createdAt") VALUES (?, 0, 'node1', 'ip route', '', 0, 0, 0, 2, ?, ?)`,
+      )
+      .run(id, `[${event(0)},${event(1)}]`, new Date(Date.UTC(2026, 10, 29)).toISOString().replace("Z", "+00:00"));
+    await sqliteCommandWriter(app.sqlite)([{ sessionId: id, command: { ...row(1, 2, 4), events: deflateRawSync(`[${event(2)},${event(3)}]`) } }]);
+    const page = await app.sessionManager.eventsPage(id, 0, 10, {});
+    expect(JSON.parse(page.eventsJson).map((e: { summary: string }) => e.summary)).toEqual(["s0", "s1", "s2", "s3"]);
+    const stored = app.sqlite.prepare(`SELECT length("events") AS text, length("eventsDeflated") AS deflated FROM "SessionCommand" WHERE "sessionId" = ? ORDER BY "index"`).safeIntegers(false).all(id);
+    expect(stored).toEqual([
+      { text: `[${event(0)},${event(1)}]`.length, deflated: null },
+      { text: 0, deflated: deflateRawSync(`[${event(2)},${event(3)}]`).length },
+    ]);
   });
 });

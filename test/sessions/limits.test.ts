@@ -87,7 +87,7 @@ describe("command budgets", () => {
 
 describe("storage quotas and size limits", () => {
   it("a session over its storage quota refuses further commands with 409 and keeps what it stored", async () => {
-    const { run } = await setUp(simulator({ sessionStorageBytes: 20_000 }));
+    const { run } = await setUp(simulator({ sessionStorageBytes: 2_000 }));
     expect((await run("ping -c 3 172.17.0.3")).statusCode).toBe(200);
     const refused = await run("ip neigh");
     expect(refused.statusCode).toBe(409);
