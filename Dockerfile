@@ -1,6 +1,12 @@
 # cnlab lab server. The SQLite database lives in /app/data: mount a volume there
 # (docker-compose.yml does) so labs' progress survives a new image.
-FROM node:20-bookworm-slim
+#
+# Two stages: the first installs every dependency and compiles (the server
+# with esbuild into build/, the web page with vite into web/dist, both run by
+# npm's postinstall), then drops the development dependencies; the second
+# holds only what runs: production dependencies, build/, web/dist, the labs and
+# the migrations.
+FROM node:20-bookworm-slim AS build
 
 # better-sqlite3 compiles itself when no prebuilt binary fits the platform.
 RUN apt-get update \
@@ -9,14 +15,25 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them. The postinstall
-# step (prisma generate) needs the schema and prisma.config.ts.
-COPY package.json package-lock.json prisma.config.ts ./
+# The postinstall step (prisma generate, build:server, build:web) needs the
+# schema, the sources and the build scripts, so they come before npm ci.
+COPY package.json package-lock.json prisma.config.ts tsconfig.json ./
 COPY prisma ./prisma
-RUN npm ci --omit=dev && npm cache clean --force
-
-COPY tsconfig.json ./
+COPY scripts ./scripts
 COPY server ./server
+COPY web ./web
+RUN npm ci && npm prune --omit=dev && npm cache clean --force
+
+FROM node:20-bookworm-slim
+
+WORKDIR /app
+
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/build ./build
+COPY --from=build /app/web/dist ./web/dist
+# The migrations run at start through the Prisma CLI, which reads these.
+COPY package.json prisma.config.ts ./
+COPY prisma ./prisma
 COPY labs ./labs
 
 ENV NODE_ENV=production \
@@ -31,4 +48,4 @@ EXPOSE 3000
 
 # `npm start` runs the same command, but npm and its shell do not pass SIGTERM
 # on to the server, so `docker stop` would kill it instead of letting it drain.
-CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "server/main.ts"]
+CMD ["node", "--max-semi-space-size=64", "build/main.js"]

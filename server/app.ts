@@ -12,6 +12,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { CONFIG_DEFAULTS, type Config } from "./config.js";
 import { clientErrorHandler } from "./http/client-error.js";
+import { lazySchemaController } from "./http/lazy-schema-compilers.js";
 import { redactingLogger } from "./http/log-redaction.js";
 import type { LoadedLab } from "./labs/load-labs.js";
 import auth from "./plugins/auth.js";
@@ -76,6 +77,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     forceCloseConnections: "idle",
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: BODY_LIMIT,
+    // Each route's schemas are compiled on its first request, not all at start (http/lazy-schema-compilers.ts).
+    schemaController: lazySchemaController(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   try {

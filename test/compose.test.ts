@@ -68,7 +68,8 @@ describe("docker-compose.yml", () => {
     expect(environment["HOST"]).toBe("0.0.0.0");
     expect(CNLAB_LABS_DIR).toBe("/app/labs");
     expect(instruction("COPY")).toContain("labs ./labs");
-    expect(instruction("WORKDIR")).toEqual(["/app"]);
+    // Both stages work in /app: the runtime stage's relative paths (build/, labs/) are the build stage's.
+    expect(new Set(instruction("WORKDIR"))).toEqual(new Set(["/app"]));
   });
 
   it("keeps the SQLite file on a named volume", () => {
@@ -90,7 +91,9 @@ describe("docker-compose.yml", () => {
   it("runs the same entry point as `npm start`, as a direct child so SIGTERM reaches the server", () => {
     const start = packageJson.scripts["start"]?.split(" ") ?? [];
     expect(start[0]).toBe("node");
-    expect(start.slice(-3)).toEqual(["--import", "tsx", "server/main.ts"]);
+    // Plain JavaScript, compiled ahead of time: no TypeScript loader at start.
+    expect(start.at(-1)).toBe("build/main.js");
+    expect(start).not.toContain("tsx");
     const command = service?.command ?? JSON.parse(instruction("CMD")[0] ?? "[]");
     expect(command).toEqual(start);
   });
@@ -107,6 +110,20 @@ describe("Dockerfile", () => {
 
   it("leaves local state out of the build context", () => {
     const ignored = read(".dockerignore").split("\n").map((line) => line.trim());
-    expect(ignored).toEqual(expect.arrayContaining(["node_modules", "data", "server/generated"]));
+    expect(ignored).toEqual(expect.arrayContaining(["node_modules", "data", "server/generated", "build"]));
+  });
+
+  it("compiles in a first stage and runs the compiled server from a second one without the compilers", () => {
+    const stages = instruction("FROM");
+    expect(stages).toHaveLength(2);
+    expect(stages[0]).toMatch(/ AS build$/i);
+    // npm ci's postinstall compiles the server (build:server) and the page; the runtime stage takes only the output.
+    expect(packageJson.scripts["postinstall"]).toContain("npm run build:server");
+    expect(instruction("RUN").some((run) => /npm ci\b.*npm prune --omit=dev/.test(run))).toBe(true);
+    const copied = instruction("COPY");
+    expect(copied).toEqual(expect.arrayContaining(["--from=build /app/node_modules ./node_modules", "--from=build /app/build ./build"]));
+    // The runtime stage installs no compilers: the only apt-get is before the second FROM.
+    const secondFrom = dockerfile.findIndex(([name], i) => name === "FROM" && i > 0);
+    expect(dockerfile.slice(secondFrom).some(([name, args]) => name === "RUN" && args.includes("apt-get"))).toBe(false);
   });
 });

@@ -1,20 +1,32 @@
 /**
- * Gets a SQLite file ready to serve: creates its folder, then brings it up to
- * the committed migrations in prisma/migrations by running `prisma migrate
- * deploy` in a child process, the same command an operator would type, so
+ * Gets a SQLite file ready to serve: creates its folder, then, unless it has
+ * every committed migration already, brings it up to those in prisma/migrations
+ * by running `prisma migrate deploy` in a child process, the same command an operator would type, so
  * there is one migration path for the server, the tests and by-hand use.
  *
  * It does not decide which file: the caller passes it (start.ts from the
  * config, the test setup for its template database).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { migrationsUpToDate } from "./migrations-up-to-date.js";
 
-/** The repository root: prisma.config.ts and prisma/ live there, whatever the caller's cwd. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/**
+ * The repository root: prisma.config.ts and prisma/ live there, whatever the caller's cwd.
+ * Found by walking up to package.json, since this code runs from server/db/ (tsx) or from a
+ * chunk in build/ (npm start), at different depths.
+ */
+export const PROJECT_ROOT = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
 
 /** The database cannot be made ready; the message is one line, fit for the operator. */
 export class DatabaseSetupError extends Error {
@@ -29,6 +41,8 @@ export async function prepareDatabase(databaseFile: string): Promise<void> {
   } catch (err) {
     throw new DatabaseSetupError(`cannot create the database folder ${folder}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+  // The usual start, on a database already migrated, need not pay for starting the Prisma CLI (seconds of CPU).
+  if (migrationsUpToDate(databaseFile, path.join(PROJECT_ROOT, "prisma", "migrations"))) return;
   await migrateDatabase(`file:${databaseFile}`);
 }
 

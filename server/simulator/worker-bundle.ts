@@ -1,6 +1,7 @@
 /**
- * Where a simulator worker starts from. Built JavaScript starts
- * engine-worker.js directly. From TypeScript source (npm start, npm test) the
+ * Where a simulator worker starts from. The built server (`npm run
+ * build:server`, which `npm start` runs) starts build/engine-worker.js, built
+ * beside it ahead of time. From TypeScript source (npm run dev, npm test) the
  * worker's code (engine-worker.ts and the engine) is bundled into one
  * JavaScript file with esbuild, once per change of the sources (the file's
  * name carries a hash of their paths, sizes and times), so a worker starts in
@@ -10,8 +11,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildSync } from "esbuild";
 
 const here = import.meta.url;
 
@@ -30,6 +31,8 @@ export function workerEntry(): URL {
     mkdirSync(outDir, { recursive: true });
     // Written under another name first: several processes may build the same bundle at once.
     const partial = `${outFile}.${process.pid}.${Date.now()}.tmp`;
+    // Loaded only here, so the built server, which never bundles at run time, does not load esbuild at start.
+    const { buildSync } = createRequire(here)("esbuild") as typeof import("esbuild");
     buildSync({
       entryPoints: [path.join(simulatorDir, "engine-worker.ts")],
       outfile: partial,

@@ -1,6 +1,7 @@
 /**
- * Runs server/main.ts as its own process with `npm start`'s node arguments
- * (read from package.json), and collects what it prints. Used by the tests that need a real
+ * Runs the built server (server/main.ts, bundled by the test setup as
+ * `npm run build:server` does) as its own process with `npm start`'s node
+ * arguments (read from package.json), and collects what it prints. Used by the tests that need a real
  * process: listening, signals, exit codes. The process sees only the cnlab settings the
  * test gives (see child-env.ts), whatever the shell running the tests exports.
  */
@@ -8,7 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { onTestFinished } from "vitest";
+import { inject, onTestFinished } from "vitest";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
 import { childEnv } from "./child-env.js";
 
@@ -24,8 +25,11 @@ export interface MainProcess {
   listening: Promise<string>;
 }
 
-/** `npm start` is `node <args>`: the same args, on this node binary. */
-const startArgs = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(" ").slice(1);
+/** `npm start` is `node <args> build/main.js`: the same args, on this node binary, with this run's build. */
+const startArgs = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start
+  .split(" ")
+  .slice(1)
+  .map((arg) => (arg === "build/main.js" ? inject("serverEntry") : arg));
 
 export function runMain(env: Record<string, string>): MainProcess {
   const child = spawn(process.execPath, startArgs, {

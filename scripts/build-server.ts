@@ -1,0 +1,77 @@
+/**
+ * Compiles the server ahead of time (`npm run build:server`, run by
+ * `postinstall`): server/main.ts and the simulator's worker entry are bundled
+ * with esbuild into build/, one ES module each plus the chunks they share,
+ * with source maps beside them. `npm start` then runs plain JavaScript and
+ * compiles nothing at start; `npm run dev` and the tests keep running the
+ * TypeScript through tsx.
+ *
+ * Packages are bundled too: resolving and loading a few hundred small
+ * modules one by one (Fastify, Ajv, pino, Prisma's runtime …) was a large
+ * part of a start. The few that must be found on disk stay outside (see
+ * EXTERNAL). It does not type-check: `npm test` does (tsc --noEmit).
+ */
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+/** Loaded from node_modules at run time, not bundled. */
+const EXTERNAL = [
+  // A native addon, found through its package's own paths.
+  "better-sqlite3",
+  // Serves Swagger UI's files from its own package folder.
+  "@fastify/swagger-ui",
+  // Only the TypeScript path (tsx) bundles the worker at run time; it has a native binary.
+  "esbuild",
+  // The CLI is started as a process for migrations, never imported.
+  "prisma",
+];
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** build/, where `npm start` finds main.js. */
+export const BUILD_DIR = path.join(root, "build");
+
+/**
+ * Bundles the server into `outdir` (a folder inside the repository, so the
+ * server finds prisma/, labs/ and node_modules above it) and returns the
+ * path of its main.js. The test setup builds into a folder of its own.
+ */
+export async function buildServer(outdir: string = BUILD_DIR): Promise<string> {
+  // Files of an earlier build go first: a chunk left over would only mislead. Subfolders
+  // (a test run's own build) are not this build's to remove.
+  mkdirSync(outdir, { recursive: true });
+  for (const entry of readdirSync(outdir, { withFileTypes: true })) {
+    if (entry.isFile() && /\.js(\.map)?$/.test(entry.name)) rmSync(path.join(outdir, entry.name));
+  }
+  await build({
+    absWorkingDir: root,
+    // The worker is its own entry: the pool starts it as engine-worker.js, next to the chunk that asks for it.
+    entryPoints: { main: "server/main.ts", "engine-worker": "server/simulator/engine-worker.ts" },
+    outdir,
+    // Chunks in the same folder as the entries: worker-bundle.ts finds the worker relative to its own chunk.
+    chunkNames: "[name]-[hash]",
+    bundle: true,
+    // Shared code (the engine, the protocol) goes into chunks, and main.ts's lazy imports stay lazy:
+    // a bad variable is still reported before Fastify and Prisma are loaded.
+    splitting: true,
+    external: EXTERNAL,
+    // Bundled CommonJS packages call require() for Node's modules and the externals; an ES module has none of its own.
+    banner: { js: 'import { createRequire as __cnlabCreateRequire } from "node:module"; const require = __cnlabCreateRequire(import.meta.url);' },
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    sourcemap: "linked",
+    // Error names and stack frames read as in the sources.
+    keepNames: true,
+    logLevel: "warning",
+  });
+  return path.join(outdir, "main.js");
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const started = performance.now();
+  await buildServer();
+  process.stdout.write(`build:server: build/ in ${Math.round(performance.now() - started)} ms\n`);
+}
