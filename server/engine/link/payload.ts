@@ -4,6 +4,8 @@
  * bytes it built itself, but tests check that decoding the bytes gives back
  * this same content.
  */
+import { tcpOptionsLength, type TcpHeaderOptions } from "../wire/tcp.js";
+
 export type Payload = ArpPayload | Ipv4Payload;
 
 export interface ArpPayload {
@@ -75,7 +77,8 @@ export interface TcpSegment {
   ack: number;
   flags: TcpFlags;
   window: number;
-  mss: number | null;
+  /** MSS, SACK permitted, window scale and timestamps as the segment carries them (none on a RST). */
+  options: TcpHeaderOptions;
   data: Uint8Array;
 }
 
@@ -134,7 +137,7 @@ export function l4Length(l4: L4): number {
     case "icmp-error":
       return 8 + l4.quoted.bytes.length;
     case "tcp":
-      return 20 + (l4.mss !== null ? 4 : 0) + l4.data.length;
+      return 20 + tcpOptionsLength(l4.options) + l4.data.length;
     case "udp":
       return 8 + l4.data.length;
     case "ipip":

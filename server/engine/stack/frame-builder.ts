@@ -42,7 +42,7 @@ function ipPayload(l4: L4): IpPayloadSpec {
     case "tcp":
       return {
         kind: "tcp",
-        tcp: { srcPort: l4.srcPort, dstPort: l4.dstPort, seq: l4.seq, ack: l4.ack, flags: { fin: l4.flags.fin, syn: l4.flags.syn, rst: l4.flags.rst, psh: l4.flags.psh, ack: l4.flags.ack, urg: false, ece: false, cwr: false }, window: l4.window, urgent: 0, ...(l4.mss !== null ? { mss: l4.mss } : {}) },
+        tcp: { srcPort: l4.srcPort, dstPort: l4.dstPort, seq: l4.seq, ack: l4.ack, flags: { fin: l4.flags.fin, syn: l4.flags.syn, rst: l4.flags.rst, psh: l4.flags.psh, ack: l4.flags.ack, urg: false, ece: false, cwr: false }, window: l4.window, urgent: 0, ...l4.options },
         data: l4.data,
       };
     case "udp":

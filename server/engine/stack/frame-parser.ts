@@ -62,7 +62,12 @@ export function parseL4(protocol: number, src: number, dst: number, bytes: Uint8
         ack: t.ack,
         flags: { syn: t.flags.syn, ack: t.flags.ack, fin: t.flags.fin, rst: t.flags.rst, psh: t.flags.psh },
         window: t.window,
-        mss: t.mss ?? null,
+        options: {
+          ...(t.mss !== undefined ? { mss: t.mss } : {}),
+          ...(t.sackPermitted === true ? { sackPermitted: true } : {}),
+          ...(t.windowScale !== undefined ? { windowScale: t.windowScale } : {}),
+          ...(t.timestamps !== undefined ? { timestamps: t.timestamps } : {}),
+        },
         data: d.value.payload,
       });
     }

@@ -51,6 +51,14 @@ export interface TcpConnection {
   events: TcpConnectionEvents;
   synRetries: number;
   retransmitSerial: number;
+  /** Whether both ends agreed on timestamps (RFC 7323): every segment after the SYNs carries them. */
+  timestamps: boolean;
+  /** Added to the clock's milliseconds for our TSval (Linux's per-connection tsoffset). */
+  tsOffset: number;
+  /** The peer's last TSval, echoed as our TSecr. */
+  tsRecent: number;
+  /** Whether the peer has sent us data yet (our advertised window shrinks once it has). */
+  dataReceived: boolean;
 }
 
 export interface UdpSocket {

@@ -16,8 +16,17 @@ import type { NetNamespace } from "./namespace.js";
 import type { TcpConnection, TcpConnectionEvents, TcpListener, TcpState } from "./sockets.js";
 import { dropPacket } from "./drop.js";
 
-const WINDOW = 64240;
 const MSS = 1460;
+/** The shift Linux announces with tcp_rmem's default maximum (6 MB). */
+const WINDOW_SCALE = 7;
+/**
+ * The windows Linux advertises in a short exchange (the curl → server capture
+ * in test/fixtures/linux): the SYN's 64240 (44 MSS) and the SYN-ACK's 65160
+ * (45 segments of 1448, the MSS less timestamps), unscaled; after the
+ * handshake scaled by 2^7: the client 502 (64240 rounded up), 501 once data
+ * sits in its receive queue, the server 509.
+ */
+const WINDOW = { syn: 64240, synAck: 65160, client: 502, clientAfterData: 501, server: 509 } as const;
 const SYN_RETRIES = 6;
 const TIME_WAIT = 60_000_000;
 const NO_FLAGS: TcpFlags = { syn: false, ack: false, fin: false, rst: false, psh: false };
@@ -44,7 +53,21 @@ function setState(ns: NetNamespace, c: TcpConnection, to: TcpState): void {
   if (to === "CLOSED") ns.sockets.removeConnection(c);
 }
 
+/** TSval: the clock in milliseconds plus the connection's offset (tcp_time_stamp_ts + tsoffset). */
+function tsVal(ns: NetNamespace, c: TcpConnection): number {
+  return (c.tsOffset + Math.floor(ns.ctx.scheduler.now / 1000)) >>> 0;
+}
+
+function window(c: TcpConnection, syn: boolean): number {
+  if (syn) return c.listener === null ? WINDOW.syn : WINDOW.synAck;
+  if (c.listener !== null) return WINDOW.server;
+  return c.dataReceived ? WINDOW.clientAfterData : WINDOW.client;
+}
+
 function send(ns: NetNamespace, c: TcpConnection, flags: Partial<TcpFlags>, data: Uint8Array = EMPTY, seq = c.sndNxt): void {
+  const syn = flags.syn === true;
+  // A SYN offers what Linux's does (tcp_syn_options); a SYN-ACK only what the SYN offered.
+  const timestamps = syn && c.listener === null ? true : c.timestamps;
   const seg: TcpSegment = {
     kind: "tcp",
     srcPort: c.localPort,
@@ -52,11 +75,19 @@ function send(ns: NetNamespace, c: TcpConnection, flags: Partial<TcpFlags>, data
     seq,
     ack: flags.ack ? c.rcvNxt : 0,
     flags: { ...NO_FLAGS, ...flags },
-    window: WINDOW,
-    mss: flags.syn ? MSS : null,
+    window: window(c, syn),
+    options: {
+      ...(syn ? { mss: MSS, sackPermitted: true, windowScale: WINDOW_SCALE } : {}),
+      ...(timestamps ? { timestamps: { value: tsVal(ns, c), echo: c.tsRecent } } : {}),
+    },
     data,
   };
   ipOutput(ns, c.remote, seg, { src: c.local });
+}
+
+/** The peer's TSval to echo (tcp_store_ts_recent; no PAWS or RTT measurement modelled). */
+function noteTimestamp(c: TcpConnection, seg: TcpSegment): void {
+  if (c.timestamps && seg.options.timestamps !== undefined) c.tsRecent = seg.options.timestamps.value;
 }
 
 function ephemeralPort(ns: NetNamespace): number {
@@ -88,7 +119,13 @@ export function tcpConnect(ns: NetNamespace, remote: number, remotePort: number,
     events,
     synRetries: 0,
     retransmitSerial: 0,
+    timestamps: false,
+    tsOffset: 0,
+    tsRecent: 0,
+    dataReceived: false,
   };
+  // Linux draws the offset at random per connection; the ISN already is, so it serves (no extra draw).
+  c.tsOffset = c.sndNxt;
   ns.sockets.addConnection(c);
   setState(ns, c, "SYN-SENT");
   sendSyn(ns, c);
@@ -162,12 +199,17 @@ export function tcpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pay
     return;
   }
   confirmNeighbour(ns, dev.name, p.src);
+  noteTimestamp(c, seg);
   switch (c.state) {
     case "SYN-SENT":
       if (seg.flags.syn && seg.flags.ack) {
         deliver(ns, dev, frame, c, "SYN-ACK");
         c.sndNxt = (c.sndNxt + 1) >>> 0;
         c.rcvNxt = (seg.seq + 1) >>> 0;
+        if (seg.options.timestamps !== undefined) {
+          c.timestamps = true;
+          c.tsRecent = seg.options.timestamps.value;
+        }
         setState(ns, c, "ESTAB");
         send(ns, c, { ack: true });
         c.events.onConnected?.();
@@ -186,14 +228,16 @@ export function tcpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pay
       if (c.state === "FIN-WAIT-1" && seg.flags.ack && seg.ack === c.sndNxt) setState(ns, c, "FIN-WAIT-2");
       if (seg.flags.fin) {
         c.rcvNxt = (c.rcvNxt + 1) >>> 0;
-        send(ns, c, { ack: true });
         if (c.state === "ESTAB") {
           deliver(ns, dev, frame, c, "FIN");
           setState(ns, c, "CLOSE-WAIT");
           c.events.onClosed?.();
-          // A server closes its side as soon as the peer has (nginx after a response).
+          // A server closes its side as soon as the peer has (nginx after a response): the FIN
+          // carries the ACK Linux had delayed (tcp_fin enters pingpong mode). Anyone else acks now.
           if (c.listener !== null) tcpClose(ns, c);
+          else send(ns, c, { ack: true });
         } else {
+          send(ns, c, { ack: true });
           setState(ns, c, "TIME-WAIT");
           ns.ctx.scheduler.after(TIME_WAIT, () => {
             if (c.state === "TIME-WAIT") setState(ns, c, "CLOSED");
@@ -212,15 +256,20 @@ export function tcpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pay
   }
 }
 
+/**
+ * Data in: acknowledged at once, as Linux does for the first data of a
+ * connection (quick-ACK mode, tcp_event_data_recv), before the application
+ * has read it; a server then answers in a segment of its own.
+ */
 function receiveData(ns: NetNamespace, dev: Device, frame: Frame, c: TcpConnection, seg: TcpSegment): void {
   deliver(ns, dev, frame, c, `${seg.data.length} bytes`);
   c.rcvNxt = (c.rcvNxt + seg.data.length) >>> 0;
+  c.dataReceived = true;
+  send(ns, c, { ack: true });
   if (c.listener !== null) {
     const response = c.listener.serve(seg.data);
     if (response !== null && response.length > 0) tcpSend(ns, c, response);
-    else send(ns, c, { ack: true });
   } else {
-    send(ns, c, { ack: true });
     c.events.onData?.(seg.data);
   }
 }
@@ -252,7 +301,13 @@ function accept(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg
     events: {},
     synRetries: 0,
     retransmitSerial: 0,
+    // tcp_synack_options: timestamps only when the SYN offered them.
+    timestamps: seg.options.timestamps !== undefined,
+    tsOffset: 0,
+    tsRecent: seg.options.timestamps?.value ?? 0,
+    dataReceived: false,
   };
+  c.tsOffset = c.sndNxt;
   ns.sockets.addConnection(c);
   deliver(ns, dev, frame, c, "SYN");
   setState(ns, c, "SYN-RECV");
@@ -273,8 +328,8 @@ function refuse(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg
   if (seg.flags.rst) return;
   const len = seg.data.length + (seg.flags.syn ? 1 : 0) + (seg.flags.fin ? 1 : 0);
   const rst: TcpSegment = seg.flags.ack
-    ? { kind: "tcp", srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: { ...NO_FLAGS, rst: true }, window: 0, mss: null, data: EMPTY }
-    : { kind: "tcp", srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: (seg.seq + len) >>> 0, flags: { ...NO_FLAGS, rst: true, ack: true }, window: 0, mss: null, data: EMPTY };
+    ? { kind: "tcp", srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: { ...NO_FLAGS, rst: true }, window: 0, options: {}, data: EMPTY }
+    : { kind: "tcp", srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: (seg.seq + len) >>> 0, flags: { ...NO_FLAGS, rst: true, ack: true }, window: 0, options: {}, data: EMPTY };
   ipOutput(ns, p.src, rst, { src: p.dst });
 }
 

@@ -91,7 +91,10 @@ export interface DecodeTcpOptions {
   readonly verifyChecksum?: boolean;
 }
 
-export function tcpOptionsLength(repr: TcpRepr): number {
+/** The options the stack sets on a segment: a TcpRepr's option fields alone. */
+export type TcpHeaderOptions = Pick<TcpRepr, "mss" | "windowScale" | "sackPermitted" | "timestamps">;
+
+export function tcpOptionsLength(repr: TcpHeaderOptions): number {
   let n = 0;
   if (repr.mss !== undefined) n += 4;
   if (repr.timestamps !== undefined) n += 12;

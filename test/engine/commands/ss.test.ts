@@ -45,6 +45,10 @@ function connection(ns: NetNamespace, state: TcpState, local: string, localPort:
     events: {},
     synRetries: 0,
     retransmitSerial: 0,
+    timestamps: true,
+    tsOffset: 0,
+    tsRecent: 0,
+    dataReceived: false,
   });
 }
 

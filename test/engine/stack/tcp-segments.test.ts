@@ -1,0 +1,68 @@
+/**
+ * TCP segments as Linux sends them, held against curl → HTTP server captured
+ * on the server's eth0 (test/fixtures/linux/capture-curl-nginx-2-eth0.pcap):
+ * SYN and SYN-ACK with MSS, SACK permitted, timestamps and window scale (60
+ * bytes of IP), every later segment with timestamps (52 bytes for a bare
+ * ACK), and the server's quick ACK of the request before its answer.
+ */
+import { describe, expect, it } from "vitest";
+import type { TcpLayer } from "../../../server/engine/wire/packet.js";
+import { labEngine } from "../helpers/lab-engine.js";
+import { frameRecorder, headerLines, linuxCapture } from "../helpers/linux-capture.js";
+
+const tcpLines = (lines: string[]) => lines.filter((l) => l.includes("| tcp "));
+
+function curlOnce() {
+  const rec = frameRecorder();
+  const engine = labEngine("bridge-two-containers", { capture: rec.capture });
+  const r = engine.run({ host: "node1", namespace: "nginx-1", command: "curl -s http://172.17.0.3/index.html" });
+  expect(r.exitCode).toBe(0);
+  return { engine, frames: rec.frames("nginx-2/eth0").filter((f) => f.some((l) => l.kind === "tcp")) };
+}
+
+describe("TCP segments as Linux sends them", () => {
+  it("handshake, request and the server's quick ACK are Linux's frame for frame", () => {
+    const linux = tcpLines(headerLines(linuxCapture("capture-curl-nginx-2-eth0")));
+    expect(linux[0]).toContain("len 60 | tcp client > 80 [syn] win 64240 <mss 1460,sack-permitted,TS,nop,wscale 7>");
+    expect(linux[2]).toContain("len 52 | tcp client > 80 [ack] win 502 <nop,nop,TS> data 0");
+    const sim = headerLines(curlOnce().frames);
+    // SYN, SYN-ACK, ACK, GET (curl's request is the same 84 bytes), the server's ACK of it.
+    expect(sim.slice(0, 5)).toEqual(linux.slice(0, 5));
+  });
+
+  it("the answer and the close: 52 bytes plus data, the client's window 501 once data arrived, a FIN carrying the ACK", () => {
+    const sim = headerLines(curlOnce().frames).slice(5);
+    expect(sim.map((l) => l.replace(/ len \d+ /, " ").replace(/data \d+$/, "data N").split(" | ").slice(1).join(" | "))).toEqual([
+      "ip 172.17.0.3 > 172.17.0.2 tos 0x0 ttl 64 DF | tcp 80 > client [psh|ack] win 509 <nop,nop,TS> data N",
+      "ip 172.17.0.2 > 172.17.0.3 tos 0x0 ttl 64 DF | tcp client > 80 [ack] win 501 <nop,nop,TS> data N",
+      "ip 172.17.0.2 > 172.17.0.3 tos 0x0 ttl 64 DF | tcp client > 80 [fin|ack] win 501 <nop,nop,TS> data N",
+      "ip 172.17.0.3 > 172.17.0.2 tos 0x0 ttl 64 DF | tcp 80 > client [fin|ack] win 509 <nop,nop,TS> data N",
+      "ip 172.17.0.2 > 172.17.0.3 tos 0x0 ttl 64 DF | tcp client > 80 [ack] win 501 <nop,nop,TS> data N",
+    ]);
+    // The same shapes close Linux's exchange where the client closes first (the DELAY capture's curl).
+    const linux = tcpLines(headerLines(linuxCapture("capture-curl-nginx-2-eth0")));
+    expect(linux.slice(6).every((l) => l.includes("<nop,nop,TS>") && / len (52|\d{2,3}) /.test(l))).toBe(true);
+  });
+
+  it("timestamps: TSval never goes back, TSecr echoes the peer's last TSval (0 on the SYN)", () => {
+    const tcp = curlOnce().frames.map((f) => f.find((l): l is TcpLayer => l.kind === "tcp")!);
+    const last = { client: 0, server: 0 };
+    for (const t of tcp) {
+      const o = t.options.find((x) => x.kind === "timestamps");
+      if (o?.kind !== "timestamps") throw new Error(`no timestamps on ${JSON.stringify(t)}`);
+      const [from, to] = t.dstPort === 80 ? (["client", "server"] as const) : (["server", "client"] as const);
+      expect(o.echo).toBe(last[to]);
+      if (last[from] !== 0) expect(o.value).toBeGreaterThanOrEqual(last[from]);
+      last[from] = o.value;
+    }
+  });
+
+  it("iptables counts what Linux's segments weigh: the client's six segments 404 bytes", () => {
+    const engine = labEngine("bridge-two-containers");
+    const inNginx2 = (command: string) => engine.run({ host: "node1", namespace: "nginx-2", command });
+    inNginx2("iptables -A INPUT -p tcp --dport 80");
+    engine.run({ host: "node1", namespace: "nginx-1", command: "curl -s http://172.17.0.3/index.html" });
+    // SYN 60, ACK 52, GET 136 (as captured), ACK of the answer, FIN and last ACK 52 each.
+    expect(inNginx2("iptables-save -c").output).toContain("\n[6:404] -A INPUT -p tcp -m tcp --dport 80\n");
+  });
+});
