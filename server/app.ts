@@ -30,6 +30,7 @@ import swagger from "./plugins/swagger.js";
 import gradingRoutes from "./routes/grading/index.js";
 import healthRoutes from "./routes/health/index.js";
 import labRoutes from "./routes/labs/index.js";
+import labScriptRoutes from "./routes/labs/script.js";
 import meRoutes from "./routes/me/index.js";
 import answerRoutes from "./routes/sessions/answers.js";
 import sessionRoutes from "./routes/sessions/index.js";
@@ -37,6 +38,7 @@ import frameRoutes from "./routes/sessions/frames.js";
 import pcapRoutes from "./routes/sessions/pcap.js";
 import progressRoutes from "./routes/sessions/progress.js";
 import retentionRoutes from "./routes/sessions/retention.js";
+import sessionScriptRoutes from "./routes/sessions/script.js";
 import traceRoutes from "./routes/sessions/trace.js";
 import tokenRoutes from "./routes/tokens/index.js";
 import web from "./plugins/web.js";
@@ -119,6 +121,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
 
     await app.register(healthRoutes);
     await app.register(labRoutes, { prefix: "/api/labs" });
+    await app.register(labScriptRoutes, { prefix: "/api/labs" });
     await app.register(sessionRoutes, {
       prefix: "/api/sessions",
       commandRate: config.commandRate ?? Number(CONFIG_DEFAULTS.CNLAB_COMMAND_RATE),
@@ -132,6 +135,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       ...(config.replayMbPerSecond === undefined ? {} : { replayMbPerSecond: config.replayMbPerSecond }),
     });
     await app.register(pcapRoutes, { prefix: "/api/sessions" });
+    await app.register(sessionScriptRoutes, { prefix: "/api/sessions" });
     await app.register(frameRoutes, { prefix: "/api/sessions" });
     await app.register(progressRoutes, { prefix: "/api/sessions" });
     await app.register(answerRoutes, { prefix: "/api/sessions" });

@@ -117,6 +117,13 @@ FLANNELD_PY='${FLANNELD_PY.replaceAll("'", `'\\''`)}'
 start_flanneld() {
   if ! command -v python3 >/dev/null; then echo "$0: no python3: no flanneld in $1, pods cannot reach other nodes" >&2; return 0; fi
   nohup ip netns exec "$1" python3 -c "$FLANNELD_PY" "$2" "$3" >/dev/null 2>&1 &
+  # flannel0 has a carrier once flanneld holds it open.
+  for _ in $(seq 50); do
+    ip -n "$1" link show flannel0 | grep -q LOWER_UP && return 0
+    sleep 0.1
+  done
+  echo "$0: flanneld did not start in $1" >&2
+  return 1
 }
 
 # wait_listening NAMESPACE tcp|udp PORT: until the socket exists (a few seconds at most).
