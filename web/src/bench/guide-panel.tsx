@@ -7,6 +7,7 @@
 import { useState } from "preact/hooks";
 import type { Lab, LoggedCommand, Progress, WalkthroughStep } from "../api/types.js";
 import { useI18n } from "../i18n.js";
+import { Paragraphs } from "../ui/paragraphs.js";
 
 function stepDone(step: WalkthroughStep, commands: LoggedCommand[]): boolean {
   const ns = step.namespace ?? null;
@@ -39,13 +40,13 @@ export function GuidePanel(props: {
         {tab === "guide" ? (
           <>
             <h2>{t("intro")}</h2>
-            <p class="text">{pick(lab.texts.intro)}</p>
+            <Paragraphs text={pick(lab.texts.intro)} />
             {lab.texts.background && (
               <details>
                 <summary>
                   <b>{t("background")}</b>
                 </summary>
-                <p class="text">{pick(lab.texts.background)}</p>
+                <Paragraphs text={pick(lab.texts.background)} />
               </details>
             )}
             <h2>{t("walkthrough")}</h2>
@@ -65,14 +66,16 @@ export function GuidePanel(props: {
                       </button>
                     )}
                   </div>
-                  <div class="explain">{pick(step.explain)}</div>
+                  <div class="explain">
+                    <Paragraphs text={pick(step.explain)} />
+                  </div>
                 </div>
               );
             })}
             {lab.texts.conclusion && (
               <>
                 <h2>{t("conclusion")}</h2>
-                <p class="text">{pick(lab.texts.conclusion)}</p>
+                <Paragraphs text={pick(lab.texts.conclusion)} />
               </>
             )}
           </>

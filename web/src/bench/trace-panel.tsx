@@ -69,20 +69,20 @@ export function TracePanel(props: TracePanelProps) {
       </div>
       <EventList events={props.shown} cursor={player.cursor} dispatch={dispatch} />
       <div class="player" role="toolbar" aria-label="player">
-        <button title="⏮" aria-label="first" onClick={() => dispatch({ type: "first" })}>
-          ⏮
+        <button title="first" aria-label="first" onClick={() => dispatch({ type: "first" })}>
+          |◀◀
         </button>
         <button title={t("stepBack")} aria-label={t("stepBack")} data-testid="step-back" onClick={() => dispatch({ type: "step", by: -1 })}>
-          ◀
+          ◀|
         </button>
         <button class="primary" title={player.playing ? t("pause") : t("play")} aria-label={player.playing ? t("pause") : t("play")} data-testid="play" onClick={() => dispatch({ type: "toggle" })}>
-          {player.playing ? "⏸" : "▶"}
+          {player.playing ? "❚❚" : "▶"}
         </button>
         <button title={t("stepForward")} aria-label={t("stepForward")} data-testid="step-forward" onClick={() => dispatch({ type: "step", by: 1 })}>
-          ▶|
+          |▶
         </button>
-        <button title="⏭" aria-label="last" onClick={() => dispatch({ type: "last" })}>
-          ⏭
+        <button title="last" aria-label="last" onClick={() => dispatch({ type: "last" })}>
+          ▶▶|
         </button>
         <label class="muted" style={{ marginLeft: "6px" }}>
           {t("speed")}{" "}

@@ -46,12 +46,13 @@ function useLabs(): LabSummary[] {
   return labs;
 }
 
-function LabSelect(props: { labs: LabSummary[]; value: string; onChange: (id: string) => void }) {
+function LabSelect(props: { labs: LabSummary[]; value: string; onChange: (id: string) => void; all?: boolean }) {
   const { t, pick } = useI18n();
   return (
     <label>
       {t("lab")}{" "}
       <select value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)} data-testid="lab-select">
+        {props.all && <option value="">{t("any")}</option>}
         {props.labs.map((l) => (
           <option key={l.id} value={l.id}>
             {pick(l.title)}
@@ -177,15 +178,14 @@ function TokensTab() {
 function SessionsTab() {
   const { t } = useI18n();
   const labs = useLabs();
-  const [labId, setLabId] = useState("");
+  // Every lab's sessions unless one is chosen: the class's activity at a glance.
+  const [lab, setLab] = useState("");
   const [sessions, setSessions] = useState<Session[]>([]);
   const [progress, setProgress] = useState<Record<string, Progress>>({});
-  const lab = labId || labs[0]?.id || "";
   useEffect(() => {
-    if (lab === "") return;
     let live = true;
     const load = async () => {
-      const r = await api<{ sessions: Session[] }>(`/api/sessions?labId=${encodeURIComponent(lab)}&limit=200`);
+      const r = await api<{ sessions: Session[] }>(`/api/sessions?limit=200${lab === "" ? "" : `&labId=${encodeURIComponent(lab)}`}`);
       if (!live) return;
       setSessions(r.sessions);
       const entries = await Promise.all(r.sessions.slice(0, 40).map(async (s) => [s.id, await api<Progress>(`/api/sessions/${s.id}/progress`).catch(() => null)] as const));
@@ -203,12 +203,13 @@ function SessionsTab() {
     <>
       <h1>{t("sessions")}</h1>
       <div class="row-actions">
-        <LabSelect labs={labs} value={lab} onChange={setLabId} />
+        <LabSelect labs={labs} value={lab} onChange={setLab} all />
       </div>
       <table class="grid" data-testid="sessions">
         <thead>
           <tr>
             <th>{t("student")}</th>
+            <th>{t("lab")}</th>
             <th>{t("commands")}</th>
             <th>{t("progress")}</th>
             <th>{t("lastActivity")}</th>
@@ -221,6 +222,7 @@ function SessionsTab() {
             return (
               <tr key={s.id} data-owner={s.owner.name}>
                 <td>{s.owner.name}</td>
+                <td>{s.labId}</td>
                 <td>{s.commandCount}</td>
                 <td>{p ? `${p.score}/${p.maxScore}` : "…"}</td>
                 <td>{new Date(s.lastCommandAt ?? s.createdAt).toLocaleString()}</td>

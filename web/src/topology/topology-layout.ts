@@ -14,9 +14,9 @@ import type { Graph } from "./topology-graph.js";
 
 export const DX = 118;
 const ROW_NS = 0;
-const ROW_PORTS = 130;
-const ROW_HOST = 230;
-const ROW_SEGMENT = 360;
+const ROW_PORTS = 95;
+const ROW_HOST = 170;
+const ROW_SEGMENT = 250;
 const NS_GAP = 40;
 const HOST_GAP = 90;
 
