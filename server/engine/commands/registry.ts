@@ -16,6 +16,7 @@ import { routeCommand } from "./route.js";
 import { sleepCommand } from "./sleep.js";
 import { ssCommand } from "./ss.js";
 import { sysctlCommand } from "./sysctl.js";
+import { tcpdumpCommand } from "./tcpdump.js";
 
 export const COMMANDS: Record<string, CommandHandler> = {
   arp: arpCommand,
@@ -34,4 +35,5 @@ export const COMMANDS: Record<string, CommandHandler> = {
   sleep: sleepCommand,
   ss: ssCommand,
   sysctl: sysctlCommand,
+  tcpdump: tcpdumpCommand,
 };
