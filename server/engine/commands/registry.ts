@@ -16,7 +16,6 @@ import { routeCommand } from "./route.js";
 import { sleepCommand } from "./sleep.js";
 import { ssCommand } from "./ss.js";
 import { sysctlCommand } from "./sysctl.js";
-import { tcpdumpCommand } from "./tcpdump.js";
 
 export const COMMANDS: Record<string, CommandHandler> = {
   arp: arpCommand,
@@ -35,5 +34,4 @@ export const COMMANDS: Record<string, CommandHandler> = {
   sleep: sleepCommand,
   ss: ssCommand,
   sysctl: sysctlCommand,
-  tcpdump: tcpdumpCommand,
 };

@@ -26,6 +26,7 @@ import { SocketTable } from "./sockets.js";
 import type { StackContext } from "./stack-context.js";
 import type { NeighbourPending } from "./arp.js";
 import type { FragmentQueue } from "./ip-reassembly.js";
+import { HostAddresses } from "./host-addresses.js";
 import { Conntrack } from "./netfilter/conntrack.js";
 import { Netfilter } from "./netfilter/tables.js";
 
@@ -84,6 +85,8 @@ export class NetNamespace implements NamespaceLabel {
   private nextIpId = 1;
   /** The session's quota while the namespace exists; a private, unread one once it is deleted. */
   private quota: ObjectQuota;
+  /** The host's addresses (host-addresses.ts) while the namespace exists; a private, unread set once it is deleted. */
+  private hostAddresses: HostAddresses;
   /** Set by the stack (ipv4.ts) to avoid an import cycle. */
   onFrame: (ns: NetNamespace, dev: Device, frame: Frame) => void = () => {};
 
@@ -92,8 +95,10 @@ export class NetNamespace implements NamespaceLabel {
     readonly ctx: StackContext,
     readonly host: string,
     readonly name: string,
+    hostAddresses: HostAddresses = new HostAddresses(),
   ) {
     this.quota = ctx.quota;
+    this.hostAddresses = hostAddresses;
     this.routes = new RouteTable(ctx.quota);
     this.neigh = new NeighbourCache(ctx.quota);
     this.sockets = new SocketTable(ctx.quota);
@@ -126,6 +131,7 @@ export class NetNamespace implements NamespaceLabel {
     this.devices.set(dev.name, dev);
     this.quota.add("devices");
     this.quota.add("addresses", dev.addresses.length);
+    for (const a of dev.addresses) this.hostAddresses.add(a.address);
   }
 
   /** The device leaves (deleted, or moved to another namespace): its routes and neighbours go, and it stops counting here. */
@@ -135,6 +141,7 @@ export class NetNamespace implements NamespaceLabel {
     if (!this.devices.delete(dev.name)) return;
     this.quota.release("devices");
     this.quota.release("addresses", dev.addresses.length);
+    for (const a of dev.addresses) this.hostAddresses.remove(a.address);
   }
 
   /** The namespace is deleted: everything in it stops counting, and nothing done to it later (frames still in flight) counts. */
@@ -142,6 +149,7 @@ export class NetNamespace implements NamespaceLabel {
     for (const dev of this.devices.values()) {
       dev.dispose();
       this.quota.release("addresses", dev.addresses.length);
+      for (const a of dev.addresses) this.hostAddresses.remove(a.address);
     }
     this.quota.release("devices", this.devices.size);
     this.routes.dispose();
@@ -149,6 +157,7 @@ export class NetNamespace implements NamespaceLabel {
     this.sockets.dispose();
     this.netfilter.dispose();
     this.quota = ObjectQuota.unlimited();
+    this.hostAddresses = new HostAddresses();
   }
 
   device(name: string): Device | undefined {
@@ -175,6 +184,7 @@ export class NetNamespace implements NamespaceLabel {
     if (full !== null) return full;
     dev.addresses.push(ia);
     this.quota.add("addresses");
+    this.hostAddresses.add(address);
     for (const r of routes) this.routes.add(r);
     return null;
   }
@@ -184,6 +194,7 @@ export class NetNamespace implements NamespaceLabel {
     if (i < 0) return "EADDRNOTAVAIL";
     const [ia] = dev.addresses.splice(i, 1);
     this.quota.release("addresses");
+    this.hostAddresses.remove(ia!.address);
     this.routes.remove((r) => r.dev === dev.name && r.src === ia!.address && r.proto === "kernel");
     return null;
   }

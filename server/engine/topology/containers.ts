@@ -142,16 +142,21 @@ export function dockerBridge(host: SimHost): { bridge: Bridge; gateway: number; 
 
 /** Lowest free address of the bridge's subnet, skipping the gateway (Docker's IPAM). */
 function allocateAddress(host: SimHost, gateway: number, prefixLength: number): number | null {
-  const used = new Set<number>([gateway]);
-  for (const c of host.containers.values()) if (c.address !== null) used.add(c.address);
-  for (const ns of host.namespaces.values()) for (const d of ns.devices.values()) for (const a of d.addresses) used.add(a.address);
   const net = cidrNetwork(ipv4CidrOrThrow(gateway as Ipv4Address, prefixLength));
   const size = 2 ** (32 - prefixLength);
   for (let i = 2; i < size - 1; i++) {
     const candidate = (net + i) >>> 0;
-    if (!used.has(candidate)) return candidate;
+    // Taken if a device of the host holds it (host-addresses.ts answers without walking them all),
+    // or a container keeps it reserved, whether or not a device holds it.
+    if (candidate === gateway || host.addresses.has(candidate) || reservedByContainer(host, candidate)) continue;
+    return candidate;
   }
   return null;
+}
+
+function reservedByContainer(host: SimHost, address: number): boolean {
+  for (const c of host.containers.values()) if (c.address === address) return true;
+  return false;
 }
 
 export type RunError =

@@ -5,7 +5,6 @@
  * changed by commands; everything in it is plain state, so a network can be
  * rebuilt from its topology and command log at any time.
  */
-import { DeviceFrameLog } from "../capture/device-frame-log.js";
 import type { Device, FrameCapture, LinkContext } from "../link/device.js";
 import { Bridge } from "../link/bridge.js";
 import { Segment } from "../link/segment.js";
@@ -13,6 +12,7 @@ import { Veth } from "../link/veth.js";
 import { Scheduler } from "../sim/scheduler.js";
 import { SeededRandom } from "../sim/seeded-random.js";
 import { buildFrame, encodePacket } from "../stack/frame-builder.js";
+import { HostAddresses } from "../stack/host-addresses.js";
 import { installStack } from "../stack/ipv4.js";
 import { NetNamespace } from "../stack/namespace.js";
 import type { StackContext } from "../stack/stack-context.js";
@@ -46,6 +46,8 @@ export interface Container {
 export class SimHost {
   readonly namespaces = new Map<string, NetNamespace>();
   readonly containers = new Map<string, Container>();
+  /** Every IPv4 address on this host's devices, kept by its namespaces: what Docker must not hand out. */
+  readonly addresses = new HostAddresses();
   dockerBridge: string | null = null;
   /** Whether the Docker daemon manages this host's iptables rules. */
   dockerIptables = true;
@@ -62,7 +64,7 @@ export class SimHost {
   }
 
   addNamespace(name: string): NetNamespace {
-    const ns = new NetNamespace(this.network.ctx, this.name, name);
+    const ns = new NetNamespace(this.network.ctx, this.name, name, this.addresses);
     installStack(ns);
     // A name taken again (a container named like an `ip netns` namespace) leaves the old namespace
     // out of reach: what it held stops counting against the session.
@@ -124,8 +126,6 @@ export class Network {
   /** What the whole network holds, against the session's object limits. */
   readonly quota: ObjectQuota;
   readonly ctx: StackContext;
-  /** What the terminal's tcpdump reads: every device's frames since the last command (capture/device-frame-log.ts). */
-  readonly frameLog = new DeviceFrameLog();
   private nextPacketId = 1;
 
   constructor(readonly options: NetworkOptions) {
@@ -133,16 +133,7 @@ export class Network {
     this.trace = new TraceRecorder(this.scheduler, options.eventBudget);
     this.random = new SeededRandom(options.seed);
     this.quota = new ObjectQuota(options.limits ?? DEFAULT_LIMITS);
-    const log = this.frameLog;
-    const outer = options.capture ?? null;
-    const capture: FrameCapture =
-      outer === null
-        ? (dev, frame, direction, time) => log.record(dev, frame, direction, time)
-        : (dev, frame, direction, time) => {
-            log.record(dev, frame, direction, time);
-            outer(dev, frame, direction, time);
-          };
-    const link: LinkContext = { scheduler: this.scheduler, trace: this.trace, softLinkDelay: 20, wireDelay: 150, capture, quota: this.quota };
+    const link: LinkContext = { scheduler: this.scheduler, trace: this.trace, softLinkDelay: 20, wireDelay: 150, capture: options.capture ?? null, quota: this.quota };
     this.ctx = {
       ...link,
       random: this.random,

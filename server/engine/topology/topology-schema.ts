@@ -129,7 +129,8 @@ export const HostSpec = Type.Object(
     forwarding: Type.Optional(Type.Boolean()),
     /** Plain network namespaces (ip netns add), not belonging to a container. */
     namespaces: Type.Optional(Type.Array(ObjectName, { maxItems: 256 })),
-    containers: Type.Optional(Type.Array(ContainerSpec, { maxItems: 256 })),
+    // A thousand containers on one bridge is the size the scale benchmark (bench/scale.ts) builds.
+    containers: Type.Optional(Type.Array(ContainerSpec, { maxItems: 1024 })),
     nics: Type.Optional(Type.Array(NicSpec, { maxItems: 16 })),
     bridges: Type.Optional(Type.Array(BridgeSpec, { maxItems: 64 })),
     veths: Type.Optional(Type.Array(VethSpec, { maxItems: 512 })),
