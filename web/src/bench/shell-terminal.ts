@@ -53,7 +53,7 @@ export class ShellTerminal {
   ) {
     this.term = new Terminal({
       fontFamily: '"DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace',
-      fontSize: 13,
+      fontSize: 12,
       theme: THEME,
       cursorBlink: !options.readOnly,
       disableStdin: options.readOnly,
