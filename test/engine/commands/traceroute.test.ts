@@ -1,0 +1,80 @@
+// traceroute: real TTL-expired hops from the stack's ICMP errors, printed as traceroute 2.1 prints them.
+import { describe, expect, it } from "vitest";
+import { chapterTopology } from "../helpers/chapter-topology.js";
+import { engineFor } from "../helpers/lab-engine.js";
+import { linuxFixture } from "../helpers/linux-fixtures.js";
+
+/** The chapter's node plus the fixtures' "routed" namespaces: host vethrtr0 10.0.0.1/30 ⇄ router eth0 10.0.0.2/30, router eth1 10.9.9.1/24 ⇄ far eth0 10.9.9.9/24. */
+export function routedEngine() {
+  const spec = chapterTopology();
+  const node = spec.hosts[0]!;
+  node.namespaces = ["router", "far"];
+  node.veths!.push(
+    { name: "vethrtr0", addresses: ["10.0.0.1/30"], peer: { name: "eth0", namespace: "router", addresses: ["10.0.0.2/30"] } },
+    { name: "eth1", namespace: "router", addresses: ["10.9.9.1/24"], peer: { name: "eth0", namespace: "far", addresses: ["10.9.9.9/24"] } },
+  );
+  node.routes!.push(
+    { namespace: "far", to: "default", via: "10.9.9.1", dev: "eth0" },
+    { namespace: "router", to: "172.17.0.0/16", via: "10.0.0.1", dev: "eth0" },
+    { to: "10.9.9.0/24", via: "10.0.0.2", dev: "vethrtr0" },
+  );
+  const engine = engineFor(spec);
+  expect(engine.run({ host: "node1", namespace: "router", command: "sysctl -w net.ipv4.ip_forward=1" }).exitCode).toBe(0);
+  // The recordings' host ran no Docker daemon, so nothing masqueraded the containers' packets.
+  expect(engine.run({ host: "node1", command: "iptables -t nat -F POSTROUTING" }).exitCode).toBe(0);
+  return engine;
+}
+
+/** Round-trip times differ between a kernel and the virtual clock; everything else is compared. */
+const masked = (text: string) => text.replace(/\d+\.\d{3} ms/g, "T ms");
+
+describe("traceroute from nginx-1 across the host and a router", () => {
+  it.each([
+    ["traceroute -n 10.9.9.9", "traceroute-n-10-9-9-9"],
+    ["traceroute -n -U 10.9.9.9", "traceroute-n-U-10-9-9-9"],
+    ["traceroute -n -I 10.9.9.9", "traceroute-n-I-10-9-9-9"],
+    ["traceroute 10.9.9.9", "traceroute-10-9-9-9"],
+    ["traceroute -n -q 1 10.9.9.9", "traceroute-n-q-1-10-9-9-9"],
+    ["traceroute -n -m 2 10.9.9.9", "traceroute-n-m-2-10-9-9-9"],
+    ["traceroute -n 10.9.9.99", "traceroute-n-10-9-9-99"],
+    ["traceroute -n 172.17.0.3", "traceroute-n-172-17-0-3"],
+    ["traceroute -n", "traceroute-n-no-host"],
+    ["traceroute -n -m 0 10.9.9.9", "traceroute-n-m-0"],
+    ["traceroute -n -q 11 10.9.9.9", "traceroute-n-q-11"],
+    ["traceroute -n nosuchhost", "traceroute-n-nosuchhost"],
+  ])("%s prints what Linux prints", (command, fixture) => {
+    const r = routedEngine().run({ host: "node1", namespace: "nginx-1", command });
+    const real = linuxFixture(fixture);
+    expect(masked(r.output)).toBe(masked(real.text));
+    expect(r.exitCode).toBe(real.exit);
+  });
+
+  it("times each hop on the virtual clock: a farther hop takes longer", () => {
+    const out = routedEngine().run({ host: "node1", namespace: "nginx-1", command: "traceroute -n -q 1 10.9.9.9" }).output;
+    const rtts = [...out.matchAll(/(\d+\.\d{3}) ms/g)].map((m) => Number(m[1]));
+    expect(rtts).toHaveLength(3);
+    expect(rtts[0]!).toBeLessThan(rtts[1]!);
+    expect(rtts[1]!).toBeLessThan(rtts[2]!);
+  });
+
+  it("sends UDP probes to ports 33434 and up with TTL 1, 2, 3, and each router answers time exceeded", () => {
+    const r = routedEngine().run({ host: "node1", namespace: "nginx-1", command: "traceroute -n -q 1 10.9.9.9" });
+    const probes = r.events.filter((e) => e.kind === "frame-tx" && e.namespace === "nginx-1" && e.summary.includes("UDP"));
+    expect(probes.map((e) => /> 10\.9\.9\.9\.(\d+)/.exec(e.summary)?.[1])).toEqual(["33434", "33435", "33436"]);
+    expect(r.events.filter((e) => e.kind === "icmp-error").map((e) => e.namespace)).toEqual(["root", "router", "far"]);
+  });
+
+  it("prints * for a hop that does not answer, after the wait", () => {
+    const engine = routedEngine();
+    engine.run({ host: "node1", namespace: "router", command: "iptables -A OUTPUT -p icmp -j DROP" });
+    const r = engine.run({ host: "node1", namespace: "nginx-1", command: "traceroute -n -q 1 -m 3 -w 1 10.9.9.9" });
+    expect(r.output.split("\n").slice(1, 4)).toEqual([expect.stringMatching(/^ 1  172\.17\.0\.1  \d+\.\d{3} ms$/), " 2  *", expect.stringMatching(/^ 3  10\.9\.9\.9  /)]);
+  });
+
+  it("says which options it does not model, and needs a route", () => {
+    const engine = routedEngine();
+    expect(engine.run({ host: "node1", namespace: "nginx-1", command: "traceroute -n -T 10.9.9.9" })).toMatchObject({ exitCode: 1, output: "traceroute -T: not simulated in cnlab\n" });
+    expect(engine.run({ host: "node1", command: "traceroute -n 8.8.8.8" })).toMatchObject({ exitCode: 1, output: "connect: Network is unreachable\ntraceroute to 8.8.8.8 (8.8.8.8), 30 hops max, 60 byte packets\n" });
+    expect(engine.run({ host: "node1", namespace: "nginx-1", command: "traceroute -x 10.9.9.9" })).toMatchObject({ exitCode: 2, output: "Bad option `-x' (argc 1)\n" });
+  });
+});
