@@ -1,161 +1,222 @@
 /**
  * Commands per second through the HTTP API (npm run bench): POST
- * /api/sessions/:id/commands on the real app (bearer token, rate-limit
- * bookkeeping, the session queue, the engine, the command row committed to
- * SQLite before the answer), against a bare Fastify route on the same
- * machine in the same run that takes the same JSON body and answers a JSON
- * body of the same shape through the same schemas, and nothing else.
+ * /api/sessions/:id/commands on the real server against a bare Fastify 5
+ * route with the same schemas, side by side, for `ip addr` (the server's
+ * cost, little simulation) and `ping -c 1` (one round trip simulated, its
+ * trace stored).
  *
- * Both are driven over real HTTP on loopback, with keep-alive connections
- * and a bounded number of requests in flight, by a client in the same
- * process (so it shares the server's cores; the ratio is what matters). They
- * alternate in one-second rounds and the figures are medians over rounds.
+ * Three kinds of process, so that none measures itself:
+ * - the real server, built as `npm run build:server` builds it and started
+ *   as `npm start` starts it, on a temporary SQLite file (token check,
+ *   rate-limit bookkeeping, the session's queue, the simulator's worker, the
+ *   command's row committed before the answer);
+ * - the bare server (bench/http-bare-server.ts): the same route path, params,
+ *   body and answer schemas, answering what the real server answered to the
+ *   same command, and nothing else;
+ * - the load generator (bench/http-load.ts): autocannon, started afresh for
+ *   every measurement, BENCH_CONNECTIONS connections (default 50) with
+ *   keep-alive, requests spread over BENCH_SESSIONS sessions (default 16).
  *
- * BENCH_ROUNDS, BENCH_CONCURRENCY (requests in flight) and BENCH_SESSIONS
- * (sessions the requests are spread over) change the defaults: 7, 16, 16.
+ * Each round measures, per command, the bare route and the real one for
+ * BENCH_SECONDS (default 3) each, in alternating order; BENCH_ROUNDS rounds
+ * (default 5) after a warm-up, and min / median / max over rounds are
+ * printed, with the ratio per round. The server logs at BENCH_LOG_LEVEL
+ * (default warn: a line per request is the operator's choice, not the
+ * command path's cost).
  */
-import http from "node:http";
-import { mkdtemp, rm } from "node:fs/promises";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
-import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify from "fastify";
-import { buildApp } from "../server/app.js";
-import { migrateDatabase } from "../server/db/prepare-database.js";
-import { CommandBody, runCommandSchema } from "../server/routes/sessions/schema.js";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { BUILD_DIR, buildServer } from "../scripts/build-server.js";
 
-/** Rounds of (baseline, commands), each side driven for ROUND_SECONDS; the figures are medians over rounds. */
-const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 7);
-const ROUND_SECONDS = 1;
-const WARMUP_SECONDS = 1;
-/** Requests in flight at once. */
-const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 16);
-/** Sessions the requests are spread over (students working at once); requests of one session queue behind each other. */
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
+const SECONDS = Number(process.env["BENCH_SECONDS"] ?? 3);
+const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 50);
 const SESSIONS = Number(process.env["BENCH_SESSIONS"] ?? 16);
+const LOG_LEVEL = process.env["BENCH_LOG_LEVEL"] ?? "warn";
 const INSTRUCTOR_TOKEN = "cnlab_bench-instructor-token-http";
-const COMMAND = { host: "node1", command: "ip route" };
 
-interface Target {
-  name: string;
-  port: number;
-  paths: string[];
-  headers: Record<string, string>;
+const COMMANDS = [
+  { label: "ip addr", body: { host: "node1", command: "ip addr" } },
+  { label: "ping -c 1", body: { host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" } },
+];
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/** `npm start`'s node arguments, as package.json gives them. */
+const NODE_FLAGS = ["--max-semi-space-size=64"];
+
+interface Load {
+  perSecond: number;
+  ok: number;
+  other: number;
+  errors: number;
+  timeouts: number;
+  p50: number;
+  p99: number;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function post(port: number, urlPath: string, headers: Record<string, string>, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { agent, host: "127.0.0.1", port, path: urlPath, method: "POST", headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-      (response) => {
-        response.resume();
-        response.on("end", () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.on("error", reject);
-    request.end(body);
-  });
-}
-
-/** Keeps CONCURRENCY requests in flight for `seconds`; returns the completed ones per second. */
-async function drive(target: Target, seconds: number): Promise<number> {
-  const body = JSON.stringify(COMMAND);
-  const deadline = performance.now() + seconds * 1000;
-  let done = 0;
-  let failed = 0;
-  const worker = async (n: number) => {
-    const urlPath = target.paths[n % target.paths.length]!;
-    while (performance.now() < deadline) {
-      const status = await post(target.port, urlPath, target.headers, body);
-      if (status === 200) done++;
-      else failed++;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, (_, n) => worker(n)));
-  const elapsed = (performance.now() - started) / 1000;
-  if (failed > 0) throw new Error(`${target.name}: ${failed} requests failed`);
-  return done / elapsed;
-}
-
-async function bareServer() {
-  const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>();
-  app.post("/bare", { schema: { body: CommandBody, response: { 200: runCommandSchema.response[200] } } }, async (request) => ({
-    index: 0,
-    output: `default via 10.0.0.1 dev eth0\n${request.body.command.length}\n`,
-    exitCode: 0,
-    events: { from: 0, to: 0 },
-    at: 0,
-    time: 10_000,
-    interruption: null,
-  }));
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  return app;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function portOf(address: ReturnType<http.Server["address"]>): number {
-  if (address === null || typeof address === "string") throw new Error("not listening on TCP");
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
 }
 
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.on("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function api<T>(url: string, token: string, method: string, urlPath: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${url}${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${urlPath}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** One autocannon run in its own process. */
+function drive(url: string, paths: string[], headers: Record<string, string>, body: unknown, seconds: number): Promise<Load> {
+  const options = { url, paths, headers, body: JSON.stringify(body), connections: CONNECTIONS, seconds };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench", "http-load.ts"), JSON.stringify(options)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`the load generator exited with ${code}`));
+      const load = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Load;
+      if (load.other > 0 || load.errors > 0 || load.timeouts > 0) return reject(new Error(`${url}: ${load.other} answers not 2xx, ${load.errors} errors, ${load.timeouts} timeouts`));
+      resolve(load);
+    });
+  });
+}
+
+function spread(values: number[]): { min: number; median: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { min: sorted[0]!, median, max: sorted.at(-1)! };
+}
+
 async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), "cnlab-bench-http-"));
+  await mkdir(BUILD_DIR, { recursive: true });
+  const buildDir = await mkdtemp(path.join(BUILD_DIR, "bench-"));
+  const dataDir = await mkdtemp(path.join(tmpdir(), "cnlab-bench-http-"));
+  const children: ChildProcess[] = [];
   try {
-    const databaseUrl = `file:${path.join(dir, "bench.db")}`;
-    await migrateDatabase(databaseUrl);
-    const app = await buildApp(
-      { databaseUrl, labsDir: "labs", logLevel: "silent", instructorToken: INSTRUCTOR_TOKEN, commandRate: 1_000_000, sessionRate: 1_000_000 },
-      { logger: false },
-    );
-    await app.listen({ port: 0, host: "127.0.0.1" });
-    const student = (
-      await app.inject({ method: "POST", url: "/api/tokens", headers: { authorization: `Bearer ${INSTRUCTOR_TOKEN}` }, payload: { name: "bench student" } })
-    ).json<{ token: string }>();
+    const entry = await buildServer(buildDir);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const server = spawn(process.execPath, [...NODE_FLAGS, entry], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATABASE_URL: `file:${path.join(dataDir, "bench.db")}`,
+        LOG_LEVEL: LOG_LEVEL,
+        CNLAB_LABS_DIR: path.join(root, "labs"),
+        CNLAB_INSTRUCTOR_TOKEN: INSTRUCTOR_TOKEN,
+        // The benchmark is one token sending as fast as it can: the classroom limits would answer 429 and 409.
+        CNLAB_COMMAND_RATE: "100000",
+        CNLAB_SESSION_RATE: "100000",
+        CNLAB_SESSION_STORAGE_MB: "1000000",
+        CNLAB_TOKEN_STORAGE_MB: "1000000",
+      },
+    });
+    children.push(server);
+    await waitForHealth(url, server);
+
+    const student = await api<{ token: string }>(url, INSTRUCTOR_TOKEN, "POST", "/api/tokens", { name: "bench student" });
     const headers = { authorization: `Bearer ${student.token}` };
     const paths: string[] = [];
     for (let i = 0; i < SESSIONS; i++) {
-      const created = await app.inject({ method: "POST", url: "/api/sessions", headers, payload: { labId: "bridge-two-containers" } });
-      paths.push(`/api/sessions/${created.json<{ id: string }>().id}/commands`);
+      const session = await api<{ id: string }>(url, student.token, "POST", "/api/sessions", { labId: "bridge-two-containers" });
+      paths.push(`/api/sessions/${session.id}/commands`);
     }
-    const bare = await bareServer();
+    // The bare route answers exactly what the real one answered.
+    const answers: Record<string, unknown> = {};
+    for (const c of COMMANDS) answers[c.body.command] = await api(url, student.token, "POST", paths[0]!, c.body);
 
-    const api: Target = { name: "POST /api/sessions/:id/commands", port: portOf(app.server.address()), paths, headers };
-    const baseline: Target = { name: "bare Fastify route", port: portOf(bare.server.address()), paths: ["/bare"], headers: {} };
+    const bare = spawn(process.execPath, [...NODE_FLAGS, "--import", "tsx", path.join(root, "bench", "http-bare-server.ts")], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, BENCH_BARE_ANSWERS: JSON.stringify(answers) },
+    });
+    children.push(bare);
+    const barePort = await new Promise<number>((resolve, reject) => {
+      createInterface({ input: bare.stdout! }).on("line", (line) => {
+        const match = /^listening (\d+)$/.exec(line);
+        if (match !== null) resolve(Number(match[1]));
+      });
+      bare.on("exit", (code) => reject(new Error(`the bare server exited with ${code}`)));
+    });
+    const bareUrl = `http://127.0.0.1:${barePort}`;
 
-    // Alternate the two in short rounds, so neither gets the machine in a better
-    // moment, and take medians: a shared machine has busy seconds.
-    await drive(baseline, WARMUP_SECONDS);
-    await drive(api, WARMUP_SECONDS);
-    const rounds: { api: number; bare: number }[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const bare = await drive(baseline, ROUND_SECONDS);
-      rounds.push({ bare, api: await drive(api, ROUND_SECONDS) });
-    }
-    const apiRate = median(rounds.map((r) => r.api));
-    const bareRate = median(rounds.map((r) => r.bare));
-    const ratio = median(rounds.map((r) => r.api / r.bare));
-    const commands = await app.prisma.sessionCommand.count();
-
-    const line = (name: string, rate: number) => console.log(`${name.padEnd(40)} ${Math.round(rate).toLocaleString("en-US").padStart(12)} requests/s`);
-    line(`commands: ${api.name}`, apiRate);
-    line(`baseline: ${baseline.name}`, bareRate);
     console.log(
-      `${"commands / baseline".padEnd(40)} ${`${Math.round(ratio * 100)}%`.padStart(12)}  (target ≥ 50%; median of ${ROUNDS} rounds; ${CONCURRENCY} in flight over ${SESSIONS} sessions, \`${COMMAND.command}\`, ${commands.toLocaleString("en-US")} commands logged)`,
+      `POST /api/sessions/:id/commands, real server (built, ${LOG_LEVEL} logs) vs bare Fastify route; autocannon in its own process, ${CONNECTIONS} connections over ${SESSIONS} sessions; ${ROUNDS} rounds of ${SECONDS} s each, interleaved`,
     );
+    for (const c of COMMANDS) {
+      await drive(bareUrl, paths, headers, c.body, 1);
+      await drive(url, paths, headers, c.body, 1);
+    }
+    const results = new Map(COMMANDS.map((c) => [c.label, { real: [] as Load[], bare: [] as Load[] }]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of COMMANDS) {
+        const r = results.get(c.label)!;
+        // Alternate which goes first, so neither always meets the machine just after the other.
+        if (round % 2 === 0) {
+          r.bare.push(await drive(bareUrl, paths, headers, c.body, SECONDS));
+          r.real.push(await drive(url, paths, headers, c.body, SECONDS));
+        } else {
+          r.real.push(await drive(url, paths, headers, c.body, SECONDS));
+          r.bare.push(await drive(bareUrl, paths, headers, c.body, SECONDS));
+        }
+        const last = (loads: Load[]) => Math.round(loads.at(-1)!.perSecond);
+        console.log(`  round ${round + 1} ${c.label.padEnd(10)} real ${last(r.real)}/s  bare ${last(r.bare)}/s`);
+      }
+    }
 
-    agent.destroy();
-    await bare.close();
-    await app.close();
+    const n = (x: number) => Math.round(x).toLocaleString("en-US");
+    const triple = (s: { min: number; median: number; max: number }, f: (x: number) => string) => `${f(s.min)} / ${f(s.median)} / ${f(s.max)}`;
+    const percent = (x: number) => `${Math.round(x * 100)}%`;
+    console.log(`\n${"".padEnd(12)} ${"real req/s min/med/max".padEnd(28)} ${"bare req/s min/med/max".padEnd(28)} ${"real ÷ bare".padEnd(20)} real p99 ms (median)`);
+    for (const c of COMMANDS) {
+      const { real, bare: b } = results.get(c.label)!;
+      const ratio = real.map((load, i) => load.perSecond / b[i]!.perSecond);
+      console.log(
+        `${c.label.padEnd(12)} ${triple(spread(real.map((l) => l.perSecond)), n).padEnd(28)} ${triple(spread(b.map((l) => l.perSecond)), n).padEnd(28)} ${triple(spread(ratio), percent).padEnd(20)} ${spread(real.map((l) => l.p99)).median}`,
+      );
+    }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await Promise.all(children.map(stop));
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(buildDir, { recursive: true, force: true });
   }
 }
 

@@ -36,6 +36,7 @@
  * killed so that a runaway cannot take the machine down; the report says so).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { buildServer } from "../scripts/build-server.js";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -422,6 +423,8 @@ async function main(): Promise<number> {
   const dir = mkdtempSync(path.join(tmpdir(), "cnlab-load-"));
   const databaseFile = path.join(dir, "load.db");
   const port = await freePort();
+  // npm start runs build/: built now, so the run measures the sources as they are.
+  await buildServer();
   const server = startServer(databaseFile, port);
   const killServer = () => {
     if (running(server)) server.child.kill("SIGKILL");

@@ -2,13 +2,16 @@
  * Engine benchmarks (npm run bench). Prints events/s built, events/s built and
  * serialised to JSON, for the two-container ping and a 50-container bridge,
  * and heap per idle two-container session. Run with --expose-gc for the
- * memory figure (npm run bench does).
+ * memory figure (npm run bench does). With --kernel-ratio (npm run
+ * bench:kernel) it times the simulator's ping round trip against the real
+ * kernel's instead (kernel-ratio.ts).
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { DEFAULT_LIMITS, Engine, serializeEvent, type TopologySpec, type TraceEvent } from "../server/engine/index.js";
 import { parseLabFile } from "../server/labs/parse-lab-file.js";
 import { overlayCluster } from "../test/engine/helpers/overlay-cluster.js";
+import { kernelRatio } from "./kernel-ratio.js";
 
 const lab = parseLabFile(readFileSync("labs/bridge-two-containers.yaml", "utf8"), "labs/bridge-two-containers.yaml").lab;
 const twoContainers = lab.topology as TopologySpec;
@@ -18,6 +21,12 @@ function make(spec: TopologySpec, seed = 1): Engine {
   const e = Engine.create(spec, { seed, eventBudget: 10_000_000, limits: { ...DEFAULT_LIMITS, commandEvents: Number.MAX_SAFE_INTEGER } });
   if (!(e instanceof Engine)) throw new Error("bad topology");
   return e;
+}
+
+// npm run bench:kernel: the simulator's ping round trip against the real kernel's, and nothing else.
+if (process.argv.includes("--kernel-ratio")) {
+  kernelRatio(() => make(twoContainers));
+  process.exit(0);
 }
 
 function fiftyContainers(): { engine: Engine; names: string[] } {

@@ -82,12 +82,6 @@ const MISTAKES: Record<string, Mistake> = {
     becomes: "ping -c 1 -W 1 10.244.2.50",
     fails: { task: "blackhole", check: 0 },
   },
-  "service-clusterip": {
-    what: "answers the Service's port, which the DNAT replaced before the pod saw the SYN",
-    step: { answer: "who-answers" },
-    becomes: "80",
-    fails: { task: "who-answers", check: 0 },
-  },
 };
 
 /** What an untouched session scores: every shipped lab asks the student to do something for each task. */

@@ -11,14 +11,11 @@ import { ifconfigCommand } from "./ifconfig.js";
 import { ipCommand } from "./ip.js";
 import { iptablesCommand } from "./iptables.js";
 import { iptablesSaveCommand } from "./iptables-save.js";
-import { kubectlCommand } from "./kubectl.js";
 import { pingCommand } from "./ping.js";
 import { routeCommand } from "./route.js";
 import { sleepCommand } from "./sleep.js";
 import { ssCommand } from "./ss.js";
 import { sysctlCommand } from "./sysctl.js";
-import { tcpdumpCommand } from "./tcpdump.js";
-import { tracerouteCommand } from "./traceroute.js";
 
 export const COMMANDS: Record<string, CommandHandler> = {
   arp: arpCommand,
@@ -32,12 +29,9 @@ export const COMMANDS: Record<string, CommandHandler> = {
   ip: ipCommand,
   iptables: iptablesCommand,
   "iptables-save": iptablesSaveCommand,
-  kubectl: kubectlCommand,
   ping: pingCommand,
   route: routeCommand,
   sleep: sleepCommand,
   ss: ssCommand,
   sysctl: sysctlCommand,
-  tcpdump: tcpdumpCommand,
-  traceroute: tracerouteCommand,
 };

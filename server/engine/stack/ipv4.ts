@@ -107,11 +107,7 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
     const whole = defragment(ns, dev, frame, p);
     if (whole === null) return;
     p = whole;
-    if (hc !== null) {
-      const kept = hookLocalIn(ns, hc, p, dev.name);
-      if (kept === null) return;
-      p = kept;
-    }
+    if (hc !== null && !hookLocalIn(ns, hc, p, dev.name)) return;
     localDeliver(ns, dev, frame, p);
     return;
   }
