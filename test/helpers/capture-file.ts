@@ -12,6 +12,8 @@ export interface ReadFrame {
   time: bigint;
   originalLength: number;
   bytes: Uint8Array;
+  /** pcapng's epb_flags, when the packet block has them (bits 0-1: 1 inbound, 2 outbound). */
+  flags?: number;
 }
 
 export interface PcapFile {
@@ -99,7 +101,12 @@ export function readPcapng(bytes: Uint8Array): PcapngFile {
         const captured = v.getUint32(body + 12, true);
         const originalLength = v.getUint32(body + 16, true);
         if (body + 20 + captured > at + length - 4) throw new Error(`packet data overruns its block at ${at}`);
-        frames.push({ interface: itf, time, originalLength, bytes: bytes.slice(body + 20, body + 20 + captured) });
+        const optionsAt = body + 20 + ((captured + 3) & ~3);
+        const flags = optionsAt < at + length - 4 ? readOptions(bytes, optionsAt, at + length - 4).get(2) : undefined;
+        if (flags !== undefined && flags.length !== 4) throw new Error(`epb_flags of ${flags.length} bytes at ${at}`);
+        const frame: ReadFrame = { interface: itf, time, originalLength, bytes: bytes.slice(body + 20, body + 20 + captured) };
+        if (flags !== undefined) frame.flags = view(flags).getUint32(0, true);
+        frames.push(frame);
         break;
       }
       default:

@@ -68,21 +68,40 @@ describe("GET /api/sessions/:id/pcap", () => {
     expect(kinds).toEqual(new Set(["ethernet", "arp", "ipv4", "icmp", "tcp"]));
   });
 
-  it("a device without a namespace is the host's own (root) one", async () => {
+  it("a device without a namespace is the host's own (root) one; with promisc=false it holds what docker0 itself sent and received", async () => {
     const { lab, events } = pinged;
-    const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&device=docker0`);
+    const res = await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&device=docker0&promisc=false`);
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-disposition"]).toBe(`attachment; filename="cnlab-${lab.id}-node1-root-docker0.pcap"`);
     expectFramesMatch(readPcap(res.rawPayload).frames, frameEvents(events, (e) => e.namespace === "root" && e.device === "docker0"));
   });
 
+  it("promiscuous by default, as tcpdump -i docker0: the bridge's capture also holds the ping and HTTP it bridged between the containers", async () => {
+    const { lab } = pinged;
+    const layersOf = async (query: string) =>
+      readPcap((await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&device=docker0${query}`)).rawPayload).frames.map((f) => decodeFrame(f.bytes));
+    const icmpBetweenContainers = (frames: ReturnType<typeof decodeFrame>[]) =>
+      frames.filter((f) => f.some((l) => l.kind === "ipv4" && l.src.startsWith("172.17.0.") && l.dst.startsWith("172.17.0.") && l.src !== "172.17.0.1" && l.dst !== "172.17.0.1"));
+    const promiscuous = await layersOf("");
+    const explicit = await layersOf("&promisc=true");
+    const notPromiscuous = await layersOf("&promisc=false");
+    expect(explicit).toEqual(promiscuous);
+    expect(icmpBetweenContainers(notPromiscuous)).toEqual([]);
+    // Two echo requests and replies, and every TCP segment of the curl.
+    expect(icmpBetweenContainers(promiscuous).filter((f) => f.some((l) => l.kind === "icmp"))).toHaveLength(4);
+    expect(icmpBetweenContainers(promiscuous).some((f) => f.some((l) => l.kind === "tcp"))).toBe(true);
+    expect((await lab.get(`/api/sessions/${lab.id}/pcap?host=node1&device=docker0&promisc=maybe`)).statusCode).toBe(400);
+  });
+
   it("no device: a pcapng with one interface per device, named host/namespace/device, each holding that device's frames", async () => {
     const { lab, events } = pinged;
-    const res = await lab.get(`/api/sessions/${lab.id}/pcap`);
+    const res = await lab.get(`/api/sessions/${lab.id}/pcap?promisc=false`);
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toBe("application/x-pcapng");
     expect(res.headers["content-disposition"]).toBe(`attachment; filename="cnlab-${lab.id}.pcapng"`);
     const file = readPcapng(res.rawPayload);
+    // lo's capture holds a packet once, coming in: libpcap skips the copy going out.
+    const captured = (e: TraceEvent) => !(e.kind === "frame-tx" && e.device === "lo");
     const names = file.interfaces.map((i) => i.name);
     expect(names).toEqual(expect.arrayContaining(["node1/root/lo", "node1/root/docker0", "node1/nginx-1/eth0", "node1/nginx-2/eth0"]));
     expect(names.filter((n) => n?.startsWith("node1/root/veth"))).toHaveLength(2);
@@ -90,13 +109,14 @@ describe("GET /api/sessions/:id/pcap", () => {
       expect(itf.linkType).toBe(1);
       expect(itf.tsresol).toBe(6);
     }
-    expect(file.frames.length).toBe(frameEvents(events, () => true).length);
+    expect(file.frames.length).toBe(frameEvents(events, captured).length);
     file.interfaces.forEach((itf, i) => {
       const [host, namespace, device] = itf.name!.split("/");
-      expectFramesMatch(
-        file.frames.filter((f) => f.interface === i),
-        frameEvents(events, (e) => e.host === host && e.namespace === namespace && e.device === device),
-      );
+      const seen = frameEvents(events, (e) => e.host === host && e.namespace === namespace && e.device === device && captured(e));
+      const frames = file.frames.filter((f) => f.interface === i);
+      expectFramesMatch(frames, seen);
+      // Each packet's direction, in epb_flags: 1 inbound, 2 outbound.
+      expect(frames.map((f) => f.flags)).toEqual(seen.map((e) => (e.kind === "frame-rx" ? 1 : 2)));
     });
     // Frames are in the order they were seen across devices.
     for (let i = 1; i < file.frames.length; i++) expect(file.frames[i]!.time >= file.frames[i - 1]!.time).toBe(true);
@@ -180,6 +200,10 @@ describe("GET /api/sessions/:id/pcap", () => {
     const names = tsharkRead(all, "-T", "fields", "-e", "frame.interface_name").stdout.trim().split("\n");
     expect(names.length).toBe(readPcapng(allBody).frames.length);
     expect(new Set(names)).toContain("node1/nginx-1/eth0");
+    // Wireshark reads each packet's direction from epb_flags: p2p_dir 0 sent, 1 received.
+    const directions = tsharkRead(all, "-T", "fields", "-e", "frame.p2p_dir").stdout.trim().split("\n");
+    expect(directions).toEqual(readPcapng(allBody).frames.map((f) => (f.flags === 1 ? "1" : "0")));
+    expect(new Set(directions)).toEqual(new Set(["0", "1"]));
   });
 
   it.skipIf(tshark.skip)("tshark reads a TUN device's capture as raw IP", { timeout: TOOL_TEST_TIMEOUT_MS }, async () => {

@@ -8,6 +8,13 @@
  * their frames are written without the simulator's Ethernet header, under
  * LINKTYPE_RAW, as tcpdump on such a device records them.
  *
+ * A device's frames are what `tcpdump -i DEV` would record: promiscuous by
+ * default, so a bridge's capture holds the frames it bridges between its
+ * ports as well as those for its own interface; `promiscuous: false` gives
+ * `tcpdump -p`'s view instead. On lo a packet is recorded once, coming in.
+ * In a pcapng every packet says whether the device received or sent it
+ * (epb_flags); classic pcap has no field for that.
+ *
  * A capture has a size limit: once the selected frames would make a file
  * larger than it, the replay stops and the answer says so (the caller answers
  * 413 and suggests a narrower selection). A generator, like the replay, so
@@ -26,6 +33,8 @@ export interface DeviceSelection {
   /** The device's namespace; a device without one means the host's root namespace, as on Linux. */
   namespace?: string | undefined;
   device?: string | undefined;
+  /** As tcpdump without -p (the default): a bridge's capture includes the frames it bridges between ports. */
+  promiscuous?: boolean | undefined;
 }
 
 export interface CaptureDevice {
@@ -48,8 +57,8 @@ export type CaptureOutcome =
   | { kind: "device-not-found"; message: string }
   | { kind: "too-large"; limit: number; message: string };
 
-/** Bytes a frame costs in either format at most: its data padded to 4 bytes, and a pcapng enhanced packet block's 32 bytes of framing. */
-const FRAME_OVERHEAD = 32 + 3;
+/** Bytes a frame costs in either format at most: its data padded to 4 bytes, and a pcapng enhanced packet block's 32 bytes of framing and 12 of epb_flags. */
+const FRAME_OVERHEAD = 32 + 12 + 3;
 
 const linkTypeOf = (kind: string) => (isLayer3Device(kind) ? LINKTYPE_RAW : LINKTYPE_ETHERNET);
 export const deviceName = (d: CaptureDevice) => `${d.host}/${d.namespace}/${d.device}`;
@@ -63,8 +72,9 @@ export function* captureSteps(inputs: ReplayInputs, selection: DeviceSelection, 
   const frames: CapturedFrame[] = [];
   let size = 0;
   let tooLarge = false;
-  const capture = (dev: Device, frame: Frame, _direction: "tx" | "rx", time: number) => {
-    if (tooLarge || !wanted(dev.ns.host, dev.ns.name, dev.name)) return;
+  const promiscuous = selection.promiscuous !== false;
+  const capture = (dev: Device, frame: Frame, direction: "tx" | "rx", time: number, promiscuousOnly: boolean) => {
+    if (tooLarge || (promiscuousOnly && !promiscuous) || !wanted(dev.ns.host, dev.ns.name, dev.name)) return;
     const key = `${dev.ns.host}/${dev.ns.name}/${dev.name}`;
     let entry = seen.get(key);
     if (entry === undefined) {
@@ -79,7 +89,7 @@ export function* captureSteps(inputs: ReplayInputs, selection: DeviceSelection, 
       frames.length = 0;
       return;
     }
-    frames.push({ timeMicros: time, interfaceIndex: entry.id, bytes });
+    frames.push({ timeMicros: time, interfaceIndex: entry.id, bytes, direction: direction === "rx" ? "inbound" : "outbound" });
   };
 
   const replay = replaySteps(inputs, capture);

@@ -113,12 +113,14 @@ export class Bridge extends Device implements Enslaver {
     if (token === null) return;
     if (entry === undefined) {
       this.flood(ingress, frame, token);
+      this.promiscuousCopy(ingress, frame);
       return;
     }
     const out = this.ports.find((p) => p.name === entry.port);
     if (out === undefined || out === ingress) {
       // Linux drops a frame whose destination sits behind the port it came in on.
       this.emitDrop(frame, "not-for-host", `destination behind ingress port ${from}`, `${this.name} drops a frame for ${frame.dst}: it sits behind the ingress port ${from}`);
+      this.promiscuousCopy(ingress, frame);
       return;
     }
     this.ctx.trace.emit({
@@ -135,6 +137,17 @@ export class Bridge extends Device implements Enslaver {
       mac: frame.dst,
     });
     this.toPort(out, frame, token);
+    this.promiscuousCopy(ingress, frame);
+  }
+
+  /**
+   * br_handle_frame_finish: a frame bridged between ports also goes up to the
+   * bridge's own interface when it is promiscuous, after being forwarded, and
+   * the stack there drops it (PACKET_OTHERHOST). Only a capture (tcpdump
+   * without -p) makes a bridge promiscuous, so only a capture sees it.
+   */
+  private promiscuousCopy(ingress: Device | null, frame: Frame): void {
+    if (ingress !== null) this.ctx.capture?.(this, frame, "rx", this.ctx.scheduler.now, true);
   }
 
   /** br_netfilter's PREROUTING for a frame from a port; "skip" when there is nothing to pass, null when it was dropped. */

@@ -48,7 +48,12 @@ export interface LinkContext {
   readonly quota: ObjectQuota;
 }
 
-export type FrameCapture = (dev: Device, frame: Frame, direction: "tx" | "rx", time: number) => void;
+/**
+ * `promiscuousOnly`: the device sees the frame only while promiscuous (as
+ * tcpdump makes it unless given -p): a bridge passes frames bridged between
+ * two of its ports up to its own interface only then (br_handle_frame_finish).
+ */
+export type FrameCapture = (dev: Device, frame: Frame, direction: "tx" | "rx", time: number, promiscuousOnly: boolean) => void;
 
 export interface InterfaceAddress {
   address: number;
@@ -113,7 +118,7 @@ export abstract class Device {
     }
     this.stats.txPackets++;
     this.stats.txBytes += frame.bytes.length;
-    if (this.capturesOutgoing) this.ctx.capture?.(this, frame, "tx", this.ctx.scheduler.now);
+    if (this.capturesOutgoing) this.ctx.capture?.(this, frame, "tx", this.ctx.scheduler.now, false);
     this.ctx.trace.emit({
       kind: "frame-tx",
       host: this.ns.host,
@@ -136,7 +141,7 @@ export abstract class Device {
     }
     this.stats.rxPackets++;
     this.stats.rxBytes += frame.bytes.length;
-    this.ctx.capture?.(this, frame, "rx", this.ctx.scheduler.now);
+    this.ctx.capture?.(this, frame, "rx", this.ctx.scheduler.now, false);
     this.ctx.trace.emit({
       kind: "frame-rx",
       host: this.ns.host,

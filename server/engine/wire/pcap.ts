@@ -2,7 +2,8 @@
  * Capture files for Wireshark/tcpdump, written from simulated frames: classic
  * pcap (one link, microsecond timestamps) and pcapng (one Interface Description
  * Block per simulated interface, named with if_name, so a multi-interface trace
- * keeps where each frame was seen). Pure: returns bytes and leaves files,
+ * keeps where each frame was seen, and each packet's direction in its
+ * epb_flags; classic pcap has no place for a direction). Pure: returns bytes and leaves files,
  * clocks and names of capture sessions to the caller. Little-endian, as a
  * capture written on x86 would be. No reading of capture files here.
  */
@@ -18,6 +19,11 @@ export interface CapturedFrame {
   /** Index into the interfaces given to writePcapng; ignored by writePcap. */
   readonly interfaceIndex: number;
   readonly bytes: Uint8Array;
+  /**
+   * Received or sent by the interface: pcapng writes it as the packet's
+   * epb_flags; classic pcap has no field for it and drops it.
+   */
+  readonly direction?: "inbound" | "outbound";
 }
 
 export interface CaptureInterface {
@@ -124,6 +130,11 @@ const SHB_USERAPPL = 4;
 const IF_NAME = 2;
 const IF_DESCRIPTION = 3;
 const IF_TSRESOL = 9;
+/** epb_flags: 32 bits whose two lowest give the direction (01 inbound, 10 outbound). */
+const EPB_FLAGS = 2;
+const EPB_DIRECTION = { inbound: 1, outbound: 2 } as const;
+/** An epb_flags option (4-byte header, 4-byte value) and the opt_endofopt after it. */
+const EPB_FLAGS_LENGTH = 12;
 const USER_APPLICATION = encoder.encode("cnlab");
 const TSRESOL_MICROSECONDS = new Uint8Array([6]);
 
@@ -153,7 +164,7 @@ export function writePcapng(
     if (!Number.isInteger(f.interfaceIndex) || f.interfaceIndex < 0 || f.interfaceIndex >= interfaces.length) {
       throw new RangeError(`frame interfaceIndex ${f.interfaceIndex} is not one of the ${interfaces.length} interfaces`);
     }
-    length += 32 + ((Math.min(f.bytes.length, snap) + 3) & ~3);
+    length += 32 + ((Math.min(f.bytes.length, snap) + 3) & ~3) + (f.direction === undefined ? 0 : EPB_FLAGS_LENGTH);
   }
   const w = new Writer(length);
   w.u32(SHB_TYPE);
@@ -181,7 +192,7 @@ export function writePcapng(
   for (const f of frames) {
     const t = micros(f.timeMicros);
     const captured = Math.min(f.bytes.length, snap);
-    const blockLength = 32 + ((captured + 3) & ~3);
+    const blockLength = 32 + ((captured + 3) & ~3) + (f.direction === undefined ? 0 : EPB_FLAGS_LENGTH);
     w.u32(EPB_TYPE);
     w.u32(blockLength);
     w.u32(f.interfaceIndex);
@@ -191,6 +202,12 @@ export function writePcapng(
     w.u32(f.bytes.length);
     w.raw(f.bytes.subarray(0, captured));
     w.pad4();
+    if (f.direction !== undefined) {
+      w.u16(EPB_FLAGS);
+      w.u16(4);
+      w.u32(EPB_DIRECTION[f.direction]);
+      w.u32(OPT_ENDOFOPT);
+    }
     w.u32(blockLength);
   }
   return w.bytes;

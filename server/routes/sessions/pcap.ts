@@ -3,7 +3,11 @@
  * `?host=&device=` (and `namespace=`, `root` when absent) picks one device and
  * answers a classic pcap; without `device` the answer is a pcapng with one
  * interface block per device ("host/namespace/device"), all of them or those
- * of `host` (and `namespace`). The frames come from replaying the session in
+ * of `host` (and `namespace`). A device's frames are what `tcpdump -i DEV`
+ * records, promiscuous as tcpdump is by default (a bridge's capture holds
+ * what it bridges between its ports); `?promisc=false` gives `tcpdump -p`'s
+ * view. pcapng packets carry their direction (epb_flags); classic pcap has no
+ * field for it. The frames come from replaying the session in
  * a simulator worker, so the file is the same however often it is asked for;
  * a file larger than CNLAB_MAX_CAPTURE_MB is refused with 413 PAYLOAD_TOO_LARGE
  * (ask for fewer devices), and what is sent is streamed as it arrives.
@@ -30,13 +34,19 @@ const pcapRouteSchema = {
   tags: ["sessions"],
   summary: "The session's frames as a capture file for Wireshark or tcpdump",
   description:
-    "With `host` and `device`: that device's frames, sent and received, as a classic pcap. Otherwise a pcapng with one interface block per device (all devices, or those of `host` / `namespace`), named `host/namespace/device`.",
+    "With `host` and `device`: that device's frames, sent and received, as a classic pcap. Otherwise a pcapng with one interface block per device (all devices, or those of `host` / `namespace`), named `host/namespace/device`, each packet marked inbound or outbound (epb_flags). A device's frames are what `tcpdump -i DEV` records: promiscuous unless `promisc=false` (`tcpdump -p`).",
   params: SessionParams,
   querystring: Type.Object(
     {
       host: Type.Optional(Name),
       namespace: Type.Optional({ ...Name, description: "the device's namespace; `root` (the host's own) when absent" }),
       device: Type.Optional({ ...Name, description: "an interface name (`eth0`, `docker0`); needs `host`" }),
+      promisc: Type.Optional(
+        Type.Boolean({
+          default: true,
+          description: "as `tcpdump` (true, the default) or `tcpdump -p` (false): whether a bridge's capture includes the frames it bridges between its ports",
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -56,7 +66,8 @@ const pcapRouteSchema = {
 const pcapRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get("/:id/pcap", { schema: pcapRouteSchema, config: { rateLimit: perToken(EXPORTS_PER_MINUTE, "minute", "capture exports") } }, async (request, reply) => {
     const { id } = request.params;
-    const selection: DeviceSelection = request.query;
+    const { promisc, ...devices } = request.query;
+    const selection: DeviceSelection = { ...devices, promiscuous: promisc !== false };
     if (selection.device !== undefined && selection.host === undefined) {
       throw new HttpError(400, "HOST_REQUIRED", "A device is named by its host: add ?host=");
     }
