@@ -82,6 +82,18 @@ const MISTAKES: Record<string, Mistake> = {
     becomes: "ping -c 1 -W 1 10.244.2.50",
     fails: { task: "blackhole", check: 0 },
   },
+  "service-clusterip": {
+    what: "answers the Service's port, which the DNAT replaced before the pod saw the SYN",
+    step: { answer: "who-answers" },
+    becomes: "80",
+    fails: { task: "who-answers", check: 0 },
+  },
+  "service-nodeport": {
+    what: "switches to the Local policy but calls only node2 again, which drops it",
+    step: { command: "curl -s http://10.168.0.2:30080/" },
+    becomes: "curl -s --connect-timeout 1 http://10.168.0.3:30080/",
+    fails: { task: "keep-client", check: 0 },
+  },
 };
 
 /** What an untouched session scores: every shipped lab asks the student to do something for each task. */
