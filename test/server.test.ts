@@ -9,6 +9,8 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { labsFolder, minimalLab } from "./helpers/lab-files.js";
+import { migrationsUpToDate } from "../server/db/migrations-up-to-date.js";
+import { PROJECT_ROOT } from "../server/db/prepare-database.js";
 import { runMain } from "./helpers/run-main.js";
 import { tempDir } from "./helpers/temp-dir.js";
 
@@ -38,6 +40,29 @@ describe("server/main.ts", () => {
     expect(messages).toContain("database closed");
     expect(messages.indexOf("database closed")).toBeLessThan(messages.indexOf("shutdown complete"));
     expect(server.stderr()).toBe("");
+  });
+
+  it("starts again on the database it migrated, which it finds up to date, and serves the same labs", async () => {
+    const databaseFile = path.join(await tempDir(), "cnlab.db");
+    // runMain knows the server listens from its "Server listening" log line: info, not silent.
+    const env = { PORT: "0", DATABASE_URL: `file:${databaseFile}`, LOG_LEVEL: "info" };
+    const first = runMain(env);
+    await first.listening;
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    // What lets the second start skip the Prisma CLI.
+    expect(migrationsUpToDate(databaseFile, path.join(PROJECT_ROOT, "prisma", "migrations"))).toBe(true);
+
+    const second = runMain(env);
+    const baseUrl = await second.listening;
+    const health = await fetch(`${baseUrl}/health`);
+    expect(await health.json()).toEqual({ status: "ok", database: "ok", labs: SHIPPED_LAB_COUNT });
+    // The labs were synced by the first start: the second finds them unchanged.
+    const sync = second.logs.find((line) => Array.isArray(line["unchanged"]));
+    expect(sync?.["unchanged"]).toHaveLength(SHIPPED_LAB_COUNT);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+    expect(second.stderr()).toBe("");
   });
 
   it("refuses a bad variable with one line naming it, exit code 1", async () => {
