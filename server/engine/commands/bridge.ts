@@ -27,6 +27,7 @@ import { matches } from "./ip-args.js";
 import { hasIpv6LinkLocal, solicitedNodeMac } from "./ipv6-link-local.js";
 import { iproute2Flags } from "./link-flags.js";
 import { bridgeLinkSuffix } from "./link-peer.js";
+import { printListingAsJson } from "./iproute2-json.js";
 import { notSimulated } from "./not-simulated.js";
 
 const USAGE = [
@@ -140,6 +141,8 @@ function link(args: string[], ctx: CommandContext): number {
 
 export const bridgeCommand: CommandHandler = (argv, ctx) => {
   const opts: BridgeOptions = { stats: false };
+  let json = false;
+  let pretty = false;
   let i = 0;
   for (; i < argv.length && argv[i]!.startsWith("-"); i++) {
     const opt = argv[i]!.startsWith("--") ? argv[i]!.slice(1) : argv[i]!;
@@ -148,12 +151,18 @@ export const bridgeCommand: CommandHandler = (argv, ctx) => {
       ctx.out.push("bridge utility, 6.1.0");
       return 0;
     } else if (matches(opt, "-color") || opt.startsWith("-color=") || opt.startsWith("-c=")) continue;
-    else if (["-details", "-json", "-pretty", "-oneline", "-timestamp", "-batch", "-force", "-netns", "-compressvlans", "-4", "-6"].some((o) => matches(opt, o))) notSimulated(`bridge ${argv[i]}`);
+    else if (matches(opt, "-json")) json = true;
+    else if (matches(opt, "-pretty")) pretty = true;
+    else if (["-details", "-oneline", "-timestamp", "-batch", "-force", "-netns", "-compressvlans", "-4", "-6"].some((o) => matches(opt, o))) notSimulated(`bridge ${argv[i]}`);
     else fail(`Option "${argv[i]}" is unknown, try "bridge help".`, 255);
   }
   const [object, ...rest] = argv.slice(i);
   if (object === undefined) fail(USAGE, 255);
   const chosen = ["link", "fdb", "mdb", "vlan", "monitor", "help"].find((o) => matches(object, o));
+  if (json && (chosen === "link" || chosen === "fdb") && (rest.length === 0 || matches(rest[0]!, "show") || matches(rest[0]!, "list"))) {
+    if (chosen === "fdb" && opts.stats) notSimulated("bridge -json -statistics fdb");
+    return printListingAsJson(ctx, chosen === "link" ? "bridge-link" : "bridge-fdb", pretty, (c) => (chosen === "link" ? link(rest, c) : fdb(rest, c, opts)));
+  }
   if (chosen === "link") return link(rest, ctx);
   if (chosen === "fdb") return fdb(rest, ctx, opts);
   if (chosen === "vlan" && (rest.length === 0 || matches(rest[0]!, "show"))) {

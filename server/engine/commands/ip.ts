@@ -4,8 +4,9 @@
  * but the simulator does not model answer with the common "not simulated"
  * message; unknown ones fail as ip does.
  */
-import { fail, type CommandHandler } from "./command-context.js";
+import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
 import { ipAddress } from "./ip-address.js";
+import { printListingAsJson } from "./iproute2-json.js";
 import { matches } from "./ip-args.js";
 import { ipLink } from "./ip-link.js";
 import { ipNeigh } from "./ip-neigh.js";
@@ -46,6 +47,8 @@ export const ipCommand: CommandHandler = (argv, ctx) => {
   let netns: string | undefined;
   let netnsAt = -1;
   let humanReadable = false;
+  let json = false;
+  let pretty = false;
   for (; i < argv.length; i++) {
     const raw = argv[i]!;
     if (!raw.startsWith("-")) break;
@@ -73,7 +76,9 @@ export const ipCommand: CommandHandler = (argv, ctx) => {
       // ip tries -human before -help, so a bare -h is human-readable: it only changes -s figures.
       humanReadable = true;
     } else if (matches(opt, "-help")) fail(USAGE, 255);
-    else if (["-json", "-pretty", "-oneline", "-resolve", "-timestamp", "-tshort", "-batch", "-force", "-loops", "-rcvbuf", "-Numeric", "-all", "-iec", "-0", "-M", "-B"].some((o) => matches(opt, o)))
+    else if (matches(opt, "-json")) json = true;
+    else if (matches(opt, "-pretty")) pretty = true;
+    else if ([ "-oneline", "-resolve", "-timestamp", "-tshort", "-batch", "-force", "-loops", "-rcvbuf", "-Numeric", "-all", "-iec", "-0", "-M", "-B"].some((o) => matches(opt, o)))
       notSimulated(`ip ${raw}`);
     else fail(`Option "${raw}" is unknown, try "ip -help".`, 255);
   }
@@ -87,6 +92,19 @@ export const ipCommand: CommandHandler = (argv, ctx) => {
   if (object === undefined) fail(USAGE, 255);
   const rest = argv.slice(i + 1);
   const chosen = OBJECTS.find((o) => matches(object, o));
+  // -p alone changes nothing; with -j the listings of link, address, route and neigh come out as JSON.
+  if (json && (chosen === "link" || chosen === "address" || chosen === "route" || chosen === "neighbor" || chosen === "neighbour")) {
+    const sub = rest[0];
+    const listing = sub === undefined || matches(sub, "show") || matches(sub, "list") || sub === "lst";
+    if (listing) {
+      if (opts.details || opts.stats > 0 || opts.brief) notSimulated(`ip -json ${opts.brief ? "-brief" : opts.details ? "-details" : "-statistics"}`);
+      const kind = chosen === "neighbor" ? "neigh" : chosen === "neighbour" ? "neigh" : chosen;
+      const run = (c: CommandContext) =>
+        chosen === "link" ? ipLink(rest, c, opts) : chosen === "address" ? ipAddress(rest, c, opts) : chosen === "route" ? ipRoute(rest, c, opts) : ipNeigh(rest, c, opts);
+      return printListingAsJson(ctx, kind, pretty, run);
+    }
+    if (chosen === "route" && sub !== undefined && matches(sub, "get")) notSimulated("ip -json route get");
+  }
   switch (chosen) {
     case "address":
       return ipAddress(rest, ctx, opts);
