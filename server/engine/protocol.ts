@@ -64,10 +64,10 @@ export interface OpenReply {
 export interface RunReply {
   output: string;
   exitCode: number;
-  /** The events as a JSON array text, each written by serializeEvent; null unless the request asked for it. */
-  eventsJson: string | null;
-  /** The same text deflated (raw DEFLATE, RFC 1951): what the log stores. */
-  eventsDeflated: Uint8Array;
+  /** The events as JSON array texts of at most a thousand events each (serializeEvent's); null unless the request asked for them. */
+  eventsJson: string[] | null;
+  /** The events as the log stores them: chunks of JSON, each deflated, behind an index (server/simulator/stored-trace.ts). */
+  eventsStored: Uint8Array;
   /** Seqs of the events: [eventsFrom, eventsTo). */
   eventsFrom: number;
   eventsTo: number;

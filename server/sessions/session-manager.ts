@@ -25,7 +25,7 @@
  * pcap export. It knows nothing of HTTP beyond throwing HttpError.
  */
 import { randomInt, randomUUID } from "node:crypto";
-import { inflateRawSync } from "node:zlib";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { FastifyBaseLogger } from "fastify";
 import type { Principal } from "../auth/principal.js";
 import type { PrismaClient, SqliteConnection } from "../db/prisma-client.js";
@@ -44,6 +44,7 @@ import { HttpError } from "../http/http-error.js";
 import type { LabFile } from "../labs/lab-schema.js";
 import { EnginePool, WorkerCrashed, WorkerRequestError, defaultPoolSize } from "../simulator/engine-pool.js";
 import { DEFAULT_SIMULATOR_CONFIG, type SimulatorConfig } from "../simulator/simulator-config.js";
+import { readStoredTraceSync } from "../simulator/stored-trace.js";
 import { CommandLog } from "./command-log.js";
 import { SessionRegistry } from "./session-registry.js";
 import { FrameReader, type EventFrame } from "./frame-reader.js";
@@ -317,7 +318,7 @@ export class SessionManager implements SessionService {
         at,
         eventsFrom: result.eventsFrom,
         eventsTo: result.eventsTo,
-        events: result.eventsDeflated,
+        events: result.eventsStored,
         interruption: result.interruption,
         createdAt: new Date(wallMs),
       };
@@ -339,10 +340,15 @@ export class SessionManager implements SessionService {
         this.log.info({ sessionId: id, index, interruption: result.interruption, cpuMs: Math.round(result.cpuMs) }, "a command was stopped by a limit");
       }
       // Subscribers get the events as the worker wrote them, cut, not parsed: a stream sends their JSON as is.
+      // A chunk (a thousand events) at a time, letting other requests in between: a long command's
+      // ten thousand events cut and sent at once would hold this thread for tens of milliseconds.
       if (result.eventsTo > result.eventsFrom && this.listeners.has(id)) {
-        // A stream that subscribed while the command ran: its events are inflated here, once.
-        const json = result.eventsJson ?? inflateRawSync(result.eventsDeflated).toString("utf8");
-        this.notify(id, splitEventsText(json));
+        // Without JSON, a stream subscribed while the command ran: its events are inflated here, once.
+        const chunks = result.eventsJson ?? [readStoredTraceSync(result.eventsStored)];
+        for (const [i, chunk] of chunks.entries()) {
+          if (i > 0) await yieldToEventLoop();
+          this.notify(id, splitEventsText(chunk));
+        }
       }
       return {
         index,
@@ -470,8 +476,8 @@ export class SessionManager implements SessionService {
 
   /**
    * A page of the stored trace from seq `from`: at most `limit` events that
-   * pass the filter. Rows that lie wholly inside an unfiltered page are
-   * spliced in as stored, without parsing.
+   * pass the filter. Pieces of rows (chunks) that lie wholly inside an
+   * unfiltered page are spliced in as read, without parsing.
    */
   async eventsPage(id: string, from: number, limit: number, filter: EventFilter): Promise<EventPage> {
     const total = await this.nextSeq(id);
@@ -482,7 +488,7 @@ export class SessionManager implements SessionService {
     let cursor = from;
     let scanned = 0;
 
-    scan: for await (const row of this.storedEvents.rowsFrom(id, cursor)) {
+    scan: for await (const row of this.storedEvents.piecesFrom(id, cursor)) {
       if (count >= limit || cursor >= total || scanned >= MAX_SCANNED_EVENTS) break;
       const size = row.eventsTo - row.eventsFrom;
       if (!filtered && row.eventsFrom >= cursor && count + size <= limit && bytes + row.text.length <= MAX_PAGE_BYTES) {
@@ -540,7 +546,7 @@ export class SessionManager implements SessionService {
   async eventsSince(id: string, fromSeq: number, limit: number): Promise<EventText[]> {
     const events: EventText[] = [];
     const cursor = Math.max(0, fromSeq);
-    for await (const row of this.storedEvents.rowsFrom(id, cursor)) {
+    for await (const row of this.storedEvents.piecesFrom(id, cursor)) {
       for (const event of row.events()) {
         if (event.seq < cursor) continue;
         events.push(event);

@@ -10,7 +10,6 @@
  */
 import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
-import { deflateRaw } from "node:zlib";
 import {
   CommandJob,
   captureSteps,
@@ -25,6 +24,7 @@ import {
   type WorkerRequest,
 } from "../engine/index.js";
 import { SliceScheduler, type SliceTask } from "./slice-scheduler.js";
+import { CHUNK_EVENTS, encodeStoredTrace } from "./stored-trace.js";
 
 /** What a capture chunk holds at most, bytes: the server streams them on as they come. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -116,30 +116,31 @@ function handle(req: WorkerRequest): void {
             sessions.delete(req.session);
             throw err;
           }
-          // Serialising and compressing here keep both off the thread that answers requests; the
-          // compression runs on libuv's thread pool, so this thread goes on with other sessions' slices.
-          const eventsJson = serializeEvents(result.events);
+          // Serialising (a chunk a slice) and compressing (on libuv's thread pool) here keep both off
+          // the thread that answers requests, and this one goes on with other sessions meanwhile.
+          const chunks: { firstSeq: number; count: number; json: string }[] = [];
+          for (let i = 0; i < result.events.length; i += CHUNK_EVENTS) {
+            const events = result.events.slice(i, i + CHUNK_EVENTS);
+            chunks.push({ firstSeq: events[0]!.seq, count: events.length, json: serializeEvents(events) });
+            yield;
+          }
           const answer = {
             output: result.output,
             exitCode: result.exitCode,
-            eventsJson: req.withJson ? eventsJson : null,
+            eventsJson: req.withJson ? chunks.map((c) => c.json) : null,
             eventsFrom,
             eventsTo: engine.nextSeq,
             time: result.time,
             interruption: result.interruption,
             cpuMs: task.cpuMs,
           };
-          deflateRaw(eventsJson, (err, deflated) => {
-            if (err !== null) {
-              failed(req.id, err);
-              return;
-            }
-            const eventsDeflated = new Uint8Array(deflated.buffer, deflated.byteOffset, deflated.byteLength);
-            const value: WorkerReplies["run"] = { ...answer, eventsDeflated };
-            // Handed over, not copied, when the buffer is the result's own (not a slice of a shared pool).
-            const own = deflated.byteOffset === 0 && deflated.byteLength === deflated.buffer.byteLength;
-            send({ type: "reply", id: req.id, ok: true, value }, own ? [deflated.buffer as ArrayBuffer] : undefined);
-          });
+          encodeStoredTrace(chunks).then(
+            (eventsStored) => {
+              const value: WorkerReplies["run"] = { ...answer, eventsStored };
+              send({ type: "reply", id: req.id, ok: true, value }, [eventsStored.buffer as ArrayBuffer]);
+            },
+            (err: unknown) => failed(req.id, err),
+          );
         },
         (err) => failed(req.id, err),
       );

@@ -130,6 +130,18 @@ describe("GET /api/sessions/:id/trace", () => {
     expect(await teacherView.untilEvents(all.length)).toEqual(all);
   });
 
+  it("a long command's events reach a live client in seq order, each once, a thousand at a time as the worker cut them", async () => {
+    const lab = await liveLab();
+    const socket = await openTraceSocket(lab.traceUrl(""), bearer(lab.token));
+    socket.send({ type: "subscribe" });
+    // Over 3,000 events: several chunks, handed to the stream one after the other.
+    await lab.run("node1", "nginx-1", "ping -c 120 -i 0.2 172.17.0.3");
+    await lab.run("node1", "nginx-1", "ip neigh");
+    const all = await lab.events();
+    expect(all.length).toBeGreaterThan(3_000);
+    expect(await socket.untilEvents(all.length)).toEqual(all);
+  });
+
   it("filters: only the bridge's flooding and learning; only ARP seen in nginx-1", async () => {
     const lab = await liveLab();
     const bridgeOnly = await openTraceSocket(lab.traceUrl());
