@@ -50,7 +50,7 @@ export function Inspector(props: { sessionId: string; event: TraceEvent | null }
     };
   }, [event?.seq, props.sessionId]);
 
-  if (event === null) return <div class="inspector muted">{t("noEvents")}</div>;
+  if (event === null) return <div class="inspector muted">{t("selectEvent")}</div>;
 
   const toggle = (i: number) => {
     const next = new Set(open);

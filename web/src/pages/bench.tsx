@@ -181,7 +181,8 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
 
   const commandEvents = useMemo(() => {
     const c = commands.find((x) => x.index === commandIndex);
-    if (commandIndex === -1 || c === undefined) return events.current;
+    // A copy: the array grows in place as events arrive, and the memos below compare by reference.
+    if (commandIndex === -1 || c === undefined) return events.current.slice();
     return events.current.filter((e) => e.seq >= c.events.from && e.seq < c.events.to);
   }, [eventsVersion, commandIndex, commands]);
   const shown = useMemo(() => commandEvents.filter((e) => matchesFilter(e, filter)), [commandEvents, filter]);
@@ -253,7 +254,7 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
     <div class="bench-wrap" data-testid="bench" data-session={session.id}>
       {readOnly && (
         <div class="banner" data-testid="read-only">
-          👁 {session.owner.name} · {pick(lab.title)} · {t("readOnly")}
+          {session.owner.name} · {pick(lab.title)} · {t("readOnly")}
         </div>
       )}
       <div class="bench">

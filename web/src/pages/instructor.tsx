@@ -228,7 +228,7 @@ function SessionsTab() {
                 <td>{new Date(s.lastCommandAt ?? s.createdAt).toLocaleString()}</td>
                 <td>
                   <a class="btn" href={`/sessions/${s.id}`} onClick={onLinkClick(`/sessions/${s.id}`)} data-testid="watch">
-                    👁 {t("watch")}
+                    {t("watch")}
                   </a>
                 </td>
               </tr>
