@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { Engine, type TopologySpec, type TraceEvent } from "../server/engine/index.js";
 import { parseLabFile } from "../server/labs/parse-lab-file.js";
 
-export const KUBE_LABS = ["service-clusterip", "service-nodeport"] as const;
+export const KUBE_LABS = ["service-clusterip", "service-nodeport", "service-debugging"] as const;
 
 const DECISIONS = new Set<TraceEvent["kind"]>(["netfilter", "nat", "conntrack", "ip-forward", "socket-deliver", "drop"]);
 
@@ -47,7 +47,7 @@ export function kubeDoc(id: string): string {
   for (const step of lab.walkthrough) {
     const r = engine.run({ host: step.host, namespace: step.namespace, command: step.command });
     out.push(`On ${step.host}${step.namespace ? ` in ${step.namespace}` : ""}: ${step.explain.en}`, "", "```", `$ ${step.command}`, r.output.replace(/\n$/, ""), "```", "");
-    if (first === null && step.command.startsWith("curl")) first = r.events;
+    if (first === null && step.command.startsWith("curl") && r.exitCode === 0) first = r.events;
   }
   out.push("## The first connection's SYN, rule by rule", "", "The netfilter rules it matched, its address translations, the flow conntrack made, and where it was forwarded and delivered; later packets of the flow are left out.", "", "```");
   const syn = (first ?? []).find((e) => e.kind === "conntrack")?.packetId;

@@ -94,6 +94,12 @@ const MISTAKES: Record<string, Mistake> = {
     becomes: "curl -s --connect-timeout 1 http://10.168.0.3:30080/",
     fails: { task: "keep-client", check: 0 },
   },
+  "service-debugging": {
+    what: "names the ready pod, the one the endpoints do list",
+    step: { answer: "missing-endpoint" },
+    becomes: "web-6f7b9-xk2lp",
+    fails: { task: "missing-endpoint", check: 0 },
+  },
 };
 
 /** What an untouched session scores: every shipped lab asks the student to do something for each task. */

@@ -1,6 +1,6 @@
 /**
  * kubectl (v1.28) against the lab's cluster, from any node: get (pods,
- * services, endpoints, nodes; -o wide, -n, -A, several kinds at once),
+ * services, endpoints, nodes; -o wide, -n, -A, --show-labels for pods, several kinds at once),
  * describe service, delete pod|service, label pod, patch service (a merge
  * patch of its selector, externalTrafficPolicy or sessionAffinity). Changes go to the
  * cluster's objects, and kube-proxy on every node resyncs its rules at once,
@@ -40,11 +40,12 @@ interface Options {
   all: boolean;
   wide: boolean;
   overwrite: boolean;
+  showLabels: boolean;
   args: string[];
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { namespace: "default", all: false, wide: false, overwrite: false, args: [] };
+  const o: Options = { namespace: "default", all: false, wide: false, overwrite: false, showLabels: false, args: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "-n" || a === "--namespace") o.namespace = argv[++i] ?? fail(`error: flag needs an argument: '${a.replace(/^-+/, "")}' in ${a}`, 1);
@@ -56,6 +57,7 @@ function parseOptions(argv: string[]): Options {
       o.wide = true;
     } else if (a === "-owide" || a === "--output=wide" || a === "-o=wide") o.wide = true;
     else if (a === "--overwrite") o.overwrite = true;
+    else if (a === "--show-labels") o.showLabels = true;
     else if (a.startsWith("-")) fail(`error: unknown flag: ${a}\nSee 'kubectl --help' for usage.`, 1);
     else o.args.push(a);
   }
@@ -96,7 +98,7 @@ function objects(ctx: CommandContext, cluster: Cluster, kind: Kind, o: Options):
         .map((p) => ({
           namespace: p.namespace,
           name: p.name,
-          row: [p.name, p.ready ? "1/1" : "0/1", "Running", "0", age(ctx, p.created), ...(o.wide ? [formatIpv4(p.ip), p.node, "<none>", "<none>"] : [])],
+          row: [p.name, p.ready ? "1/1" : "0/1", "Running", "0", age(ctx, p.created), ...(o.wide ? [formatIpv4(p.ip), p.node, "<none>", "<none>"] : []), ...(o.showLabels ? [selectorText(p.labels)] : [])],
         }));
     case "service":
       return cluster
@@ -147,7 +149,7 @@ function get(ctx: CommandContext, cluster: Cluster, o: Options): number {
       rows = names.flatMap((n) => rows.filter((r) => r.name === n));
     }
     if (rows.length === 0) continue;
-    const header = [...HEADERS[kind].plain, ...(o.wide ? HEADERS[kind].wide : [])];
+    const header = [...HEADERS[kind].plain, ...(o.wide ? HEADERS[kind].wide : []), ...(o.showLabels && kind === "pod" ? ["LABELS"] : [])];
     const label = kind === "endpoints" ? "endpoints" : kind;
     const body = rows.map((r) => {
       const row = [...r.row];
