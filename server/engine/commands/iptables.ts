@@ -408,6 +408,18 @@ function parse(argv: string[]): Parsed {
   return { table, action: act, numeric, verbose, exact, lineNumbers };
 }
 
+/**
+ * A rule from iptables' own words, as iptables-restore reads one `-A CHAIN …`
+ * line: kube-proxy writes its rules this way, so they pass the same parser
+ * and print as the real ones. Throws on words iptables would refuse (a bug
+ * in the writer).
+ */
+export function ruleFromArgs(table: TableName, args: string[]): { chain: string; rule: Rule } {
+  const p = parse(["-t", table, ...args]);
+  if (p.action.kind !== "append") throw new Error(`not an -A line: ${args.join(" ")}`);
+  return { chain: p.action.chain, rule: p.action.rule };
+}
+
 function parseTarget(name: string, toDestination: string | null, toSource: string | null, table: TableName, mark: { value: number; mask: number } | null, randomFully: boolean): RuleTarget {
   switch (name) {
     case "ACCEPT":

@@ -11,6 +11,7 @@ import { ifconfigCommand } from "./ifconfig.js";
 import { ipCommand } from "./ip.js";
 import { iptablesCommand } from "./iptables.js";
 import { iptablesSaveCommand } from "./iptables-save.js";
+import { kubectlCommand } from "./kubectl.js";
 import { pingCommand } from "./ping.js";
 import { routeCommand } from "./route.js";
 import { sleepCommand } from "./sleep.js";
@@ -29,6 +30,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   ip: ipCommand,
   iptables: iptablesCommand,
   "iptables-save": iptablesSaveCommand,
+  kubectl: kubectlCommand,
   ping: pingCommand,
   route: routeCommand,
   sleep: sleepCommand,

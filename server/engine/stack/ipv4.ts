@@ -107,7 +107,11 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
     const whole = defragment(ns, dev, frame, p);
     if (whole === null) return;
     p = whole;
-    if (hc !== null && !hookLocalIn(ns, hc, p, dev.name)) return;
+    if (hc !== null) {
+      const kept = hookLocalIn(ns, hc, p, dev.name);
+      if (kept === null) return;
+      p = kept;
+    }
     localDeliver(ns, dev, frame, p);
     return;
   }

@@ -18,6 +18,7 @@ import { parseIpv4CidrOrThrow, parseIpv4OrThrow } from "../wire/ipv4-address.js"
 import { dockerBridge, newContainer, parsePublish, publishContainer, startProcesses } from "./containers.js";
 import { installDockerRules, type PublishedPort } from "./docker-rules.js";
 import { buildOverlay } from "./overlay.js";
+import { buildCluster } from "../kube/build-cluster.js";
 import { resolveImage } from "./images.js";
 import { Network, type NetworkOptions, type SimHost } from "./network.js";
 import { ROOT_NAMESPACE, type HostSpec, type TopologySpec } from "./topology-schema.js";
@@ -28,6 +29,7 @@ export function buildNetwork(spec: TopologySpec, options: NetworkOptions): Netwo
   for (const s of spec.segments ?? []) net.segment(s.name);
   for (const h of spec.hosts) buildHost(net, h);
   if (spec.overlay !== undefined) net.overlayLog.push(...buildOverlay(net, spec.overlay));
+  if (spec.kubernetes !== undefined) net.kube = buildCluster(net, spec.kubernetes);
   net.quota.enforcing = true;
   // Building emits no trace: the trace starts with the first command.
   net.trace.take();

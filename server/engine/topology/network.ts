@@ -21,6 +21,7 @@ import { DEFAULT_LIMITS, type EngineLimits } from "../limits.js";
 import { ObjectQuota } from "../object-quota.js";
 import type { PublishedPort } from "./docker-rules.js";
 import { ROOT_NAMESPACE } from "./topology-schema.js";
+import type { Cluster } from "../kube/cluster.js";
 
 export type ContainerNetwork = "bridge" | "host" | "none";
 
@@ -120,6 +121,8 @@ export class Network {
   readonly segments = new Map<string, Segment>();
   /** What the overlay's daemons logged while programming the hosts (routes they could not add). */
   readonly overlayLog: string[] = [];
+  /** The Kubernetes cluster on these hosts, when the topology has one (kube/cluster.ts). */
+  kube: Cluster | null = null;
   readonly scheduler: Scheduler;
   readonly trace: TraceRecorder;
   readonly random: SeededRandom;

@@ -14,6 +14,7 @@
  * `docker run --net=host` does.
  */
 import { Type, type Static } from "typebox";
+import { kubernetesSchema } from "../kube/kube-schema.js";
 
 export const ROOT_NAMESPACE = "root";
 
@@ -182,6 +183,8 @@ export const TopologySpec = Type.Object(
     /** Reserved for netfilter rules (NAT, filter) beyond Docker's defaults. */
     netfilter: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
     overlay: Type.Optional(OverlaySpec),
+    /** A Kubernetes cluster on these hosts: nodes, pods and Services (kube/kube-schema.ts). */
+    kubernetes: Type.Optional(kubernetesSchema({ Ipv4Address, Ipv4Cidr, ObjectName })),
   },
   { additionalProperties: false },
 );

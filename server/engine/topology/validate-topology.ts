@@ -7,6 +7,7 @@
  */
 import { cidrNetwork, formatIpv4, parseIpv4, parseIpv4Cidr, prefixMask } from "../wire/ipv4-address.js";
 import { ROOT_NAMESPACE, type HostSpec, type TopologySpec } from "./topology-schema.js";
+import { validateKubernetes } from "../kube/validate-kube.js";
 
 export interface TopologyIssue {
   /** JSON pointer into the topology, e.g. /hosts/0/veths/1/peer/namespace. */
@@ -34,6 +35,7 @@ export function validateTopology(spec: TopologySpec): TopologyIssue[] {
     segments.add(s.name);
   });
   if (spec.overlay !== undefined) issues.push(...validateOverlay(spec));
+  issues.push(...validateKubernetes(spec));
   if (spec.netfilter !== undefined && spec.netfilter.length > 0) issues.push({ path: "/netfilter", message: "netfilter rules are not supported by this engine version" });
 
   const hostNames = new Set<string>();

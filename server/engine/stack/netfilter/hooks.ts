@@ -232,11 +232,17 @@ export function hookFilter(ns: NetNamespace, chain: "INPUT" | "FORWARD" | "OUTPU
   return true;
 }
 
-/** Local delivery: filter INPUT, then the flow is confirmed (it ends here). False when dropped. */
-export function hookLocalIn(ns: NetNamespace, hc: HookContext, p: Ipv4Payload, inDevice: string): boolean {
-  if (!hookFilter(ns, "INPUT", hc, p, inDevice, null)) return false;
+/**
+ * Local delivery: filter INPUT, then the flow is confirmed (it ends here), and
+ * a known flow's source translation is undone, as nf_nat does at LOCAL_IN after
+ * filter: a reply to a connection the host DNATed in OUTPUT (a node reaching a
+ * Service address) comes back from the address it was sent to. Null when dropped.
+ */
+export function hookLocalIn(ns: NetNamespace, hc: HookContext, p: Ipv4Payload, inDevice: string): Ipv4Payload | null {
+  if (!hookFilter(ns, "INPUT", hc, p, inDevice, null)) return null;
+  const wasNew = hc.ct?.isNew ?? false;
   emitNewFlow(ns, hc);
-  return true;
+  return wasNew ? p : applyTracked(ns, hc, inDevice, p, "post");
 }
 
 /** OUTPUT for locally generated packets: conntrack and nat OUTPUT. */

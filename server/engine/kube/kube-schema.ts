@@ -1,0 +1,104 @@
+/**
+ * Kubernetes objects as lab data: the nodes kube-proxy runs on, pods (which
+ * network namespace of which node each one is, its labels, whether it is
+ * ready, what it serves) and Services (ClusterIP or NodePort, selector,
+ * ports, traffic policy, session affinity). The API server's view of the
+ * cluster, written down; validate-kube.ts checks what a schema cannot say,
+ * and cluster.ts keeps it at run time, where kubectl changes it and
+ * kube-proxy (proxier.ts) follows.
+ *
+ * Pods here do not make their own network: they name a namespace the
+ * topology already builds (as the CNI bridge plugin would have), so a lab
+ * shows exactly the devices it declares.
+ */
+import { Type, type Static, type TString } from "typebox";
+
+/** The topology's own primitives, passed in by topology-schema.ts (which embeds this schema: importing them here would make a cycle). */
+export interface SchemaPrimitives {
+  Ipv4Address: TString;
+  Ipv4Cidr: TString;
+  ObjectName: TString;
+}
+
+/** A DNS-1123 label, as Kubernetes names namespaces, Services and label values. */
+const KubeName = Type.String({ pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", description: "a DNS-1123 label: lower-case letters, digits and '-'" });
+const Labels = Type.Record(
+  Type.String({ pattern: "^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$" }),
+  Type.String({ pattern: "^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$" }),
+  { description: "labels: key → value" },
+);
+
+const PodServeSpec = Type.Object(
+  {
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    /** What the process answers over HTTP: its pod's name, as registry.k8s.io/serve_hostname does. */
+    reply: Type.Literal("hostname"),
+  },
+  { additionalProperties: false },
+);
+
+/** The cluster's schema, made from the topology's primitives. */
+export function kubernetesSchema({ Ipv4Address, Ipv4Cidr, ObjectName }: SchemaPrimitives) {
+  const PodSpec = Type.Object(
+    {
+      name: KubeName,
+      namespace: Type.Optional(KubeName),
+      /** The host (a node) the pod runs on. */
+      node: ObjectName,
+      /** The network namespace on that node holding the pod's eth0; the pod's name when omitted. */
+      netns: Type.Optional(ObjectName),
+      labels: Type.Optional(Labels),
+      /** Whether its readiness probe passes; an unready pod is no Service's endpoint. Default true. */
+      ready: Type.Optional(Type.Boolean()),
+      serve: Type.Optional(Type.Array(PodServeSpec, { maxItems: 8 })),
+    },
+    { additionalProperties: false },
+  );
+
+  const ServicePortSpec = Type.Object(
+    {
+      name: Type.Optional(KubeName),
+      protocol: Type.Optional(Type.Union([Type.Literal("TCP"), Type.Literal("UDP")])),
+      port: Type.Integer({ minimum: 1, maximum: 65535 }),
+      /** The pods' port; the Service's port when omitted. */
+      targetPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+      /** NodePort Services: 30000-32767, the API server's default range. */
+      nodePort: Type.Optional(Type.Integer({ minimum: 30000, maximum: 32767 })),
+    },
+    { additionalProperties: false },
+  );
+
+  const ServiceSpec = Type.Object(
+    {
+      name: KubeName,
+      namespace: Type.Optional(KubeName),
+      type: Type.Optional(Type.Union([Type.Literal("ClusterIP"), Type.Literal("NodePort")])),
+      clusterIP: Ipv4Address,
+      selector: Labels,
+      ports: Type.Array(ServicePortSpec, { minItems: 1, maxItems: 16 }),
+      externalTrafficPolicy: Type.Optional(Type.Union([Type.Literal("Cluster"), Type.Literal("Local")])),
+      sessionAffinity: Type.Optional(Type.Union([Type.Literal("None"), Type.Literal("ClientIP")])),
+      /** sessionAffinityConfig.clientIP.timeoutSeconds (default 10800). */
+      sessionAffinityTimeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
+    },
+    { additionalProperties: false },
+  );
+
+  return Type.Object(
+    {
+      /** The hosts that are nodes: each runs kube-proxy in its root namespace. */
+      nodes: Type.Array(ObjectName, { minItems: 1, maxItems: 16 }),
+      /** The cluster's pod network (kube-proxy's --cluster-cidr: traffic from outside it to a ClusterIP is masqueraded). */
+      clusterCidr: Ipv4Cidr,
+      /** The Service network the cluster IPs come from (default 10.96.0.0/12). */
+      serviceCidr: Type.Optional(Ipv4Cidr),
+      pods: Type.Optional(Type.Array(PodSpec, { maxItems: 128 })),
+      services: Type.Optional(Type.Array(ServiceSpec, { maxItems: 64 })),
+    },
+    { additionalProperties: false, description: "a Kubernetes cluster on the topology's hosts: nodes, pods and Services" },
+  );
+}
+
+export type KubernetesSpec = Static<ReturnType<typeof kubernetesSchema>>;
+export type PodSpec = NonNullable<KubernetesSpec["pods"]>[number];
+export type KubeServiceSpec = NonNullable<KubernetesSpec["services"]>[number];
