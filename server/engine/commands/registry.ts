@@ -17,6 +17,8 @@ import { routeCommand } from "./route.js";
 import { sleepCommand } from "./sleep.js";
 import { ssCommand } from "./ss.js";
 import { sysctlCommand } from "./sysctl.js";
+import { tcpdumpCommand } from "./tcpdump.js";
+import { tracerouteCommand } from "./traceroute.js";
 
 export const COMMANDS: Record<string, CommandHandler> = {
   arp: arpCommand,
@@ -36,4 +38,6 @@ export const COMMANDS: Record<string, CommandHandler> = {
   sleep: sleepCommand,
   ss: ssCommand,
   sysctl: sysctlCommand,
+  tcpdump: tcpdumpCommand,
+  traceroute: tracerouteCommand,
 };

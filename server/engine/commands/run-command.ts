@@ -49,6 +49,8 @@ export function runArgv(net: Network, host: SimHost, ns: NetNamespace, argv: str
  * included), or the process the engine steps on. Output goes to `out`.
  */
 export function startCommandLine(net: Network, host: SimHost, ns: NetNamespace, line: string, out: string[]): ExitStatus {
+  // tcpdump shows the frames since the previous command began (device-frame-log.ts).
+  net.frameLog.beginCommand();
   const t = tokenize(line.trim());
   if (!t.ok) {
     out.push(`bash: ${t.error}`);

@@ -1,18 +1,29 @@
 /**
  * sysctl for the namespace's kernel settings the labs use: net.ipv4.ip_forward
- * (per namespace, as in Linux: Docker turns it on in the host's) and
- * net.bridge.bridge-nf-call-iptables (whether bridged frames pass iptables). Reading and
- * `-w key=value` writing, with procps' messages for unknown keys and values;
- * -n (values only), -N (names only), -q (silent writes), -e (skip unknown keys).
- * procps' other options say they are not simulated.
+ * (per namespace, as in Linux: Docker turns it on in the host's),
+ * net.bridge.bridge-nf-call-iptables (whether bridged frames pass iptables),
+ * and the per-interface net.ipv4.conf.{all,default,DEV}.{proxy_arp,rp_filter,
+ * forwarding,accept_local,arp_announce}. proxy_arp makes the device answer ARP
+ * for addresses routed elsewhere, rp_filter drops martian sources (stack/arp.ts,
+ * stack/ipv4.ts); accept_local and arp_announce are kept and shown but change
+ * nothing here. conf.all.forwarding is ip_forward under another name; a single
+ * device's forwarding can be read, and writing it is not simulated.
+ * Reading and `-w key=value` writing, with procps' messages for unknown keys
+ * and values; -n (values only), -N (names only), -q (silent writes), -e (skip
+ * unknown keys). procps' other options say they are not simulated.
  */
+import type { Device } from "../link/device.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
 import { notSimulated } from "./not-simulated.js";
 
 interface Setting {
   get(ctx: CommandContext): string;
   set(ctx: CommandContext, value: string): void;
+  /** The values the simulator takes. */
+  readonly valid: RegExp;
 }
+
+const BOOLEAN = /^[01]$/;
 
 const SETTINGS: Record<string, Setting> = {
   "net.ipv4.ip_forward": {
@@ -20,6 +31,7 @@ const SETTINGS: Record<string, Setting> = {
     set: (ctx, value) => {
       ctx.ns.forwarding = value !== "0";
     },
+    valid: BOOLEAN,
   },
   // Per namespace since Linux 5.3, as br_netfilter (loaded by the Docker daemon) provides it.
   "net.bridge.bridge-nf-call-iptables": {
@@ -27,8 +39,64 @@ const SETTINGS: Record<string, Setting> = {
     set: (ctx, value) => {
       ctx.ns.bridgeNfCallIptables = value !== "0";
     },
+    valid: BOOLEAN,
   },
 };
+
+/** The per-interface keys, as they sort in /proc/sys/net/ipv4/conf/X. */
+const CONF_KEYS = ["accept_local", "arp_announce", "forwarding", "proxy_arp", "rp_filter"] as const;
+type ConfKey = (typeof CONF_KEYS)[number];
+type ConfField = "proxyArp" | "rpFilter" | "acceptLocal" | "arpAnnounce";
+const FIELD: Record<Exclude<ConfKey, "forwarding">, ConfField> = { accept_local: "acceptLocal", arp_announce: "arpAnnounce", proxy_arp: "proxyArp", rp_filter: "rpFilter" };
+/** proc_dointvec: any integer (the kernel reads rp_filter 1 as strict, anything larger as loose). */
+const INTEGER = /^-?\d+$/;
+const RANGE: Record<ConfKey, RegExp> = { accept_local: INTEGER, arp_announce: INTEGER, forwarding: BOOLEAN, proxy_arp: INTEGER, rp_filter: INTEGER };
+
+function devField(dev: Device, field: ConfField): number {
+  return field === "proxyArp" ? (dev.proxyArp ? 1 : 0) : dev[field];
+}
+
+function setDevField(dev: Device, field: ConfField, value: number): void {
+  if (field === "proxyArp") dev.proxyArp = value !== 0;
+  else dev[field] = value;
+}
+
+/** net.ipv4.conf.<scope>.<key>: "all", "default" or a device of the namespace. */
+function confSetting(ctx: CommandContext, scope: string, key: ConfKey): Setting | undefined {
+  const valid = RANGE[key];
+  if (key === "forwarding") {
+    if (scope === "all") return { ...SETTINGS["net.ipv4.ip_forward"]!, valid };
+    if (scope !== "default" && ctx.ns.devices.get(scope) === undefined) return undefined;
+    return {
+      get: (c) => (c.ns.forwarding ? "1" : "0"),
+      set: () => notSimulated(`sysctl -w net.ipv4.conf.${scope}.forwarding`),
+      valid,
+    };
+  }
+  const field = FIELD[key];
+  if (scope === "all" || scope === "default") {
+    const conf = ctx.ns.ipv4Conf[scope];
+    return { get: () => String(conf[field]), set: (_, v) => void (conf[field] = Number(v)), valid };
+  }
+  const dev = ctx.ns.devices.get(scope);
+  if (dev === undefined) return undefined;
+  return { get: () => String(devField(dev, field)), set: (_, v) => setDevField(dev, field, Number(v)), valid };
+}
+
+function lookup(ctx: CommandContext, key: string): Setting | undefined {
+  const fixed = SETTINGS[key];
+  if (fixed !== undefined) return fixed;
+  const m = /^net\.ipv4\.conf\.([^.]+)\.([a-z_]+)$/.exec(key);
+  if (m === null || !(CONF_KEYS as readonly string[]).includes(m[2]!)) return undefined;
+  return confSetting(ctx, m[1]!, m[2] as ConfKey);
+}
+
+/** Every key -a lists, in sysctl's (sorted) order. */
+function allKeys(ctx: CommandContext): string[] {
+  const scopes = ["all", "default", ...ctx.ns.deviceList().map((d) => d.name).sort()];
+  const conf = scopes.flatMap((s) => CONF_KEYS.map((k) => `net.ipv4.conf.${s}.${k}`));
+  return [...Object.keys(SETTINGS), ...conf].sort();
+}
 
 const normalise = (key: string) => key.replaceAll("/", ".");
 
@@ -55,7 +123,7 @@ export const sysctlCommand: CommandHandler = (argv, ctx) => {
     if (long === "") notSimulated(`sysctl ${a.replace(/=.*/, "")}`);
     for (const c of long ?? a.slice(1)) {
       if (c === "w") write = true;
-      else if (c === "a" || c === "A" || c === "X") args.push(...Object.keys(SETTINGS));
+      else if (c === "a" || c === "A" || c === "X") args.push(...allKeys(ctx));
       else if (c === "n") valuesOnly = true;
       else if (c === "N") namesOnly = true;
       else if (c === "q") quiet = true;
@@ -75,12 +143,12 @@ export const sysctlCommand: CommandHandler = (argv, ctx) => {
     const eq = a.indexOf("=");
     const key = normalise(eq < 0 ? a : a.slice(0, eq));
     const value = eq < 0 ? null : a.slice(eq + 1).trim();
-    const setting = SETTINGS[key];
+    const setting = lookup(ctx, key);
     if (setting === undefined && ignoreUnknown) return null;
     if (setting === undefined) fail(`sysctl: cannot stat /proc/sys/${key.replaceAll(".", "/")}: No such file or directory`, 255);
     if (value !== null && !write && eq >= 0) fail(`sysctl: "${a}" must be of the form name=value with -w`, 255);
-    if (value !== null && !/^[01]$/.test(value)) fail(`sysctl: setting key "${key}": Invalid argument`, 255);
-    return { key, value, setting };
+    if (value !== null && !setting!.valid.test(value)) fail(`sysctl: setting key "${key}": Invalid argument`, 255);
+    return { key, value, setting: setting! };
   });
   for (const p of plan) {
     if (p === null) continue;

@@ -83,6 +83,11 @@ export abstract class Device {
   addresses: InterfaceAddress[] = [];
   /** net.ipv4.conf.<dev>.proxy_arp: answer ARP for addresses routed out of another device (Calico's cali* ends). */
   proxyArp = false;
+  /** net.ipv4.conf.<dev>.rp_filter: 0 off, 1 strict, 2 loose reverse-path check of what arrives here (stack/ipv4.ts). */
+  rpFilter = 0;
+  /** net.ipv4.conf.<dev>.accept_local and arp_announce: kept for sysctl; the stack does not act on them. */
+  acceptLocal = 0;
+  arpAnnounce = 0;
   readonly stats: DeviceStats = { rxPackets: 0, rxBytes: 0, rxDropped: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
   /**
    * Whether a capture sees what the device sends as well as what it receives.

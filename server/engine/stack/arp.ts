@@ -239,7 +239,7 @@ export function arpInput(ns: NetNamespace, dev: Device, frame: Frame, arp: ArpPa
   const proxied =
     !ns.isLocalAddress(arp.targetIp) &&
     arp.op === "request" &&
-    dev.proxyArp &&
+    (dev.proxyArp || ns.ipv4Conf.all.proxyArp !== 0) &&
     (ns.routes.lookup(arp.targetIp, (r) => r.table === "main" && ns.routeUsable(r)).route?.dev ?? dev.name) !== dev.name;
   if (!ns.isLocalAddress(arp.targetIp) && !proxied) {
     dropPacket(ns, {

@@ -149,6 +149,26 @@ export function icmpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pa
       return;
     }
   }
+  // IP_RECVERR: a UDP socket that asked for errors (traceroute) gets the ones its datagrams caused.
+  if (q.protocol === 17 && q.srcPort !== null) {
+    const sock = ns.sockets.findUdp(q.src, q.srcPort);
+    if (sock?.onError !== undefined) {
+      ns.ctx.trace.emit({
+        kind: "socket-deliver",
+        host: ns.host,
+        namespace: ns.name,
+        device: dev.name,
+        packetId: frame.packetId,
+        layers: frame.layers,
+        summary: `ICMP ${icmpMessage(l4.type, l4.code, l4.nextHopMtu)} from ${formatIpv4(p.src)} delivered to ${sock.process} (udp port ${q.srcPort})`,
+        protocol: "udp",
+        port: q.srcPort,
+        process: sock.process,
+      });
+      sock.onError(p.src, l4);
+      return;
+    }
+  }
   if (q.protocol === 6 && q.srcPort !== null && q.dstPort !== null && tcpError(ns, q, l4)) return;
   noSocket(ns, dev, frame, `ICMP ${icmpMessage(l4.type, l4.code)} concerns no open socket`);
 }

@@ -86,6 +86,30 @@ function emitLookup(ns: NetNamespace, device: string | null, packetId: number, f
   });
 }
 
+/**
+ * fib_validate_source's rp_filter: with max(conf.all, conf.<dev>) = 1 (strict)
+ * the route back to the source must leave by the device the packet came in
+ * on; with 2 or more (loose) any route back will do. A packet that fails is a martian
+ * source and is dropped without an answer.
+ */
+function reversePathOk(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): boolean {
+  const mode = Math.max(ns.ipv4Conf.all.rpFilter, dev.rpFilter);
+  if (mode === 0 || p.src === 0) return true;
+  const back = ns.routes.lookup(p.src, (r) => r.table === "main" && ns.routeUsable(r)).route;
+  // Only 1 is strict: 2 and any larger value are loose.
+  if (back !== null && (mode !== 1 || back.dev === dev.name)) return true;
+  const why = back === null ? `no route back to ${formatIpv4(p.src)}` : `the route back to ${formatIpv4(p.src)} leaves by ${back.dev}, not ${dev.name}`;
+  dropPacket(ns, {
+    device: dev.name,
+    packetId: frame.packetId,
+    layers: frame.layers,
+    summary: `martian source ${formatIpv4(p.src)} on ${dev.name}: ${why} (rp_filter ${mode === 1 ? "strict" : "loose"})`,
+    reason: "rp-filter",
+    detail: `net.ipv4.conf.${dev.name}.rp_filter=${dev.rpFilter}, all=${ns.ipv4Conf.all.rpFilter}`,
+  });
+  return false;
+}
+
 function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payload): void {
   let p = received;
   let hc: HookContext | null = null;
@@ -98,6 +122,7 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
     p = pre.p;
     hc = pre.hc;
   }
+  if (!reversePathOk(ns, dev, frame, p)) return;
   const lookup = ns.routes.lookup(p.dst, (r) => r.table === "local" || ns.routeUsable(r));
   const local = lookup.route !== null && lookup.route.table === "local";
   const limitedBroadcast = p.dst === 0xffffffff;

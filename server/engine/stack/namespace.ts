@@ -71,6 +71,11 @@ export class NetNamespace implements NamespaceLabel {
   /** Packets waiting for ARP, per neighbour key. */
   readonly pending = new Map<string, NeighbourPending[]>();
   forwarding = false;
+  /** net.ipv4.conf.all and .default: "all" combines with each device's own value as the kernel does (max or or); "default" is what sysctl shows. */
+  readonly ipv4Conf = {
+    all: { proxyArp: 0, rpFilter: 0, acceptLocal: 0, arpAnnounce: 0 },
+    default: { proxyArp: 0, rpFilter: 0, acceptLocal: 0, arpAnnounce: 0 },
+  };
   /** net.bridge.bridge-nf-call-iptables: bridged IPv4 frames pass iptables (bridge-netfilter.ts). */
   bridgeNfCallIptables = false;
   /** Set by the stack (ipv4.ts), like onFrame. */

@@ -66,6 +66,8 @@ export interface UdpSocket {
   port: number;
   process: string;
   onDatagram: (from: number, fromPort: number, data: Uint8Array, packetId: number) => void;
+  /** Set by a socket that reads ICMP errors (IP_RECVERR, as traceroute's): the errors its datagrams caused. */
+  onError?: (from: number, error: IcmpError) => void;
 }
 
 export interface PingSocket {

@@ -5,6 +5,7 @@
  * changed by commands; everything in it is plain state, so a network can be
  * rebuilt from its topology and command log at any time.
  */
+import { DeviceFrameLog } from "../capture/device-frame-log.js";
 import type { Device, FrameCapture, LinkContext } from "../link/device.js";
 import { Bridge } from "../link/bridge.js";
 import { Segment } from "../link/segment.js";
@@ -129,6 +130,8 @@ export class Network {
   /** What the whole network holds, against the session's object limits. */
   readonly quota: ObjectQuota;
   readonly ctx: StackContext;
+  /** What the terminal's tcpdump reads: every device's frames since the last command (capture/device-frame-log.ts). */
+  readonly frameLog = new DeviceFrameLog();
   private nextPacketId = 1;
 
   constructor(readonly options: NetworkOptions) {
@@ -136,7 +139,16 @@ export class Network {
     this.trace = new TraceRecorder(this.scheduler, options.eventBudget);
     this.random = new SeededRandom(options.seed);
     this.quota = new ObjectQuota(options.limits ?? DEFAULT_LIMITS);
-    const link: LinkContext = { scheduler: this.scheduler, trace: this.trace, softLinkDelay: 20, wireDelay: 150, capture: options.capture ?? null, quota: this.quota };
+    const log = this.frameLog;
+    const outer = options.capture ?? null;
+    const capture: FrameCapture =
+      outer === null
+        ? (dev, frame, direction, time, promiscuousOnly) => log.record(dev, frame, direction, time, promiscuousOnly)
+        : (dev, frame, direction, time, promiscuousOnly) => {
+            log.record(dev, frame, direction, time, promiscuousOnly);
+            outer(dev, frame, direction, time, promiscuousOnly);
+          };
+    const link: LinkContext = { scheduler: this.scheduler, trace: this.trace, softLinkDelay: 20, wireDelay: 150, capture, quota: this.quota };
     this.ctx = {
       ...link,
       random: this.random,

@@ -62,6 +62,7 @@ export const DROP_REASONS = [
   "reassembly-timeout",
   "neighbour-table-full",
   "socket-limit",
+  "rp-filter",
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { labEngine } from "../helpers/lab-engine.js";
+import { routedEngine } from "../helpers/routed-topology.js";
 
 describe("sysctl net.ipv4.ip_forward", () => {
   it("is per namespace: on in the host (Docker), off in a container", () => {
@@ -19,5 +20,68 @@ describe("sysctl net.ipv4.ip_forward", () => {
     expect(engine.run({ host: "node1", command: "sysctl -w net.ipv4.nosuch=1" })).toMatchObject({ exitCode: 255, output: "sysctl: cannot stat /proc/sys/net/ipv4/nosuch: No such file or directory\n" });
     expect(engine.run({ host: "node1", command: "sysctl -w net.ipv4.ip_forward=7" }).exitCode).toBe(255);
     expect(engine.run({ host: "node1", command: "sysctl net.ipv4.ip_forward" }).output).toBe("net.ipv4.ip_forward = 1\n");
+  });
+});
+
+describe("sysctl net.ipv4.conf.*: the per-interface keys", () => {
+  it("reads and writes a device's keys, all and default, as procps prints them", () => {
+    const engine = routedEngine();
+    const run = (command: string) => engine.run({ host: "node1", namespace: "nginx-1", command });
+    expect(run("sysctl net.ipv4.conf.eth0.rp_filter").output).toBe("net.ipv4.conf.eth0.rp_filter = 0\n");
+    expect(run("sysctl -w net.ipv4.conf.eth0.rp_filter=1").output).toBe("net.ipv4.conf.eth0.rp_filter = 1\n");
+    expect(run("sysctl -w net.ipv4.conf.eth0.rp_filter=3").output).toBe("net.ipv4.conf.eth0.rp_filter = 3\n");
+    expect(run("sysctl -w net.ipv4.conf.all.rp_filter=2").output).toBe("net.ipv4.conf.all.rp_filter = 2\n");
+    expect(run("sysctl -w net.ipv4.conf.eth0.proxy_arp=1").output).toBe("net.ipv4.conf.eth0.proxy_arp = 1\n");
+    expect(run("sysctl -w net.ipv4.conf.eth0.arp_announce=2").output).toBe("net.ipv4.conf.eth0.arp_announce = 2\n");
+    expect(run("sysctl net/ipv4/conf/eth0/accept_local").output).toBe("net.ipv4.conf.eth0.accept_local = 0\n");
+    expect(run("sysctl net.ipv4.conf.default.forwarding").output).toBe("net.ipv4.conf.default.forwarding = 0\n");
+    expect(run("sysctl -w net.ipv4.conf.all.forwarding=1").output).toBe("net.ipv4.conf.all.forwarding = 1\n");
+    expect(run("sysctl -n net.ipv4.ip_forward net.ipv4.conf.eth0.forwarding").output).toBe("1\n1\n");
+    expect(run("sysctl -w net.ipv4.conf.eth0.forwarding=0")).toMatchObject({ exitCode: 1, output: "sysctl -w net.ipv4.conf.eth0.forwarding: not simulated in cnlab\n" });
+    expect(run("sysctl net.ipv4.conf.nosuch.proxy_arp").output).toBe("sysctl: cannot stat /proc/sys/net/ipv4/conf/nosuch/proxy_arp: No such file or directory\n");
+    expect(run("sysctl -w net.ipv4.conf.eth0.rp_filter=x").output).toBe('sysctl: setting key "net.ipv4.conf.eth0.rp_filter": Invalid argument\n');
+  });
+
+  it("-a lists them, sorted as sysctl walks /proc/sys", () => {
+    const out = routedEngine().run({ host: "node1", namespace: "nginx-1", command: "sysctl -N -a" }).output.split("\n");
+    expect(out.slice(0, 3)).toEqual(["net.bridge.bridge-nf-call-iptables", "net.ipv4.conf.all.accept_local", "net.ipv4.conf.all.arp_announce"]);
+    expect(out).toContain("net.ipv4.conf.eth0.rp_filter");
+    expect(out).toContain("net.ipv4.conf.lo.proxy_arp");
+  });
+
+  it("rp_filter=1 (strict) on the router drops a packet whose route back leaves by another device, with a drop event; 2 (loose) lets it through", () => {
+    for (const [mode, dropped] of [["1", true], ["2", false], ["0", false]] as const) {
+      const engine = routedEngine();
+      const router = (command: string) => expect(engine.run({ host: "node1", namespace: "router", command }).exitCode).toBe(0);
+      router("ip route del 172.17.0.0/16");
+      router("ip route add 172.17.0.0/16 via 10.9.9.9 dev eth1");
+      router(`sysctl -w net.ipv4.conf.eth0.rp_filter=${mode}`);
+      const r = engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 -W 1 10.9.9.9" });
+      const drops = r.events.filter((e) => e.kind === "drop" && e.reason === "rp-filter");
+      expect(drops.length > 0).toBe(dropped);
+      if (dropped) expect(drops[0]).toMatchObject({ namespace: "router", device: "eth0" });
+    }
+  });
+
+  it("conf.all.rp_filter counts too: the larger of all and the device's", () => {
+    const engine = routedEngine();
+    const router = (command: string) => engine.run({ host: "node1", namespace: "router", command });
+    router("ip route del 172.17.0.0/16");
+    router("ip route add 172.17.0.0/16 via 10.9.9.9 dev eth1");
+    router("sysctl -w net.ipv4.conf.all.rp_filter=1");
+    const r = engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 -W 1 10.9.9.9" });
+    expect(r.events.some((e) => e.kind === "drop" && e.reason === "rp-filter")).toBe(true);
+  });
+
+  it("proxy_arp=1 on docker0 answers nginx-1's ARP for an address the host routes elsewhere", () => {
+    const engine = routedEngine();
+    engine.run({ host: "node1", namespace: "nginx-1", command: "ip route add 10.9.9.0/24 dev eth0" });
+    const before = engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 -W 1 10.9.9.9" });
+    expect(before.exitCode).toBe(1);
+    engine.run({ host: "node1", command: "sysctl -w net.ipv4.conf.docker0.proxy_arp=1" });
+    engine.run({ host: "node1", namespace: "nginx-1", command: "ip neigh flush all" });
+    const after = engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 -W 1 10.9.9.9" });
+    expect(after.events.some((e) => e.kind === "arp-reply" && e.namespace === "root" && e.summary.includes("10.9.9.9 is at 02:42:d8:e4:df:c1"))).toBe(true);
+    expect(after.exitCode).toBe(0);
   });
 });
