@@ -8,7 +8,9 @@
 export { Engine, type CommandRequest, type CommandResult, type EngineError, type EngineOptions } from "./engine.js";
 export { CommandJob, INTERRUPT_REASONS, type InterruptReason, type Interruption } from "./command-job.js";
 export { DEFAULT_LIMITS, LEGACY_LIMITS, type EngineLimits } from "./limits.js";
-export { replaySession, replaySteps, type Divergence, type ReplayCommand, type ReplayInputs, type ReplayOutcome } from "./replay.js";
+export { replaySession, replaySteps, type Divergence, type ReplayCommand, type ReplayInputs, type ReplayObserver, type ReplayOutcome } from "./replay.js";
+export { compileSelector, SelectorWatch, type EventSelector } from "./trace/event-selector.js";
+export { compileMatcherRegex, textMatcher, type PlainRule, type TextMatch } from "./trace/text-matcher.js";
 export { commandFramesSteps, type CommandFrames, type CommandFramesOutcome } from "./capture/command-frames.js";
 export { captureSteps, deviceName, type CaptureDevice, type CaptureOutcome, type DeviceSelection } from "./capture/session-capture.js";
 export type { InterfaceState, NamespaceState, NetworkState } from "./state/snapshot.js";

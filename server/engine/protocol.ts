@@ -11,6 +11,7 @@ import type { CommandFrames } from "./capture/command-frames.js";
 import type { CaptureDevice, DeviceSelection } from "./capture/session-capture.js";
 import type { Interruption } from "./command-job.js";
 import type { Divergence, ReplayInputs } from "./replay.js";
+import type { EventSelector } from "./trace/event-selector.js";
 import type { NetworkState } from "./state/snapshot.js";
 
 /** What one command may use of the worker, measured by the worker: past either it is stopped between two steps. */
@@ -46,7 +47,8 @@ export type WorkerRequest =
   /** Replays a session through its command at position `index` (of inputs.commands): the bytes of the frames that command's events are about. */
   | { type: "frames"; id: number; inputs: ReplayInputs; index: number }
   /** Builds a throw-away copy of a session (grading): replays it and answers its state. */
-  | { type: "copy"; id: number; copy: string; inputs: ReplayInputs }
+  /** Selectors: which trace events a grader is looking for; the reply says which the replay's own events matched. */
+  | { type: "copy"; id: number; copy: string; inputs: ReplayInputs; selectors: EventSelector[] }
   /** Runs a probe command on a copy at its current time; null when the copy has no such host or namespace. */
   | { type: "probe"; id: number; copy: string; host: string; namespace: string; command: string }
   /** Forgets a copy. No reply. */
@@ -94,6 +96,8 @@ export type FramesReply = CommandFrames;
 
 export interface CopyReply {
   state: NetworkState;
+  /** At each selector's place: whether an event of the replay matched it. */
+  seen: boolean[];
 }
 
 export type ProbeReply = { output: string; exitCode: number } | null;

@@ -84,8 +84,8 @@ export function* replaySteps(inputs: ReplayInputs, capture?: FrameCapture, obser
 }
 
 /** The replay run to its end at once. */
-export function replaySession(inputs: ReplayInputs, capture?: FrameCapture): ReplayOutcome {
-  const steps = replaySteps(inputs, capture);
+export function replaySession(inputs: ReplayInputs, capture?: FrameCapture, observer?: ReplayObserver): ReplayOutcome {
+  const steps = replaySteps(inputs, capture, observer);
   for (;;) {
     const next = steps.next();
     if (next.done === true) return next.value;

@@ -4,10 +4,10 @@
  * host or namespace the session does not have. grade-session.ts turns that
  * into passed or failed (`absent` inverts "found"; "missing" always fails).
  *
- * trace-seen checks are not evaluated here one by one: the grader scans the
- * stored trace once for all of them (traceEventMatches) and passes the result in.
+ * trace-seen checks are not evaluated here one by one: the grader asks the
+ * evidence about all of them at once (selectorOf) and passes the result in.
  */
-import { assertNever, type NamespaceState, type NetworkState, ROOT_NAMESPACE, type TraceEvent } from "../engine/index.js";
+import { assertNever, type EventSelector, type NamespaceState, type NetworkState, ROOT_NAMESPACE } from "../engine/index.js";
 import { matchAnswer, matcherRegex, matchText, normalizeCommand } from "../labs/matcher.js";
 import type { GradingCheck } from "../labs/task-schema.js";
 import type { LoggedCommand, SessionEvidence } from "./session-evidence.js";
@@ -66,24 +66,9 @@ export async function evaluateCheck(check: GradingCheck, inputs: CheckInputs): P
 }
 
 /** Does this event satisfy the trace-seen check? */
-export function traceEventMatches(check: Check<"trace-seen">, event: TraceEvent): boolean {
-  if (event.kind !== check.event) return false;
-  if (check.host !== undefined && event.host !== check.host) return false;
-  if (check.namespace !== undefined && event.namespace !== check.namespace) return false;
-  if (check.device !== undefined && !matchText(check.device, event.device)) return false;
-  if (check.summary !== undefined && !matchText(check.summary, event.summary)) return false;
-  for (const [field, wanted] of Object.entries(check.fields ?? {})) {
-    const value = (event as unknown as Record<string, unknown>)[field];
-    const values = Array.isArray(value) ? value : [value];
-    if (!values.some((one) => fieldMatches(wanted, one))) return false;
-  }
-  return true;
-}
-
-function fieldMatches(wanted: string | number | boolean, value: unknown): boolean {
-  if (typeof wanted !== "string") return value === wanted;
-  if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") return false;
-  return matchText(wanted, value);
+/** What a trace-seen check looks for, as the engine's event selector. */
+export function selectorOf(check: Check<"trace-seen">): EventSelector {
+  return { kind: check.event, host: check.host, namespace: check.namespace, device: check.device, summary: check.summary, fields: check.fields };
 }
 
 function found(yes: boolean): CheckFinding {

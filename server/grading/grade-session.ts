@@ -11,7 +11,7 @@
  */
 import type { LocalizedText } from "../labs/lab-schema.js";
 import type { CheckKind, GradingCheck, LabTask } from "../labs/task-schema.js";
-import { evaluateCheck, traceEventMatches } from "./evaluate-check.js";
+import { evaluateCheck, selectorOf } from "./evaluate-check.js";
 import type { SessionEvidence } from "./session-evidence.js";
 
 export type OutcomeStatus = "passed" | "failed" | "skipped";
@@ -76,21 +76,12 @@ export async function gradeSession(tasks: readonly LabTask[], evidence: SessionE
   };
 }
 
-/** Every trace-seen check of the lab, answered by one pass over the stored trace. */
+/** Every trace-seen check of the lab, answered at once by the evidence (one pass over the trace). */
 async function scanTrace(tasks: readonly LabTask[], evidence: SessionEvidence): Promise<Map<GradingCheck, boolean>> {
   const wanted = tasks.flatMap((task) => task.checks).filter((check): check is Extract<GradingCheck, { kind: "trace-seen" }> => check.kind === "trace-seen");
-  const seen = new Map<GradingCheck, boolean>();
-  if (wanted.length === 0) return seen;
-  let open = wanted;
-  await evidence.scanEvents(new Set(wanted.map((check) => check.event)), (event) => {
-    open = open.filter((check) => {
-      if (!traceEventMatches(check, event)) return true;
-      seen.set(check, true);
-      return false;
-    });
-    return open.length === 0;
-  });
-  return seen;
+  if (wanted.length === 0) return new Map();
+  const seen = await evidence.traceSeen(wanted.map(selectorOf));
+  return new Map(wanted.map((check, i) => [check, seen[i] ?? false]));
 }
 
 /** A task's status from its checks': passed when all passed, skipped when they were not graded, failed otherwise. */

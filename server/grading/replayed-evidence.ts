@@ -7,23 +7,28 @@
  * its state and its trace never change. The copy is built once, on first use,
  * and only when a check needs the network.
  *
- * The log, the trace and the answers are read from the database through the
- * sources given, page by page.
+ * The trace's checks are answered by that copy: its replay watches its own
+ * events go by (the same events, by determinism, as the stored trace), so the
+ * server does not read the stored trace back. Should the copy already exist
+ * without them, the stored trace is read instead. The log and the answers are
+ * read from the database through the sources given, page by page.
  */
-import type { EventText, NetworkState, TraceEvent } from "../engine/index.js";
+import { compileSelector, type EventSelector, type EventText, type NetworkState, type TraceEvent } from "../engine/index.js";
 import type { LoggedCommand, ProbeResult, SessionEvidence } from "./session-evidence.js";
 
 /** A throw-away copy of a session's network, where probes may run. */
 export interface NetworkCopy {
   /** Its state before any probe. */
   state: NetworkState;
+  /** At each selector it was built with: whether its replayed trace matched it. */
+  seen: boolean[];
   probe(host: string, namespace: string, command: string): Promise<ProbeResult | null>;
   release(): void;
 }
 
 export interface EvidenceSources {
-  /** Builds a copy of the session's network (SessionNotReplayable when its topology no longer builds). */
-  copyNetwork(sessionId: string): Promise<NetworkCopy>;
+  /** Builds a copy of the session's network, watching its replay for `selectors` (SessionNotReplayable when its topology no longer builds). */
+  copyNetwork(sessionId: string, selectors: readonly EventSelector[]): Promise<NetworkCopy>;
   eventsSince(sessionId: string, fromSeq: number, limit: number): Promise<readonly (TraceEvent | EventText)[]>;
   commands(sessionId: string, fromIndex: number, limit: number): Promise<readonly (LoggedCommand & { index: number })[]>;
   latestAnswers(sessionId: string): Promise<ReadonlyMap<string, string>>;
@@ -66,17 +71,10 @@ export class ReplayedEvidence implements SessionEvidence {
     return this.log;
   }
 
-  async scanEvents(kinds: ReadonlySet<string>, visit: (event: TraceEvent) => boolean): Promise<void> {
-    for (let from = 0; ; ) {
-      const events = await this.sources.eventsSince(this.sessionId, from, EVENTS_PER_READ);
-      for (const event of events) {
-        // Stored events come as text: only those of a wanted kind are parsed.
-        if (!kinds.has(event.kind)) continue;
-        if (visit("json" in event ? (JSON.parse(event.json) as TraceEvent) : event)) return;
-      }
-      if (events.length < EVENTS_PER_READ) return;
-      from = events.at(-1)!.seq + 1;
-    }
+  async traceSeen(selectors: readonly EventSelector[]): Promise<boolean[]> {
+    if (selectors.length === 0) return [];
+    if (this.copy === null) return (await this.network(selectors)).seen;
+    return this.scanStored(selectors);
   }
 
   answers(): Promise<ReadonlyMap<string, string>> {
@@ -85,9 +83,27 @@ export class ReplayedEvidence implements SessionEvidence {
   }
 
   /** The copy, built on first use; its state is taken before any probe touches it. */
-  private network(): Promise<NetworkCopy> {
-    this.copy ??= this.sources.copyNetwork(this.sessionId);
+  private network(selectors: readonly EventSelector[] = []): Promise<NetworkCopy> {
+    this.copy ??= this.sources.copyNetwork(this.sessionId, selectors);
     return this.copy;
+  }
+
+  /** The stored trace read back, page by page; only events of a wanted kind are parsed. */
+  private async scanStored(selectors: readonly EventSelector[]): Promise<boolean[]> {
+    const tests = selectors.map(compileSelector);
+    const kinds = new Set(selectors.map((s) => s.kind));
+    const seen = selectors.map(() => false);
+    for (let from = 0; ; ) {
+      const events = await this.sources.eventsSince(this.sessionId, from, EVENTS_PER_READ);
+      for (const text of events) {
+        if (!kinds.has(text.kind)) continue;
+        const event = "json" in text ? (JSON.parse(text.json) as TraceEvent) : text;
+        tests.forEach((test, i) => (seen[i] ||= test(event)));
+        if (seen.every(Boolean)) return seen;
+      }
+      if (events.length < EVENTS_PER_READ) return seen;
+      from = events.at(-1)!.seq + 1;
+    }
   }
 
   private async readLog(): Promise<LoggedCommand[]> {

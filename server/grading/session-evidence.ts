@@ -5,7 +5,7 @@
  * against this, so tests can hand it anything; replayed-evidence.ts builds it
  * from a real session.
  */
-import { type NetworkState, type TraceEvent } from "../engine/index.js";
+import { type EventSelector, type NetworkState } from "../engine/index.js";
 
 export interface LoggedCommand {
   host: string;
@@ -31,11 +31,8 @@ export interface SessionEvidence {
   probe(host: string, namespace: string, command: string): Promise<ProbeResult | null>;
   /** The session's command log, in order. */
   commands(): Promise<readonly LoggedCommand[]>;
-  /**
-   * Calls `visit` with each stored trace event of one of `kinds` in seq order,
-   * until it returns true or the trace ends (events of other kinds are not read).
-   */
-  scanEvents(kinds: ReadonlySet<string>, visit: (event: TraceEvent) => boolean): Promise<void>;
+  /** At each selector's place: whether the session's trace has an event it matches. */
+  traceSeen(selectors: readonly EventSelector[]): Promise<boolean[]>;
   /** The student's latest answer per task id. */
   answers(): Promise<ReadonlyMap<string, string>>;
 }

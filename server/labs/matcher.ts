@@ -6,24 +6,25 @@
  * strings (a substring, ignoring case): they pass their own `plain` rule.
  *
  * Loading a lab compiles every matcher once (matcherIssue), so a grader never
- * meets a regular expression that does not compile.
+ * meets a regular expression that does not compile. The form itself is the
+ * engine's (trace/text-matcher.ts), where a grading copy matches its trace.
  */
+import { compileMatcherRegex, type PlainRule } from "../engine/index.js";
 
-const REGEX_FORM = /^\/(.+)\/([imsu]*)$/s;
+export type { PlainRule };
+
 const CACHE_LIMIT = 2_000;
 const compiled = new Map<string, RegExp>();
 
 /** The regular expression a matcher stands for, or null when it is a plain string. Throws on a bad expression. */
 export function matcherRegex(matcher: string, extraFlags = ""): RegExp | null {
-  const form = REGEX_FORM.exec(matcher);
-  if (form === null) return null;
   const key = `${extraFlags}\u0000${matcher}`;
   let regex = compiled.get(key);
   if (regex === undefined) {
-    const flags = [...new Set(form[2]! + extraFlags)].join("");
-    regex = new RegExp(form[1]!, flags);
+    const made = compileMatcherRegex(matcher, extraFlags);
+    if (made === null) return null;
     if (compiled.size >= CACHE_LIMIT) compiled.clear();
-    compiled.set(key, regex);
+    compiled.set(key, (regex = made));
   }
   return regex;
 }
@@ -38,7 +39,6 @@ export function matcherIssue(matcher: string): string | null {
   }
 }
 
-export type PlainRule = "exact" | "substring";
 
 /**
  * Does `value` match? A null or missing value never does. Numbers and

@@ -27,9 +27,9 @@ export default fp<GradingPluginOptions>(
       prisma: app.prisma,
       sessions: app.sessionManager,
       sources: {
-        copyNetwork: async (id) => {
+        copyNetwork: async (id, selectors) => {
           try {
-            return await app.sessionManager.copy(await app.sessions.replayInputs(id));
+            return await app.sessionManager.copy(await app.sessions.replayInputs(id), selectors);
           } catch (err) {
             if (err instanceof WorkerRequestError && err.failure.code === "INVALID_TOPOLOGY") {
               throw new SessionNotReplayable(`the session's network cannot be rebuilt: ${err.message}`);

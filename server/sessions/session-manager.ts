@@ -32,6 +32,7 @@ import type { PrismaClient, SqliteConnection } from "../db/prisma-client.js";
 import {
   splitEventsText,
   validateTopology,
+  type EventSelector,
   type EventText,
   type CaptureReply,
   type DeviceSelection,
@@ -458,15 +459,17 @@ export class SessionManager implements SessionService {
   }
 
   /**
-   * A throw-away copy of the session in a worker, for grading: its state, and
-   * probes run on it (never on the student's own network). Release it when done.
+   * A throw-away copy of the session in a worker, for grading: its state,
+   * which of `selectors` its replayed trace matched, and probes run on it
+   * (never on the student's own network). Release it when done.
    */
-  async copy(inputs: ReplayInputs): Promise<SessionCopy> {
+  async copy(inputs: ReplayInputs, selectors: readonly EventSelector[] = []): Promise<SessionCopy> {
     const worker = this.pool.pick();
     const copy = `copy-${++this.copies}`;
-    const { state } = await this.pool.request<"copy">(worker, { type: "copy", copy, inputs });
+    const { state, seen } = await this.pool.request<"copy">(worker, { type: "copy", copy, inputs, selectors: [...selectors] });
     return {
       state,
+      seen,
       probe: (host, namespace, command) => this.pool.request<"probe">(worker, { type: "probe", copy, host, namespace, command }),
       release: () => this.pool.notify(worker, { type: "release", copy }),
     };
@@ -682,6 +685,8 @@ function mb(bytes: number): string {
 /** A copy of a session in a worker (grading). */
 export interface SessionCopy {
   state: NetworkState;
+  /** At each selector's place: whether the session's trace has an event it matches. */
+  seen: boolean[];
   probe(host: string, namespace: string, command: string): Promise<{ output: string; exitCode: number } | null>;
   release(): void;
 }

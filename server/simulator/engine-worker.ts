@@ -16,6 +16,8 @@ import {
   commandFramesSteps,
   Engine,
   replaySteps,
+  SelectorWatch,
+  type ReplayObserver,
   serializeEvents,
   type ReplayInputs,
   type WorkerFailure,
@@ -54,9 +56,9 @@ function failed(id: number, err: unknown): void {
   send({ type: "reply", id, ok: false, error });
 }
 
-/** Replays `inputs` into a new engine, yielding between steps. */
-function* rebuild(inputs: ReplayInputs) {
-  const outcome = yield* replaySteps(inputs);
+/** Replays `inputs` into a new engine, yielding between steps; `observer` sees each command's result. */
+function* rebuild(inputs: ReplayInputs, observer?: ReplayObserver) {
+  const outcome = yield* replaySteps(inputs, undefined, observer);
   if (outcome.kind === "invalid-topology") throw new RequestFailed({ code: "INVALID_TOPOLOGY", message: outcome.message });
   return outcome;
 }
@@ -205,9 +207,12 @@ function handle(req: WorkerRequest): void {
       return;
     case "copy":
       scheduler.add(function* () {
-        const outcome = yield* rebuild(req.inputs);
+        // The grader's trace checks are answered from the replay's own events as they go by:
+        // the server need not read the stored trace back.
+        const watch = new SelectorWatch(req.selectors);
+        const outcome = yield* rebuild(req.inputs, { commandEnded: (_index, result) => watch.watch(result.events) });
         copies.set(req.copy, outcome.engine);
-        reply<"copy">(req.id, { state: outcome.engine.state() });
+        reply<"copy">(req.id, { state: outcome.engine.state(), seen: watch.seen });
       }, (err) => failed(req.id, err));
       return;
     case "probe":

@@ -7,7 +7,7 @@
  */
 import { ReplayedEvidence } from "../../server/grading/replayed-evidence.js";
 import type { SessionEvidence } from "../../server/grading/session-evidence.js";
-import { DEFAULT_LIMITS, replaySession, type TopologySpec, type TraceEvent } from "../../server/engine/index.js";
+import { DEFAULT_LIMITS, replaySession, SelectorWatch, type TopologySpec, type TraceEvent } from "../../server/engine/index.js";
 import { isSolutionAnswer, type SolutionStep } from "../../server/labs/task-schema.js";
 import { engineFor, loadLab } from "../engine/helpers/lab-engine.js";
 
@@ -63,18 +63,25 @@ export class EngineSession {
   evidence(): SessionEvidence {
     return new ReplayedEvidence(
       {
-        copyNetwork: async () => {
-          const outcome = replaySession({
-            topology: this.topology,
-            seed: this.seed,
-            startTime: 0,
-            limits: DEFAULT_LIMITS,
-            commands: this.log.map(({ host, namespace, command, at }) => ({ host, namespace, command, at })),
-          });
+        copyNetwork: async (_id, selectors) => {
+          // As a simulator worker builds a grading copy: the replay's own events answer the selectors.
+          const watch = new SelectorWatch(selectors);
+          const outcome = replaySession(
+            {
+              topology: this.topology,
+              seed: this.seed,
+              startTime: 0,
+              limits: DEFAULT_LIMITS,
+              commands: this.log.map(({ host, namespace, command, at }) => ({ host, namespace, command, at })),
+            },
+            undefined,
+            { commandEnded: (_index, result) => watch.watch(result.events) },
+          );
           if (outcome.kind !== "ok") throw new Error(outcome.message);
           const { engine } = outcome;
           return {
             state: engine.state(),
+            seen: watch.seen,
             probe: async (host, namespace, command) => {
               if (!engine.hostNames().includes(host) || !engine.namespaceNames(host).includes(namespace)) return null;
               const result = engine.run({ host, namespace, command, at: engine.now });
