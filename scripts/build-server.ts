@@ -6,22 +6,27 @@
  * compiles nothing at start; `npm run dev` and the tests keep running the
  * TypeScript through tsx.
  *
+ * The shipped lab files are parsed too, into build/labs-parsed.json
+ * (server/labs/prebuilt-labs.ts).
+ *
  * Packages are bundled too: resolving and loading a few hundred small
  * modules one by one (Fastify, Ajv, pino, Prisma's runtime …) was a large
  * part of a start. The few that must be found on disk stay outside (see
  * EXTERNAL). It does not type-check: `npm test` does (tsc --noEmit).
  */
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
+import type { LabFile } from "../server/labs/lab-schema.js";
+import { parseLabFile } from "../server/labs/parse-lab-file.js";
+import { PREBUILT_LABS_FILE, prebuiltKey } from "../server/labs/prebuilt-labs.js";
 
 /** Loaded from node_modules at run time, not bundled. */
 const EXTERNAL = [
   // A native addon, found through its package's own paths.
   "better-sqlite3",
-  // Serves Swagger UI's files from its own package folder.
-  "@fastify/swagger-ui",
   // Only the TypeScript path (tsx) bundles the worker at run time; it has a native binary.
   "esbuild",
   // The CLI is started as a process for migrations, never imported.
@@ -43,7 +48,7 @@ export async function buildServer(outdir: string = BUILD_DIR): Promise<string> {
   // (a test run's own build) are not this build's to remove.
   mkdirSync(outdir, { recursive: true });
   for (const entry of readdirSync(outdir, { withFileTypes: true })) {
-    if (entry.isFile() && /\.js(\.map)?$/.test(entry.name)) rmSync(path.join(outdir, entry.name));
+    if (entry.isFile() && /\.(js|js\.map|json)$/.test(entry.name)) rmSync(path.join(outdir, entry.name));
   }
   await build({
     absWorkingDir: root,
@@ -66,8 +71,52 @@ export async function buildServer(outdir: string = BUILD_DIR): Promise<string> {
     // Error names and stack frames read as in the sources.
     keepNames: true,
     logLevel: "warning",
+    plugins: [packageDirnames(["@fastify/swagger-ui"])],
   });
+  writePrebuiltLabs(outdir);
   return path.join(outdir, "main.js");
+}
+
+/**
+ * Bundled packages that find files of their own through __dirname (Swagger UI
+ * serves its pages and scripts from its package folder): __dirname becomes
+ * that folder as resolved at run time from node_modules, which an ES module
+ * bundle has no __dirname for. Bundling them rather than leaving them outside
+ * lets them share the bundle's copies of their dependencies (yaml,
+ * @fastify/static) instead of loading their own at start.
+ */
+function packageDirnames(packages: string[]): Plugin {
+  return {
+    name: "package-dirnames",
+    setup(build) {
+      for (const name of packages) {
+        const packageDir = path.dirname(createRequire(path.join(root, "package.json")).resolve(`${name}/package.json`));
+        const filter = new RegExp(`${packageDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/.*\\.js$`);
+        build.onLoad({ filter }, (args) => {
+          const dir = path.relative(packageDir, path.dirname(args.path)).split(path.sep).join("/");
+          const runtimeDir = `require("node:path").join(require("node:path").dirname(require.resolve(${JSON.stringify(`${name}/package.json`)})), ${JSON.stringify(dir)})`;
+          return { contents: readFileSync(args.path, "utf8").replaceAll("__dirname", `(${runtimeDir})`), loader: "js" };
+        });
+      }
+    },
+  };
+}
+
+/** The shipped lab files, parsed and checked now, for the built server's start (server/labs/prebuilt-labs.ts). */
+function writePrebuiltLabs(outdir: string): void {
+  const labsDir = path.join(root, "labs");
+  const parsed: Record<string, LabFile> = {};
+  for (const name of readdirSync(labsDir).sort()) {
+    const id = /^(.+)\.ya?ml$/.exec(name)?.[1];
+    if (id === undefined) continue;
+    const text = readFileSync(path.join(labsDir, name), "utf8");
+    try {
+      parsed[prebuiltKey(text, id)] = parseLabFile(text, `labs/${name}`, id).lab;
+    } catch {
+      // A file that does not parse is left to the start, which reports it.
+    }
+  }
+  writeFileSync(path.join(outdir, PREBUILT_LABS_FILE), JSON.stringify(parsed));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -8,6 +8,7 @@ import path from "node:path";
 import { labContentHash } from "./lab-content-hash.js";
 import type { LabFile } from "./lab-schema.js";
 import { parseLabFile } from "./parse-lab-file.js";
+import { prebuiltLab } from "./prebuilt-labs.js";
 
 export interface LoadedLab {
   lab: LabFile;
@@ -29,13 +30,14 @@ export async function loadLabs(labsDir: string, cwd: string = process.cwd()): Pr
   for (const name of names) {
     const source = displayPath(path.join(labsDir, name), cwd);
     const expectedId = LAB_FILE.exec(name)?.[1];
-    const parsed = parseLabFile(await readFile(path.join(labsDir, name), "utf8"), source, expectedId);
-    const { lab } = parsed;
+    const text = await readFile(path.join(labsDir, name), "utf8");
+    // The built server has the shipped files parsed already (prebuilt-labs.ts).
+    const lab = prebuiltLab(text, expectedId) ?? parseLabFile(text, source, expectedId).lab;
 
     // The id must match the file name, so a clash needs two spellings of one name (x.yaml and x.yml).
     const clash = sourceById.get(lab.id);
     if (clash !== undefined) {
-      throw parsed.errorAt("/id", `duplicate lab id "${lab.id}": ${clash} already defines it`);
+      throw parseLabFile(text, source, expectedId).errorAt("/id", `duplicate lab id "${lab.id}": ${clash} already defines it`);
     }
     sourceById.set(lab.id, source);
     loaded.push({ lab, source, contentHash: labContentHash(lab, source) });
