@@ -133,13 +133,20 @@ describe("overlay validation", () => {
 describe("flannel UDP: flanneld carries packets through user space", () => {
   it("every packet crosses into flanneld and back: read, lookup, encap, then decap and write on the peer", () => {
     const engine = engineFor(overlayCluster("flannel-udp"));
-    expect(engine.run({ host: "node1", command: "ip route" }).output).toContain("10.244.0.0/16 dev flannel0 proto kernel scope link src 10.244.1.0 \n");
+    // flanneld's configureIface: a /32 address (no subnet, no broadcast route) and its own route for the pod network.
+    expect(engine.run({ host: "node1", command: "ip route" }).output).toContain("10.244.0.0/16 dev flannel0 \n");
+    expect(engine.run({ host: "node1", command: "ip addr show dev flannel0" }).output).toContain("    inet 10.244.1.0/32 scope global flannel0\n");
     const r = engine.run({ host: "node1", namespace: "c1", command: "ping -c 1 10.244.2.2" });
     expect(r.exitCode).toBe(0);
+    // Two kernels forward it and flanneld's proxy decrements it twice (tun_to_udp, udp_to_tun): 64 - 4.
+    expect(r.output).toContain("ttl=60");
     const steps = r.events.filter((e) => e.kind === "tunnel-user" || e.kind === "encap" || e.kind === "decap").map((e) => `${e.host}:${e.kind === "tunnel-user" ? e.action : e.kind}`);
     expect(steps).toEqual(["node1:read", "node1:lookup", "node1:encap", "node2:decap", "node2:write", "node2:read", "node2:lookup", "node2:encap", "node1:decap", "node1:write"]);
     const wire = r.events.find((e) => e.kind === "frame-tx" && e.host === "node1" && e.namespace === "root" && e.device === "eth0" && e.layers?.[2]?.kind === "udp")!;
     expect(wire.summary).toContain("10.168.0.2.8285 > 10.168.0.3.8285: UDP");
+    // An ordinary UDP socket's datagram: DF set (test/fixtures/linux/capture-udp-nginx-2-eth0.pcap shows one).
+    expect(wire.layers?.[1]).toMatchObject({ kind: "ipv4", dontFragment: true, ttl: 64, dscp: 0 });
+    expect(r.events.find((e) => e.kind === "encap" && e.host === "node1")!.summary).toContain("ttl 63 → 62");
     expect(engine.run({ host: "node1", command: "ip link show flannel0" }).output).toMatch(/flannel0: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu 1472 .*state UNKNOWN/);
   });
 });

@@ -10,6 +10,7 @@
  * header appears only with the first entry, so an empty table prints nothing.
  */
 import { isLimitReached } from "../object-quota.js";
+import { neighDelete, neighUpdate } from "../stack/arp.js";
 import type { NeighbourEntry } from "../stack/neighbour-cache.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
@@ -91,7 +92,7 @@ function remove(ctx: CommandContext, hostText: string | undefined, device: strin
   if (ip === null) fail(hostLookupError(hostText), 255);
   const victims = ctx.ns.neigh.list().filter((e) => e.ip === ip && (device === undefined || e.dev === device));
   if (victims.length === 0) fail(`No ARP entry for ${hostText}`, 255);
-  for (const e of victims) ctx.ns.neigh.delete(e.dev, e.ip);
+  for (const e of victims) neighDelete(ctx.ns, e.dev, e.ip, "arp -d");
   return 0;
 }
 
@@ -110,15 +111,12 @@ function set(ctx: CommandContext, args: string[], device: string | undefined): n
     const r = ns.routes.lookup(ip, (x) => x.table === "main" && x.via === null && ns.routeUsable(x)).route;
     if (r === null) fail("SIOCSARP: Network is unreachable", 255);
     devName = r.dev;
-  } else if (ns.device(devName) === undefined) fail("SIOCSARP: No such device", 255);
-  const now = ctx.net.scheduler.now;
-  ns.neigh.delete(devName, ip);
-  const e = ns.neigh.create(devName, ip, now);
+  }
+  const dev = ns.device(devName);
+  if (dev === undefined) fail("SIOCSARP: No such device", 255);
+  // Without "temp" the entry is static (ATF_PERM); with it, an ordinary entry that will go stale (arp_req_set).
+  const e = neighUpdate(ns, dev, ip, mac, flags.includes("temp") ? "STALE" : "PERMANENT", "arp -s");
   if (isLimitReached(e)) limitReached(e, 255);
-  e.mac = mac;
-  e.confirmed = now;
-  // Without "temp" the entry is static (ATF_PERM); with it, an ordinary entry that will go stale.
-  e.state = flags.includes("temp") ? "STALE" : "PERMANENT";
   return 0;
 }
 

@@ -2,15 +2,15 @@
  * `ip neigh`: list the ARP neighbour table with its NUD states, and add,
  * replace, change, delete or flush entries.
  *
- * An entry added or replaced here starts afresh (a new cache entry), so a
- * timer the stack had armed for the old one cannot move it later. `nud
- * reachable` goes through the stack's confirmation, which arms the
- * REACHABLE → STALE timer as an ARP reply would; permanent and stale entries
- * have no timer.
+ * Changes go through the stack's neighUpdate / neighDelete (the kernel's
+ * neigh_update): a timer armed for the old state stops, `nud reachable` arms
+ * the REACHABLE → STALE timer as an ARP reply would, packets queued while
+ * the address was unresolved leave at once, and each change is a
+ * `neigh-state` event.
  */
 import { isLimitReached } from "../object-quota.js";
 import type { NeighbourEntry } from "../stack/neighbour-cache.js";
-import { confirmNeighbour } from "../stack/arp.js";
+import { neighDelete, neighUpdate } from "../stack/arp.js";
 import type { NeighbourState } from "../trace/trace-event.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandContext } from "./command-context.js";
@@ -130,18 +130,8 @@ function modify(args: ArgReader, ctx: CommandContext, mode: "add" | "replace" | 
   if (mode === "add" && existing !== undefined && existing.state !== "NONE") rtnetlink("File exists");
   if (mode === "change" && existing === undefined) rtnetlink("No such file or directory");
 
-  const now = ctx.net.scheduler.now;
-  ctx.ns.neigh.delete(dev.name, req.address);
-  const e = ctx.ns.neigh.create(dev.name, req.address, now);
+  const e = neighUpdate(ctx.ns, dev, req.address, req.lladdr, nud, `ip neigh ${mode}`);
   if (isLimitReached(e)) limitReached(e, 2);
-  e.mac = req.lladdr;
-  e.confirmed = now;
-  if (nud === "REACHABLE") {
-    e.state = "STALE";
-    confirmNeighbour(ctx.ns, dev.name, req.address);
-  } else {
-    e.state = nud;
-  }
   return 0;
 }
 
@@ -149,7 +139,7 @@ function del(args: ArgReader, ctx: CommandContext): number {
   const req = parseRequest(args);
   const dev = ctx.ns.device(req.devName);
   if (dev === undefined) fail(`Cannot find device "${req.devName}"`, 1);
-  if (!ctx.ns.neigh.delete(dev.name, req.address)) rtnetlink("No such file or directory");
+  if (!neighDelete(ctx.ns, dev.name, req.address, "ip neigh del")) rtnetlink("No such file or directory");
   return 0;
 }
 
@@ -164,7 +154,7 @@ function flush(args: ArgReader, ctx: CommandContext): number {
   if (devName !== undefined && ctx.ns.device(devName) === undefined) fail(`Cannot find device "${devName}"`, 1);
   for (const e of ctx.ns.neigh.list()) {
     if (e.state === "PERMANENT" || (devName !== undefined && e.dev !== devName)) continue;
-    ctx.ns.neigh.delete(e.dev, e.ip);
+    neighDelete(ctx.ns, e.dev, e.ip, "ip neigh flush");
   }
   return 0;
 }

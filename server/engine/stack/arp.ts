@@ -14,7 +14,7 @@
 import type { Device } from "../link/device.js";
 import { BROADCAST_MAC, type Frame } from "../link/frame.js";
 import type { ArpPayload, Ipv4Payload } from "../link/payload.js";
-import { isLimitReached } from "../object-quota.js";
+import { isLimitReached, type LimitReached } from "../object-quota.js";
 import type { NeighbourState } from "../trace/trace-event.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import type { NetNamespace } from "./namespace.js";
@@ -41,9 +41,10 @@ export function setArpHooks(h: ArpHooks): void {
 
 const key = (dev: string, ip: number) => `${dev}|${ip}`;
 
-function setState(ns: NetNamespace, e: NeighbourEntry, to: NeighbourState, reason: string): void {
+/** `changed`: an event even when the state stays (neigh_update's notification of a new address). */
+function setState(ns: NetNamespace, e: NeighbourEntry, to: NeighbourState, reason: string, changed = false): void {
   const from = e.state;
-  if (from === to) return;
+  if (from === to && !changed) return;
   e.state = to;
   e.timerSerial++;
   ns.ctx.trace.emit({
@@ -317,3 +318,64 @@ export function confirmNeighbour(ns: NetNamespace, dev: string, ip: number): voi
   if (e === undefined) return;
   e.confirmed = ns.ctx.scheduler.now;
 }
+
+/** The states a user (`ip neigh`, `arp -s`) or a daemon (flanneld) may give an entry. */
+export type NeighUpdateState = "PERMANENT" | "REACHABLE" | "STALE";
+
+/** NUD_VALID: the states in which an entry has a link-layer address to send to. */
+const VALID: ReadonlySet<NeighbourState> = new Set(["PERMANENT", "REACHABLE", "STALE", "DELAY", "PROBE"]);
+
+/**
+ * neigh_update, as `ip neigh add|replace|change`, `arp -s` and overlay daemons
+ * reach it: the entry (made when absent) takes the address and state given,
+ * with an event; the timers of its old state stop and REACHABLE arms its own;
+ * an entry that had no valid address sends the packets queued while it was
+ * resolving. The limit when the session's neighbour table has no room.
+ */
+export function neighUpdate(ns: NetNamespace, dev: Device, ip: number, mac: string, state: NeighUpdateState, reason: string): NeighbourEntry | LimitReached {
+  const now = ns.ctx.scheduler.now;
+  let e = ns.neigh.get(dev.name, ip);
+  if (e === undefined) {
+    const made = ns.neigh.create(dev.name, ip, now);
+    if (isLimitReached(made)) return made;
+    e = made;
+  }
+  const hadAddress = e.mac !== null && VALID.has(e.state);
+  const changed = e.mac !== mac;
+  e.mac = mac;
+  e.probes = 0;
+  // Whatever timer the old state had armed stops here.
+  e.timerSerial++;
+  if (state === "REACHABLE") e.confirmed = now;
+  setState(ns, e, state, reason, changed);
+  if (state === "REACHABLE") watchReachable(ns, e, NEIGH.baseReachableTime);
+  if (!hadAddress) flushQueue(ns, e);
+  return e;
+}
+
+/**
+ * An entry deleted (`ip neigh del|flush`, `arp -d`): it goes with an event,
+ * and the packets it held waiting for an address are dropped with it
+ * (neigh_mark_dead purges the queue; no ICMP is sent). False when absent.
+ */
+export function neighDelete(ns: NetNamespace, devName: string, ip: number, reason: string): boolean {
+  const e = ns.neigh.get(devName, ip);
+  if (e === undefined) return false;
+  e.timerSerial++;
+  setState(ns, e, "NONE", reason);
+  ns.neigh.delete(devName, ip);
+  const q = ns.pending.get(key(devName, ip)) ?? [];
+  ns.pending.delete(key(devName, ip));
+  for (const p of q) {
+    dropPacket(ns, {
+      device: devName,
+      packetId: p.packetId,
+      layers: null,
+      summary: `packet to ${formatIpv4(p.payload.dst)} dropped: the neighbour entry for ${formatIpv4(ip)} it waited for was deleted`,
+      reason: "arp-failed",
+      detail: `neighbour ${formatIpv4(ip)} on ${devName} deleted`,
+    });
+  }
+  return true;
+}
+

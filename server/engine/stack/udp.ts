@@ -7,12 +7,24 @@ import type { Frame } from "../link/frame.js";
 import type { Ipv4Payload, UdpDatagram } from "../link/payload.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { sendIcmpError } from "./icmp.js";
-import { ipOutput, type OutputError } from "./ipv4.js";
+import { ipOutput, type OutputError, type PmtuDisc } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
 import { dropPacket } from "./drop.js";
 
-export function udpSend(ns: NetNamespace, dst: number, dstPort: number, srcPort: number, data: Uint8Array, opts: { src?: number; packetId?: number } = {}): OutputError | null {
-  return ipOutput(ns, dst, { kind: "udp", srcPort, dstPort, data }, { ...opts, pmtuDisc: "dont" });
+/**
+ * Sends a datagram from a socket: DF set unless the socket says otherwise
+ * (IP_MTU_DISCOVER's default "want", as a daemon's ordinary UDP socket has;
+ * the kernel's VXLAN encapsulation sends with DF clear).
+ */
+export function udpSend(
+  ns: NetNamespace,
+  dst: number,
+  dstPort: number,
+  srcPort: number,
+  data: Uint8Array,
+  opts: { src?: number; packetId?: number; pmtuDisc?: PmtuDisc } = {},
+): OutputError | null {
+  return ipOutput(ns, dst, { kind: "udp", srcPort, dstPort, data }, { pmtuDisc: "want", ...opts });
 }
 
 export function udpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, d: UdpDatagram): void {

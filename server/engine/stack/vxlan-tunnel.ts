@@ -44,7 +44,8 @@ export function attachVxlan(ns: NetNamespace, dev: Vxlan): void {
   dev.encapsulate = (d, frame, remote) => {
     const sport = 32768 + (flowHash(frame) % (61000 - 32768));
     emitTunnel(ns, "encap", d, frame.packetId, `${formatIpv4(local)}:${sport} > ${formatIpv4(remote)}:${port}`, frame);
-    udpSend(ns, remote, port, sport, encodeVxlan({ vni }, frame.bytes), { src: local, packetId: frame.packetId });
+    // The VXLAN device's default (df unset): the outer header never has DF.
+    udpSend(ns, remote, port, sport, encodeVxlan({ vni }, frame.bytes), { ...(local !== 0 ? { src: local } : {}), packetId: frame.packetId, pmtuDisc: "dont" });
   };
   dev.noRemote = (d, frame) =>
     dropPacket(ns, {

@@ -12,7 +12,9 @@
  * What the daemon could not do is returned as log lines (flanneld's words).
  */
 import { Nic } from "../link/nic.js";
-import { isLimitReached } from "../object-quota.js";
+import type { Frame } from "../link/frame.js";
+import type { Ipv4Payload } from "../link/payload.js";
+import { neighUpdate } from "../stack/arp.js";
 import { Vxlan } from "../link/vxlan.js";
 import { PointToPoint, ZERO_MAC } from "../link/point-to-point.js";
 import { parseIpv4Packet } from "../stack/frame-parser.js";
@@ -40,32 +42,55 @@ function route(ns: NetNamespace, dst: { address: number; prefixLength: number },
 
 /**
  * flannel's UDP backend: flannel0 is a TUN device whose other end is flanneld
- * in user space. Every packet routed into flannel0 is read by flanneld, looked
- * up in the subnet lease table, and sent as the payload of a UDP datagram
- * (port 8285) to the peer's flanneld, which writes it into its own flannel0.
- * Each crossing between kernel and user space is a trace event: the reason
- * this backend is the slow one.
+ * in user space. flanneld gives it the lease's first address as a /32 (no
+ * broadcast routes) and routes the whole pod network into it
+ * (`10.244.0.0/16 dev flannel0`). Every packet routed into flannel0 is read
+ * by flanneld, looked up in the subnet lease table, and sent as the payload
+ * of a UDP datagram (port 8285, from an ordinary socket: DF set) to the
+ * peer's flanneld, which writes it into its own flannel0. Like a router,
+ * flanneld's proxy takes one off the inner TTL at each step (tun_to_udp and
+ * udp_to_tun), discarding a packet whose TTL reaches 0 without a word: a
+ * ping across it reports ttl=60 where VXLAN gives 62. Each crossing between
+ * kernel and user space is a trace event: the reason this backend is the
+ * slow one.
  */
 function attachFlanneld(net: Network, m: Member, members: Member[], network: string, port: number): void {
   const root = m.host.root;
   const tun = new PointToPoint(net.ctx, root, root.allocIfindex(), "flannel0", m.underlay.mtu - 28, "tun");
   root.attach(tun);
   const pod = parseIpv4CidrOrThrow(network);
-  root.addAddress(tun, m.subnet.address, pod.prefixLength);
+  root.addAddress(tun, m.subnet.address, 32);
   root.setUp(tun, true);
+  root.addRoute({ table: "main", type: "unicast", dst: pod.address, prefixLength: pod.prefixLength, via: null, dev: "flannel0", proto: "boot", scope: "global", src: null, metric: 0, onlink: false });
   const process = "flanneld";
   const step = (action: "read" | "lookup" | "write", packetId: number, detail: string) =>
     net.ctx.trace.emit({ kind: "tunnel-user", host: m.host.name, namespace: root.name, device: "flannel0", packetId, layers: null, summary: `flanneld ${detail}`, process, action, detail });
+  /** decrement_ttl: the packet with one less TTL, or null (dropped) when none is left. */
+  const decrementTtl = (p: Ipv4Payload, packetId: number, layers: Frame["layers"] | null): Ipv4Payload | null => {
+    if (p.ttl > 1) return { ...p, ttl: p.ttl - 1 };
+    dropPacket(root, {
+      device: "flannel0",
+      packetId,
+      layers,
+      summary: `flanneld discards ${formatIpv4(p.src)} > ${formatIpv4(p.dst)}: its TTL would reach 0 (no ICMP time exceeded is sent)`,
+      reason: "ttl-expired",
+      detail: "flanneld decrement_ttl",
+    });
+    return null;
+  };
   tun.deliver = (_dev, frame) => {
-    const ip = frame.bytes.subarray(14).slice();
-    step("read", frame.packetId, `reads a ${ip.length}-byte packet from /dev/net/tun (kernel → user space)`);
-    const dst = frame.payload.kind === "ipv4" ? frame.payload.dst : 0;
+    if (frame.payload.kind !== "ipv4") return;
+    step("read", frame.packetId, `reads a ${frame.bytes.length - 14}-byte packet from /dev/net/tun (kernel → user space)`);
+    const dst = frame.payload.dst;
     const peer = members.find((x) => x !== m && ((dst ^ x.subnet.address) & prefixMask(x.subnet.prefixLength)) === 0);
     if (peer === undefined) {
       dropPacket(root, { device: "flannel0", packetId: frame.packetId, layers: frame.layers, summary: `flanneld: no subnet lease contains ${formatIpv4(dst)}`, reason: "no-route", detail: "no lease" });
       return;
     }
     step("lookup", frame.packetId, `finds ${formatIpv4(dst)} in ${peer.host.name}'s lease ${formatIpv4(peer.subnet.address)}/${peer.subnet.prefixLength} → ${formatIpv4(peer.local)}`);
+    const inner = decrementTtl(frame.payload, frame.packetId, frame.layers);
+    if (inner === null) return;
+    const ip = net.ctx.encodePacket(inner);
     net.ctx.trace.emit({
       kind: "encap",
       host: m.host.name,
@@ -73,7 +98,7 @@ function attachFlanneld(net: Network, m: Member, members: Member[], network: str
       device: "flannel0",
       packetId: frame.packetId,
       layers: frame.layers,
-      summary: `flanneld wraps ${frame.summary} in UDP ${formatIpv4(m.local)}:${port} > ${formatIpv4(peer.local)}:${port} (user space → kernel)`,
+      summary: `flanneld wraps ${frame.summary} in UDP ${formatIpv4(m.local)}:${port} > ${formatIpv4(peer.local)}:${port}, ttl ${frame.payload.ttl} → ${inner.ttl} (user space → kernel)`,
       tunnel: "flannel-udp",
       outer: `${formatIpv4(m.local)}:${port} > ${formatIpv4(peer.local)}:${port}`,
       vni: null,
@@ -86,9 +111,11 @@ function attachFlanneld(net: Network, m: Member, members: Member[], network: str
     port,
     process,
     onDatagram: (from, fromPort, data, packetId) => {
-      const inner = parseIpv4Packet(data);
-      if (!inner.ok) return;
-      const frame = net.ctx.buildFrame(ZERO_MAC, ZERO_MAC, inner.value, packetId);
+      const parsed = parseIpv4Packet(data);
+      if (!parsed.ok) return;
+      const inner = decrementTtl(parsed.value, packetId, null);
+      if (inner === null) return;
+      const frame = net.ctx.buildFrame(ZERO_MAC, ZERO_MAC, inner, packetId);
       net.ctx.trace.emit({
         kind: "decap",
         host: m.host.name,
@@ -96,7 +123,7 @@ function attachFlanneld(net: Network, m: Member, members: Member[], network: str
         device: "flannel0",
         packetId,
         layers: frame.layers,
-        summary: `flanneld unwraps ${frame.summary} from UDP ${formatIpv4(from)}:${fromPort}`,
+        summary: `flanneld unwraps ${frame.summary} from UDP ${formatIpv4(from)}:${fromPort}, ttl ${parsed.value.ttl} → ${inner.ttl}`,
         tunnel: "flannel-udp",
         outer: `${formatIpv4(from)}:${fromPort} > ${formatIpv4(m.local)}:${port}`,
         vni: null,
@@ -190,12 +217,8 @@ export function buildOverlay(net: Network, spec: OverlaySpec): string[] {
           if (peer === m) continue;
           const gw = peer.subnet.address;
           route(root, peer.subnet, gw, "flannel.1", true);
-          // Built with the lab, so never refused.
-          const n = root.neigh.create("flannel.1", gw, net.scheduler.now);
-          if (!isLimitReached(n)) {
-            n.mac = peer.vtep!.mac;
-            n.state = "PERMANENT";
-          }
+          // flanneld's netlink neighbour update; built with the lab, so never refused.
+          neighUpdate(root, m.vtep!, gw, peer.vtep!.mac, "PERMANENT", `flanneld: ${peer.host.name}'s VTEP`);
           m.vtep!.setRemote(peer.vtep!.mac, peer.local);
         }
       }
