@@ -8,6 +8,7 @@
  */
 import type { Engine } from "../engine/index.js";
 import { comment, execIn } from "./script-lines.js";
+import { ruleWords } from "./rule-words.js";
 import { namespaceSuffix } from "./script-names.js";
 
 const TABLES = ["filter", "nat"] as const;
@@ -23,7 +24,7 @@ function ruleLines(engine: Engine, host: string, ns: string): string[] {
     if (rules.every((l) => DEFAULT_POLICY.test(l))) continue;
     for (const r of rules) {
       if (DEFAULT_POLICY.test(r)) continue;
-      lines.push(execIn(namespaceSuffix(host, ns), ["iptables", "-t", table, ...r.split(" ")]));
+      lines.push(execIn(namespaceSuffix(host, ns), ["iptables", "-t", table, ...ruleWords(r)]));
     }
   }
   return lines;

@@ -47,12 +47,12 @@ export interface CommandRow {
 export type ReplayRow = Pick<CommandRow, "index" | "host" | "namespace" | "command" | "at" | "eventsTo" | "createdAt" | "interruption">;
 
 export type NewCommand = CommandRow & {
-  /** The events as a JSON array text, deflated (raw DEFLATE). */
+  /** The events as stored: chunks of JSON, each deflated, behind an index (simulator/stored-trace.ts). */
   events: Uint8Array;
 };
 
-/** A row's stored events: the JSON array text (rows written before compression), or that text deflated. */
-export type StoredEventsColumn = { text: string } | { deflated: Uint8Array };
+/** A row's stored events: the JSON array text (rows written before compression), or its deflated chunks. */
+export type StoredEventsColumn = { text: string } | { chunked: Uint8Array };
 
 const interruptionOf = (text: string | null): Interruption | null => (text === null ? null : (JSON.parse(text) as Interruption));
 
@@ -232,6 +232,6 @@ export function sqliteEventTexts(connection: SqliteConnection): (sessionId: stri
   select.safeIntegers(false);
   return (sessionId, fromEventsTo, toEventsTo) =>
     new Map(
-      select.all(sessionId, fromEventsTo, toEventsTo).map((row) => [row.index, row.eventsDeflated === null ? { text: row.events } : { deflated: row.eventsDeflated }]),
+      select.all(sessionId, fromEventsTo, toEventsTo).map((row) => [row.index, row.eventsDeflated === null ? { text: row.events } : { chunked: row.eventsDeflated }]),
     );
 }

@@ -1,60 +1,81 @@
 /**
  * Reading a session's stored trace, page by page, without reading a long
- * command's events again for every page. A command's events are stored as one
- * JSON array in its log row, deflated; a ping stopped at its event budget leaves
- * a row of megabytes of text, and a stream replaying it 500 events at a time would
- * fetch and cut that row a hundred times over, on the thread that answers
- * every request. Instead the rows' seq ranges are read first (small), and a
- * row's events are read once, inflated on libuv's thread pool, cut into events
- * (splitEventsText: no parsing)
- * and kept in a cache bounded by the bytes it holds, so the next page of the
- * same row, and the next stream replaying it, cost nothing.
+ * command's events again for every page. A command's events are stored in
+ * its log row as chunks of at most a thousand events, each deflated on its
+ * own (simulator/stored-trace.ts). A page inflates (on libuv's thread pool)
+ * and cuts (splitEventsText: no parsing) only the chunks it reaches, so the
+ * thread that answers every request never inflates or cuts more than one
+ * chunk's half megabyte of text at a time, however long the command. Rows'
+ * seq ranges are read first (small); a row's blob and its chunk index, and
+ * each chunk once cut, are kept in caches bounded by the bytes they hold, so
+ * the next page of the same chunk, and the next stream replaying it, cost
+ * nothing. Rows written before events were compressed hold their text, read
+ * as one piece.
  */
-import { promisify } from "node:util";
-import { inflateRaw } from "node:zlib";
 import type { PrismaClient } from "../db/prisma-client.js";
 import { splitEventsText, type EventText } from "../engine/index.js";
+import { readChunk, readChunkIndex, type StoredChunk } from "../simulator/stored-trace.js";
 import { ByteBoundedCache } from "./byte-bounded-cache.js";
 import { eventRanges, type StoredEventsColumn } from "./session-repository.js";
 
 /** The stored events of the rows whose eventsTo lies in [from, to], by index. */
 export type EventTextReader = (sessionId: string, fromEventsTo: number, toEventsTo: number) => Map<number, StoredEventsColumn>;
 
-/** Inflates on libuv's thread pool: a long command's events are megabytes of text, not for the thread that answers requests. */
-const inflate = promisify(inflateRaw);
-
-/** Bytes of event text the cache holds at most, over all sessions. */
+/** Bytes of cut event text kept, over all sessions. */
 const CACHED_BYTES = 48 * 1024 * 1024;
+/** Bytes of compressed rows kept (a ping at its event budget stores a few hundred kilobytes). */
+const ROW_CACHE_BYTES = 16 * 1024 * 1024;
 const RANGES_PER_READ = 64;
 
-export interface StoredRow {
+/** Some of a row's events: one chunk of them, or all of a row stored as text. */
+export interface StoredPiece {
+  /** The row's index in the log. */
   index: number;
+  /** Seqs of the piece's events: [eventsFrom, eventsTo). */
   eventsFrom: number;
   eventsTo: number;
-  /** The row's events as stored (a JSON array text). */
+  /** The piece's events as a JSON array text. */
   text: string;
-  /** The row's events, cut from its text. */
+  /** The piece's events, cut from its text. */
   events(): EventText[];
 }
 
+type StoredRow = { kind: "text"; text: string } | { kind: "chunked"; blob: Uint8Array; chunks: StoredChunk[] };
+
+interface CutPiece {
+  text: string;
+  events: EventText[];
+}
+
 export class StoredEvents {
-  /** Rows read and cut, by "session/index". */
-  private readonly cache = new ByteBoundedCache<{ text: string; events: EventText[] }>(CACHED_BYTES);
+  /** Rows read, by "session/index": the compressed blob and its chunk index, or an old row's text. */
+  private readonly rows = new ByteBoundedCache<StoredRow>(ROW_CACHE_BYTES);
+  /** Pieces inflated and cut, by "session/index/chunk". */
+  private readonly pieces = new ByteBoundedCache<CutPiece>(CACHED_BYTES);
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly readTexts: EventTextReader,
   ) {}
 
-  /** The rows whose events reach seq `fromSeq` or later, in seq order, a batch at a time. */
-  async *rowsFrom(sessionId: string, fromSeq: number): AsyncGenerator<StoredRow> {
+  /** The pieces of the rows whose events reach seq `fromSeq` or later, in seq order, a batch of rows at a time. */
+  async *piecesFrom(sessionId: string, fromSeq: number): AsyncGenerator<StoredPiece> {
     let cursor = fromSeq;
     for (;;) {
       const ranges = (await eventRanges(this.prisma, sessionId, cursor, RANGES_PER_READ)).filter((r) => r.eventsTo > r.eventsFrom);
       if (ranges.length === 0) return;
       for (const range of ranges) {
-        const row = await this.row(sessionId, range.index, range.eventsTo);
-        yield { ...range, text: row.text, events: () => row.events };
+        const row = this.row(sessionId, range.index, range.eventsTo);
+        if (row.kind === "text") {
+          const piece = await this.piece(`${sessionId}/${range.index}/text`, async () => row.text);
+          yield { ...range, text: piece.text, events: () => piece.events };
+        } else {
+          for (const [n, chunk] of row.chunks.entries()) {
+            if (chunk.to <= cursor) continue;
+            const piece = await this.piece(`${sessionId}/${range.index}/${n}`, () => readChunk(row.blob, chunk));
+            yield { index: range.index, eventsFrom: chunk.from, eventsTo: chunk.to, text: piece.text, events: () => piece.events };
+          }
+        }
         cursor = range.eventsTo;
       }
     }
@@ -62,18 +83,29 @@ export class StoredEvents {
 
   /** Forgets a deleted session's rows. */
   forget(sessionId: string): void {
-    this.cache.forget(sessionId);
+    this.rows.forget(sessionId);
+    this.pieces.forget(sessionId);
   }
 
-  /** A row's text and events: from the cache, or read (one row, by its place in the index), cut and kept. */
-  private async row(sessionId: string, index: number, eventsTo: number): Promise<{ text: string; events: EventText[] }> {
+  /** A row's stored events: from the cache, or read (one row, by its place in the index) and kept. */
+  private row(sessionId: string, index: number, eventsTo: number): StoredRow {
     const key = `${sessionId}/${index}`;
-    const hit = this.cache.get(key);
+    const hit = this.rows.get(key);
     if (hit !== undefined) return hit;
     const stored = this.readTexts(sessionId, eventsTo, eventsTo).get(index) ?? { text: "[]" };
-    const text = "text" in stored ? stored.text : (await inflate(stored.deflated)).toString("utf8");
-    const entry = { text, events: splitEventsText(text) };
-    this.cache.set(key, entry, text.length);
-    return entry;
+    // An old row's text is cut and kept as its one piece: kept here too, it would be held uncounted.
+    if ("text" in stored) return { kind: "text", text: stored.text };
+    const row: StoredRow = { kind: "chunked", blob: stored.chunked, chunks: readChunkIndex(stored.chunked) };
+    this.rows.set(key, row, row.blob.byteLength);
+    return row;
+  }
+
+  private async piece(key: string, read: () => Promise<string>): Promise<CutPiece> {
+    const hit = this.pieces.get(key);
+    if (hit !== undefined) return hit;
+    const text = await read();
+    const piece = { text, events: splitEventsText(text) };
+    this.pieces.set(key, piece, text.length);
+    return piece;
   }
 }

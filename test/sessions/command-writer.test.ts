@@ -3,11 +3,14 @@
  * straight through Prisma's connection read back through Prisma as written,
  * and a row whose index is not next (a fork, a hole, a deleted session) fails.
  */
-import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { sqliteCommandWriter } from "../../server/sessions/command-writer.js";
+import { encodeStoredTrace } from "../../server/simulator/stored-trace.js";
 import type { NewCommand } from "../../server/sessions/session-repository.js";
 import { buildTestApp, createToken, startSession } from "../helpers/build-app.js";
+
+/** A command that recorded no event, as the worker stores it: an index of no chunks. */
+const EMPTY_TRACE = await encodeStoredTrace([]);
 
 const row = (index: number, eventsFrom = 0, eventsTo = 0): NewCommand => ({
   index,
@@ -19,7 +22,7 @@ const row = (index: number, eventsFrom = 0, eventsTo = 0): NewCommand => ({
   at: 3_600_000_000 * 24 * 400 + index,
   eventsFrom,
   eventsTo,
-  events: deflateRawSync("[]"),
+  events: EMPTY_TRACE,
   interruption: null,
   createdAt: new Date(Date.UTC(2026, 10, 29, 12, 0, index)),
 });
@@ -58,7 +61,7 @@ describe("the command writer", () => {
     expect(await app.prisma.sessionCommand.count({ where: { sessionId: id } })).toBe(1);
   });
 
-  it("reads a row written before events were stored deflated (JSON text) and a deflated one alike, in seq order", async () => {
+  it("reads a row written before events were stored deflated (JSON text) and a chunked, deflated one alike, in seq order, from any seq", async () => {
     const app = await buildTestApp();
     const alice = await createToken(app, "Alice");
     const id = await startSession(app, alice.token);
@@ -69,13 +72,19 @@ describe("the command writer", () => {
         `INSERT INTO "SessionCommand" ("sessionId", "index", "host", "command", "output", "exitCode", "at", "eventsFrom", "eventsTo", "events", "createdAt") VALUES (?, 0, 'node1', 'ip route', '', 0, 0, 0, 2, ?, ?)`,
       )
       .run(id, `[${event(0)},${event(1)}]`, new Date(Date.UTC(2026, 10, 29)).toISOString().replace("Z", "+00:00"));
-    await sqliteCommandWriter(app.sqlite)([{ sessionId: id, command: { ...row(1, 2, 4), events: deflateRawSync(`[${event(2)},${event(3)}]`) } }]);
+    // And a newer one: its events in chunks (here of one event each), each deflated.
+    const chunked = await encodeStoredTrace([2, 3].map((seq) => ({ firstSeq: seq, count: 1, json: `[${event(seq)}]` })));
+    await sqliteCommandWriter(app.sqlite)([{ sessionId: id, command: { ...row(1, 2, 4), events: chunked } }]);
     const page = await app.sessionManager.eventsPage(id, 0, 10, {});
     expect(JSON.parse(page.eventsJson).map((e: { summary: string }) => e.summary)).toEqual(["s0", "s1", "s2", "s3"]);
+    const fromThree = await app.sessionManager.eventsPage(id, 3, 10, {});
+    expect(JSON.parse(fromThree.eventsJson).map((e: { summary: string }) => e.summary)).toEqual(["s3"]);
+    const fromOne = await app.sessionManager.eventsSince(id, 1, 2);
+    expect(fromOne.map((e) => e.seq)).toEqual([1, 2]);
     const stored = app.sqlite.prepare(`SELECT length("events") AS text, length("eventsDeflated") AS deflated FROM "SessionCommand" WHERE "sessionId" = ? ORDER BY "index"`).safeIntegers(false).all(id);
     expect(stored).toEqual([
       { text: `[${event(0)},${event(1)}]`.length, deflated: null },
-      { text: 0, deflated: deflateRawSync(`[${event(2)},${event(3)}]`).length },
+      { text: 0, deflated: chunked.byteLength },
     ]);
   });
 });

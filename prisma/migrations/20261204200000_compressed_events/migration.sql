@@ -1,7 +1,9 @@
--- A command's trace events stored compressed: the JSON array text, deflated
--- (raw DEFLATE, RFC 1951) by the simulator's worker. Repetitive JSON shrinks
--- about 40-fold (a ping round trip: 16 KB of text, 400 bytes stored). Rows
--- written before keep their text in "events"; new rows leave it empty.
+-- A command's trace events stored compressed: chunks of at most a thousand
+-- events, each chunk's JSON array text deflated (raw DEFLATE, RFC 1951) by the
+-- simulator's worker, behind an index of the chunks' seqs and lengths
+-- (server/simulator/stored-trace.ts). Repetitive JSON shrinks about 40-fold
+-- (a ping round trip: 16 KB of text, 400 bytes stored). Rows written before
+-- keep their text in "events"; new rows leave it empty.
 ALTER TABLE "SessionCommand" ADD COLUMN "eventsDeflated" BLOB;
 
 -- The append trigger counts what a row stores: its output, and its events as

@@ -1,0 +1,85 @@
+/**
+ * docs/conformance.md: what was compared, a table of every scenario's
+ * counts, and per scenario "identical" or each difference in one line with
+ * whether the allow-list lets it pass and why.
+ */
+import type { AllowEntry } from "./allow-list.js";
+import type { Comparison, Difference } from "./compare.js";
+import type { Scenario } from "./scenarios.js";
+
+export interface ScenarioOutcome {
+  scenario: Scenario;
+  /** Null when the scenario could not be built on this machine. */
+  comparison: Comparison | null;
+  notBuilt: string | null;
+  judged: { difference: Difference; allowedBy: AllowEntry | undefined }[];
+  leftBehind: string[];
+}
+
+export function totals(outcomes: ScenarioOutcome[]) {
+  const compared = outcomes.filter((o) => o.comparison !== null);
+  const sum = (f: (c: Comparison) => number) => compared.reduce((n, o) => n + f(o.comparison!), 0);
+  const all = outcomes.flatMap((o) => o.judged);
+  return {
+    scenarios: outcomes.length,
+    built: compared.length,
+    identicalScenarios: compared.filter((o) => o.judged.length === 0).length,
+    framesPaired: sum((c) => c.framesPaired),
+    framesIdentical: sum((c) => c.framesIdentical),
+    framesSimulated: sum((c) => c.framesSimulated),
+    framesLinux: sum((c) => c.framesLinux),
+    tables: sum((c) => c.tablesCompared),
+    differences: all.length,
+    allowed: all.filter((j) => j.allowedBy !== undefined).length,
+    bugs: all.filter((j) => j.allowedBy?.kind === "bug").length,
+    unexplained: all.filter((j) => j.allowedBy === undefined).length,
+  };
+}
+
+export function writeReport(outcomes: ScenarioOutcome[], machine: string): string {
+  const t = totals(outcomes);
+  const lines = [
+    "# Conformance: the simulator against Linux",
+    "",
+    "Written by `npm run conformance` (conformance/run.ts); do not edit by hand.",
+    `Last run on ${machine}.`,
+    "",
+    "Each scenario (every shipped lab with its walkthrough's traffic and state-changing commands, and the",
+    "suite's own scenarios) is built twice: in real network namespaces by the lab script",
+    "(`GET /api/labs/:id/script`), captured per namespace with `tcpdump -i any`, and in the simulator",
+    "with its capture hook. Per interface the ordered frames are compared field by field (every",
+    "header field that is not drawn at random; IP ids, ICMP ids, ephemeral and VXLAN source ports and",
+    "TCP sequence numbers by role; no checksums, no destination MAC), then per namespace the final",
+    "links, addresses, main routes, neighbours, learned FDB entries, iptables rules with counters and",
+    "conntrack entries. A difference passes only when `conformance/allow-list.yaml` lists it with a reason.",
+    "",
+    `Totals: ${t.scenarios} scenarios, ${t.built} built on this machine, ${t.identicalScenarios} identical;`,
+    `${t.framesSimulated} simulated and ${t.framesLinux} real frames, ${t.framesPaired} paired, ${t.framesIdentical} identical;`,
+    `${t.tables} tables compared; ${t.differences} differences, ${t.allowed} allowed (${t.bugs} of them engine bugs still to fix), ${t.unexplained} not allowed.`,
+    "",
+    "| scenario | interfaces | frames sim / Linux | paired | identical | tables | differences (allowed) |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const o of outcomes) {
+    const c = o.comparison;
+    const allowed = o.judged.filter((j) => j.allowedBy !== undefined).length;
+    lines.push(
+      c === null
+        ? `| ${o.scenario.id} | not built | | | | | |`
+        : `| ${o.scenario.id} | ${c.interfaces} | ${c.framesSimulated} / ${c.framesLinux} | ${c.framesPaired} | ${c.framesIdentical} | ${c.tablesCompared} | ${o.judged.length} (${allowed}) |`,
+    );
+  }
+  for (const o of outcomes) {
+    lines.push("", `## ${o.scenario.id}`, "", `${o.scenario.title}.`, "");
+    if (o.scenario.commands.length > 0) lines.push(`Commands: ${o.scenario.commands.map((c) => `\`${c.host}${c.namespace === undefined ? "" : `/${c.namespace}`}$ ${c.command}\``).join(", ")}.`, "");
+    else lines.push("No walkthrough command sends traffic or changes state: only the tables are compared.", "");
+    if (o.notBuilt !== null) lines.push(`Not built on this machine: ${o.notBuilt}`);
+    else if (o.judged.length === 0) lines.push("Identical.");
+    for (const j of o.judged) {
+      const verdict = j.allowedBy === undefined ? "**not allowed**" : `allowed (${j.allowedBy.kind}): ${j.allowedBy.reason}`;
+      lines.push(`- \`${j.difference.where}\` ${j.difference.text} — ${verdict}`);
+    }
+    if (o.leftBehind.length > 0) lines.push(`- **the cleanup left namespaces behind**: ${o.leftBehind.join(", ")}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

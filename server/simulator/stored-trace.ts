@@ -1,0 +1,94 @@
+/**
+ * How a command's trace events are stored: cut into chunks of at most
+ * CHUNK_EVENTS events, each chunk the JSON array text of its events deflated
+ * on its own (raw DEFLATE, RFC 1951), behind a small index. A reader that
+ * wants a page of events from seq s inflates and cuts only the chunk holding
+ * s: a ping stopped at its event budget is ten thousand events and several
+ * megabytes of text, which inflated and cut at once would hold the thread
+ * that answers requests for tens of milliseconds.
+ *
+ * Layout (integers little-endian, unsigned 32-bit):
+ *   "CNT1"  magic and version
+ *   n       the number of chunks
+ *   n × (firstSeq, eventCount, deflatedLength)
+ *   the n deflated chunks, one after the other
+ *
+ * The worker writes it (server/simulator/engine-worker.ts); sessions read it.
+ * Rows stored before events were compressed hold the JSON text itself, in
+ * another column (session-repository.ts).
+ */
+import { deflateRaw, inflateRaw, inflateRawSync } from "node:zlib";
+import { promisify } from "node:util";
+
+/** Events per chunk: about half a megabyte of JSON for frames, a few milliseconds to inflate and cut. */
+export const CHUNK_EVENTS = 1_000;
+
+const MAGIC = [0x43, 0x4e, 0x54, 0x31]; // "CNT1"
+const HEADER_BYTES = 8;
+const ENTRY_BYTES = 12;
+
+export interface StoredChunk {
+  /** Seqs of the chunk's events: [from, to). */
+  from: number;
+  to: number;
+  /** Where its deflated bytes are in the stored blob. */
+  start: number;
+  end: number;
+}
+
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
+
+/** Deflates each chunk's JSON array text (on libuv's thread pool) and lays them out behind their index. */
+export async function encodeStoredTrace(chunks: readonly { firstSeq: number; count: number; json: string }[]): Promise<Uint8Array> {
+  const deflated = await Promise.all(chunks.map((c) => deflate(c.json)));
+  const headerBytes = HEADER_BYTES + ENTRY_BYTES * chunks.length;
+  const total = deflated.reduce((sum, d) => sum + d.byteLength, headerBytes);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  view.setUint32(4, chunks.length, true);
+  let offset = headerBytes;
+  chunks.forEach((chunk, i) => {
+    const entry = HEADER_BYTES + ENTRY_BYTES * i;
+    view.setUint32(entry, chunk.firstSeq, true);
+    view.setUint32(entry + 4, chunk.count, true);
+    view.setUint32(entry + 8, deflated[i]!.byteLength, true);
+    out.set(deflated[i]!, offset);
+    offset += deflated[i]!.byteLength;
+  });
+  return out;
+}
+
+/** The chunks of a stored blob. Throws on one that is not in this layout or does not add up. */
+export function readChunkIndex(blob: Uint8Array): StoredChunk[] {
+  if (blob.byteLength < HEADER_BYTES || MAGIC.some((byte, i) => blob[i] !== byte)) throw new Error("stored trace: not a chunked trace (no CNT1 header)");
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const count = view.getUint32(4, true);
+  let start = HEADER_BYTES + ENTRY_BYTES * count;
+  if (start > blob.byteLength) throw new Error(`stored trace: an index of ${count} chunks does not fit in ${blob.byteLength} bytes`);
+  const chunks: StoredChunk[] = [];
+  for (let i = 0; i < count; i++) {
+    const entry = HEADER_BYTES + ENTRY_BYTES * i;
+    const from = view.getUint32(entry, true);
+    const to = from + view.getUint32(entry + 4, true);
+    const end = start + view.getUint32(entry + 8, true);
+    if (end > blob.byteLength) throw new Error(`stored trace: chunk ${i} ends past the blob (${end} > ${blob.byteLength})`);
+    chunks.push({ from, to, start, end });
+    start = end;
+  }
+  return chunks;
+}
+
+/** One chunk's JSON array text, inflated on libuv's thread pool. */
+export async function readChunk(blob: Uint8Array, chunk: StoredChunk): Promise<string> {
+  return (await inflate(blob.subarray(chunk.start, chunk.end))).toString("utf8");
+}
+
+/** Every event of a stored blob as one JSON array text, at once, on this thread (small blobs; tests). */
+export function readStoredTraceSync(blob: Uint8Array): string {
+  const inner = readChunkIndex(blob)
+    .map((chunk) => inflateRawSync(blob.subarray(chunk.start, chunk.end)).toString("utf8").slice(1, -1))
+    .filter((text) => text !== "");
+  return `[${inner.join(",")}]`;
+}

@@ -1,0 +1,42 @@
+/**
+ * The stored trace's layout: chunks of events deflated one by one behind an
+ * index, so a page from any seq inflates one chunk, never a whole command.
+ */
+import { describe, expect, it } from "vitest";
+import { CHUNK_EVENTS, encodeStoredTrace, readChunk, readChunkIndex, readStoredTraceSync } from "../../server/simulator/stored-trace.js";
+
+const eventsJson = (from: number, to: number) => `[${Array.from({ length: to - from }, (_, i) => `{"seq":${from + i},"kind":"route-lookup"}`).join(",")}]`;
+
+describe("the stored trace", () => {
+  it("keeps each chunk's seqs and text, and gives them back one chunk at a time", async () => {
+    const blob = await encodeStoredTrace([
+      { firstSeq: 10, count: 3, json: eventsJson(10, 13) },
+      { firstSeq: 13, count: 2, json: eventsJson(13, 15) },
+    ]);
+    const chunks = readChunkIndex(blob);
+    expect(chunks.map(({ from, to }) => [from, to])).toEqual([
+      [10, 13],
+      [13, 15],
+    ]);
+    expect(await readChunk(blob, chunks[1]!)).toBe(eventsJson(13, 15));
+    expect(readStoredTraceSync(blob)).toBe(eventsJson(10, 15));
+    // Repetitive JSON shrinks: the blob is far smaller than its text.
+    const big = await encodeStoredTrace([{ firstSeq: 0, count: CHUNK_EVENTS, json: eventsJson(0, CHUNK_EVENTS) }]);
+    expect(big.byteLength * 10).toBeLessThan(eventsJson(0, CHUNK_EVENTS).length);
+  });
+
+  it("a command without events is an index of no chunks", async () => {
+    const blob = await encodeStoredTrace([]);
+    expect(readChunkIndex(blob)).toEqual([]);
+    expect(readStoredTraceSync(blob)).toBe("[]");
+  });
+
+  it("refuses a blob that is not in the layout, or whose chunks run past its end", async () => {
+    expect(() => readChunkIndex(new TextEncoder().encode("[]"))).toThrow(/not a chunked trace/);
+    const blob = await encodeStoredTrace([{ firstSeq: 0, count: 2, json: eventsJson(0, 2) }]);
+    expect(() => readChunkIndex(blob.subarray(0, blob.byteLength - 1))).toThrow(/ends past the blob/);
+    const lying = blob.slice();
+    new DataView(lying.buffer).setUint32(4, 1_000_000, true);
+    expect(() => readChunkIndex(lying)).toThrow(/does not fit/);
+  });
+});
