@@ -16,12 +16,14 @@ RUN apt-get update \
 WORKDIR /app
 
 # The postinstall step (prisma generate, build:server, build:web) needs the
-# schema, the sources and the build scripts, so they come before npm ci.
+# schema, the sources and the build scripts, so they come before npm ci; and
+# the labs, which build:server parses ahead of time (build/labs-parsed.json).
 COPY package.json package-lock.json prisma.config.ts tsconfig.json ./
 COPY prisma ./prisma
 COPY scripts ./scripts
 COPY server ./server
 COPY web ./web
+COPY labs ./labs
 RUN npm ci && npm prune --omit=dev && npm cache clean --force
 
 FROM node:20-bookworm-slim

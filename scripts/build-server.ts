@@ -14,7 +14,7 @@
  * part of a start. The few that must be found on disk stay outside (see
  * EXTERNAL). It does not type-check: `npm test` does (tsc --noEmit).
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -106,7 +106,7 @@ function packageDirnames(packages: string[]): Plugin {
 function writePrebuiltLabs(outdir: string): void {
   const labsDir = path.join(root, "labs");
   const parsed: Record<string, LabFile> = {};
-  for (const name of readdirSync(labsDir).sort()) {
+  for (const name of existsSync(labsDir) ? readdirSync(labsDir).sort() : []) {
     const id = /^(.+)\.ya?ml$/.exec(name)?.[1];
     if (id === undefined) continue;
     const text = readFileSync(path.join(labsDir, name), "utf8");
