@@ -197,7 +197,7 @@ function apply(ctx: CommandContext, dev: Device, change: Change): void {
     }
   }
   if (change.broadcast !== undefined && primary !== undefined) primary.broadcast = change.broadcast;
-  if (change.mtu !== undefined) dev.mtu = change.mtu;
+  if (change.mtu !== undefined) dev.setMtu(change.mtu);
   if (change.address !== undefined && change.address !== 0) setUp(ns, dev, true);
   if (change.up !== undefined) setUp(ns, dev, change.up);
 }

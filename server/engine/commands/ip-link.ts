@@ -136,7 +136,7 @@ function apply(ctx: CommandContext, dev: Device, change: LinkChange): void {
     const refused = ctx.ns.setUp(dev, true);
     if (refused !== null) limitReached(refused, 2);
   }
-  if (change.mtu !== undefined) dev.mtu = change.mtu;
+  if (change.mtu !== undefined) dev.setMtu(change.mtu);
   if (change.master !== undefined) {
     const current = masterBridge(dev);
     if (current !== change.master) {

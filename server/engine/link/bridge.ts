@@ -23,6 +23,8 @@ export class Bridge extends Device implements Enslaver {
   readonly fdb: Fdb;
   ageingTime: number;
   private gcTimer: Timer | null = null;
+  /** BROPT_MTU_SET_BY_USER: once the bridge's MTU is set by hand it no longer follows its ports. */
+  private mtuSetByUser = false;
   /** Bridge id as brctl shows it: priority 8000 and the MAC. */
   get bridgeId(): string {
     return `8000.${this.mac.replaceAll(":", "")}`;
@@ -55,6 +57,18 @@ export class Bridge extends Device implements Enslaver {
 
   override dispose(): void {
     this.fdb.dispose();
+  }
+
+  /** br_change_mtu: set by hand, so the ports' MTUs stop moving it. */
+  override setMtu(mtu: number): void {
+    this.mtuSetByUser = true;
+    super.setMtu(mtu);
+  }
+
+  /** br_mtu_auto_adjust: the smallest MTU of the ports, unless the bridge's was set by hand. */
+  portMtuChanged(): void {
+    if (this.mtuSetByUser || this.ports.length === 0) return;
+    super.setMtu(Math.min(...this.ports.map((p) => p.mtu)));
   }
 
   /** A port went down: its learnt entries go (br_fdb_delete_by_port), its own MAC stays. */

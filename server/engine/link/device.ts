@@ -74,6 +74,8 @@ export interface DeviceStats {
 export interface Enslaver {
   readonly name: string;
   ingress(port: Device, frame: Frame): void;
+  /** NETDEV_CHANGEMTU on a port. */
+  portMtuChanged(port: Device): void;
 }
 
 export abstract class Device {
@@ -109,6 +111,16 @@ export abstract class Device {
 
   /** Carrier: whether frames can leave (IFF_LOWER_UP). */
   abstract hasCarrier(): boolean;
+
+  /**
+   * dev_set_mtu, once the caller has checked the device's limits: the MTU
+   * changes and the device's master hears of it (NETDEV_CHANGEMTU), as a
+   * bridge does to follow its ports.
+   */
+  setMtu(mtu: number): void {
+    this.mtu = mtu;
+    this.master?.portMtuChanged(this);
+  }
 
   get operUp(): boolean {
     return this.adminUp && this.hasCarrier();

@@ -1,4 +1,5 @@
 /** The Linux bridge as a learning switch: ageing, loops, ports going down. */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { TopologySpec } from "../../../server/engine/topology/topology-schema.js";
 import { engineFor, labEngine } from "../helpers/lab-engine.js";
@@ -55,5 +56,26 @@ describe("bridge", () => {
     // nginx-2's MAC is no longer known, so the echo request is flooded: to every port up but the one it came in on, which leaves none.
     const floods = r.events.flatMap((e) => (e.kind === "bridge-flood" ? [{ ingress: e.ingress, egress: e.egress }] : []));
     expect(floods).toEqual([{ ingress: "veth9c02e56", egress: [] }]);
+  });
+});
+
+describe("a bridge's MTU (test/fixtures/linux/bridge-mtu-follows-ports.txt)", () => {
+  it("follows its ports' smallest MTU as they change (ip link or ifconfig), until set by hand", () => {
+    const linux = readFileSync("test/fixtures/linux/bridge-mtu-follows-ports.txt", "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("2: br0"))
+      .map((l) => /mtu (\d+)/.exec(l)![1]);
+    expect(linux).toEqual(["1400", "1500", "1450"]);
+    const engine = labEngine("bridge-two-containers");
+    const onHost = (command: string) => engine.run({ host: "node1", command });
+    const docker0Mtu = () => /mtu (\d+)/.exec(onHost("ip link show docker0").output)![1];
+    expect(onHost("ip link set veth9c02e56 mtu 1400").exitCode).toBe(0);
+    const seen = [docker0Mtu()];
+    expect(onHost("ifconfig veth9c02e56 mtu 1500").exitCode).toBe(0);
+    seen.push(docker0Mtu());
+    onHost("ip link set docker0 mtu 1450");
+    onHost("ip link set veth9c02e56 mtu 1400");
+    seen.push(docker0Mtu());
+    expect(seen).toEqual(linux);
   });
 });
