@@ -21,7 +21,7 @@ type View = Pick<CommandContext, "host" | "ns" | "net">;
 /** IFLA_INFO_KIND / IFLA_INFO_SLAVE_KIND: what `ip link show type T` matches. lo and NICs have no kind. */
 export function matchesLinkType(dev: Device, type: string): boolean {
   if (type === "bridge_slave") return masterBridge(dev) !== null;
-  return (dev.kind === "veth" || dev.kind === "bridge") && dev.kind === type;
+  return (dev.kind === "veth" || dev.kind === "bridge" || dev.kind === "vxlan") && dev.kind === type;
 }
 
 export function nameWithPeer(dev: Device, view: View): string {
@@ -113,8 +113,10 @@ export function linkDetailLines(dev: Device, linkLine: string, now: number): str
   if (dev.kind === "veth") lines.push("    veth ");
   if (dev instanceof Vxlan) {
     const c = dev.config;
+    const remote = dev.fdb.get("00:00:00:00:00:00");
+    const where = `${remote !== undefined ? ` remote ${formatIpv4(remote)}` : ""}${c.local !== 0 ? ` local ${formatIpv4(c.local)}` : ""}${c.underlay !== "" ? ` dev ${c.underlay}` : ""}`;
     lines.push(
-      `    vxlan id ${c.vni} local ${formatIpv4(c.local)} dev ${c.underlay} srcport 0 0 dstport ${c.port} nolearning ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx `,
+      `    vxlan id ${c.vni}${where} srcport 0 0 dstport ${c.port}${c.learning === true ? "" : " nolearning"} ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx `,
     );
   }
   if (dev instanceof Bridge) lines.push(`    ${bridgeAttributes(dev, now)}`);

@@ -9,7 +9,10 @@
 import { Bridge } from "../link/bridge.js";
 import type { Device } from "../link/device.js";
 import { Veth } from "../link/veth.js";
+import { Vxlan } from "../link/vxlan.js";
 import type { NetNamespace } from "../stack/namespace.js";
+import { attachVxlan } from "../stack/vxlan-tunnel.js";
+import { parseIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandContext } from "./command-context.js";
 import { masterBridge } from "./bridge-port.js";
 import { ArgReader, garbage, invalidArgument, kernelError, lladdrArg, matches, rtnetlink, selectDevices } from "./ip-args.js";
@@ -166,15 +169,86 @@ function moveToNamespace(from: NetNamespace, dev: Device, to: NetNamespace): voi
   to.attach(dev);
 }
 
+/** `type vxlan` arguments (ip/iplink_vxlan.c), as far as the simulator models them. */
+interface VxlanArgs {
+  vni: number | null;
+  port: number | null;
+  local: number;
+  remote: number;
+  dev: string;
+  learning: boolean;
+}
+
+function vxlanArgs(args: ArgReader): VxlanArgs {
+  const v: VxlanArgs = { vni: null, port: null, local: 0, remote: 0, dev: "", learning: true };
+  const address = (what: string, text: string): number => {
+    const r = parseIpv4(text);
+    if (!r.ok) invalidArgument(`invalid ${what} address`, text);
+    return r.ok ? r.value : 0;
+  };
+  while (!args.done) {
+    const a = args.take();
+    if (a === "id" || a === "vni") {
+      const t = args.value();
+      if (!/^\d+$/.test(t) || Number(t) >= 1 << 24) invalidArgument("invalid id", t);
+      v.vni = Number(t);
+    } else if (a === "dstport") {
+      const t = args.value();
+      if (!/^\d+$/.test(t) || Number(t) > 65535) invalidArgument("invalid dstport", t);
+      v.port = Number(t);
+    } else if (a === "local") v.local = address("local", args.value());
+    else if (a === "remote") v.remote = address("remote", args.value());
+    else if (a === "dev") v.dev = args.value();
+    else if (a === "nolearning") v.learning = false;
+    else if (a === "learning") v.learning = true;
+    else notSimulated(`ip link add ... type vxlan ${a}`);
+  }
+  return v;
+}
+
+/** A VXLAN device as `ip link add NAME type vxlan id N …` makes it: MTU 50 below its underlay's, the remote as the all-zero FDB entry. */
+function addVxlan(ctx: CommandContext, name: string, mac: string | undefined, v: VxlanArgs): number {
+  if (v.vni === null) fail("vxlan: missing virtual network identifier", 1);
+  const underlay = v.dev === "" ? undefined : ctx.ns.device(v.dev);
+  if (v.dev !== "" && underlay === undefined) fail(`Cannot find device "${v.dev}"`, 1);
+  if (v.port === null) {
+    ctx.out.push(
+      "vxlan: destination port not specified",
+      "Will use Linux kernel default (non-standard value)",
+      "Use 'dstport 4789' to get the IANA assigned value",
+      "Use 'dstport 0' to get default and quiet this message",
+    );
+  }
+  if (name.length > 15) kernelError("Error: Attribute failed policy validation.");
+  if (ctx.ns.device(name) !== undefined) rtnetlink("File exists");
+  const net = ctx.net;
+  const full = net.quota.check({ devices: 1, fdbEntries: v.remote !== 0 ? 1 : 0 });
+  if (full !== null) limitReached(full, 2);
+  const port = v.port === null || v.port === 0 ? 8472 : v.port;
+  const dev = new Vxlan(net.ctx, ctx.ns, ctx.ns.allocIfindex(), name, mac ?? net.random.mac(), underlay !== undefined ? underlay.mtu - 50 : 1500, {
+    vni: v.vni!,
+    port,
+    local: v.local,
+    underlay: v.dev,
+    learning: v.learning,
+  });
+  ctx.ns.attach(dev);
+  attachVxlan(ctx.ns, dev);
+  if (v.remote !== 0) dev.setRemote("00:00:00:00:00:00", v.remote);
+  return 0;
+}
+
 function add(args: ArgReader, ctx: CommandContext): number {
   let name: string | undefined;
   let type: string | undefined;
   let mac: string | undefined;
   let peerName: string | undefined;
+  let vxlan: VxlanArgs | undefined;
   while (!args.done) {
     const a = args.take();
     if (a === "type") {
       type = args.value();
+      if (type === "vxlan") vxlan = vxlanArgs(args);
       if (type === "veth" && args.peek() === "peer") {
         args.take();
         while (!args.done) {
@@ -196,8 +270,9 @@ function add(args: ArgReader, ctx: CommandContext): number {
   }
   if (type === undefined) fail(`Not enough information: "type" argument is required`, 1);
   if (name === undefined) fail(`Not enough information: "dev" argument is required.`, 255);
+  if (type === "vxlan") return addVxlan(ctx, name, mac, vxlan!);
   if (type !== "bridge" && type !== "veth") {
-    if (["dummy", "vxlan", "macvlan", "ipvlan", "vlan", "bond", "tun", "tap", "gre", "ipip", "wireguard"].includes(type)) notSimulated(`ip link add ... type ${type}`);
+    if (["dummy", "macvlan", "ipvlan", "vlan", "bond", "tun", "tap", "gre", "ipip", "wireguard"].includes(type)) notSimulated(`ip link add ... type ${type}`);
     kernelError("Error: Unknown device type.");
   }
   // IFNAMSIZ: the kernel's netlink policy refuses names of 16 bytes or more.
@@ -244,6 +319,11 @@ function del(args: ArgReader, ctx: CommandContext): number {
     ctx.ns.setUp(dev, false);
     for (const port of [...dev.ports]) dev.release(port);
     ctx.ns.detach(dev);
+  } else if (dev instanceof Vxlan) {
+    ctx.ns.setUp(dev, false);
+    masterBridge(dev)?.release(dev);
+    ctx.ns.detach(dev);
+    dev.dispose();
   } else {
     rtnetlink("Operation not supported");
   }

@@ -16,6 +16,8 @@ export interface VxlanConfig {
   /** The underlay address and device the tunnel sends from. */
   local: number;
   underlay: string;
+  /** `ip link add … type vxlan` without nolearning. Shown by `ip -d link`; the simulator's VTEP never learns remote MACs either way. */
+  learning?: boolean;
 }
 
 export class Vxlan extends Device {
