@@ -3,8 +3,8 @@
  * engine's own decoder (decodeFrame). Fields the kernel draws at random are
  * replaced by their role, numbered by first appearance (both sides walk
  * their frames in the same order: interface by interface, in capture order):
- * ICMP echo identifiers, ephemeral ports (32768 and up,
- * VXLAN's source ports included), TCP sequence numbers (relative to each
+ * ICMP echo identifiers, ports from 1024 up (ephemeral ports, ports
+ * MASQUERADE --random-fully draws, VXLAN's source ports), TCP sequence numbers (relative to each
  * flow's first) and TCP timestamp values; an IP identification only says
  * whether it is zero. Checksums are left out (they follow
  * from the rest, and a capture of an outgoing packet holds a partial one
@@ -32,8 +32,9 @@ export class RoleMapper {
     return r;
   }
 
+  /** Ports from 1024 up, but the tunnels' own: a client's ephemeral port, or one MASQUERADE --random-fully drew. */
   port(p: number): string {
-    return p >= 32768 ? this.role("port", p) : String(p);
+    return p >= 1024 && !TUNNEL_PORTS.has(p) ? this.role("port", p) : String(p);
   }
 
   /** A TCP sequence number relative to the first one seen in its flow. */
@@ -50,6 +51,8 @@ export class RoleMapper {
 }
 
 const VXLAN_PORTS = [8472, 4789];
+/** VXLAN's and flannel's UDP ports, fixed by configuration. */
+const TUNNEL_PORTS = new Set([...VXLAN_PORTS, 8285]);
 
 export function frameFields(frame: CapturedFrame, roles: RoleMapper): FrameFields {
   const bytes = frame.layer3 ? withEthernet(frame.bytes) : frame.bytes;

@@ -17,10 +17,13 @@ import { runOnLinux, simulatedHttpAnswer } from "./linux-run.js";
 import { totals, writeReport, type ScenarioOutcome } from "./report.js";
 import { extraScenarios, labScenarios } from "./scenarios.js";
 import { runSimulated } from "./simulated-run.js";
+import type { Tables } from "./tables.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Every namespace the suite makes starts with this, so a previous run's leftovers can be found. */
 const PREFIX = "cnconf-";
+/** Runs of a scenario with a random draw (kube-proxy's backends) until Linux draws what the simulator drew. */
+const RANDOM_ATTEMPTS = 10;
 const TOOLS = ["ip", "bridge", "tcpdump", "iptables-save", "conntrack", "python3"];
 
 function preflight(): void {
@@ -47,6 +50,11 @@ function preflight(): void {
   }
 }
 
+function sameDraw(a: Tables, b: Tables): boolean {
+  const entries = (t: Tables) => [...t.values()].flatMap((x) => x.conntrack).sort().join("\n");
+  return entries(a) === entries(b);
+}
+
 async function main(): Promise<void> {
   preflight();
   const only = process.argv.slice(2);
@@ -58,7 +66,14 @@ async function main(): Promise<void> {
     const sim = runSimulated(scenario);
     let outcome: ScenarioOutcome;
     try {
-      const linux = await runOnLinux(scenario, `${PREFIX}${i}-`, simulatedHttpAnswer(sim.frames));
+      const random = [...sim.tables.values()].some((t) => t.iptables.some((l) => l.includes("--mode random")));
+      let linux = await runOnLinux(scenario, `${PREFIX}${i}-`, simulatedHttpAnswer(sim.frames));
+      // kube-proxy's `-m statistic --mode random` draws a backend: on Linux at random, in the simulator
+      // from the seed. Linux is asked again until it draws the simulator's (the same conntrack entries).
+      for (let attempt = 1; random && !sameDraw(sim.tables, linux.tables) && attempt < RANDOM_ATTEMPTS; attempt++) {
+        linux = await runOnLinux(scenario, `${PREFIX}${i}-`, simulatedHttpAnswer(sim.frames));
+      }
+      if (random && !sameDraw(sim.tables, linux.tables)) throw new Error(`Linux's random draw (-m statistic) did not pick the simulator's backend in ${RANDOM_ATTEMPTS} runs: not compared`);
       const comparison = compareRuns(sim, linux, scenario.frameLimit);
       if (process.env.CONFORMANCE_DEBUG === "1") console.log(dumpFrames(sim.frames, linux.frames));
       outcome = { scenario, comparison, notBuilt: null, judged: comparison.differences.map((d) => ({ difference: d, allowedBy: allowedBy(allow, scenario.id, d) })), leftBehind: linux.leftBehind };

@@ -36,7 +36,10 @@ export function conntrackLines(text: string): string[] {
       l
         .replace(/^(\S+\s+\d+\s+)\d+\s+/, "$1")
         .replace(/ id=\d+/g, " id=*")
-        .replace(/(sport|dport)=(\d+)/g, (m, k: string, p: string) => (Number(p) >= 32768 ? `${k}=ephemeral` : m))
+        // The client's side of both tuples (the original's source port, the reply's destination port) is drawn
+        // at random: by the client's stack, or by MASQUERADE --random-fully.
+        .replace(/ sport=\d+/, " sport=client")
+        .replace(/(.*) dport=\d+/, "$1 dport=client")
         .replace(/\s+/g, " ")
         .trim(),
     )

@@ -1,9 +1,9 @@
 /**
  * The processes the lab starts with (a container's main process, a host's
  * services), as listening sockets in the same namespaces: read from the
- * simulator's state, where the image's defaults are already applied. An
- * nginx answers HTTP; on a real machine the answer is whatever the file in
- * $CNLAB_HTTP_REPLY holds (the conformance suite puts the simulated nginx's
+ * simulator's state, where the image's defaults are already applied. A TCP
+ * listener answers one request per connection with whatever the file in
+ * $CNLAB_HTTP_REPLY holds (the conformance suite puts the simulated server's
  * bytes there), or a short page. The overlays' daemons are not started here:
  * flanneld comes with its overlay (overlay-commands.ts), and there is no BIRD.
  */
@@ -23,7 +23,7 @@ export function listenerLines(state: NetworkState): string[] {
         if (!listening || DAEMONS.has(s.process.split("/")[0]!)) continue;
         const port = s.local.split(":").at(-1)!;
         const where = nsRef(namespaceSuffix(host.name, ns.name));
-        const http = s.process.startsWith("nginx") ? ` "\${CNLAB_HTTP_REPLY:-}"` : "";
+        const http = s.proto === "tcp" ? ` "\${CNLAB_HTTP_REPLY:-}"` : "";
         lines.push(comment(`${s.process} in ${host.name}/${ns.name} listens on ${s.proto}/${port}.`), `start_listener ${where} ${s.proto} ${port}${http}`);
         waits.push(`wait_listening ${where} ${s.proto} ${port}`);
       }
