@@ -33,7 +33,7 @@ export interface Completion {
   replacement: string;
 }
 
-export const COMMAND_NAMES = ["arp", "brctl", "bridge", "calicoctl", "clear", "conntrack", "curl", "docker", "ifconfig", "ip", "iptables", "ping", "route", "sleep", "ss", "sysctl"];
+export const COMMAND_NAMES = ["arp", "brctl", "bridge", "calicoctl", "clear", "conntrack", "curl", "docker", "ifconfig", "ip", "iptables", "ping", "route", "sleep", "ss", "sysctl", "tcpdump", "traceroute"];
 
 const IP_OBJECTS = ["address", "link", "neigh", "netns", "route", "rule"];
 const IP_VERBS: Record<string, string[]> = {
@@ -57,11 +57,13 @@ const SUBCOMMANDS: Record<string, string[]> = {
   docker: ["exec", "inspect", "logs", "network", "ps", "rm", "run", "start", "stop"],
   conntrack: ["-L", "-F"],
   iptables: ["-t", "-A", "-D", "-I", "-L", "-N", "-P", "-S", "-F", "-X"],
-  sysctl: ["-w", "-a", "net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables"],
+  sysctl: ["-w", "-a", "net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables", "net.ipv4.conf."],
   route: ["-n", "add", "del"],
   arp: ["-n", "-s", "-d"],
   ss: ["-tlnp", "-ulnp", "-tanp", "-s"],
   calicoctl: ["get"],
+  tcpdump: ["-i", "-n", "-e", "-v", "-c", "-p"],
+  traceroute: ["-n", "-I", "-U", "-m", "-q"],
 };
 
 /** The word before the cursor's word that asks for a device or a bridge. */
