@@ -132,6 +132,8 @@ describe("a student in the browser", () => {
     const rows = await page.locator("[data-table=links] tbody tr").count();
     // lo, eth0, docker0 and three veths.
     expect(rows).toBe(6);
+    // The diagram grew too: nginx-3's namespace with its eth0.
+    await expect.poll(() => page.locator("[data-testid=topology]").getAttribute("data-nodes")).toContain("d:node1/nginx-3/eth0");
     const changed = await page.locator("[data-table=links] tr.changed").allTextContents();
     expect(changed.some((row) => /^veth[0-9a-f]{7}vethUPdocker0\d+\/\d+$/.test(row) && !row.startsWith("veth9c02e56") && !row.startsWith("vethb4963f3"))).toBe(true);
     await screenshot(page, "kernel-tables");
@@ -158,6 +160,17 @@ describe("a student in the browser", () => {
     await expect.poll(() => page.locator("[data-testid=score]").textContent(), { timeout: 20_000 }).toBe("60/60");
     expect(await page.locator(".task .status.passed").count()).toBe(5);
     await screenshot(page, "tasks-done");
+  });
+
+  it("switches to Chinese and to the dark theme, the lab's own texts included", async () => {
+    await page.locator("button", { hasText: "中文" }).click();
+    await page.locator(".bench [role=tab]", { hasText: "指南" }).click();
+    await expect.poll(() => page.locator(".guide").textContent()).toContain("容器 nginx-1（172.17.0.2）和 nginx-2（172.17.0.3）运行在 node1 上");
+    await page.locator("button", { hasText: "深色" }).click();
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.theme)).toBe("dark");
+    await screenshot(page, "bench-zh-dark");
+    await page.locator("button", { hasText: "EN" }).click();
+    await page.locator("button", { hasText: "Light" }).click();
     expect(pageErrors).toEqual([]);
   });
 });

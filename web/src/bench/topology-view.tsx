@@ -137,7 +137,7 @@ export function TopologyView(props: { graph: Graph | null; lit: { nodes: string[
   };
 
   return (
-    <div class="topology" data-testid="topology" data-lit={[...(props.lit?.nodes ?? []), ...(props.lit?.edges ?? [])].join(" ")}>
+    <div class="topology" data-testid="topology" data-nodes={(props.graph?.nodes ?? []).map((n) => n.id).join(" ")} data-lit={[...(props.lit?.nodes ?? []), ...(props.lit?.edges ?? [])].join(" ")}>
       <div class="cy" ref={box} role="img" aria-label="network topology" />
       <div class="zoom">
         <button title="zoom in" onClick={() => zoom(1.25)}>

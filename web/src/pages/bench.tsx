@@ -131,14 +131,21 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
       await Promise.all([refreshState(id), refreshProgress(id)]);
     })().catch((err: Error) => setError(err.message));
     let pending: ReturnType<typeof setTimeout> | undefined;
+    let flush: ReturnType<typeof setTimeout> | undefined;
     const socket = new TraceSocket({
       sessionId: id,
       token: loadToken() ?? "",
       fromSeq: 0,
       onStatus: setSocketStatus,
       onEvents: (batch) => {
-        events.current.push(...batch);
-        setEventsVersion((v) => v + 1);
+        for (const e of batch) events.current.push(e);
+        // A replay comes in pages of 500: the page re-renders at most every 150 ms, not per page.
+        if (flush === undefined) {
+          flush = setTimeout(() => {
+            flush = undefined;
+            setEventsVersion((v) => v + 1);
+          }, 150);
+        }
         // Watching someone else's session: their commands show up as their events do.
         if (readOnlyRef.current) {
           clearTimeout(pending);
@@ -152,6 +159,7 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
     (window as unknown as { cnlabTraceSocket?: TraceSocket }).cnlabTraceSocket = socket;
     return () => {
       clearTimeout(pending);
+      clearTimeout(flush);
       socket.close();
     };
   }, [session?.id]);
@@ -235,6 +243,8 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
   const runStep = async (step: WalkthroughStep) => {
     const key = keyOf(step.host, step.namespace);
     setActive(key);
+    // A terminal is made the first time its tab shows: give it a moment.
+    for (let i = 0; i < 50 && !shells.current.has(key); i++) await new Promise((r) => setTimeout(r, 20));
     const shell = shells.current.get(key);
     if (shell === undefined) return;
     shell.focus();
@@ -358,7 +368,14 @@ function TerminalPane(props: {
   const latest = useRef(props);
   latest.current = props;
 
+  // Made the first time its tab is shown: a lab with many containers does not start a terminal per container at load.
+  const [wanted, setWanted] = useState(props.visible);
   useEffect(() => {
+    if (props.visible) setWanted(true);
+  }, [props.visible]);
+
+  useEffect(() => {
+    if (!wanted) return;
     const s = new ShellTerminal(box.current!, {
       target: props.target,
       readOnly: props.readOnly,
@@ -367,14 +384,23 @@ function TerminalPane(props: {
     });
     shell.current = s;
     props.register(s);
-    const observer = new ResizeObserver(() => s.resize());
+    s.showLog(latest.current.commands.filter((c) => keyOf(c.host, c.namespace) === props.target.key));
+    // Fit only when the size really changed: measuring the font is the costly part of a fit.
+    let size = "";
+    const observer = new ResizeObserver(([entry]) => {
+      const next = `${Math.round(entry!.contentRect.width)}x${Math.round(entry!.contentRect.height)}`;
+      if (next === size) return;
+      size = next;
+      s.resize();
+    });
     observer.observe(box.current!);
     return () => {
       observer.disconnect();
       props.register(null);
+      shell.current = null;
       s.dispose();
     };
-  }, [props.readOnly]);
+  }, [props.readOnly, wanted]);
 
   useEffect(() => {
     const mine = props.commands.filter((c) => keyOf(c.host, c.namespace) === props.target.key);
