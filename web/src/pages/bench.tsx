@@ -152,6 +152,7 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
           pending = setTimeout(() => {
             void refreshCommands(id).then((log) => log.length > 0 && setCommandIndex(log.at(-1)!.index));
             void refreshState(id);
+            void refreshProgress(id);
           }, 400);
         }
       },
