@@ -39,6 +39,8 @@ const ROUTES: RouteCase[] = [
   { route: "GET /health", request: async () => ({ method: "GET", url: "/health" }), expected: publicRoute },
   { route: "GET /api/labs", request: async () => ({ method: "GET", url: "/api/labs" }), expected: publicRoute },
   { route: "GET /api/labs/:id", request: async () => ({ method: "GET", url: "/api/labs/host-network" }), expected: publicRoute },
+  { route: "GET /api/labs/:id/script", request: async () => ({ method: "GET", url: "/api/labs/host-network/script" }), expected: publicRoute },
+  { route: "GET /api/me", request: async () => ({ method: "GET", url: "/api/me" }), expected: anyone(200) },
   { route: "POST /api/labs", request: async () => ({ method: "POST", url: "/api/labs", ...yamlLab(`matrix-lab-${++labCounter}`) }), expected: instructorOnly(201) },
   {
     route: "PUT /api/labs/:id",
@@ -81,6 +83,17 @@ const ROUTES: RouteCase[] = [
     expected: ownerOnly(426),
   },
   { route: "GET /api/sessions/:id/pcap", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/pcap` }), expected: ownerOnly(200) },
+  {
+    route: "GET /api/sessions/:id/frames/:seq",
+    request: async (w) => {
+      const id = await ownersSession(w);
+      await w.app.inject({ method: "POST", url: `/api/sessions/${id}/commands`, headers: w.headers.owner, payload: { host: "node1", command: "ping -c 1 10.168.0.3" } });
+      const events = (await w.app.inject({ method: "GET", url: `/api/sessions/${id}/events`, headers: w.headers.owner })).json<{ events: { seq: number; kind: string }[] }>().events;
+      return { method: "GET", url: `/api/sessions/${id}/frames/${events.find((e) => e.kind === "frame-tx")!.seq}` };
+    },
+    expected: ownerOnly(200),
+  },
+  { route: "GET /api/sessions/:id/script", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/script` }), expected: ownerOnly(200) },
   { route: "GET /api/sessions/:id/progress", request: async (w) => ({ method: "GET", url: `/api/sessions/${await ownersSession(w)}/progress` }), expected: ownerOnly(200) },
   {
     route: "POST /api/sessions/:id/answers",
