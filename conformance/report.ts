@@ -48,7 +48,7 @@ export function writeReport(outcomes: ScenarioOutcome[], machine: string): strin
     "suite's own scenarios) is built twice: in real network namespaces by the lab script",
     "(`GET /api/labs/:id/script`), captured per namespace with `tcpdump -i any`, and in the simulator",
     "with its capture hook. Per interface the ordered frames are compared field by field (every",
-    "header field that is not drawn at random; IP ids, ICMP ids, ports from 1024 up and",
+    "header field that is not drawn at random; the IP id as zero or not; ICMP ids, ports from 1024 up and",
     "TCP sequence numbers by role; no checksums, no destination MAC), then per namespace the final",
     "links, addresses, main routes, neighbours, learned FDB entries, iptables rules with counters and",
     "conntrack entries. A difference passes only when `conformance/allow-list.yaml` lists it with a reason.",
