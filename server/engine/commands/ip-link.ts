@@ -271,6 +271,8 @@ function add(args: ArgReader, ctx: CommandContext): number {
   if (type === undefined) fail(`Not enough information: "type" argument is required`, 1);
   if (name === undefined) fail(`Not enough information: "dev" argument is required.`, 255);
   if (type === "vxlan") return addVxlan(ctx, name, mac, vxlan!);
+  // The kernel makes TUN/TAP devices only through /dev/net/tun (ip tuntap), never through rtnetlink.
+  if (type === "tun" || type === "tap") kernelError("Error: tun/tap creation via rtnetlink is not supported.");
   if (type !== "bridge" && type !== "veth") {
     if (["dummy", "macvlan", "ipvlan", "vlan", "bond", "tun", "tap", "gre", "ipip", "wireguard"].includes(type)) notSimulated(`ip link add ... type ${type}`);
     kernelError("Error: Unknown device type.");

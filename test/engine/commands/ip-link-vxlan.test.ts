@@ -50,3 +50,11 @@ describe("ip link add type vxlan", () => {
     expect(dump).toMatch(/IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.4789: VXLAN, flags \[I\] \(0x08\), vni 42: IP 192\.168\.99\.1 > 192\.168\.99\.2: ICMP echo request/);
   });
 });
+
+describe("ip link add type tun", () => {
+  it("is refused as the kernel refuses it: TUN devices come from /dev/net/tun (ip tuntap), not rtnetlink", () => {
+    const r = routedEngine().run({ host: "node1", command: "ip link add tun1 type tun" });
+    const real = linuxFixture("ip-link-add-type-tun");
+    expect(r).toMatchObject({ exitCode: real.exit, output: real.text });
+  });
+});
