@@ -52,7 +52,8 @@ export function App() {
       setMe(await api<Me>("/api/me"));
       setSignInError(null);
     } catch (err) {
-      saveToken(null);
+      // Only a refused token is forgotten; a busy server (429) or a network hiccup keeps it for the next try.
+      if (err instanceof ApiError && err.status === 401) saveToken(null);
       setMe(null);
       setSignInError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
     }
