@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NetworkState, StateInterface, StateNamespace } from "../../web/src/api/types.js";
-import { tcpdumpLine } from "../../web/src/captures/tcpdump-line.js";
+import { deviceFrames, tcpdumpLine } from "../../web/src/captures/tcpdump-line.js";
 import { changedKeys, kernelTables } from "../../web/src/tables/kernel-tables.js";
 import { buildGraph, lightsFor } from "../../web/src/topology/topology-graph.js";
 import { layoutGraph } from "../../web/src/topology/topology-layout.js";
@@ -103,5 +103,24 @@ describe("captured frames as tcpdump -n -e prints them", () => {
     const ip = { ...arp, time: 3_600_000_123, summary: "eth0 sends IP 172.17.0.2 > 172.17.0.3: ICMP echo request, id 1, seq 1, length 64", length: 98, layers: [{ kind: "ethernet", src: "a", dst: "b", etherType: 2048, length: 98 }] };
     expect(tcpdumpLine(ip)).toBe("01:00:00.000123 a > b, ethertype IPv4 (0x0800), length 98: 172.17.0.2 > 172.17.0.3: ICMP echo request, id 1, seq 1, length 64");
     expect(tcpdumpLine({ ...ip, layers: [{ kind: "ipv4" }] })).toBe("01:00:00.000123 IP 172.17.0.2 > 172.17.0.3: ICMP echo request, id 1, seq 1, length 64");
+  });
+
+  it("lists on a bridge every frame it bridges once, as tcpdump in promiscuous mode records them", () => {
+    const eth = [{ kind: "ethernet", src: "02:42:ac:11:00:02", dst: "ff:ff:ff:ff:ff:ff", etherType: 2054, length: 42 }];
+    const rx = { ...event("frame-rx", "veth9c02e56"), time: 20, length: 42, packetId: 2, layers: eth, summary: "veth9c02e56 receives ARP, Request who-has 172.17.0.3 tell 172.17.0.2, length 28" };
+    const trace: TraceEvent[] = [
+      rx,
+      { ...event("bridge-flood", "docker0"), time: 20, packetId: 2 },
+      { ...event("bridge-local", "docker0"), time: 20, packetId: 2 },
+      { ...rx, device: "docker0", summary: "docker0 receives ARP, Request who-has 172.17.0.3 tell 172.17.0.2, length 28" },
+      { ...rx, seq: 20, time: 60, packetId: 3, device: "vethb4963f3", summary: "vethb4963f3 receives ARP, Reply 172.17.0.3 is-at 02:42:ac:11:00:03, length 28" },
+      { ...event("bridge-forward", "docker0"), time: 60, packetId: 3 },
+    ];
+    expect(deviceFrames(trace, "node1", "root", "docker0", true)).toEqual([
+      "00:00:00.000020 02:42:ac:11:00:02 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 172.17.0.3 tell 172.17.0.2, length 28",
+      "00:00:00.000060 02:42:ac:11:00:02 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Reply 172.17.0.3 is-at 02:42:ac:11:00:03, length 28",
+    ]);
+    // Not a bridge: only what the device itself sent and received.
+    expect(deviceFrames(trace, "node1", "root", "docker0", false)).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@
 import { useState } from "preact/hooks";
 import { download } from "../api/client.js";
 import type { NetworkState } from "../api/types.js";
-import { isCapturedFrame, tcpdumpLine } from "../captures/tcpdump-line.js";
+import { deviceFrames } from "../captures/tcpdump-line.js";
 import { useI18n } from "../i18n.js";
 import type { TraceEvent } from "../trace/trace-event.js";
 
@@ -20,12 +20,8 @@ export function CapturesPanel(props: { sessionId: string; state: NetworkState | 
   const [error, setError] = useState<string | null>(null);
   const chosen = devices.includes(device) ? device : (devices.find((d) => d.endsWith("/docker0")) ?? devices[0] ?? "");
   const [host, ns, dev] = chosen.split("/");
-  const lines: string[] = [];
-  for (const e of props.events) {
-    if (!isCapturedFrame(e) || e.host !== host || e.namespace !== ns || e.device !== dev) continue;
-    const line = tcpdumpLine(e);
-    if (text === "" || line.toLowerCase().includes(text.toLowerCase())) lines.push(line);
-  }
+  const isBridge = props.state?.hosts.find((h) => h.name === host)?.namespaces.find((n) => n.name === ns)?.interfaces.find((d) => d.name === dev)?.kind === "bridge";
+  const lines = deviceFrames(props.events, host ?? "", ns ?? "", dev ?? "", isBridge).filter((line) => text === "" || line.toLowerCase().includes(text.toLowerCase()));
   const save = (path: string, name: string) => {
     setError(null);
     download(path, name).catch((err: Error) => setError(err.message));

@@ -39,3 +39,36 @@ export function clock(micros: number): string {
   const pad = (n: number, w = 2) => String(n).padStart(w, "0");
   return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}.${pad(micros % 1e6, 6)}`;
 }
+
+/**
+ * The frames `tcpdump -i DEV` records on one device, from the trace: what
+ * the device sent and received (frame-tx / frame-rx), and, for a bridge,
+ * every frame it bridged too, since tcpdump puts the bridge in promiscuous
+ * mode and the bridge then hands a copy of each frame up to itself. A frame
+ * is counted once (a broadcast both flooded and passed up is one frame); its
+ * text is the one the frame's last tx/rx event gave it.
+ */
+export function deviceFrames(events: readonly TraceEvent[], host: string, namespace: string, device: string, isBridge: boolean): string[] {
+  const lines: string[] = [];
+  const lastFrame = new Map<number, TraceEvent>();
+  const seen = new Set<string>();
+  for (const e of events) {
+    if (e.host !== host || e.namespace !== namespace) {
+      if (isCapturedFrame(e) && e.packetId !== null) lastFrame.set(e.packetId, e);
+      continue;
+    }
+    const bridged = isBridge && e.device === device && (e.kind === "bridge-forward" || e.kind === "bridge-flood" || e.kind === "bridge-local");
+    const own = isCapturedFrame(e) && e.device === device;
+    if ((bridged || own) && e.packetId !== null) {
+      const frame = own ? e : lastFrame.get(e.packetId);
+      // The fragments of one packet share its id and may share a time: their lengths tell them apart.
+      const key = `${e.packetId}@${e.time}@${String(frame?.length ?? "")}`;
+      if (frame !== undefined && !seen.has(key)) {
+        seen.add(key);
+        lines.push(tcpdumpLine({ ...frame, time: e.time }));
+      }
+    }
+    if (isCapturedFrame(e) && e.packetId !== null) lastFrame.set(e.packetId, e);
+  }
+  return lines;
+}
