@@ -6,7 +6,7 @@
  * (under build/), so the tests that start the real process run what
  * `npm start` runs, built from the sources as they are now.
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -28,10 +28,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("templateDatabase", file);
   // Not build/ itself: a test run must not replace the files a running `npm start` loads.
   await mkdir(BUILD_DIR, { recursive: true });
+  await removeStaleBuilds();
   const buildDir = await mkdtemp(path.join(BUILD_DIR, "test-"));
   project.provide("serverEntry", await buildServer(buildDir));
   return async () => {
     await rm(dir, { recursive: true, force: true });
     await rm(buildDir, { recursive: true, force: true });
   };
+}
+
+/** A run stopped before its teardown leaves its build behind; one a day old belongs to no running test. */
+async function removeStaleBuilds(): Promise<void> {
+  const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
+  for (const entry of await readdir(BUILD_DIR, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !entry.name.startsWith("test-")) continue;
+    const dir = path.join(BUILD_DIR, entry.name);
+    if ((await stat(dir)).mtimeMs < dayAgo) await rm(dir, { recursive: true, force: true });
+  }
 }
