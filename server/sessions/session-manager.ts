@@ -45,7 +45,7 @@ import { HttpError } from "../http/http-error.js";
 import type { LabFile } from "../labs/lab-schema.js";
 import { EnginePool, WorkerCrashed, WorkerRequestError, defaultPoolSize } from "../simulator/engine-pool.js";
 import { DEFAULT_SIMULATOR_CONFIG, type SimulatorConfig } from "../simulator/simulator-config.js";
-import { readStoredTraceSync } from "../simulator/stored-trace.js";
+import { readChunk, readChunkIndex } from "../simulator/stored-trace.js";
 import { CommandLog } from "./command-log.js";
 import { SessionRegistry } from "./session-registry.js";
 import { FrameReader, type EventFrame } from "./frame-reader.js";
@@ -344,11 +344,16 @@ export class SessionManager implements SessionService {
       // A chunk (a thousand events) at a time, letting other requests in between: a long command's
       // ten thousand events cut and sent at once would hold this thread for tens of milliseconds.
       if (result.eventsTo > result.eventsFrom && this.listeners.has(id)) {
-        // Without JSON, a stream subscribed while the command ran: its events are inflated here, once.
-        const chunks = result.eventsJson ?? [readStoredTraceSync(result.eventsStored)];
-        for (const [i, chunk] of chunks.entries()) {
-          if (i > 0) await yieldToEventLoop();
-          this.notify(id, splitEventsText(chunk));
+        if (result.eventsJson !== null) {
+          for (const [i, chunk] of result.eventsJson.entries()) {
+            if (i > 0) await yieldToEventLoop();
+            this.notify(id, splitEventsText(chunk));
+          }
+        } else {
+          // A stream subscribed while the command ran, so the worker sent no JSON: the stored
+          // chunks are inflated on the thread pool, one after the other.
+          const blob = result.eventsStored;
+          for (const chunk of readChunkIndex(blob)) this.notify(id, splitEventsText(await readChunk(blob, chunk)));
         }
       }
       return {

@@ -17,7 +17,7 @@
  * Rows stored before events were compressed hold the JSON text itself, in
  * another column (session-repository.ts).
  */
-import { deflateRaw, inflateRaw, inflateRawSync } from "node:zlib";
+import { deflateRaw, inflateRaw } from "node:zlib";
 import { promisify } from "node:util";
 
 /** Events per chunk: about half a megabyte of JSON for frames, a few milliseconds to inflate and cut. */
@@ -83,12 +83,4 @@ export function readChunkIndex(blob: Uint8Array): StoredChunk[] {
 /** One chunk's JSON array text, inflated on libuv's thread pool. */
 export async function readChunk(blob: Uint8Array, chunk: StoredChunk): Promise<string> {
   return (await inflate(blob.subarray(chunk.start, chunk.end))).toString("utf8");
-}
-
-/** Every event of a stored blob as one JSON array text, at once, on this thread (small blobs; tests). */
-export function readStoredTraceSync(blob: Uint8Array): string {
-  const inner = readChunkIndex(blob)
-    .map((chunk) => inflateRawSync(blob.subarray(chunk.start, chunk.end)).toString("utf8").slice(1, -1))
-    .filter((text) => text !== "");
-  return `[${inner.join(",")}]`;
 }

@@ -142,6 +142,19 @@ describe("GET /api/sessions/:id/trace", () => {
     expect(await socket.untilEvents(all.length)).toEqual(all);
   });
 
+  it("a client that subscribes while a long command runs gets its events too, each once, in order", async () => {
+    const lab = await liveLab();
+    // The worker is told no one watches, so the server inflates the stored chunks for the late stream.
+    const running = lab.run("node1", "nginx-1", "ping -c 120 -i 0.2 172.17.0.3");
+    const socket = await openTraceSocket(lab.traceUrl(""), bearer(lab.token));
+    socket.send({ type: "subscribe" });
+    await running;
+    await lab.run("node1", "nginx-1", "ip neigh");
+    const all = await lab.events();
+    expect(all.length).toBeGreaterThan(3_000);
+    expect(await socket.untilEvents(all.length)).toEqual(all);
+  });
+
   it("filters: only the bridge's flooding and learning; only ARP seen in nginx-1", async () => {
     const lab = await liveLab();
     const bridgeOnly = await openTraceSocket(lab.traceUrl());

@@ -3,7 +3,7 @@
  * index, so a page from any seq inflates one chunk, never a whole command.
  */
 import { describe, expect, it } from "vitest";
-import { CHUNK_EVENTS, encodeStoredTrace, readChunk, readChunkIndex, readStoredTraceSync } from "../../server/simulator/stored-trace.js";
+import { CHUNK_EVENTS, encodeStoredTrace, readChunk, readChunkIndex } from "../../server/simulator/stored-trace.js";
 
 const eventsJson = (from: number, to: number) => `[${Array.from({ length: to - from }, (_, i) => `{"seq":${from + i},"kind":"route-lookup"}`).join(",")}]`;
 
@@ -18,8 +18,8 @@ describe("the stored trace", () => {
       [10, 13],
       [13, 15],
     ]);
+    expect(await readChunk(blob, chunks[0]!)).toBe(eventsJson(10, 13));
     expect(await readChunk(blob, chunks[1]!)).toBe(eventsJson(13, 15));
-    expect(readStoredTraceSync(blob)).toBe(eventsJson(10, 15));
     // Repetitive JSON shrinks: the blob is far smaller than its text.
     const big = await encodeStoredTrace([{ firstSeq: 0, count: CHUNK_EVENTS, json: eventsJson(0, CHUNK_EVENTS) }]);
     expect(big.byteLength * 10).toBeLessThan(eventsJson(0, CHUNK_EVENTS).length);
@@ -28,7 +28,7 @@ describe("the stored trace", () => {
   it("a command without events is an index of no chunks", async () => {
     const blob = await encodeStoredTrace([]);
     expect(readChunkIndex(blob)).toEqual([]);
-    expect(readStoredTraceSync(blob)).toBe("[]");
+    expect(blob.byteLength).toBe(8);
   });
 
   it("refuses a blob that is not in the layout, or whose chunks run past its end", async () => {
