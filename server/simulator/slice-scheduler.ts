@@ -2,10 +2,15 @@
  * Shares one thread between many sessions' work, fairly. Each piece of work
  * is a generator that yields between two steps (a command's steps, a
  * replay's commands); the scheduler runs one task for at most a slice, then
- * the next, round robin, and after each turn lets the thread's message queue
- * in, so a request that arrives while a long ping runs is started within a
- * slice or two. It measures each task's time on the thread, which is what
- * the command budgets are checked against.
+ * picks again, and after each turn lets the thread's message queue in.
+ *
+ * It picks the task that has had the least time on the thread so far (least
+ * attained service; the oldest among equals), not the next in a round: a
+ * student's `ip route` or one ping, which needs a few milliseconds, then waits
+ * at most for the slice running when it arrives, however many long replays,
+ * captures and pings of other sessions share the thread, and long tasks
+ * share what is left evenly among themselves. It measures each task's time on
+ * the thread, which is what the command budgets are checked against.
  *
  * Not a preemptive scheduler: a single step runs to its end. Steps are small
  * by construction (one probe interval of a ping, one storm budget at most).
@@ -58,7 +63,7 @@ export class SliceScheduler {
   private readonly pump = (): void => {
     const turnEnd = performance.now() + this.options.turnMs;
     do {
-      const task = this.queue.shift()!;
+      const task = this.takeLeastServed();
       const sliceStart = performance.now();
       let now = sliceStart;
       let done = false;
@@ -78,4 +83,11 @@ export class SliceScheduler {
     if (this.queue.length > 0) setImmediate(this.pump);
     else this.pumping = false;
   };
+
+  /** The queued task with the least time on the thread, the one queued first among equals. */
+  private takeLeastServed(): Entry {
+    let best = 0;
+    for (let i = 1; i < this.queue.length; i++) if (this.queue[i]!.cpuMs < this.queue[best]!.cpuMs) best = i;
+    return this.queue.splice(best, 1)[0]!;
+  }
 }
