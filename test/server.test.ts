@@ -47,7 +47,8 @@ describe("server/main.ts", () => {
     // runMain knows the server listens from its "Server listening" log line: info, not silent.
     const env = { PORT: "0", DATABASE_URL: `file:${databaseFile}`, LOG_LEVEL: "info" };
     const first = runMain(env);
-    await first.listening;
+    // Started, not only listening: /health answers before the first one is stopped.
+    expect((await fetch(`${await first.listening}/health`)).status).toBe(200);
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
     // What lets the second start skip the Prisma CLI.
