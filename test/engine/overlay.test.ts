@@ -133,8 +133,9 @@ describe("overlay validation", () => {
 describe("flannel UDP: flanneld carries packets through user space", () => {
   it("every packet crosses into flanneld and back: read, lookup, encap, then decap and write on the peer", () => {
     const engine = engineFor(overlayCluster("flannel-udp"));
-    // flanneld's configureIface: a /32 address (no subnet, no broadcast route) and its own route for the pod network.
-    expect(engine.run({ host: "node1", command: "ip route" }).output).toContain("10.244.0.0/16 dev flannel0 \n");
+    // flanneld's configureIface: a /32 address (no subnet, no broadcast route) and its own route for the pod network,
+    // a route without a gateway, so the kernel gives it scope link.
+    expect(engine.run({ host: "node1", command: "ip route" }).output).toContain("10.244.0.0/16 dev flannel0 scope link \n");
     expect(engine.run({ host: "node1", command: "ip addr show dev flannel0" }).output).toContain("    inet 10.244.1.0/32 scope global flannel0\n");
     const r = engine.run({ host: "node1", namespace: "c1", command: "ping -c 1 10.244.2.2" });
     expect(r.exitCode).toBe(0);

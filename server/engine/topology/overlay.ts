@@ -61,7 +61,7 @@ function attachFlanneld(net: Network, m: Member, members: Member[], network: str
   const pod = parseIpv4CidrOrThrow(network);
   root.addAddress(tun, m.subnet.address, 32);
   root.setUp(tun, true);
-  root.addRoute({ table: "main", type: "unicast", dst: pod.address, prefixLength: pod.prefixLength, via: null, dev: "flannel0", proto: "boot", scope: "global", src: null, metric: 0, onlink: false });
+  root.addRoute({ table: "main", type: "unicast", dst: pod.address, prefixLength: pod.prefixLength, via: null, dev: "flannel0", proto: "boot", scope: "link", src: null, metric: 0, onlink: false });
   const process = "flanneld";
   const step = (action: "read" | "lookup" | "write", packetId: number, detail: string) =>
     net.ctx.trace.emit({ kind: "tunnel-user", host: m.host.name, namespace: root.name, device: "flannel0", packetId, layers: null, summary: `flanneld ${detail}`, process, action, detail });
