@@ -167,7 +167,8 @@ describe("a student in the browser", () => {
     await page.locator(".bench [role=tab]", { hasText: "指南" }).click();
     await expect.poll(() => page.locator(".guide").textContent()).toContain("容器 nginx-1（172.17.0.2）和 nginx-2（172.17.0.3）运行在 node1 上");
     await page.locator("button", { hasText: "深色" }).click();
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.theme)).toBe("dark");
+    // The page sets the theme after it renders the click: wait for it rather than read it at once.
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.theme)).toBe("dark");
     await screenshot(page, "bench-zh-dark");
     await page.locator("button", { hasText: "EN" }).click();
     await page.locator("button", { hasText: "Light" }).click();
