@@ -13,6 +13,7 @@ import { ipOutput } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
 import { tcpError } from "./tcp.js";
 import { dropPacket } from "./drop.js";
+import { emitSocketDeliver } from "./socket-deliver.js";
 
 /** RT_TOS: the TOS bits an ICMP error keeps from the offending packet. */
 const IPTOS_TOS_MASK = 0x1e;
@@ -112,18 +113,7 @@ export function icmpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pa
       noSocket(ns, dev, frame, `echo reply id ${l4.id}: no ping socket waits for it`);
       return;
     }
-    ns.ctx.trace.emit({
-      kind: "socket-deliver",
-      host: ns.host,
-      namespace: ns.name,
-      device: dev.name,
-      packetId: frame.packetId,
-      layers: frame.layers,
-      summary: `echo reply seq ${l4.seq} from ${formatIpv4(p.src)} delivered to ping (id ${l4.id})`,
-      protocol: "icmp",
-      port: l4.id,
-      process: "ping",
-    });
+    emitSocketDeliver(ns, dev, frame, `echo reply seq ${l4.seq} from ${formatIpv4(p.src)} delivered to ping (id ${l4.id})`, "icmp", l4.id, "ping");
     sock.onReply(p.src, l4.seq, p.ttl, 8 + l4.data.length);
     return;
   }
@@ -133,18 +123,7 @@ export function icmpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pa
   if (q.icmpId !== null) {
     const sock = ns.sockets.ping.get(q.icmpId);
     if (sock !== undefined) {
-      ns.ctx.trace.emit({
-        kind: "socket-deliver",
-        host: ns.host,
-        namespace: ns.name,
-        device: dev.name,
-        packetId: frame.packetId,
-        layers: frame.layers,
-        summary: `ICMP ${icmpMessage(l4.type, l4.code, l4.nextHopMtu)} from ${formatIpv4(p.src)} delivered to ping (id ${q.icmpId})`,
-        protocol: "icmp",
-        port: q.icmpId,
-        process: "ping",
-      });
+      emitSocketDeliver(ns, dev, frame, `ICMP ${icmpMessage(l4.type, l4.code, l4.nextHopMtu)} from ${formatIpv4(p.src)} delivered to ping (id ${q.icmpId})`, "icmp", q.icmpId, "ping");
       sock.onError(p.src, l4);
       return;
     }
@@ -153,18 +132,7 @@ export function icmpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pa
   if (q.protocol === 17 && q.srcPort !== null) {
     const sock = ns.sockets.findUdp(q.src, q.srcPort);
     if (sock?.onError !== undefined) {
-      ns.ctx.trace.emit({
-        kind: "socket-deliver",
-        host: ns.host,
-        namespace: ns.name,
-        device: dev.name,
-        packetId: frame.packetId,
-        layers: frame.layers,
-        summary: `ICMP ${icmpMessage(l4.type, l4.code, l4.nextHopMtu)} from ${formatIpv4(p.src)} delivered to ${sock.process} (udp port ${q.srcPort})`,
-        protocol: "udp",
-        port: q.srcPort,
-        process: sock.process,
-      });
+      emitSocketDeliver(ns, dev, frame, `ICMP ${icmpMessage(l4.type, l4.code, l4.nextHopMtu)} from ${formatIpv4(p.src)} delivered to ${sock.process} (udp port ${q.srcPort})`, "udp", q.srcPort, sock.process);
       sock.onError(p.src, l4);
       return;
     }

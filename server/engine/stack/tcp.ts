@@ -15,6 +15,7 @@ import { ipOutput } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
 import type { TcpConnection, TcpConnectionEvents, TcpListener, TcpState } from "./sockets.js";
 import { dropPacket } from "./drop.js";
+import { emitSocketDeliver } from "./socket-deliver.js";
 
 const MSS = 1460;
 /** The shift Linux announces with tcp_rmem's default maximum (6 MB). */
@@ -169,18 +170,7 @@ export function tcpSend(ns: NetNamespace, c: TcpConnection, data: Uint8Array): v
 }
 
 function deliver(ns: NetNamespace, dev: Device, frame: Frame, c: TcpConnection, what: string): void {
-  ns.ctx.trace.emit({
-    kind: "socket-deliver",
-    host: ns.host,
-    namespace: ns.name,
-    device: dev.name,
-    packetId: frame.packetId,
-    layers: frame.layers,
-    summary: `${what} for ${endpoint(c.local, c.localPort)} delivered to ${c.process}`,
-    protocol: "tcp",
-    port: c.localPort,
-    process: c.process,
-  });
+  emitSocketDeliver(ns, dev, frame, `${what} for ${endpoint(c.local, c.localPort)} delivered to ${c.process}`, "tcp", c.localPort, c.process);
 }
 
 export function tcpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg: TcpSegment): void {

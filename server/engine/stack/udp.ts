@@ -10,6 +10,7 @@ import { sendIcmpError } from "./icmp.js";
 import { ipOutput, type OutputError, type PmtuDisc } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
 import { dropPacket } from "./drop.js";
+import { emitSocketDeliver } from "./socket-deliver.js";
 
 /**
  * Sends a datagram from a socket: DF set unless the socket says otherwise
@@ -41,17 +42,6 @@ export function udpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pay
     if (p.dst !== 0xffffffff) sendIcmpError(ns, p, dev.name, 3, 3, 0);
     return;
   }
-  ns.ctx.trace.emit({
-    kind: "socket-deliver",
-    host: ns.host,
-    namespace: ns.name,
-    device: dev.name,
-    packetId: frame.packetId,
-    layers: frame.layers,
-    summary: `${d.data.length}-byte datagram from ${formatIpv4(p.src)}:${d.srcPort} delivered to ${sock.process} on port ${d.dstPort}`,
-    protocol: "udp",
-    port: d.dstPort,
-    process: sock.process,
-  });
+  emitSocketDeliver(ns, dev, frame, `${d.data.length}-byte datagram from ${formatIpv4(p.src)}:${d.srcPort} delivered to ${sock.process} on port ${d.dstPort}`, "udp", d.dstPort, sock.process);
   sock.onDatagram(p.src, d.srcPort, d.data, frame.packetId);
 }
