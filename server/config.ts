@@ -38,6 +38,10 @@ export const CONFIG_DEFAULTS = {
   CNLAB_MAX_STREAMS_PER_SESSION: "16",
   CNLAB_RETENTION_DAYS: "0",
   CNLAB_REPLAY_MB_PER_SECOND: "4",
+  REDIS_URL: "",
+  CNLAB_INSTANCE_ID: "",
+  CNLAB_ADVERTISE_URL: "",
+  CNLAB_LEASE_MS: "6000",
   ...simulatorDefaults(),
 } as const;
 
@@ -60,6 +64,10 @@ export const CONFIG_DESCRIPTIONS: Record<ConfigVariable, string> = {
   CNLAB_MAX_STREAMS_PER_SESSION: "an integer from 1 to 10000: trace streams (WebSockets) open on one session at once",
   CNLAB_RETENTION_DAYS: "an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever)",
   CNLAB_REPLAY_MB_PER_SECOND: "an integer from 1 to 10000: MB per second of trace one token's streams may take: replays wait for it, a live stream past it by three seconds is cut off as lagged",
+  REDIS_URL: "a Redis URL of the form redis://host:port or rediss://host:port (unset: this instance runs alone)",
+  CNLAB_INSTANCE_ID: "1 to 64 characters from A-Z a-z 0-9 . _ - naming this instance among the others (unset: host name, process id and a random suffix)",
+  CNLAB_ADVERTISE_URL: "an http:// or https:// URL at which the other instances reach this one (unset: derived from HOST and PORT)",
+  CNLAB_LEASE_MS: "an integer from 500 to 600000: milliseconds an instance's hold on a session lasts unless renewed; a dead instance's sessions move after it",
   ...simulatorDescriptions(),
 };
 
@@ -96,6 +104,14 @@ export interface Config {
   retentionDays: number;
   /** MB per second one token's trace streams may replay from the store. */
   replayMbPerSecond: number;
+  /** Redis shared by the instances (session ownership, trace fan-out, rate limits); null: this instance runs alone. */
+  redisUrl: string | null;
+  /** This instance's name among the others; null: made at start (server/cluster/instance-id.ts). */
+  instanceId: string | null;
+  /** Where the other instances reach this one (forwarded requests); null: derived from host and port at start. */
+  advertiseUrl: string | null;
+  /** Milliseconds a session lease lasts unless renewed. */
+  leaseMs: number;
   /** Worker threads, command budgets, session limits, storage quotas (server/simulator/simulator-config.ts). */
   simulator: SimulatorConfig;
 }
@@ -159,6 +175,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
     ["CNLAB_MAX_STREAMS_PER_SESSION", 1, 10_000],
     ["CNLAB_RETENTION_DAYS", 0, 36_500],
     ["CNLAB_REPLAY_MB_PER_SECOND", 1, 10_000],
+    ["CNLAB_LEASE_MS", 500, 600_000],
     ...Object.entries(SIMULATOR_VARIABLES).map(([name, v]): [ConfigVariable, number, number] => [name as ConfigVariable, v.min, v.max]),
   ];
   const numbers = new Map<ConfigVariable, number>();
@@ -168,6 +185,15 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
     if (!/^[0-9]+$/.test(text) || value < min || value > max) return fail(name, text);
     numbers.set(name, value);
   }
+
+  const redisUrl = read("REDIS_URL");
+  if (redisUrl !== "" && !isUrl(redisUrl, ["redis:", "rediss:"])) return fail("REDIS_URL", redisUrl, shownUrl(redisUrl));
+
+  const instanceId = read("CNLAB_INSTANCE_ID");
+  if (instanceId !== "" && !/^[A-Za-z0-9._-]{1,64}$/.test(instanceId)) return fail("CNLAB_INSTANCE_ID", instanceId);
+
+  const advertiseUrl = read("CNLAB_ADVERTISE_URL");
+  if (advertiseUrl !== "" && !isUrl(advertiseUrl, ["http:", "https:"])) return fail("CNLAB_ADVERTISE_URL", advertiseUrl);
 
   const databaseFile = path.resolve(cwd, databasePath);
   return {
@@ -189,6 +215,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
       maxStreamsPerSession: numbers.get("CNLAB_MAX_STREAMS_PER_SESSION")!,
       retentionDays: numbers.get("CNLAB_RETENTION_DAYS")!,
       replayMbPerSecond: numbers.get("CNLAB_REPLAY_MB_PER_SECOND")!,
+      redisUrl: redisUrl === "" ? null : redisUrl,
+      instanceId: instanceId === "" ? null : instanceId,
+      advertiseUrl: advertiseUrl === "" ? null : advertiseUrl.replace(/\/+$/, ""),
+      leaseMs: numbers.get("CNLAB_LEASE_MS")!,
       simulator: simulatorConfig((name) => numbers.get(name)!),
     },
   };
@@ -196,6 +226,20 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
 
 function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
+function isUrl(text: string, protocols: readonly string[]): boolean {
+  try {
+    const url = new URL(text);
+    return protocols.includes(url.protocol) && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** A URL as an error message may show it: a password in it is replaced. */
+function shownUrl(text: string): string {
+  return JSON.stringify(text.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@"));
 }
 
 function isDirectory(dir: string): boolean {

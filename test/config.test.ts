@@ -28,6 +28,10 @@ describe("loadConfig", () => {
         maxStreamsPerSession: 16,
         retentionDays: 0,
         replayMbPerSecond: 4,
+        redisUrl: null,
+        instanceId: null,
+        advertiseUrl: null,
+        leaseMs: 6000,
         simulator: DEFAULT_SIMULATOR_CONFIG,
       },
     });
@@ -52,6 +56,10 @@ describe("loadConfig", () => {
         CNLAB_MAX_STREAMS_PER_SESSION: "40",
         CNLAB_RETENTION_DAYS: "180",
         CNLAB_REPLAY_MB_PER_SECOND: "9",
+        REDIS_URL: "redis://127.0.0.1:6390/2",
+        CNLAB_INSTANCE_ID: "cnlab-a",
+        CNLAB_ADVERTISE_URL: "http://10.0.0.5:3000/",
+        CNLAB_LEASE_MS: "1500",
         CNLAB_WORKERS: "3",
         CNLAB_COMMAND_CPU_MS: "500",
         CNLAB_COMMAND_EVENTS: "1000",
@@ -80,6 +88,10 @@ describe("loadConfig", () => {
         maxStreamsPerSession: 40,
         retentionDays: 180,
         replayMbPerSecond: 9,
+        redisUrl: "redis://127.0.0.1:6390/2",
+        instanceId: "cnlab-a",
+        advertiseUrl: "http://10.0.0.5:3000",
+        leaseMs: 1500,
         simulator: {
           ...DEFAULT_SIMULATOR_CONFIG,
           workers: 3,
@@ -135,6 +147,23 @@ describe("loadConfig", () => {
     ["CNLAB_MAX_STREAMS_PER_SESSION", "many", 'CNLAB_MAX_STREAMS_PER_SESSION must be an integer from 1 to 10000: trace streams (WebSockets) open on one session at once; got "many"'],
     ["CNLAB_RETENTION_DAYS", "-1", 'CNLAB_RETENTION_DAYS must be an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever); got "-1"'],
     ["CNLAB_RETENTION_DAYS", "30d", 'CNLAB_RETENTION_DAYS must be an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever); got "30d"'],
+    ["REDIS_URL", "127.0.0.1:6379", 'REDIS_URL must be a Redis URL of the form redis://host:port or rediss://host:port (unset: this instance runs alone); got "127.0.0.1:6379"'],
+    ["REDIS_URL", "http://cnlab:hunter2@cache:6379", 'REDIS_URL must be a Redis URL of the form redis://host:port or rediss://host:port (unset: this instance runs alone); got "http://cnlab:***@cache:6379"'],
+    [
+      "CNLAB_INSTANCE_ID",
+      "instance one",
+      'CNLAB_INSTANCE_ID must be 1 to 64 characters from A-Z a-z 0-9 . _ - naming this instance among the others (unset: host name, process id and a random suffix); got "instance one"',
+    ],
+    [
+      "CNLAB_ADVERTISE_URL",
+      "10.0.0.5:3000",
+      'CNLAB_ADVERTISE_URL must be an http:// or https:// URL at which the other instances reach this one (unset: derived from HOST and PORT); got "10.0.0.5:3000"',
+    ],
+    [
+      "CNLAB_LEASE_MS",
+      "100",
+      'CNLAB_LEASE_MS must be an integer from 500 to 600000: milliseconds an instance\'s hold on a session lasts unless renewed; a dead instance\'s sessions move after it; got "100"',
+    ],
   ])("rejects %s=%s with one line naming it", (variable, value, message) => {
     expect(loadConfig({ [variable]: value }, PROJECT_ROOT)).toEqual({ ok: false, variable, message });
   });
