@@ -33,7 +33,10 @@
  *
  * LOAD_SECONDS (1–3600, default 60), LOAD_SEED (default 1), LOAD_REPORT (a
  * file for the JSON), LOAD_RSS_ABORT_MB (default 4096: past it the server is
- * killed so that a runaway cannot take the machine down; the report says so).
+ * killed so that a runaway cannot take the machine down; the report says so),
+ * LOAD_CPU_PROFILE (a folder: the server's main thread writes a V8 CPU profile
+ * there when it stops, to see what still costs it; Node refuses --cpu-prof in
+ * NODE_OPTIONS, hence the setting).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { buildServer } from "../scripts/build-server.js";
@@ -124,7 +127,9 @@ function freePort(): Promise<number> {
 function startServer(databaseFile: string, port: number): ServerProcess {
   const start = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in CONFIG_DEFAULTS) && !name.startsWith("CNLAB_")));
-  const child = spawn(process.execPath, start.split(" ").slice(1), {
+  const profile = process.env.LOAD_CPU_PROFILE;
+  const profileArgs = profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profile)}`];
+  const child = spawn(process.execPath, [...profileArgs, ...start.split(" ").slice(1)], {
     cwd: PROJECT_ROOT,
     env: {
       ...inherited,

@@ -25,6 +25,14 @@ describe("the stored trace", () => {
     expect(big.byteLength * 10).toBeLessThan(eventsJson(0, CHUNK_EVENTS).length);
   });
 
+  it("inflates a chunk larger than one output buffer whole", async () => {
+    // 60,000 events make about 2.4 MB of text: more than the 1 MiB inflate buffer, so several rounds.
+    const json = eventsJson(0, 60_000);
+    expect(json.length).toBeGreaterThan(2 * 1024 * 1024);
+    const blob = await encodeStoredTrace([{ firstSeq: 0, count: 60_000, json }]);
+    expect(await readChunk(blob, readChunkIndex(blob)[0]!)).toBe(json);
+  });
+
   it("a command without events is an index of no chunks", async () => {
     const blob = await encodeStoredTrace([]);
     expect(readChunkIndex(blob)).toEqual([]);
