@@ -36,6 +36,7 @@ import answerRoutes from "./routes/sessions/answers.js";
 import sessionRoutes from "./routes/sessions/index.js";
 import frameRoutes from "./routes/sessions/frames.js";
 import pcapRoutes from "./routes/sessions/pcap.js";
+import { ReplayBandwidth } from "./sessions/replay-bandwidth.js";
 import progressRoutes from "./routes/sessions/progress.js";
 import retentionRoutes from "./routes/sessions/retention.js";
 import sessionScriptRoutes from "./routes/sessions/script.js";
@@ -128,13 +129,15 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       sessionRate: config.sessionRate ?? Number(CONFIG_DEFAULTS.CNLAB_SESSION_RATE),
     });
     await app.register(retentionRoutes, { prefix: "/api/sessions" });
+    // One download budget per token, drawn on by its trace replays and its capture files alike.
+    const downloads = new ReplayBandwidth((config.replayMbPerSecond ?? Number(CONFIG_DEFAULTS.CNLAB_REPLAY_MB_PER_SECOND)) * 1024 * 1024);
     await app.register(traceRoutes, {
       prefix: "/api/sessions",
       maxStreamsPerToken: config.maxStreamsPerToken ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_TOKEN),
       maxStreamsPerSession: config.maxStreamsPerSession ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_SESSION),
-      ...(config.replayMbPerSecond === undefined ? {} : { replayMbPerSecond: config.replayMbPerSecond }),
+      bandwidth: downloads,
     });
-    await app.register(pcapRoutes, { prefix: "/api/sessions" });
+    await app.register(pcapRoutes, { prefix: "/api/sessions", bandwidth: downloads });
     await app.register(sessionScriptRoutes, { prefix: "/api/sessions" });
     await app.register(frameRoutes, { prefix: "/api/sessions" });
     await app.register(progressRoutes, { prefix: "/api/sessions" });

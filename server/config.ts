@@ -63,7 +63,7 @@ export const CONFIG_DESCRIPTIONS: Record<ConfigVariable, string> = {
   CNLAB_MAX_STREAMS_PER_TOKEN: "an integer from 1 to 10000: trace streams (WebSockets) one token may have open at once",
   CNLAB_MAX_STREAMS_PER_SESSION: "an integer from 1 to 10000: trace streams (WebSockets) open on one session at once",
   CNLAB_RETENTION_DAYS: "an integer from 0 to 36500: days a session may sit unused before it is deleted (0 keeps sessions forever)",
-  CNLAB_REPLAY_MB_PER_SECOND: "an integer from 1 to 10000: MB per second of trace one token's streams may take: replays wait for it, a live stream past it by three seconds is cut off as lagged",
+  CNLAB_REPLAY_MB_PER_SECOND: "an integer from 1 to 10000: MB per second one token may download of stored trace and capture files: replays and capture files wait for it, a live stream past it by three seconds is cut off as lagged",
   REDIS_URL: "a Redis URL of the form redis://host:port or rediss://host:port (unset: this instance runs alone)",
   CNLAB_INSTANCE_ID: "1 to 64 characters from A-Z a-z 0-9 . _ - naming this instance among the others (unset: host name, process id and a random suffix)",
   CNLAB_ADVERTISE_URL: "an http:// or https:// URL at which the other instances reach this one (unset: derived from HOST and PORT)",

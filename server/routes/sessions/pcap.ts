@@ -10,15 +10,17 @@
  * field for it. The frames come from replaying the session in
  * a simulator worker, so the file is the same however often it is asked for;
  * a file larger than CNLAB_MAX_CAPTURE_MB is refused with 413 PAYLOAD_TOO_LARGE
- * (ask for fewer devices), and what is sent is streamed as it arrives.
+ * (ask for fewer devices), and what is sent goes out at the token's download
+ * bandwidth (CNLAB_REPLAY_MB_PER_SECOND, shared with its trace replays).
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { ErrorResponse } from "../../http/error-response.js";
 import { HttpError } from "../../http/http-error.js";
 import { perToken } from "../../plugins/rate-limits.js";
-import { PassThrough } from "node:stream";
 import { ROOT_NAMESPACE, type DeviceSelection } from "../../engine/index.js";
+import { PacedDownload } from "../../sessions/paced-download.js";
+import type { ReplayBandwidth } from "../../sessions/replay-bandwidth.js";
 import { SessionParams } from "./trace-schema.js";
 
 export const PCAP_CONTENT_TYPE = "application/vnd.tcpdump.pcap";
@@ -63,7 +65,12 @@ const pcapRouteSchema = {
   },
 };
 
-const pcapRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface PcapRouteOptions {
+  /** Each token's download budget, shared with its trace replays; unpaced when absent (tests of the route alone). */
+  bandwidth?: ReplayBandwidth;
+}
+
+const pcapRoutes: FastifyPluginAsyncTypebox<PcapRouteOptions> = async (app, options) => {
   app.get("/:id/pcap", { schema: pcapRouteSchema, config: { rateLimit: perToken(EXPORTS_PER_MINUTE, "minute", "capture exports") } }, async (request, reply) => {
     const { id } = request.params;
     const { promisc, ...devices } = request.query;
@@ -71,21 +78,22 @@ const pcapRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (selection.device !== undefined && selection.host === undefined) {
       throw new HttpError(400, "HOST_REQUIRED", "A device is named by its host: add ?host=");
     }
-    await app.sessions.authorize(await app.authenticate(request), id);
+    const principal = await app.authenticate(request);
+    await app.sessions.authorize(principal, id);
 
     const single = selection.device !== undefined;
     // The file is made in a simulator worker and arrives in chunks once it is whole: the
     // first chunk means it will be sent; a failure before it (404, 413) is an error answer.
-    const body = new PassThrough();
+    const body = new PacedDownload(options.bandwidth?.pacer(principal.id) ?? null);
     let firstChunk!: () => void;
     const started = new Promise<void>((resolve) => (firstChunk = resolve));
     const made = app.sessionManager.capture(id, selection, (bytes) => {
-      body.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      body.add(bytes);
       firstChunk();
     });
     await Promise.race([started, made]);
     made.then(
-      () => body.end(),
+      () => body.finish(),
       (err: Error) => body.destroy(err),
     );
 

@@ -45,6 +45,8 @@ export interface TraceRouteOptions {
   maxStreamsPerSession?: number;
   /** MB per second one token's streams may replay from the store (CNLAB_REPLAY_MB_PER_SECOND). */
   replayMbPerSecond?: number;
+  /** The tokens' download budgets, shared with capture files; made from replayMbPerSecond when absent. */
+  bandwidth?: ReplayBandwidth;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 30_000;
@@ -69,7 +71,7 @@ const traceRoutes: FastifyPluginAsyncTypebox<TraceRouteOptions> = async (app, op
     perToken: options.maxStreamsPerToken ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_TOKEN),
     perSession: options.maxStreamsPerSession ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_STREAMS_PER_SESSION),
   });
-  const replayBandwidth = new ReplayBandwidth((options.replayMbPerSecond ?? Number(CONFIG_DEFAULTS.CNLAB_REPLAY_MB_PER_SECOND)) * 1024 * 1024);
+  const replayBandwidth = options.bandwidth ?? new ReplayBandwidth((options.replayMbPerSecond ?? Number(CONFIG_DEFAULTS.CNLAB_REPLAY_MB_PER_SECOND)) * 1024 * 1024);
   // The slot each upgrading request took, for its WebSocket to give back too.
   const slotReleases = new WeakMap<FastifyRequest, () => void>();
 
