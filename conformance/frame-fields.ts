@@ -146,6 +146,13 @@ function addLayer(fields: FrameFields, p: string, layer: DecodedLayer, roles: Ro
       add("vxlan.vni", layer.vni);
       add("vxlan.flags", `0x${layer.flags.toString(16)}`);
       return ip;
+    case "dns":
+      // The id is the resolver's random draw: only the rest of the message compares.
+      add("dns.qr", layer.response ? 1 : 0);
+      add("dns.rcode", layer.rcode);
+      add("dns.question", layer.questions.map((q) => `${q.type}? ${q.name}`).join(","));
+      add("dns.answers", layer.answers.map((a) => `${a.type} ${a.data}`).join(","));
+      return ip;
     case "raw":
       add("raw", `${layer.reason} ${layer.length}`);
       return ip;

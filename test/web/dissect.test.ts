@@ -87,6 +87,22 @@ describe("the layer inspector's dissector", () => {
     expect(field(layers, "tcp", "Flags").value).not.toContain("ACK");
   });
 
+  it("opens a cluster DNS answer: header counts, the question and two A records behind a compression pointer", () => {
+    // 10.96.0.10:53 answers web.default.svc.cluster.local with two pod addresses (79 bytes of DNS).
+    const name = "03776562 0764656661756c74 03737663 07636c7573746572 056c6f63616c 00";
+    const answer = (ip: string) => `c00c 0001 0001 0000001e 0004 ${ip}`;
+    const dnsBytes = `1a2b 8500 0001 0002 0000 0000 ${name} 0001 0001 ${answer("0af40102")} ${answer("0af40202")}`;
+    const frame = hex(`0a58 0af4 0203 0a58 0af4 0201 0800 4500 006b 0001 4000 40 11 0000 0a60000a 0af40203 0035 9c40 0057 0000 ${dnsBytes}`);
+    const layers = dissect(frame, "ethernet");
+    expect(layers.map((l) => l.kind)).toEqual(["ethernet", "ipv4", "udp", "dns"]);
+    expect(layers[3]!.title).toBe("Domain Name System (response), A web.default.svc.cluster.local");
+    expect(field(layers, "dns", "Flags").value).toBe("0x8500 (response, authoritative, recursion desired; No error)");
+    const answers = layers[3]!.fields.filter((f) => f.name === "Answer");
+    expect(answers.map((f) => f.value)).toEqual(["web.default.svc.cluster.local: type A, ttl 30, addr 10.244.1.2", "web.default.svc.cluster.local: type A, ttl 30, addr 10.244.2.2"]);
+    expect(answers[0]).toMatchObject({ start: 42 + 47, end: 42 + 63 });
+    expect(layers[3]!.end).toBe(frame.length);
+  });
+
   it("calls a cut-off frame malformed instead of throwing", () => {
     const layers = dissect(ARP_REQUEST.subarray(0, 20), "ethernet");
     expect(layers.map((l) => l.kind)).toEqual(["ethernet", "malformed"]);

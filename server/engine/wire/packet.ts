@@ -4,12 +4,14 @@
  * one-line summary worded like `tcpdump -n` (optionally `-e`). decodeFrame never
  * throws: unknown EtherTypes and protocols become `raw` layers and anything a
  * strict decoder rejects becomes a `malformed` layer with its error. This is the
- * display path, not the hot path; encoding is in encode-frame.ts. Application
- * protocols (DNS, HTTP…) are not decoded, so summaries stop at "UDP, length N"
- * or the TCP header where tcpdump might go on.
+ * display path, not the hot path; encoding is in encode-frame.ts. Of the
+ * application protocols only DNS over UDP port 53 is decoded (the cluster's
+ * name service); the others (HTTP…) stop at "UDP, length N" or the TCP header
+ * where tcpdump might go on.
  */
 import { decodeArp } from "./arp.js";
 import { hex } from "./bytes.js";
+import { decodeDns, DNS_PORT, dnsTypeName, type DnsMessage, type DnsRecord } from "./dns.js";
 import { decodeEthernet, EtherType, formatEtherType } from "./ethernet.js";
 import { decodeIcmp, parseQuotedDatagram, type IcmpTimeExceededCode } from "./icmp.js";
 import { formatIpv4 } from "./ipv4-address.js";
@@ -133,6 +135,34 @@ export interface VxlanLayer {
   readonly flags: number;
 }
 
+/** A resource record as text: its type's name and its data ("10.96.0.100", the SOA's fields, or the rdata's length). */
+export interface DnsRecordLayer {
+  readonly name: string;
+  readonly type: string;
+  readonly ttl: number;
+  readonly data: string;
+}
+
+/** A DNS message carried by UDP port 53. */
+export interface DnsLayer {
+  readonly kind: "dns";
+  readonly id: number;
+  readonly response: boolean;
+  readonly opcode: number;
+  /** 0 NOERROR, 3 NXDOMAIN… */
+  readonly rcode: number;
+  readonly authoritative: boolean;
+  readonly truncated: boolean;
+  readonly recursionDesired: boolean;
+  readonly recursionAvailable: boolean;
+  readonly authenticData: boolean;
+  readonly checkingDisabled: boolean;
+  readonly questions: readonly { readonly name: string; readonly type: string }[];
+  readonly answers: readonly DnsRecordLayer[];
+  readonly authority: readonly DnsRecordLayer[];
+  readonly additional: readonly DnsRecordLayer[];
+}
+
 /** Bytes this decoder does not interpret. */
 export interface RawLayer {
   readonly kind: "raw";
@@ -143,7 +173,7 @@ export interface RawLayer {
 /** Where a strict decoder said no; nothing is decoded past it. */
 export interface MalformedLayer {
   readonly kind: "malformed";
-  readonly protocol: "ethernet" | "arp" | "ipv4" | "icmp" | "tcp" | "udp" | "vxlan";
+  readonly protocol: "ethernet" | "arp" | "ipv4" | "icmp" | "tcp" | "udp" | "vxlan" | "dns";
   readonly error: string;
   readonly length: number;
 }
@@ -156,6 +186,7 @@ export type DecodedLayer =
   | TcpLayer
   | UdpLayer
   | VxlanLayer
+  | DnsLayer
   | RawLayer
   | MalformedLayer;
 
@@ -332,6 +363,11 @@ function decodeIpv4Into(ctx: Ctx, bytes: Uint8Array, depth: number): void {
         }
         ctx.layers.push({ kind: "vxlan", vni: vx.value.repr.vni, flags: vx.value.flags });
         decodeEthernetInto(ctx, vx.value.payload, depth + 1);
+        return;
+      }
+      if ((u.repr.dstPort === DNS_PORT || u.repr.srcPort === DNS_PORT) && !r.moreFragments) {
+        const dns = decodeDns(u.payload);
+        ctx.layers.push(dns.ok ? dnsLayer(dns.value) : { kind: "malformed", protocol: "dns", error: dns.error, length: u.payload.length });
       }
       return;
     }
@@ -345,6 +381,47 @@ function decodeIpv4Into(ctx: Ctx, bytes: Uint8Array, depth: number): void {
     default:
       ctx.layers.push({ kind: "raw", reason: "unknown-protocol", length: payload.length });
   }
+}
+
+/** A name with its trailing dot, the root as ".". */
+const fqdn = (name: string) => (name === "" ? "." : `${name}.`);
+
+function recordLayer(r: DnsRecord): DnsRecordLayer {
+  const d = r.data;
+  let data: string;
+  switch (d.kind) {
+    case "a":
+      data = formatIpv4(d.address);
+      break;
+    case "soa":
+      data = `${fqdn(d.soa.mname)} ${fqdn(d.soa.rname)} ${d.soa.serial} ${d.soa.refresh} ${d.soa.retry} ${d.soa.expire} ${d.soa.minimum}`;
+      break;
+    case "raw":
+      data = `${d.bytes.length} bytes`;
+      break;
+  }
+  return { name: r.name, type: dnsTypeName(r.type), ttl: r.ttl, data };
+}
+
+function dnsLayer(m: DnsMessage): DnsLayer {
+  const h = m.header;
+  return {
+    kind: "dns",
+    id: h.id,
+    response: h.response,
+    opcode: h.opcode,
+    rcode: h.rcode,
+    authoritative: h.authoritative,
+    truncated: h.truncated,
+    recursionDesired: h.recursionDesired,
+    recursionAvailable: h.recursionAvailable,
+    authenticData: h.authenticData,
+    checkingDisabled: h.checkingDisabled,
+    questions: m.questions.map((q) => ({ name: q.name, type: dnsTypeName(q.type) })),
+    answers: m.answers.map(recordLayer),
+    authority: m.authority.map(recordLayer),
+    additional: m.additional.map(recordLayer),
+  };
 }
 
 function quotedLayer(original: Uint8Array): QuotedLayer | null {
@@ -424,6 +501,7 @@ function summarizeIpv4From(layers: DecodedFrame, i: number, link: boolean): stri
         // on one line that prefix is what tells the inner frame apart.
         return `${ports}: VXLAN, flags [I] (${hex(after.flags, 2)}), vni ${after.vni}: ${summarizeFrom(layers, i + 3, link)}`;
       }
+      if (after !== undefined && after.kind === "dns") return `${ports}: ${summarizeDns(after)} (${next.payloadLength})`;
       if (after !== undefined && after.kind === "malformed") return `${ports}: [${after.error}]`;
       return `${ports}: UDP, length ${next.payloadLength}`;
     }
@@ -437,6 +515,31 @@ function summarizeIpv4From(layers: DecodedFrame, i: number, link: boolean): stri
     default:
       return `${hosts}: [unexpected ${next.kind} layer]`;
   }
+}
+
+const DNS_RCODES = ["", " FormErr", " ServFail", " NXDomain", " NotImp", " Refused", " YXDomain", " YXRRSet", " NXRRSet", " NotAuth", " NotZone"];
+const DNS_OPCODES = ["", " inv_q", " stat", " op3", " notify", " update", " op6", " op7", " op8", " updateA", " updateD", " updateDA", " updateM", " updateMA", " zoneInit", " zoneRef"];
+
+/** An answer as tcpdump prints it without -v: its type, then its data for the types it spells out. */
+function summarizeRecord(r: DnsRecordLayer): string {
+  return r.type === "A" || r.type === "CNAME" || r.type === "NS" || r.type === "PTR" ? ` ${r.type} ${r.data}` : ` ${r.type}`;
+}
+
+/** What tcpdump's ns_print writes for a message (print-domain.c, no -v): "id+ A? name." or "id* 1/0/0 A addr". */
+function summarizeDns(d: DnsLayer): string {
+  if (d.response) {
+    const head = `${d.id}${DNS_OPCODES[d.opcode]}${DNS_RCODES[d.rcode] ?? ` Resp${d.rcode}`}${d.authoritative ? "*" : ""}${d.recursionAvailable ? "" : "-"}${d.truncated ? "|" : ""}${d.authenticData ? "$" : ""}`;
+    const q = d.questions.length !== 1 ? ` [${d.questions.length}q]` : "";
+    return `${head}${q} ${d.answers.length}/${d.authority.length}/${d.additional.length}${d.answers.map(summarizeRecord).join(",")}`;
+  }
+  const counts = [
+    d.questions.length !== 1 ? ` [${d.questions.length}q]` : "",
+    d.answers.length !== 0 ? ` [${d.answers.length}a]` : "",
+    d.authority.length !== 0 ? ` [${d.authority.length}n]` : "",
+    d.additional.length !== 0 ? ` [${d.additional.length}au]` : "",
+  ].join("");
+  const q = d.questions[0];
+  return `${d.id}${DNS_OPCODES[d.opcode]}${d.recursionDesired ? "+" : ""}${d.checkingDisabled ? "%" : ""}${counts}${q === undefined ? "" : ` ${q.type}? ${fqdn(q.name)}`}`;
 }
 
 const UNREACHABLE_TEXT: Readonly<Record<number, (dst: string) => string>> = {

@@ -12,7 +12,7 @@ import { ErrorResponse } from "../../http/error-response.js";
 import type { ErrorMessage as StreamErrorMessage, LaggedMessage as StreamLaggedMessage, TraceFilter as StreamFilter } from "../../sessions/trace-stream.js";
 
 /** The layer kinds a frame decodes to (server/engine/wire/packet.ts). */
-export const LAYER_KINDS = ["ethernet", "arp", "ipv4", "icmp", "tcp", "udp", "vxlan", "raw", "malformed"] as const;
+export const LAYER_KINDS = ["ethernet", "arp", "ipv4", "icmp", "tcp", "udp", "vxlan", "dns", "raw", "malformed"] as const;
 
 const Name = Type.String({ minLength: 1, maxLength: 64 });
 const list = <T extends TSchema>(item: T, description: string) =>

@@ -51,6 +51,8 @@ function describeLayer(l: DecodedLayer): string {
       return `udp > ${l.dstPort} len ${l.payloadLength}`;
     case "vxlan":
       return `vxlan ${l.vni}`;
+    case "dns":
+      return `dns ${l.response ? "response" : "query"} ${l.questions.map((q) => `${q.type}? ${q.name}`).join(",")} rcode ${l.rcode}`;
     case "raw":
     case "malformed":
       return l.kind;

@@ -4,7 +4,8 @@
  * field with the byte range it was read from, so the hex view can light the
  * bytes of the field the student selects. Ethernet, ARP, IPv4 (IPIP inside),
  * ICMP (with the datagram an error quotes), TCP, UDP, VXLAN with its inner
- * frame, and flannel's UDP encapsulation (a bare IPv4 packet in UDP 8285).
+ * frame, flannel's UDP encapsulation (a bare IPv4 packet in UDP 8285) and
+ * DNS on UDP port 53 (header, questions, A answers).
  *
  * Pure: no DOM, so the tests run it in node. It never throws: bytes that end
  * too soon become a `malformed` layer saying what was missing.
@@ -12,7 +13,7 @@
 
 export type LinkType = "ethernet" | "raw";
 
-export type LayerKind = "ethernet" | "arp" | "ipv4" | "icmp" | "tcp" | "udp" | "vxlan" | "payload" | "malformed";
+export type LayerKind = "ethernet" | "arp" | "ipv4" | "icmp" | "tcp" | "udp" | "vxlan" | "dns" | "payload" | "malformed";
 
 export interface Field {
   name: string;
@@ -220,7 +221,79 @@ function udp(b: Uint8Array, at: number, end: number, out: Layer[], fragmented: b
   if (fragmented) return payload(out, body, end, "Data (first fragment)");
   if (VXLAN_PORTS.has(dst)) vxlan(b, body, end, out);
   else if (dst === FLANNEL_UDP_PORT) ipv4(b, body, end, out);
+  else if (dst === DNS_PORT || src === DNS_PORT) dns(b, body, end, out);
   else payload(out, body, end, "Data");
+}
+
+const DNS_PORT = 53;
+const DNS_TYPES: Record<number, string> = { 1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 28: "AAAA", 33: "SRV", 41: "OPT" };
+const DNS_RCODES: Record<number, string> = { 0: "No error", 1: "Format error", 2: "Server failure", 3: "No such name", 4: "Not implemented", 5: "Refused" };
+
+/** A name at `at` (pointers followed, backwards only): its text and the offset after it in place; null when cut short. */
+function dnsName(b: Uint8Array, msg: number, at: number, end: number): { name: string; next: number } | null {
+  const labels: string[] = [];
+  let next = -1;
+  let limit = at;
+  for (let guard = 0; guard < 128; guard++) {
+    if (at >= end) return null;
+    const len = b[at]!;
+    if ((len & 0xc0) === 0xc0) {
+      if (at + 1 >= end) return null;
+      const target = msg + (((len & 0x3f) << 8) | b[at + 1]!);
+      if (target >= limit) return null;
+      if (next < 0) next = at + 2;
+      at = limit = target;
+    } else if (len === 0) {
+      return { name: labels.length === 0 ? "<Root>" : labels.join("."), next: next < 0 ? at + 1 : next };
+    } else {
+      if (at + 1 + len > end) return null;
+      labels.push(String.fromCharCode(...b.subarray(at + 1, at + 1 + len)));
+      at += 1 + len;
+    }
+  }
+  return null;
+}
+
+function dns(b: Uint8Array, at: number, end: number, out: Layer[]): void {
+  if (end - at < 12) return malformed(out, at, end, "DNS header needs 12 bytes");
+  const flags = u16(b, at + 2);
+  const response = (flags & 0x8000) !== 0;
+  const counts = [u16(b, at + 4), u16(b, at + 6), u16(b, at + 8), u16(b, at + 10)];
+  const words = [response ? "response" : "query", (flags & 0x0400) !== 0 ? "authoritative" : "", (flags & 0x0100) !== 0 ? "recursion desired" : "", (flags & 0x0080) !== 0 ? "recursion available" : ""].filter((w) => w !== "");
+  const fields: Field[] = [
+    { name: "Transaction ID", value: `0x${hex(u16(b, at), 4)}`, start: at, end: at + 2 },
+    { name: "Flags", value: `0x${hex(flags, 4)} (${words.join(", ")}${response ? `; ${DNS_RCODES[flags & 15] ?? `rcode ${flags & 15}`}` : ""})`, start: at + 2, end: at + 4 },
+    { name: "Questions", value: String(counts[0]), start: at + 4, end: at + 6 },
+    { name: "Answer RRs", value: String(counts[1]), start: at + 6, end: at + 8 },
+    { name: "Authority RRs", value: String(counts[2]), start: at + 8, end: at + 10 },
+    { name: "Additional RRs", value: String(counts[3]), start: at + 10, end: at + 12 },
+  ];
+  let p = at + 12;
+  let first = "";
+  for (let i = 0; i < counts[0]! && p < end; i++) {
+    const n = dnsName(b, at, p, end);
+    if (n === null || n.next + 4 > end) break;
+    const type = DNS_TYPES[u16(b, n.next)] ?? `Type ${u16(b, n.next)}`;
+    if (i === 0) first = `${type} ${n.name}`;
+    fields.push({ name: "Query", value: `${n.name}: type ${type}, class ${u16(b, n.next + 2) === 1 ? "IN" : u16(b, n.next + 2)}`, start: p, end: n.next + 4 });
+    p = n.next + 4;
+  }
+  const sections = ["Answer", "Authority", "Additional"];
+  for (let s = 0; s < 3; s++) {
+    for (let i = 0; i < counts[s + 1]! && p < end; i++) {
+      const n = dnsName(b, at, p, end);
+      if (n === null || n.next + 10 > end) break;
+      const type = u16(b, n.next);
+      const rdLength = u16(b, n.next + 8);
+      const rd = n.next + 10;
+      if (rd + rdLength > end) break;
+      const data = type === 1 && rdLength === 4 ? `addr ${b[rd]}.${b[rd + 1]}.${b[rd + 2]}.${b[rd + 3]}` : `${rdLength} bytes of data`;
+      fields.push({ name: sections[s]!, value: `${n.name}: type ${DNS_TYPES[type] ?? `Type ${type}`}, ttl ${u32(b, n.next + 4)}, ${data}`, start: p, end: rd + rdLength });
+      p = rd + rdLength;
+    }
+  }
+  out.push({ kind: "dns", title: `Domain Name System (${response ? "response" : "query"})${first === "" ? "" : `, ${first}`}`, start: at, end: p, fields });
+  if (p < end) payload(out, p, end, "Data after the DNS message");
 }
 
 function vxlan(b: Uint8Array, at: number, end: number, out: Layer[]): void {

@@ -51,10 +51,11 @@ export const EVENT_KINDS = [
   "encap",
   "decap",
   "tunnel-user",
+  "cni",
   "drop",
 ] as const;
 
-export const PROTOCOLS = ["ethernet", "arp", "ipv4", "icmp", "tcp", "udp", "vxlan"] as const;
+export const PROTOCOLS = ["ethernet", "arp", "ipv4", "icmp", "tcp", "udp", "vxlan", "dns"] as const;
 
 export interface TraceFilter {
   hosts: string[];
