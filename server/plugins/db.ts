@@ -7,13 +7,18 @@
  * The connection runs in WAL mode with synchronous=NORMAL: a commit is one
  * append to the log file, and survives the process being killed at any
  * moment (only a power cut may lose the last commits). Checkpoints, which copy
- * the log back into the database with fsync, wait for 10 000 pages (about
- * 40 MB) of log, so pages changed over and over are copied once.
+ * the log back into the database with fsync, run in a thread of their own
+ * (db/wal-checkpointer.ts), never inside a commit on this thread: one took
+ * this thread, and every request waiting on it, for hundreds of milliseconds.
+ * Should that thread fail, the connection checkpoints by itself again, every
+ * 10 000 pages (about 40 MB) of log.
  *
  * It does not migrate: main.ts and the test setup do that before building the app.
  */
 import fp from "fastify-plugin";
+import type { FastifyBaseLogger } from "fastify";
 import { openDatabase, type PrismaClient, type SqliteConnection } from "../db/prisma-client.js";
+import { DEFAULT_WAL_CHECKPOINTS, WalCheckpointer } from "../db/wal-checkpointer.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -34,13 +39,25 @@ export default fp<DbPluginOptions>(
     const sqlite = database.connection();
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("synchronous = NORMAL");
-    sqlite.pragma("wal_autocheckpoint = 10000");
+    const checkpointer = startCheckpoints(sqlite, app.log);
     app.decorate("prisma", prisma);
     app.decorate("sqlite", sqlite);
     app.addHook("onClose", async (instance) => {
+      await checkpointer?.stop();
       await prisma.$disconnect();
       instance.log.info("database closed");
     });
   },
   { name: "db", fastify: "5.x" },
 );
+
+/** WAL checkpoints in their own thread; none for a database in memory, which has no log. */
+function startCheckpoints(connection: SqliteConnection, log: FastifyBaseLogger): WalCheckpointer | null {
+  if (connection.memory) return null;
+  connection.pragma("wal_autocheckpoint = 0");
+  return new WalCheckpointer(connection.name, DEFAULT_WAL_CHECKPOINTS, (message) => {
+    log.error({ message }, "WAL checkpoints in their own thread failed: the connection checkpoints by itself again");
+    // The app may be closing, its connection with it: then there is nothing left to checkpoint.
+    if (connection.open) connection.pragma("wal_autocheckpoint = 10000");
+  });
+}
