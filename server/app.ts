@@ -10,6 +10,7 @@
 import websocket from "@fastify/websocket";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyServerOptions } from "fastify";
+import { defaultInstanceId } from "./cluster/instance-id.js";
 import { CONFIG_DEFAULTS, type Config } from "./config.js";
 import { clientErrorHandler } from "./http/client-error.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
@@ -22,7 +23,9 @@ import errorHandler from "./plugins/error-handler.js";
 import grading from "./plugins/grading.js";
 import jsonBody from "./plugins/json-body.js";
 import labCatalogue from "./plugins/lab-catalogue.js";
+import metrics from "./plugins/metrics.js";
 import rateLimits from "./plugins/rate-limits.js";
+import redis from "./plugins/redis.js";
 import requestId, { requestIdOptions } from "./plugins/request-id.js";
 import retention from "./plugins/retention.js";
 import sessions from "./plugins/sessions.js";
@@ -32,6 +35,7 @@ import healthRoutes from "./routes/health/index.js";
 import labRoutes from "./routes/labs/index.js";
 import labScriptRoutes from "./routes/labs/script.js";
 import meRoutes from "./routes/me/index.js";
+import metricsRoutes from "./routes/metrics/index.js";
 import answerRoutes from "./routes/sessions/answers.js";
 import sessionRoutes from "./routes/sessions/index.js";
 import frameRoutes from "./routes/sessions/frames.js";
@@ -49,7 +53,7 @@ export type AppConfig = Pick<Config, "databaseUrl" | "labsDir" | "logLevel"> &
   Partial<
     Pick<
       Config,
-      "instructorToken" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays" | "authFailuresPerMinute" | "replayMbPerSecond" | "simulator"
+      "instructorToken" | "instanceId" | "redisUrl" | "metricsToken" | "trustProxy" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays" | "authFailuresPerMinute" | "replayMbPerSecond" | "simulator"
     >
   >;
 
@@ -68,6 +72,8 @@ export interface BuildAppOptions {
 }
 
 export async function buildApp(config: AppConfig, options: BuildAppOptions = {}) {
+  // Made once: /health, /metrics and the cluster's leases name the instance alike.
+  const instanceId = config.instanceId ?? defaultInstanceId();
   const app = Fastify({
     // Tokens in URLs and headers never reach the log, whoever supplies the logger (http/log-redaction.ts).
     logger: redactingLogger(options.logger ?? { level: config.logLevel }),
@@ -79,6 +85,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     // Keep-alive connections that sit idle must not hold a shutdown open.
     forceCloseConnections: "idle",
     routerOptions: { ignoreTrailingSlash: true },
+    // Behind a proxy (CNLAB_TRUST_PROXY), request.ip is the client's: the per-address limits count clients, not the proxy.
+    trustProxy: config.trustProxy ?? false,
     bodyLimit: BODY_LIMIT,
     // Each route's schemas are compiled on its first request, not all at start (http/lazy-schema-compilers.ts).
     schemaController: lazySchemaController(),
@@ -91,11 +99,13 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     await app.register(closingGuard);
     await app.register(db, { databaseUrl: config.databaseUrl });
     await app.register(labCatalogue, { labsDir: config.labsDir, ...(options.labs === undefined ? {} : { labs: options.labs }) });
+    await app.register(redis, { url: config.redisUrl ?? null });
     // Before auth, which counts failed authentications with its limiter.
     await app.register(rateLimits);
     await app.register(auth, {
       instructorToken: config.instructorToken ?? null,
       failuresPerMinute: config.authFailuresPerMinute ?? Number(CONFIG_DEFAULTS.CNLAB_AUTH_FAILURES_PER_MINUTE),
+      metricsToken: config.metricsToken ?? null,
       ...(options.announceToken === undefined ? {} : { announceToken: options.announceToken }),
     });
     await app.register(sessions, {
@@ -109,6 +119,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       retentionDays: config.retentionDays ?? Number(CONFIG_DEFAULTS.CNLAB_RETENTION_DAYS),
       ...(options.now === undefined ? {} : { now: options.now }),
     });
+    // Before the routes: it hooks the command route as it is added.
+    await app.register(metrics, { instanceId });
     await app.register(swagger);
     // The trace stream of a session is a WebSocket route. Client messages are small
     // subscribe requests, so ws need not buffer more; on shutdown clients get 1001 (going away).
@@ -120,7 +132,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       },
     });
 
-    await app.register(healthRoutes);
+    await app.register(healthRoutes, { instanceId, databaseKind: config.databaseUrl.startsWith("file:") ? "sqlite" : "postgresql" });
+    await app.register(metricsRoutes);
     await app.register(labRoutes, { prefix: "/api/labs" });
     await app.register(labScriptRoutes, { prefix: "/api/labs" });
     await app.register(sessionRoutes, {

@@ -7,6 +7,7 @@
  * the whole configuration is known to be good.
  */
 import { statSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import { SIMULATOR_VARIABLES, simulatorConfig, type SimulatorConfig, type SimulatorVariable } from "./simulator/simulator-config.js";
 
@@ -42,6 +43,8 @@ export const CONFIG_DEFAULTS = {
   CNLAB_INSTANCE_ID: "",
   CNLAB_ADVERTISE_URL: "",
   CNLAB_LEASE_MS: "6000",
+  CNLAB_METRICS_TOKEN: "",
+  CNLAB_TRUST_PROXY: "",
   ...simulatorDefaults(),
 } as const;
 
@@ -68,6 +71,8 @@ export const CONFIG_DESCRIPTIONS: Record<ConfigVariable, string> = {
   CNLAB_INSTANCE_ID: "1 to 64 characters from A-Z a-z 0-9 . _ - naming this instance among the others (unset: host name, process id and a random suffix)",
   CNLAB_ADVERTISE_URL: "an http:// or https:// URL at which the other instances reach this one (unset: derived from HOST and PORT)",
   CNLAB_LEASE_MS: "an integer from 500 to 600000: milliseconds an instance's hold on a session lasts unless renewed; a dead instance's sessions move after it",
+  CNLAB_METRICS_TOKEN: "a token of 16 to 256 characters from A-Z a-z 0-9 . _ - that opens GET /metrics and nothing else (unset: an instructor's token only)",
+  CNLAB_TRUST_PROXY: "the proxies whose X-Forwarded-For is believed: a comma-separated list of IP addresses, CIDR ranges and the names loopback, linklocal, uniquelocal (unset: none, the client is the peer address)",
   ...simulatorDescriptions(),
 };
 
@@ -112,6 +117,10 @@ export interface Config {
   advertiseUrl: string | null;
   /** Milliseconds a session lease lasts unless renewed. */
   leaseMs: number;
+  /** The token that opens GET /metrics and nothing else; null: instructors' tokens only. */
+  metricsToken: string | null;
+  /** Proxies trusted for the client's address (Fastify's trustProxy): addresses, ranges, range names; null: none. */
+  trustProxy: string[] | null;
   /** Worker threads, command budgets, session limits, storage quotas (server/simulator/simulator-config.ts). */
   simulator: SimulatorConfig;
 }
@@ -195,6 +204,15 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
   const advertiseUrl = read("CNLAB_ADVERTISE_URL");
   if (advertiseUrl !== "" && !isUrl(advertiseUrl, ["http:", "https:"])) return fail("CNLAB_ADVERTISE_URL", advertiseUrl);
 
+  const metricsToken = read("CNLAB_METRICS_TOKEN");
+  if (metricsToken !== "" && !/^[A-Za-z0-9._-]{16,256}$/.test(metricsToken)) {
+    return fail("CNLAB_METRICS_TOKEN", metricsToken, `a value of ${metricsToken.length} characters (not shown: it is a secret)`);
+  }
+
+  const trustProxyText = read("CNLAB_TRUST_PROXY");
+  const trustProxy = trustProxyText === "" ? null : parseTrustProxy(trustProxyText);
+  if (trustProxy === undefined) return fail("CNLAB_TRUST_PROXY", trustProxyText);
+
   const databaseFile = path.resolve(cwd, databasePath);
   return {
     ok: true,
@@ -219,6 +237,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
       instanceId: instanceId === "" ? null : instanceId,
       advertiseUrl: advertiseUrl === "" ? null : advertiseUrl.replace(/\/+$/, ""),
       leaseMs: numbers.get("CNLAB_LEASE_MS")!,
+      metricsToken: metricsToken === "" ? null : metricsToken,
+      trustProxy,
       simulator: simulatorConfig((name) => numbers.get(name)!),
     },
   };
@@ -226,6 +246,26 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
 
 function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
+/** Names proxy-addr (Fastify's trustProxy) knows for the usual private ranges. */
+const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+/**
+ * CNLAB_TRUST_PROXY as Fastify takes it; undefined when it is not valid.
+ * Addresses only: "true" would let any client set its own address and slip
+ * the per-address limits, and Fastify trusts no one on a number of hops.
+ */
+function parseTrustProxy(text: string): string[] | undefined {
+  const entries = text.split(",").map((entry) => entry.trim());
+  const valid = (entry: string): boolean => {
+    if (PROXY_RANGE_NAMES.includes(entry)) return true;
+    const [address = "", prefix, ...rest] = entry.split("/");
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    return prefix === undefined || (/^[0-9]+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  };
+  return entries.every(valid) ? entries : undefined;
 }
 
 function isUrl(text: string, protocols: readonly string[]): boolean {

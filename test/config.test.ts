@@ -32,6 +32,8 @@ describe("loadConfig", () => {
         instanceId: null,
         advertiseUrl: null,
         leaseMs: 6000,
+        metricsToken: null,
+        trustProxy: null,
         simulator: DEFAULT_SIMULATOR_CONFIG,
       },
     });
@@ -60,6 +62,8 @@ describe("loadConfig", () => {
         CNLAB_INSTANCE_ID: "cnlab-a",
         CNLAB_ADVERTISE_URL: "http://10.0.0.5:3000/",
         CNLAB_LEASE_MS: "1500",
+        CNLAB_METRICS_TOKEN: "prometheus-scrape-0001",
+        CNLAB_TRUST_PROXY: "uniquelocal, 203.0.113.7, 2001:db8::/32",
         CNLAB_WORKERS: "3",
         CNLAB_COMMAND_CPU_MS: "500",
         CNLAB_COMMAND_EVENTS: "1000",
@@ -92,6 +96,8 @@ describe("loadConfig", () => {
         instanceId: "cnlab-a",
         advertiseUrl: "http://10.0.0.5:3000",
         leaseMs: 1500,
+        metricsToken: "prometheus-scrape-0001",
+        trustProxy: ["uniquelocal", "203.0.113.7", "2001:db8::/32"],
         simulator: {
           ...DEFAULT_SIMULATOR_CONFIG,
           workers: 3,
@@ -164,6 +170,16 @@ describe("loadConfig", () => {
       "100",
       'CNLAB_LEASE_MS must be an integer from 500 to 600000: milliseconds an instance\'s hold on a session lasts unless renewed; a dead instance\'s sessions move after it; got "100"',
     ],
+    [
+      "CNLAB_METRICS_TOKEN",
+      "scrape me",
+      "CNLAB_METRICS_TOKEN must be a token of 16 to 256 characters from A-Z a-z 0-9 . _ - that opens GET /metrics and nothing else (unset: an instructor's token only); got a value of 9 characters (not shown: it is a secret)",
+    ],
+    ...["true", "1", "10.0.0.0/33", "proxy.example", "uniquelocal,"].map((value) => [
+      "CNLAB_TRUST_PROXY",
+      value,
+      `CNLAB_TRUST_PROXY must be the proxies whose X-Forwarded-For is believed: a comma-separated list of IP addresses, CIDR ranges and the names loopback, linklocal, uniquelocal (unset: none, the client is the peer address); got "${value}"`,
+    ]),
   ])("rejects %s=%s with one line naming it", (variable, value, message) => {
     expect(loadConfig({ [variable]: value }, PROJECT_ROOT)).toEqual({ ok: false, variable, message });
   });

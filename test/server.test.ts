@@ -23,7 +23,15 @@ describe("server/main.ts", () => {
 
     const health = await fetch(`${baseUrl}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: "ok", database: "ok", labs: SHIPPED_LAB_COUNT });
+    expect(await health.json()).toEqual({
+      status: "ok",
+      database: "ok",
+      labs: SHIPPED_LAB_COUNT,
+      // Without CNLAB_INSTANCE_ID: the host name, the process id and a random suffix.
+      instance: expect.stringMatching(/^[A-Za-z0-9._-]+-\d+-[0-9a-f]{6}$/),
+      sessions: { live: 0, owned: 0 },
+      dependencies: { database: { status: "ok", kind: "sqlite", latencyMs: expect.any(Number) }, redis: { status: "not configured" } },
+    });
     expect(health.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 
     const docs = await fetch(`${baseUrl}/docs`);
@@ -57,7 +65,7 @@ describe("server/main.ts", () => {
     const second = runMain(env);
     const baseUrl = await second.listening;
     const health = await fetch(`${baseUrl}/health`);
-    expect(await health.json()).toEqual({ status: "ok", database: "ok", labs: SHIPPED_LAB_COUNT });
+    expect(await health.json()).toMatchObject({ status: "ok", database: "ok", labs: SHIPPED_LAB_COUNT });
     // The labs were synced by the first start: the second finds them unchanged.
     const sync = second.logs.find((line) => Array.isArray(line["unchanged"]));
     expect(sync?.["unchanged"]).toHaveLength(SHIPPED_LAB_COUNT);

@@ -6,8 +6,10 @@
  *   `request.principal`;
  * - an onRoute hook that puts authentication in front of every /api route:
  *   `config: { access: "public" }` opts a route out (the lab catalogue's
- *   reads), `config: { access: "instructor" }` also requires that role (403).
- *   Routes outside /api (/health, /docs, /openapi.json) are public.
+ *   reads), `config: { access: "instructor" }` also requires that role (403),
+ *   `config: { access: "metrics" }` (GET /metrics) takes an instructor's token
+ *   or CNLAB_METRICS_TOKEN, a token that opens nothing else, for a scraper.
+ *   Other routes outside /api (/health, /docs, /openapi.json) are public.
  *
  * The token comes from `Authorization: Bearer <token>`; a WebSocket upgrade
  * may carry it as `?access_token=` instead, since browsers cannot set headers
@@ -23,6 +25,7 @@
  * Failures that arrive together are all counted, so a burst may get a few
  * past the limit before the first 429.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { normalizeIP } from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import fp from "fastify-plugin";
@@ -30,7 +33,7 @@ import { AccessTokens } from "../auth/access-tokens.js";
 import type { Principal } from "../auth/principal.js";
 import { HttpError } from "../http/http-error.js";
 
-export type RouteAccess = "public" | "authenticated" | "instructor";
+export type RouteAccess = "public" | "authenticated" | "instructor" | "metrics";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -54,6 +57,8 @@ export interface AuthPluginOptions {
   announceToken?: (token: string) => void;
   /** CNLAB_AUTH_FAILURES_PER_MINUTE: unknown tokens one address may send per minute before it is refused. */
   failuresPerMinute: number;
+  /** CNLAB_METRICS_TOKEN: a token for GET /metrics only; null: instructors' tokens only. */
+  metricsToken?: string | null;
 }
 
 const FAILURE_WINDOW_MS = 60_000;
@@ -114,12 +119,15 @@ export default fp<AuthPluginOptions>(
     }
     app.decorate("authenticate", authenticate);
 
-    const requireAuthenticated = guard(app, "authenticated");
-    const requireInstructor = guard(app, "instructor");
+    const hooks = {
+      authenticated: guard(app, "authenticated"),
+      instructor: guard(app, "instructor"),
+      metrics: metricsGuard(app, options.metricsToken ?? null, refuseWhileThrottled),
+    } satisfies Record<Exclude<RouteAccess, "public">, onRequestAsyncHookHandler>;
     app.addHook("onRoute", (route) => {
       const access = route.config?.access ?? (route.url.startsWith("/api/") || route.url === "/api" ? "authenticated" : "public");
       if (access === "public") return;
-      const hook = access === "instructor" ? requireInstructor : requireAuthenticated;
+      const hook = hooks[access];
       // OpenAPI: mark the route as needing the bearer scheme (swagger.ts declares it).
       if (route.schema !== undefined) route.schema = { ...route.schema, security: [{ bearer: [] }] } as typeof route.schema;
       // First in the route's own onRequest list, so rate limits and handlers see the principal.
@@ -135,6 +143,29 @@ function guard(app: FastifyInstance, access: "authenticated" | "instructor"): on
     const principal = await app.authenticate(request);
     if (access === "instructor" && principal.role !== "instructor") throw new HttpError(403, "FORBIDDEN", "Only an instructor may do this");
   };
+}
+
+/**
+ * The metrics token, else an instructor's: the scraper's token opens /metrics
+ * and nothing else. A throttled address is refused first, whatever it sends,
+ * as for any other token; a wrong token counts as a failure (authenticate).
+ */
+function metricsGuard(app: FastifyInstance, metricsToken: string | null, refuseWhileThrottled: (request: FastifyRequest) => Promise<void>): onRequestAsyncHookHandler {
+  const requireInstructor = guard(app, "instructor");
+  if (metricsToken === null) return requireInstructor;
+  // Compared as digests, in constant time: the length of a guess tells nothing either.
+  const expected = sha256(metricsToken);
+  return async function requireMetricsAccess(request, reply) {
+    await refuseWhileThrottled(request);
+    const header = request.headers.authorization;
+    const token = header === undefined ? null : (BEARER.exec(header)?.[1] ?? null);
+    if (token !== null && timingSafeEqual(sha256(token), expected)) return;
+    await requireInstructor.call(this, request, reply);
+  };
+}
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
 }
 
 function presentedToken(request: FastifyRequest): string | null {

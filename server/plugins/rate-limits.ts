@@ -4,9 +4,16 @@
  * Buckets are keyed by the caller's token (the auth hook runs first on every
  * protected route), so students behind one address do not share a limit.
  * Over the limit: 429 RATE_LIMITED in the error shape, with Retry-After and
- * `details.retryAfterSeconds`. Counts are kept in memory, per process.
- * The auth plugin counts failed authentications per address with the same
- * plugin's `app.createRateLimit`, so it is registered before auth.
+ * `details.retryAfterSeconds`. The auth plugin counts failed
+ * authentications per address with the same plugin's `app.createRateLimit`,
+ * so it is registered before auth.
+ *
+ * Where counts are kept: alone, in this process's memory
+ * (http/rate-limit-store.ts); with REDIS_URL, in Redis (the plugin's own
+ * Redis store: one atomic script per count, keys under `cnlab:rate:`), so
+ * several instances behind one proxy share each limit. While Redis does not
+ * answer, requests are let through rather than refused (`skipOnError`): a
+ * lab goes on, and /health says Redis is down.
  */
 import rateLimit, { type RateLimitOptions } from "@fastify/rate-limit";
 import fp from "fastify-plugin";
@@ -31,16 +38,19 @@ export function perToken(max: number, per: keyof typeof WINDOWS, what: string): 
   };
 }
 
+/** Redis keys of the limits start with this. */
+export const RATE_LIMIT_KEY_PREFIX = "cnlab:rate:";
+
 export default fp(
   async function rateLimits(app) {
     await app.register(rateLimit, {
       global: false,
-      store: SnapshotRateLimitStore,
+      ...(app.redis === null ? { store: SnapshotRateLimitStore } : { redis: app.redis, nameSpace: RATE_LIMIT_KEY_PREFIX, skipOnError: true }),
       // The x-ratelimit-* headers go on refusals only: on every answer they cost the
       // command path more than the count itself.
       addHeadersOnExceeding: { "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false },
       keyGenerator: (request) => (request.principal === null ? `ip:${request.ip}` : `token:${request.principal.id}`),
     });
   },
-  { name: "rate-limits", fastify: "5.x" },
+  { name: "rate-limits", fastify: "5.x", dependencies: ["redis"] },
 );

@@ -195,6 +195,11 @@ export class SessionManager implements SessionService {
     return this.registry.size;
   }
 
+  /** Requests waiting on or running in each simulator worker (engine-pool.ts), for /metrics. */
+  workerQueueDepths(): number[] {
+    return this.pool.queueDepths();
+  }
+
   isLive(id: string): boolean {
     return this.registry.peek(id) !== undefined;
   }

@@ -85,6 +85,11 @@ export class EnginePool {
     return best;
   }
 
+  /** Requests sent to each worker and not yet answered (a worker runs them by turns), for /metrics; 0 for a worker not started yet. */
+  queueDepths(): number[] {
+    return Array.from({ length: this.options.size }, (_, i) => this.slots[i]?.pending.size ?? 0);
+  }
+
   request<T extends keyof WorkerReplies>(worker: number, req: RequestOf<T>, onChunk?: (bytes: Uint8Array) => void): Promise<WorkerReplies[T]> {
     const slot = this.slot(worker);
     if (this.closing) return Promise.reject(new WorkerCrashed("the simulator is shutting down"));

@@ -1,22 +1,47 @@
 /**
- * GET /health: 200 when the database answers a query, 503 (error shape) when
- * it does not. Container healthchecks and the start-up test use it.
+ * GET /health: each dependency checked (the database with a query, Redis
+ * with a PING when REDIS_URL is set), the instance's name and its sessions.
+ * 200 when every dependency it needs answers, 503 (error shape) naming the
+ * first that does not: a proxy or an orchestrator then sends the instance no
+ * more work. Container healthchecks, the load test and the start-up test use
+ * it; the checks run side by side and each gives up after a second.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { HttpError } from "../../http/http-error.js";
-import { countLabs } from "../../labs/lab-repository.js";
+import { checkDatabase, checkRedis } from "./dependency-checks.js";
 import { healthSchema } from "./schema.js";
 
-const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface HealthRoutesOptions {
+  instanceId: string;
+  databaseKind: "sqlite" | "postgresql";
+  /** Sessions whose lease this instance holds; absent when it runs alone (then: the live ones). */
+  ownedSessions?: () => number;
+}
+
+const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, options) => {
   app.get("/health", { schema: healthSchema }, async (request) => {
-    let labs: number;
-    try {
-      labs = await countLabs(app.prisma);
-    } catch (err) {
-      request.log.error({ err }, "health check: database query failed");
+    const redis = app.redis;
+    const [database, redisCheck] = await Promise.all([checkDatabase(app.prisma), redis === null ? null : checkRedis(redis)]);
+    if (!database.ok) {
+      request.log.error({ err: database.error }, "health check: database query failed");
       throw new HttpError(503, "DATABASE_UNAVAILABLE", "The database is not answering");
     }
-    return { status: "ok" as const, database: "ok" as const, labs };
+    if (redisCheck !== null && !redisCheck.ok) {
+      request.log.error({ err: redisCheck.error }, "health check: redis did not answer PING");
+      throw new HttpError(503, "REDIS_UNAVAILABLE", "Redis is not answering");
+    }
+    const live = app.sessionManager.liveCount;
+    return {
+      status: "ok" as const,
+      database: "ok" as const,
+      labs: database.value,
+      instance: options.instanceId,
+      sessions: { live, owned: options.ownedSessions?.() ?? live },
+      dependencies: {
+        database: { status: "ok" as const, kind: options.databaseKind, latencyMs: database.latencyMs },
+        redis: redisCheck === null ? { status: "not configured" as const } : { status: "ok" as const, latencyMs: redisCheck.latencyMs },
+      },
+    };
   });
 };
 
