@@ -53,10 +53,11 @@ export function simulatedTables(engine: Engine): Tables {
       const t = emptyTables();
       t.link = ns.interfaces.map((i) => `${i.name} mtu ${i.mtu} ${i.up ? "UP" : "DOWN"}${i.master === null ? "" : ` master ${i.master}`} ${i.mac}`);
       t.addr = ns.interfaces.flatMap((i) => i.addresses.map((a) => `${i.name} ${a}`));
-      t.route = ns.routes.filter((r) => r.table === "main").map((r) => r.text.trim());
+      const run = (command: string) => engine.run({ host: host.name, namespace: ns.name, command });
+      // As Linux's side reads it: `ip route` prints what the state leaves out (linkdown on a carrierless device).
+      t.route = run("ip route show table main").output.split("\n").map((l) => l.trim()).filter((l) => l !== "");
       t.neigh = ns.neighbours.map((n) => `${n.ip} dev ${n.dev}${n.mac === null ? "" : ` lladdr ${n.mac}`} ${n.state}`).sort();
       t.fdb = ns.bridges.flatMap((b) => b.fdb.filter((e) => !e.local).map((e) => `${e.mac} dev ${e.port} master ${b.name}`)).sort();
-      const run = (command: string) => engine.run({ host: host.name, namespace: ns.name, command });
       const save = run("iptables-save -c");
       t.iptables = save.exitCode === 0 ? iptablesLines(save.output) : iptablesLines(["filter", "nat"].map((table) => run(`iptables -t ${table} -S`).output).join("\n"));
       t.conntrack = conntrackLines(run("conntrack -L").output);

@@ -345,25 +345,34 @@ export function routeOutput(ns: NetNamespace, dst: number, packetId: number): Ou
   return { route: r, src: r.table === "local" ? dst : ns.sourceFor(dev, r, dst) };
 }
 
-/** Sends a locally generated packet. Returns ENETUNREACH (nothing sent) when no route matches. */
+/**
+ * Sends a locally generated packet. Returns ENETUNREACH (nothing sent) when no route matches.
+ *
+ * Its IP id (ip_select_ident): a connected socket's counter, or the kernel's
+ * hashed one, both stood for by the namespace's counter; 0 for a packet with
+ * DF that may not be fragmented (ignore_df clear), which only IP_PMTUDISC_DO
+ * gives an unconnected socket (ping -M do), and for a SYN-ACK, which leaves
+ * from a request socket (ip_build_and_send_pkt, `zeroIdIfDf`).
+ */
 export function ipOutput(
   ns: NetNamespace,
   dst: number,
   l4: L4,
-  opts: { ttl?: number; src?: number; packetId?: number; pmtuDisc?: PmtuDisc; tos?: number } = {},
+  opts: { ttl?: number; src?: number; packetId?: number; pmtuDisc?: PmtuDisc; tos?: number; zeroIdIfDf?: boolean } = {},
 ): OutputError | null {
   const packetId = opts.packetId ?? ns.ctx.nextPacketId();
   const pmtuDisc = opts.pmtuDisc ?? "want";
   let out = routeOutput(ns, dst, packetId);
   if (out === "ENETUNREACH") return { errno: out };
+  const dontFragment = pmtuDisc !== "dont";
   let p: Ipv4Payload = {
     kind: "ipv4",
     src: opts.src ?? out.src,
     dst,
     ttl: opts.ttl ?? DEFAULT_TTL,
     tos: opts.tos ?? 0,
-    id: ns.ipId(),
-    dontFragment: pmtuDisc !== "dont",
+    id: dontFragment && (pmtuDisc === "do" || opts.zeroIdIfDf === true) ? 0 : ns.ipId(),
+    dontFragment,
     l4,
   };
   let hc: HookContext | null = null;

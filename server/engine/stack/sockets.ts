@@ -57,8 +57,9 @@ export interface TcpConnection {
   tsOffset: number;
   /** The peer's last TSval, echoed as our TSecr. */
   tsRecent: number;
-  /** Whether the peer has sent us data yet (our advertised window shrinks once it has). */
-  dataReceived: boolean;
+  /** The receive window last advertised (tp->rcv_wnd, in bytes), and rcvNxt when it was (tp->rcv_wup). */
+  rcvWnd: number;
+  rcvWup: number;
 }
 
 export interface UdpSocket {

@@ -21,13 +21,12 @@ const MSS = 1460;
 /** The shift Linux announces with tcp_rmem's default maximum (6 MB). */
 const WINDOW_SCALE = 7;
 /**
- * The windows Linux advertises in a short exchange (the curl → server capture
- * in test/fixtures/linux): the SYN's 64240 (44 MSS) and the SYN-ACK's 65160
- * (45 segments of 1448, the MSS less timestamps), unscaled; after the
- * handshake scaled by 2^7: the client 502 (64240 rounded up), 501 once data
- * sits in its receive queue, the server 509.
+ * The receive windows Linux opens with (tcp_select_initial_window with
+ * tcp_rmem's defaults): the client's 64240 (44 MSS), the server's 65160 (45
+ * segments of 1448, the MSS less timestamps). The SYN and SYN-ACK carry them
+ * unscaled; they are also each side's rcv_ssthresh for a short exchange.
  */
-const WINDOW = { syn: 64240, synAck: 65160, client: 502, clientAfterData: 501, server: 509 } as const;
+const INITIAL_WINDOW = { client: 64240, server: 65160 } as const;
 const SYN_RETRIES = 6;
 const TIME_WAIT = 60_000_000;
 const NO_FLAGS: TcpFlags = { syn: false, ack: false, fin: false, rst: false, psh: false };
@@ -59,10 +58,27 @@ function tsVal(ns: NetNamespace, c: TcpConnection): number {
   return (c.tsOffset + Math.floor(ns.ctx.scheduler.now / 1000)) >>> 0;
 }
 
+/**
+ * The window a segment advertises (tcp_select_window), held to curl captures
+ * in test/fixtures/linux (capture-curl-*.pcap): __tcp_select_window offers
+ * rcv_ssthresh rounded down to the scale (64128, 65152), but a window never
+ * shrinks below what is still open of the last one advertised (rcv_wup +
+ * rcv_wnd − rcv_nxt), rounded up to the scale. So a client says 502 (64240
+ * rounded up) until 128 bytes or more come in at once, then 501; a server 509.
+ * Not modelled: a segment of rcv_mss (536) bytes or more makes Linux rescale
+ * its windows by the received buffer's truesize (tcp_measure_rcv_mss).
+ */
 function window(c: TcpConnection, syn: boolean): number {
-  if (syn) return c.listener === null ? WINDOW.syn : WINDOW.synAck;
-  if (c.listener !== null) return WINDOW.server;
-  return c.dataReceived ? WINDOW.clientAfterData : WINDOW.client;
+  const initial = c.listener === null ? INITIAL_WINDOW.client : INITIAL_WINDOW.server;
+  if (syn) return initial;
+  const unit = 1 << WINDOW_SCALE;
+  const offered = Math.floor(initial / unit) * unit;
+  const left = (c.rcvWup + c.rcvWnd - c.rcvNxt) >>> 0;
+  const open = left > 0x7fffffff ? 0 : left;
+  const win = offered < open ? Math.ceil(open / unit) * unit : offered;
+  c.rcvWnd = win;
+  c.rcvWup = c.rcvNxt;
+  return win >> WINDOW_SCALE;
 }
 
 function send(ns: NetNamespace, c: TcpConnection, flags: Partial<TcpFlags>, data: Uint8Array = EMPTY, seq = c.sndNxt): void {
@@ -83,7 +99,9 @@ function send(ns: NetNamespace, c: TcpConnection, flags: Partial<TcpFlags>, data
     },
     data,
   };
-  ipOutput(ns, c.remote, seg, { src: c.local });
+  // A SYN-ACK leaves from the listener's request socket (ip_build_and_send_pkt), not a connected socket
+  // with its own id counter: with DF its IP id is 0.
+  ipOutput(ns, c.remote, seg, { src: c.local, zeroIdIfDf: syn && flags.ack === true });
 }
 
 /** The peer's TSval to echo (tcp_store_ts_recent; no PAWS or RTT measurement modelled). */
@@ -123,7 +141,8 @@ export function tcpConnect(ns: NetNamespace, remote: number, remotePort: number,
     timestamps: false,
     tsOffset: 0,
     tsRecent: 0,
-    dataReceived: false,
+    rcvWnd: INITIAL_WINDOW.client,
+    rcvWup: 0,
   };
   // Linux draws the offset at random per connection; the ISN already is, so it serves (no extra draw).
   c.tsOffset = c.sndNxt;
@@ -196,6 +215,7 @@ export function tcpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pay
         deliver(ns, dev, frame, c, "SYN-ACK");
         c.sndNxt = (c.sndNxt + 1) >>> 0;
         c.rcvNxt = (seg.seq + 1) >>> 0;
+        c.rcvWup = c.rcvNxt;
         if (seg.options.timestamps !== undefined) {
           c.timestamps = true;
           c.tsRecent = seg.options.timestamps.value;
@@ -254,7 +274,6 @@ export function tcpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pay
 function receiveData(ns: NetNamespace, dev: Device, frame: Frame, c: TcpConnection, seg: TcpSegment): void {
   deliver(ns, dev, frame, c, `${seg.data.length} bytes`);
   c.rcvNxt = (c.rcvNxt + seg.data.length) >>> 0;
-  c.dataReceived = true;
   send(ns, c, { ack: true });
   if (c.listener !== null) {
     const response = c.listener.serve(seg.data);
@@ -295,7 +314,8 @@ function accept(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg
     timestamps: seg.options.timestamps !== undefined,
     tsOffset: 0,
     tsRecent: seg.options.timestamps?.value ?? 0,
-    dataReceived: false,
+    rcvWnd: INITIAL_WINDOW.server,
+    rcvWup: (seg.seq + 1) >>> 0,
   };
   c.tsOffset = c.sndNxt;
   ns.sockets.addConnection(c);

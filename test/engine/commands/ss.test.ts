@@ -48,7 +48,8 @@ function connection(ns: NetNamespace, state: TcpState, local: string, localPort:
     timestamps: true,
     tsOffset: 0,
     tsRecent: 0,
-    dataReceived: false,
+    rcvWnd: 0,
+    rcvWup: 0,
   });
 }
 

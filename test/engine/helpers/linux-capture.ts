@@ -3,7 +3,7 @@
  * made is in that folder's README) and the simulator's frames for the same
  * traffic, both reduced to the header fields that are not random, so a test
  * can hold one list against the other. ICMP ids, TCP sequence numbers and
- * timestamps' values are left out; MACs and addresses are kept (the fixtures
+ * timestamps' values and IP ids other than 0 are left out; MACs and addresses are kept (the fixtures
  * use the chapter topology's).
  */
 import { readFileSync } from "node:fs";
@@ -39,7 +39,8 @@ function describeLayer(l: DecodedLayer): string {
     case "arp":
       return `arp ${l.operation} ${l.senderIp} > ${l.targetIp}`;
     case "ipv4":
-      return `ip ${l.src} > ${l.dst} tos 0x${(((l.dscp << 2) | l.ecn) >>> 0).toString(16)} ttl ${l.ttl}${l.dontFragment ? " DF" : ""} len ${l.totalLength}`;
+      // The id's value is drawn at random (a hash, or a socket's random start); whether it is 0 is not.
+      return `ip ${l.src} > ${l.dst}${l.identification === 0 ? " id 0" : ""} tos 0x${(((l.dscp << 2) | l.ecn) >>> 0).toString(16)} ttl ${l.ttl}${l.dontFragment ? " DF" : ""} len ${l.totalLength}`;
     case "icmp":
       return l.type === "other" ? `icmp ${l.icmpType}/${l.code} len ${l.length}` : `icmp ${l.type}${"code" in l ? ` ${l.code}` : ""} len ${l.length}`;
     case "tcp": {

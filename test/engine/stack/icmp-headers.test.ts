@@ -22,6 +22,16 @@ describe("ICMP headers as Linux sends them", () => {
     expect(headerLines(rec.frames("nginx-1/eth0"))).toEqual(linux);
   });
 
+  it("ping -M do: the echo request has DF and IP id 0 (no ignore_df on an unconnected socket), frame for frame as Linux's", () => {
+    const rec = frameRecorder();
+    const engine = engineFor(chapterTopology(), { capture: rec.capture });
+    engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 -M do 172.17.0.3" });
+    const linux = headerLines(linuxCapture("capture-ping-M-do-c1-eth0"));
+    expect(linux[2]).toContain("ip 172.17.0.2 > 172.17.0.3 id 0 tos 0x0 ttl 64 DF len 84 | icmp echo-request");
+    expect(linux[3]).not.toContain(" id 0 ");
+    expect(headerLines(rec.frames("nginx-1/eth0"))).toEqual(linux);
+  });
+
   it("ARP for an absent address fails: nginx-1's lo holds one host unreachable, TOS 0xc0 and DF clear", () => {
     const rec = frameRecorder();
     const engine = engineFor(chapterTopology(), { capture: rec.capture });

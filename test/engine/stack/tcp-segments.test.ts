@@ -6,7 +6,7 @@
  * ACK), and the server's quick ACK of the request before its answer.
  */
 import { describe, expect, it } from "vitest";
-import type { TcpLayer } from "../../../server/engine/wire/packet.js";
+import type { DecodedFrame, TcpLayer } from "../../../server/engine/wire/packet.js";
 import { labEngine } from "../helpers/lab-engine.js";
 import { frameRecorder, headerLines, linuxCapture } from "../helpers/linux-capture.js";
 
@@ -25,6 +25,9 @@ describe("TCP segments as Linux sends them", () => {
     const linux = tcpLines(headerLines(linuxCapture("capture-curl-nginx-2-eth0")));
     expect(linux[0]).toContain("len 60 | tcp client > 80 [syn] win 64240 <mss 1460,sack-permitted,TS,nop,wscale 7>");
     expect(linux[2]).toContain("len 52 | tcp client > 80 [ack] win 502 <nop,nop,TS> data 0");
+    // The SYN-ACK leaves from the listener's request socket with IP id 0 (ip_build_and_send_pkt); the client's SYN has its socket's id.
+    expect(linux[1]).toContain("ip 172.17.0.3 > 172.17.0.2 id 0 tos 0x0 ttl 64 DF len 60 | tcp 80 > client [syn|ack]");
+    expect(linux[0]).not.toContain(" id 0 ");
     const sim = headerLines(curlOnce().frames);
     // SYN, SYN-ACK, ACK, GET (curl's request is the same 84 bytes), the server's ACK of it.
     expect(sim.slice(0, 5)).toEqual(linux.slice(0, 5));
@@ -42,6 +45,20 @@ describe("TCP segments as Linux sends them", () => {
     // The same shapes close Linux's exchange where the client closes first (the DELAY capture's curl).
     const linux = tcpLines(headerLines(linuxCapture("capture-curl-nginx-2-eth0")));
     expect(linux.slice(6).every((l) => l.includes("<nop,nop,TS>") && / len (52|\d{2,3}) /.test(l))).toBe(true);
+  });
+
+  it("a short answer (125 bytes, less than the window's scale unit of 128) leaves the client's window at 502 to the end, as in Linux's capture", () => {
+    const outside: DecodedFrame[] = [];
+    const engine = labEngine("service-nodeport", { capture: (dev, frame) => void (dev.ns.host === "outside" && dev.name === "eth0" && outside.push(frame.layers)) });
+    expect(engine.run({ host: "outside", command: "curl -s http://10.168.0.2:30080/" }).exitCode).toBe(0);
+    // Each segment as flags, window and payload length; the request's length is the Host header's (the address differs).
+    const shape = (frames: readonly DecodedFrame[]) =>
+      frames
+        .flatMap((f) => f.filter((l): l is TcpLayer => l.kind === "tcp"))
+        .map((t) => `${(["syn", "fin", "psh", "ack"] as const).filter((x) => t.flags[x]).join("|")} win ${t.window} data ${t.window === 502 && t.payloadLength > 0 ? "request" : t.payloadLength}`);
+    const linux = shape(linuxCapture("capture-curl-short-answer-c1-eth0"));
+    expect(linux).toContain("psh|ack win 509 data 125");
+    expect(shape(outside)).toEqual(linux);
   });
 
   it("timestamps: TSval never goes back, TSecr echoes the peer's last TSval (0 on the SYN)", () => {
