@@ -9,6 +9,7 @@
 import { statSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
+import { DATABASE_URL_FORMS, parseDatabaseUrl } from "./db/database-url.js";
 import { SIMULATOR_VARIABLES, simulatorConfig, type SimulatorConfig, type SimulatorVariable } from "./simulator/simulator-config.js";
 
 function simulatorDefaults(): { [K in SimulatorVariable]: (typeof SIMULATOR_VARIABLES)[K]["default"] } {
@@ -54,7 +55,7 @@ export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
 export const CONFIG_DESCRIPTIONS: Record<ConfigVariable, string> = {
   PORT: "an integer from 0 to 65535 (0 picks a free port)",
   HOST: "a host name or IP address to listen on",
-  DATABASE_URL: "a SQLite URL of the form file:<path>, relative to the working directory or absolute",
+  DATABASE_URL: DATABASE_URL_FORMS,
   LOG_LEVEL: `one of ${LOG_LEVELS.join(", ")}`,
   CNLAB_LABS_DIR: "the path of an existing folder holding the lab files",
   CNLAB_INSTRUCTOR_TOKEN: "a token of 16 to 256 characters from A-Z a-z 0-9 . _ - (unset: one is generated at first start and printed once)",
@@ -80,12 +81,11 @@ export interface Config {
   port: number;
   host: string;
   /**
-   * file:<absolute path>. A relative DATABASE_URL is resolved here, once, so
-   * the server and the migration process (which runs elsewhere) open one file.
+   * file:<absolute path> (a relative DATABASE_URL is resolved here, once, so
+   * the server and the migration process, which runs elsewhere, open one
+   * file), or postgresql://… as given (server/db/database-url.ts).
    */
   databaseUrl: string;
-  /** The same file as a plain absolute path, for creating its folder. */
-  databaseFile: string;
   logLevel: LogLevel;
   /** Absolute path of the folder of lab files. */
   labsDir: string;
@@ -155,12 +155,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
   if (!/^[A-Za-z0-9.:_-]+$/.test(host)) return fail("HOST", host);
 
   const databaseUrl = read("DATABASE_URL");
-  const databasePath = databaseUrl.startsWith("file:") ? databaseUrl.slice("file:".length) : "";
-  // The adapter passes the rest to SQLite as a file name: no query string, and
-  // no in-memory database, which the migration process could not share.
-  if (databasePath === "" || databasePath.includes("?") || databasePath === ":memory:") {
-    return fail("DATABASE_URL", databaseUrl);
-  }
+  const database = parseDatabaseUrl(databaseUrl, cwd);
+  // A PostgreSQL URL carries a password: the message names the form, not the value.
+  if (database === null) return fail("DATABASE_URL", databaseUrl, databaseUrl.startsWith("file:") ? JSON.stringify(databaseUrl) : "a value that is neither");
 
   const logLevel = read("LOG_LEVEL");
   if (!isLogLevel(logLevel)) return fail("LOG_LEVEL", logLevel);
@@ -213,14 +210,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ConfigResult 
   const trustProxy = trustProxyText === "" ? null : parseTrustProxy(trustProxyText);
   if (trustProxy === undefined) return fail("CNLAB_TRUST_PROXY", trustProxyText);
 
-  const databaseFile = path.resolve(cwd, databasePath);
   return {
     ok: true,
     config: {
       port,
       host,
-      databaseUrl: `file:${databaseFile}`,
-      databaseFile,
+      databaseUrl: database.url,
       logLevel,
       labsDir,
       instructorToken: instructorToken === "" ? null : instructorToken,

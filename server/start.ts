@@ -1,6 +1,6 @@
 /**
  * Everything a start does besides reading the configuration and handling
- * signals: read the lab files, create and migrate the SQLite file, build the
+ * signals: read the lab files, create and migrate the database, build the
  * app (which syncs the labs) and listen. main.ts calls it once; the restart
  * test calls it several times on one database.
  */
@@ -12,7 +12,7 @@ import { loadLabs } from "./labs/load-labs.js";
 export async function startServer(config: Config, options: BuildAppOptions = {}): Promise<App> {
   // Lab files first: a bad one stops the start before anything is created or migrated.
   const labs = await loadLabs(config.labsDir);
-  await prepareDatabase(config.databaseFile);
+  await prepareDatabase(config.databaseUrl);
   const app = await buildApp(config, { labs, ...options });
   try {
     await app.listen({ port: config.port, host: config.host });

@@ -1,10 +1,13 @@
 /**
- * Gets a SQLite file ready to serve: creates its folder, then, unless it has
- * every committed migration already, brings it up to those in prisma/migrations
- * by running `prisma migrate deploy` in a child process, the same command an operator would type, so
+ * Gets a database ready to serve. A SQLite file: creates its folder, then,
+ * unless it has every committed migration already, brings it up to those in
+ * prisma/migrations. A PostgreSQL database: the same with
+ * prisma/postgresql/migrations, while holding an advisory lock, so instances
+ * started together migrate it once. Either way by running `prisma migrate
+ * deploy` in a child process, the same command an operator would type, so
  * there is one migration path for the server, the tests and by-hand use.
  *
- * It does not decide which file: the caller passes it (start.ts from the
+ * It does not decide which database: the caller passes it (start.ts from the
  * config, the test setup for its template database).
  */
 import { spawn } from "node:child_process";
@@ -12,7 +15,10 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { migrationsUpToDate } from "./migrations-up-to-date.js";
+import pg from "pg";
+import { databaseLocation, type DatabaseKind } from "./database-url.js";
+import { migrationsUpToDate, postgresqlMigrationsUpToDate } from "./migrations-up-to-date.js";
+import { POSTGRESQL_MIGRATIONS, SQLITE_MIGRATIONS } from "./postgresql-schema.js";
 
 /**
  * The repository root: prisma.config.ts and prisma/ live there, whatever the caller's cwd.
@@ -33,8 +39,29 @@ export class DatabaseSetupError extends Error {
   override readonly name = "DatabaseSetupError";
 }
 
+/** The committed migrations for a kind of database. */
+export function migrationsDir(kind: DatabaseKind): string {
+  return path.join(PROJECT_ROOT, kind === "sqlite" ? SQLITE_MIGRATIONS : POSTGRESQL_MIGRATIONS);
+}
+
+/** Any number, the same in every instance: the advisory lock migrations take on PostgreSQL. */
+const MIGRATION_LOCK = 0x636e6c6162;
+
+/** Makes the database `databaseUrl` (as the configuration checked it) ready: folder, connection, migrations. */
+export async function prepareDatabase(databaseUrl: string): Promise<void> {
+  const location = databaseLocation(databaseUrl);
+  switch (location.kind) {
+    case "sqlite":
+      return prepareSqlite(location.file);
+    case "postgresql":
+      return preparePostgresql(location.url);
+    default:
+      return location satisfies never;
+  }
+}
+
 /** Creates the SQLite file's folder (SQLite creates the file, not its folder) and migrates it. */
-export async function prepareDatabase(databaseFile: string): Promise<void> {
+async function prepareSqlite(databaseFile: string): Promise<void> {
   const folder = path.dirname(databaseFile);
   try {
     mkdirSync(folder, { recursive: true });
@@ -42,11 +69,37 @@ export async function prepareDatabase(databaseFile: string): Promise<void> {
     throw new DatabaseSetupError(`cannot create the database folder ${folder}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   // The usual start, on a database already migrated, need not pay for starting the Prisma CLI (seconds of CPU).
-  if (migrationsUpToDate(databaseFile, path.join(PROJECT_ROOT, "prisma", "migrations"))) return;
+  if (migrationsUpToDate(databaseFile, migrationsDir("sqlite"))) return;
   await migrateDatabase(`file:${databaseFile}`);
 }
 
-/** Runs `prisma migrate deploy` against `databaseUrl` (file:<absolute path>). */
+async function preparePostgresql(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new DatabaseSetupError(`cannot connect to PostgreSQL at ${describePostgresql(url)}: ${(err as Error).message}`);
+  }
+  try {
+    // Session-level lock: held until released or the connection ends (a killed process releases it too).
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    if (!(await postgresqlMigrationsUpToDate(client, migrationsDir("postgresql")))) await migrateDatabase(url);
+  } finally {
+    await client.end();
+  }
+}
+
+/** host:port/database, without the credentials, for messages. */
+export function describePostgresql(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
+  } catch {
+    return "an unreadable URL";
+  }
+}
+
+/** Runs `prisma migrate deploy` against `databaseUrl` (file:<absolute path> or postgresql://…; prisma.config.ts picks the schema and migrations). */
 export async function migrateDatabase(databaseUrl: string): Promise<void> {
   const cli = prismaCliPath();
   const output: string[] = [];

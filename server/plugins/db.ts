@@ -1,29 +1,30 @@
 /**
- * Decorates `app.prisma` with a client on the configured SQLite file (and
- * `app.sqlite` with that client's own connection, for the command log), and
+ * Decorates `app.prisma` with a client on the configured database (and
+ * `app.database` with the driver under it, for the command log), and
  * disconnects it when the app closes (after in-flight requests are done,
  * since Fastify runs onClose hooks once the server has stopped).
  *
- * The connection runs in WAL mode with synchronous=NORMAL: a commit is one
- * append to the log file, and survives the process being killed at any
+ * On SQLite the connection runs in WAL mode with synchronous=NORMAL: a commit
+ * is one append to the log file, and survives the process being killed at any
  * moment (only a power cut may lose the last commits). Checkpoints, which copy
  * the log back into the database with fsync, run in a thread of their own
  * (db/wal-checkpointer.ts), never inside a commit on this thread: one took
  * this thread, and every request waiting on it, for hundreds of milliseconds.
  * Should that thread fail, the connection checkpoints by itself again, every
- * 10 000 pages (about 40 MB) of log.
+ * 10 000 pages (about 40 MB) of log. PostgreSQL is tuned by its operator,
+ * not from here.
  *
  * It does not migrate: main.ts and the test setup do that before building the app.
  */
 import fp from "fastify-plugin";
 import type { FastifyBaseLogger } from "fastify";
-import { openDatabase, type PrismaClient, type SqliteConnection } from "../db/prisma-client.js";
+import { openDatabase, type DatabaseDriver, type PrismaClient, type SqliteConnection } from "../db/prisma-client.js";
 import { DEFAULT_WAL_CHECKPOINTS, WalCheckpointer } from "../db/wal-checkpointer.js";
 
 declare module "fastify" {
   interface FastifyInstance {
     prisma: PrismaClient;
-    sqlite: SqliteConnection;
+    database: DatabaseDriver;
   }
 }
 
@@ -36,12 +37,28 @@ export default fp<DbPluginOptions>(
     const database = openDatabase(options.databaseUrl);
     const prisma = database.prisma;
     await prisma.$connect();
-    const sqlite = database.connection();
-    sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = NORMAL");
-    const checkpointer = startCheckpoints(sqlite, app.log);
+    const driver = database.driver();
+    let checkpointer: WalCheckpointer | null = null;
+    switch (driver.kind) {
+      case "sqlite":
+        driver.connection.pragma("journal_mode = WAL");
+        driver.connection.pragma("synchronous = NORMAL");
+        checkpointer = startCheckpoints(driver.connection, app.log);
+        break;
+      case "postgresql":
+        // $connect does not open a connection on PostgreSQL: one query now makes a server that cannot be reached fail the start.
+        try {
+          await driver.pool.query("SELECT 1");
+        } catch (err) {
+          await prisma.$disconnect();
+          throw err;
+        }
+        break;
+      default:
+        driver satisfies never;
+    }
     app.decorate("prisma", prisma);
-    app.decorate("sqlite", sqlite);
+    app.decorate<DatabaseDriver>("database", driver);
     app.addHook("onClose", async (instance) => {
       await checkpointer?.stop();
       await prisma.$disconnect();

@@ -31,7 +31,7 @@ export default fp<SessionsPluginOptions>(
       idleSeconds: options.idleSeconds,
       maxLive: options.maxLive,
       log: app.log,
-      connection: app.sqlite,
+      database: app.database,
       ...(options.simulator === undefined ? {} : { simulator: options.simulator }),
       ...(options.now === undefined ? {} : { now: options.now }),
     });

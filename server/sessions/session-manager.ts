@@ -28,7 +28,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { FastifyBaseLogger } from "fastify";
 import type { Principal } from "../auth/principal.js";
-import type { PrismaClient, SqliteConnection } from "../db/prisma-client.js";
+import type { DatabaseDriver, PrismaClient } from "../db/prisma-client.js";
 import {
   splitEventsText,
   validateTopology,
@@ -50,17 +50,16 @@ import { CommandLog } from "./command-log.js";
 import { SessionRegistry } from "./session-registry.js";
 import { FrameReader, type EventFrame } from "./frame-reader.js";
 import { StoredEvents } from "./stored-events.js";
-import { sqliteCommandWriter } from "./command-writer.js";
+import { commandWriter } from "./command-writer.js";
 import {
   commandPage,
   deleteSession,
-  eventRanges,
   findReplayBase,
   findSession,
   insertSession,
   listSessions,
   replayRows,
-  sqliteEventTexts,
+  eventTextReader,
   storedBytesOf,
   type CommandRow,
   type ReplayBase,
@@ -76,8 +75,8 @@ export interface SessionManagerOptions {
   /** Engines kept in memory at once. */
   maxLive: number;
   log: FastifyBaseLogger;
-  /** Prisma's SQLite connection, for writing the command log (command-writer.ts). */
-  connection: SqliteConnection;
+  /** The driver under Prisma, for writing the command log (command-writer.ts) and reading stored events. */
+  database: DatabaseDriver;
   /** Wall clock, ms since the epoch; injectable for tests. */
   now?: () => number;
   /** Workers, budgets, limits and quotas (the defaults when absent). */
@@ -166,10 +165,9 @@ export class SessionManager implements SessionService {
     this.now = options.now ?? Date.now;
     this.log = options.log;
     this.simulator = options.simulator ?? DEFAULT_SIMULATOR_CONFIG;
-    this.commandLog = new CommandLog(sqliteCommandWriter(options.connection), MAX_COMMAND_GROUP);
-    this.storedEvents = new StoredEvents(prisma, sqliteEventTexts(options.connection));
+    this.commandLog = new CommandLog(commandWriter(options.database), MAX_COMMAND_GROUP);
+    this.storedEvents = new StoredEvents(prisma, eventTextReader(options.database));
     this.frames = new FrameReader(
-      async (id, seq) => (await eventRanges(prisma, id, seq, 1))[0]?.index ?? null,
       (id) => this.replayInputs(id),
       (inputs, index) => this.pool.request<"frames">(this.pool.pick(), { type: "frames", inputs, index }),
     );

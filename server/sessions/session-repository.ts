@@ -6,7 +6,7 @@
  * Virtual times are BigInt columns (µs overflow a 32-bit Int after 35
  * minutes); they cross this boundary as plain numbers, exact up to 2^53 µs.
  */
-import type { PrismaClient, SqliteConnection } from "../db/prisma-client.js";
+import type { DatabaseDriver, PrismaClient } from "../db/prisma-client.js";
 import { LEGACY_LIMITS, type EngineLimits, type Interruption, type TopologySpec } from "../engine/index.js";
 
 export interface SessionRow {
@@ -217,21 +217,41 @@ export async function eventRanges(
   });
 }
 
+/** The stored events of the rows whose eventsTo lies in [from, to], by index. */
+export type EventTextReader = (sessionId: string, fromEventsTo: number, toEventsTo: number) => Promise<Map<number, StoredEventsColumn>>;
+
+const EVENT_TEXTS_SQL = `SELECT "index", "events", "eventsDeflated" FROM "SessionCommand" WHERE "sessionId" = $1 AND "eventsTo" >= $2 AND "eventsTo" <= $3`;
+
+function storedEventsColumn(row: { events: string; eventsDeflated: Uint8Array | null }): StoredEventsColumn {
+  return row.eventsDeflated === null ? { text: row.events } : { chunked: row.eventsDeflated };
+}
+
 /**
- * Reads stored events (deflated JSON array texts, or the text itself in older rows) of rows by their seq ranges, straight
- * through the SQLite connection: a long command's events are megabytes of
- * text, which Prisma's result handling would copy and convert on the way, on
- * the thread that answers requests. The (sessionId, eventsTo, index) index
- * finds them.
+ * Reads stored events (deflated JSON array texts, or the text itself in older
+ * rows) of rows by their seq ranges, straight through the database driver: a
+ * long command's events are megabytes, which Prisma's result handling would
+ * copy and convert on the way, on the thread that answers requests. The
+ * (sessionId, eventsTo, index) index finds them.
  */
-export function sqliteEventTexts(connection: SqliteConnection): (sessionId: string, fromEventsTo: number, toEventsTo: number) => Map<number, StoredEventsColumn> {
-  const select = connection.prepare<[string, number, number], { index: number; events: string; eventsDeflated: Uint8Array | null }>(
-    `SELECT "index", "events", "eventsDeflated" FROM "SessionCommand" WHERE "sessionId" = ? AND "eventsTo" >= ? AND "eventsTo" <= ?`,
-  );
-  // Prisma's connection reads integers as BigInt; these fit a number.
-  select.safeIntegers(false);
-  return (sessionId, fromEventsTo, toEventsTo) =>
-    new Map(
-      select.all(sessionId, fromEventsTo, toEventsTo).map((row) => [row.index, row.eventsDeflated === null ? { text: row.events } : { chunked: row.eventsDeflated }]),
-    );
+export function eventTextReader(driver: DatabaseDriver): EventTextReader {
+  switch (driver.kind) {
+    case "sqlite": {
+      const select = driver.connection.prepare<[string, number, number], { index: number; events: string; eventsDeflated: Uint8Array | null }>(
+        EVENT_TEXTS_SQL.replace(/\$[0-9]/g, "?"),
+      );
+      // Prisma's connection reads integers as BigInt; these fit a number.
+      select.safeIntegers(false);
+      return async (sessionId, fromEventsTo, toEventsTo) =>
+        new Map(select.all(sessionId, fromEventsTo, toEventsTo).map((row) => [row.index, storedEventsColumn(row)]));
+    }
+    case "postgresql": {
+      const pool = driver.pool;
+      return async (sessionId, fromEventsTo, toEventsTo) => {
+        const { rows } = await pool.query<{ index: number; events: string; eventsDeflated: Buffer | null }>(EVENT_TEXTS_SQL, [sessionId, fromEventsTo, toEventsTo]);
+        return new Map(rows.map((row) => [row.index, storedEventsColumn(row)]));
+      };
+    }
+    default:
+      return driver satisfies never;
+  }
 }

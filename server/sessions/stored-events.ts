@@ -16,10 +16,7 @@ import type { PrismaClient } from "../db/prisma-client.js";
 import { splitEventsText, type EventText } from "../engine/index.js";
 import { readChunk, readChunkIndex, type StoredChunk } from "../simulator/stored-trace.js";
 import { ByteBoundedCache } from "./byte-bounded-cache.js";
-import { eventRanges, type StoredEventsColumn } from "./session-repository.js";
-
-/** The stored events of the rows whose eventsTo lies in [from, to], by index. */
-export type EventTextReader = (sessionId: string, fromEventsTo: number, toEventsTo: number) => Map<number, StoredEventsColumn>;
+import { eventRanges, type EventTextReader } from "./session-repository.js";
 
 /** Bytes of cut event text kept, over all sessions. */
 const CACHED_BYTES = 48 * 1024 * 1024;
@@ -65,7 +62,7 @@ export class StoredEvents {
       const ranges = (await eventRanges(this.prisma, sessionId, cursor, RANGES_PER_READ)).filter((r) => r.eventsTo > r.eventsFrom);
       if (ranges.length === 0) return;
       for (const range of ranges) {
-        const row = this.row(sessionId, range.index, range.eventsTo);
+        const row = await this.row(sessionId, range.index, range.eventsTo);
         if (row.kind === "text") {
           const piece = await this.piece(`${sessionId}/${range.index}/text`, async () => row.text);
           yield { ...range, text: piece.text, events: () => piece.events };
@@ -88,11 +85,11 @@ export class StoredEvents {
   }
 
   /** A row's stored events: from the cache, or read (one row, by its place in the index) and kept. */
-  private row(sessionId: string, index: number, eventsTo: number): StoredRow {
+  private async row(sessionId: string, index: number, eventsTo: number): Promise<StoredRow> {
     const key = `${sessionId}/${index}`;
     const hit = this.rows.get(key);
     if (hit !== undefined) return hit;
-    const stored = this.readTexts(sessionId, eventsTo, eventsTo).get(index) ?? { text: "[]" };
+    const stored = (await this.readTexts(sessionId, eventsTo, eventsTo)).get(index) ?? { text: "[]" };
     // An old row's text is cut and kept as its one piece: kept here too, it would be held uncounted.
     if ("text" in stored) return { kind: "text", text: stored.text };
     const row: StoredRow = { kind: "chunked", blob: stored.chunked, chunks: readChunkIndex(stored.chunked) };

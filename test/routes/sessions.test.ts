@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { Engine, type TraceEvent } from "../../server/engine/index.js";
 import { bearer, buildTestApp, createToken, runCommand, startSession, TEST_INSTRUCTOR_TOKEN } from "../helpers/build-app.js";
+import { execSql } from "../helpers/raw-sql.js";
 
 const instructor = bearer(TEST_INSTRUCTOR_TOKEN);
 const PING = "ping -c 1 172.17.0.3";
@@ -204,7 +205,11 @@ describe("POST /api/sessions/:id/commands", () => {
     await runCommand(app, alice.token, id, "node1", "ip route add 10.1.0.0/16 via 172.17.0.1", "nginx-1");
     const before = (await app.inject({ method: "GET", url: `/api/sessions/${id}/state`, headers: bearer(alice.token) })).json();
 
-    app.sqlite.exec(`CREATE TRIGGER "test_full_disk" BEFORE INSERT ON "SessionCommand" BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    await execSql(app.database, {
+      sqlite: `CREATE TRIGGER "test_full_disk" BEFORE INSERT ON "SessionCommand" BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
+      postgresql: `CREATE FUNCTION "test_full_disk"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$;
+        CREATE TRIGGER "test_full_disk" BEFORE INSERT ON "SessionCommand" FOR EACH ROW EXECUTE FUNCTION "test_full_disk"()`,
+    });
     const failed = await app.inject({
       method: "POST",
       url: `/api/sessions/${id}/commands`,
@@ -213,7 +218,10 @@ describe("POST /api/sessions/:id/commands", () => {
     });
     expect(failed.statusCode).toBe(500);
     expect(failed.json()).toEqual({ error: { code: "COMMAND_NOT_RECORDED", message: "The command could not be recorded, so it did not happen; send it again" } });
-    app.sqlite.exec(`DROP TRIGGER "test_full_disk"`);
+    await execSql(app.database, {
+      sqlite: `DROP TRIGGER "test_full_disk"`,
+      postgresql: `DROP TRIGGER "test_full_disk" ON "SessionCommand"; DROP FUNCTION "test_full_disk"()`,
+    });
 
     const after = (await app.inject({ method: "GET", url: `/api/sessions/${id}/state`, headers: bearer(alice.token) })).json();
     expect(after).toEqual(before);

@@ -1,13 +1,15 @@
 /**
  * The command log in the database is append-only and in order: rows written
- * straight through Prisma's connection read back through Prisma as written,
+ * straight through Prisma's driver read back through Prisma as written,
  * and a row whose index is not next (a fork, a hole, a deleted session) fails.
+ * The same on SQLite and PostgreSQL (their own triggers, migration command_log_order).
  */
 import { describe, expect, it } from "vitest";
-import { sqliteCommandWriter } from "../../server/sessions/command-writer.js";
+import { commandWriter, prismaDateTime } from "../../server/sessions/command-writer.js";
 import { encodeStoredTrace } from "../../server/simulator/stored-trace.js";
 import type { NewCommand } from "../../server/sessions/session-repository.js";
 import { buildTestApp, createToken, startSession } from "../helpers/build-app.js";
+import { queryRows } from "../helpers/raw-sql.js";
 
 /** A command that recorded no event, as the worker stores it: an index of no chunks. */
 const EMPTY_TRACE = await encodeStoredTrace([]);
@@ -32,7 +34,7 @@ describe("the command writer", () => {
     const app = await buildTestApp();
     const alice = await createToken(app, "Alice");
     const id = await startSession(app, alice.token);
-    const write = sqliteCommandWriter(app.sqlite);
+    const write = commandWriter(app.database);
 
     await write([{ sessionId: id, command: row(0, 0, 5) }]);
     const stopped = { ...row(1, 5, 5), interruption: { reason: "cpu-budget" as const, afterSteps: 3, limit: 10 } };
@@ -50,7 +52,7 @@ describe("the command writer", () => {
     const app = await buildTestApp();
     const alice = await createToken(app, "Alice");
     const id = await startSession(app, alice.token);
-    const write = sqliteCommandWriter(app.sqlite);
+    const write = commandWriter(app.database);
     await write([{ sessionId: id, command: row(0) }]);
 
     await expect(write([{ sessionId: id, command: row(0) }])).rejects.toThrow(/index out of order/);
@@ -67,21 +69,21 @@ describe("the command writer", () => {
     const id = await startSession(app, alice.token);
     const event = (seq: number) => `{"seq":${seq},"time":0,"kind":"route-lookup","host":"node1","namespace":"root","device":null,"packetId":null,"summary":"s${seq}"}`;
     // What an older server wrote: the text in "events", nothing in "eventsDeflated" (the column did not exist).
-    app.sqlite
-      .prepare(
-        `INSERT INTO "SessionCommand" ("sessionId", "index", "host", "command", "output", "exitCode", "at", "eventsFrom", "eventsTo", "events", "createdAt") VALUES (?, 0, 'node1', 'ip route', '', 0, 0, 0, 2, ?, ?)`,
-      )
-      .run(id, `[${event(0)},${event(1)}]`, new Date(Date.UTC(2026, 10, 29)).toISOString().replace("Z", "+00:00"));
+    await queryRows(
+      app.database,
+      `INSERT INTO "SessionCommand" ("sessionId", "index", "host", "command", "output", "exitCode", "at", "eventsFrom", "eventsTo", "events", "createdAt") VALUES ($1, 0, 'node1', 'ip route', '', 0, 0, 0, 2, $2, $3)`,
+      [id, `[${event(0)},${event(1)}]`, prismaDateTime(new Date(Date.UTC(2026, 10, 29)))],
+    );
     // And a newer one: its events in chunks (here of one event each), each deflated.
     const chunked = await encodeStoredTrace([2, 3].map((seq) => ({ firstSeq: seq, count: 1, json: `[${event(seq)}]` })));
-    await sqliteCommandWriter(app.sqlite)([{ sessionId: id, command: { ...row(1, 2, 4), events: chunked } }]);
+    await commandWriter(app.database)([{ sessionId: id, command: { ...row(1, 2, 4), events: chunked } }]);
     const page = await app.sessionManager.eventsPage(id, 0, 10, {});
     expect(JSON.parse(page.eventsJson).map((e: { summary: string }) => e.summary)).toEqual(["s0", "s1", "s2", "s3"]);
     const fromThree = await app.sessionManager.eventsPage(id, 3, 10, {});
     expect(JSON.parse(fromThree.eventsJson).map((e: { summary: string }) => e.summary)).toEqual(["s3"]);
     const fromOne = await app.sessionManager.eventsSince(id, 1, 2);
     expect(fromOne.map((e) => e.seq)).toEqual([1, 2]);
-    const stored = app.sqlite.prepare(`SELECT length("events") AS text, length("eventsDeflated") AS deflated FROM "SessionCommand" WHERE "sessionId" = ? ORDER BY "index"`).safeIntegers(false).all(id);
+    const stored = await queryRows(app.database, `SELECT length("events") AS text, length("eventsDeflated") AS deflated FROM "SessionCommand" WHERE "sessionId" = $1 ORDER BY "index"`, [id]);
     expect(stored).toEqual([
       { text: `[${event(0)},${event(1)}]`.length, deflated: null },
       { text: 0, deflated: chunked.byteLength },

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { CHUNK_EVENTS, readChunkIndex } from "../../server/simulator/stored-trace.js";
 import { bearer, buildTestApp, createToken, runCommand, startSession } from "../helpers/build-app.js";
+import { queryRows } from "../helpers/raw-sql.js";
 
 describe("a long command's stored trace", () => {
   it("nginx-1 pings nginx-2 200 times: several chunks, and every page across their borders reads the same events", async () => {
@@ -15,11 +16,11 @@ describe("a long command's stored trace", () => {
     await runCommand(app, li.token, id, "node1", "ip route", "nginx-1");
     await runCommand(app, li.token, id, "node1", "ping -c 200 -i 0.2 172.17.0.3", "nginx-1");
 
-    const rows = app.sqlite.prepare(`SELECT "eventsFrom", "eventsTo", "eventsDeflated" AS blob FROM "SessionCommand" WHERE "sessionId" = ? ORDER BY "index"`).safeIntegers(false).all(id) as {
-      eventsFrom: number;
-      eventsTo: number;
-      blob: Uint8Array;
-    }[];
+    const rows = await queryRows<{ eventsFrom: number; eventsTo: number; blob: Uint8Array }>(
+      app.database,
+      `SELECT "eventsFrom", "eventsTo", "eventsDeflated" AS blob FROM "SessionCommand" WHERE "sessionId" = $1 ORDER BY "index"`,
+      [id],
+    );
     const ping = rows[1]!;
     const chunks = readChunkIndex(ping.blob);
     expect(chunks.length).toBe(Math.ceil((ping.eventsTo - ping.eventsFrom) / CHUNK_EVENTS));
