@@ -5,7 +5,8 @@
  * the capture hook on (engine: capture/command-frames.ts). A student stepping
  * through a ping's events asks for one frame after another of the same
  * command: the worker answers every frame of that command at once, and they
- * are kept here, bounded by bytes, so the next event's frame costs nothing.
+ * are kept here, bounded by bytes, so the next event's frame costs one small
+ * query (which command holds the event) and no replay.
  */
 import type { CommandFrames, ReplayInputs } from "../engine/index.js";
 import { HttpError } from "../http/http-error.js";
@@ -24,6 +25,8 @@ export class FrameReader {
   private readonly cache = new ByteBoundedCache<CommandFrames>(CACHED_BYTES);
 
   constructor(
+    /** The index of the command whose events hold `seq` (the first whose events end after it); null past the last. */
+    private readonly commandOf: (sessionId: string, seq: number) => Promise<number | null>,
     /** The session's replay inputs, every command with the seq after its events (eventsTo). */
     private readonly inputsOf: (sessionId: string) => Promise<ReplayInputs>,
     /** Replays the session through the command at `index` in a worker. */
@@ -31,14 +34,17 @@ export class FrameReader {
   ) {}
 
   async frame(sessionId: string, seq: number): Promise<EventFrame> {
-    const inputs = await this.inputsOf(sessionId);
     // Commands are in seq order: the event belongs to the first command whose events end after it.
-    const index = inputs.commands.findIndex((c) => (c.eventsTo ?? 0) > seq);
-    if (index < 0) throw new HttpError(404, "EVENT_NOT_FOUND", `This session has no event ${seq}`);
+    // Finding it is one small query; the whole log is read only when its frames must be made.
+    const index = await this.commandOf(sessionId, seq);
+    if (index === null) throw new HttpError(404, "EVENT_NOT_FOUND", `This session has no event ${seq}`);
     // A session's commands keep their places: a new one only ever comes after them.
     const key = `${sessionId}/${index}`;
     let frames = this.cache.get(key);
     if (frames === undefined) {
+      const inputs = await this.inputsOf(sessionId);
+      // The log's commands are numbered from 0 in order (its append trigger sees to it): the index is the command's place.
+      if (inputs.commands[index] === undefined) throw new HttpError(404, "EVENT_NOT_FOUND", `This session has no event ${seq}`);
       frames = await this.replay(inputs, index);
       this.cache.set(key, frames, frames.bytes.length + frames.seqs.length * 32);
     }

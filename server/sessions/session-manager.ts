@@ -54,6 +54,7 @@ import { commandWriter } from "./command-writer.js";
 import {
   commandPage,
   deleteSession,
+  eventRanges,
   findReplayBase,
   findSession,
   insertSession,
@@ -168,6 +169,7 @@ export class SessionManager implements SessionService {
     this.commandLog = new CommandLog(commandWriter(options.database), MAX_COMMAND_GROUP);
     this.storedEvents = new StoredEvents(prisma, eventTextReader(options.database));
     this.frames = new FrameReader(
+      async (id, seq) => (await eventRanges(prisma, id, seq, 1))[0]?.index ?? null,
       (id) => this.replayInputs(id),
       (inputs, index) => this.pool.request<"frames">(this.pool.pick(), { type: "frames", inputs, index }),
     );
