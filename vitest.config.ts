@@ -1,8 +1,10 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The multi-instance tests run apart (npm run test:cluster, test/cluster/vitest.config.ts): they need redis-server.
+    exclude: [...configDefaults.exclude, "test/cluster/**"],
     globalSetup: ["test/helpers/global-setup.ts"],
     // Route and server tests each open their own SQLite file; two workers fit the machines we run on.
     // Said outright: vitest's default (one core less than the machine has) is a single worker on two cores.

@@ -18,6 +18,7 @@ import { redactingLogger } from "./http/log-redaction.js";
 import type { LoadedLab } from "./labs/load-labs.js";
 import auth from "./plugins/auth.js";
 import closingGuard from "./plugins/closing-guard.js";
+import cluster from "./plugins/cluster.js";
 import db from "./plugins/db.js";
 import errorHandler from "./plugins/error-handler.js";
 import grading from "./plugins/grading.js";
@@ -53,7 +54,7 @@ export type AppConfig = Pick<Config, "databaseUrl" | "labsDir" | "logLevel"> &
   Partial<
     Pick<
       Config,
-      "instructorToken" | "instanceId" | "redisUrl" | "metricsToken" | "trustProxy" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays" | "authFailuresPerMinute" | "replayMbPerSecond" | "simulator"
+      "instructorToken" | "leaseMs" | "advertiseUrl" | "instanceId" | "redisUrl" | "metricsToken" | "trustProxy" | "sessionIdleSeconds" | "maxLiveSessions" | "commandRate" | "sessionRate" | "maxStreamsPerToken" | "maxStreamsPerSession" | "retentionDays" | "authFailuresPerMinute" | "replayMbPerSecond" | "simulator"
     >
   >;
 
@@ -113,6 +114,14 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       maxLive: config.maxLiveSessions ?? Number(CONFIG_DEFAULTS.CNLAB_MAX_LIVE_SESSIONS),
       ...(config.simulator === undefined ? {} : { simulator: config.simulator }),
       ...(options.now === undefined ? {} : { now: options.now }),
+    });
+    // After the sessions, before the routes: it hooks the routes that must run where their session's lease is.
+    await app.register(cluster, {
+      redisUrl: config.redisUrl ?? null,
+      instanceId,
+      advertiseUrl: config.advertiseUrl ?? null,
+      leaseMs: config.leaseMs ?? Number(CONFIG_DEFAULTS.CNLAB_LEASE_MS),
+      forwardTimeoutMs: (config.simulator?.budget.wallMs ?? Number(CONFIG_DEFAULTS.CNLAB_COMMAND_WALL_MS)) + 10_000,
     });
     await app.register(grading, options.now === undefined ? {} : { now: options.now });
     await app.register(retention, {

@@ -47,6 +47,7 @@ import { EnginePool, WorkerCrashed, WorkerRequestError, defaultPoolSize } from "
 import { DEFAULT_SIMULATOR_CONFIG, type SimulatorConfig } from "../simulator/simulator-config.js";
 import { readChunk, readChunkIndex } from "../simulator/stored-trace.js";
 import { CommandLog } from "./command-log.js";
+import { ALONE, type SessionOwnership } from "./session-ownership.js";
 import { SessionRegistry } from "./session-registry.js";
 import { FrameReader, type EventFrame } from "./frame-reader.js";
 import { StoredEvents } from "./stored-events.js";
@@ -158,6 +159,11 @@ export class SessionManager implements SessionService {
   /** Bytes stored per token, read once per token and kept up to date by this process's commands. */
   private readonly tokenBytes = new Map<string, number>();
   private copies = 0;
+  /** Which sessions this instance may run, and who hears of its commits (session-ownership.ts); alone by default. */
+  private ownership: SessionOwnership = ALONE;
+  /** Per watched session: resolves once other instances' commits reach this one (store reads wait for it). */
+  private readonly watching = new Map<string, Promise<void>>();
+  private closing: Promise<void> | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -179,6 +185,7 @@ export class SessionManager implements SessionService {
       now: this.now,
       onEvict: (id, reason, live) => {
         this.pool.notify(live.worker, { type: "drop", session: id });
+        this.ownership.released(id);
         this.log.debug({ sessionId: id, reason }, "session engine dropped from memory");
       },
     });
@@ -209,6 +216,47 @@ export class SessionManager implements SessionService {
   /** Forgets what is cached of a session's row (after archiving it), so the next request reads it again. */
   invalidate(id: string): void {
     this.records.delete(id);
+    this.ownership.invalidated(id);
+  }
+
+  // ── Other instances (server/cluster) ────────────────────────────────────
+
+  /** Runs sessions under `ownership` from now on (set once, at start, before any session is used). */
+  useOwnership(ownership: SessionOwnership): void {
+    this.ownership = ownership;
+  }
+
+  /** Sessions whose engines are in memory here. */
+  liveSessionIds(): string[] {
+    return this.registry.ids();
+  }
+
+  /** Sessions someone here watches the trace of. */
+  watchedSessionIds(): string[] {
+    return [...this.listeners.keys()];
+  }
+
+  /** Drops the session's engine (this instance lost it to another): the next use here rebuilds it from the log. */
+  drop(id: string): void {
+    this.registry.delete(id);
+  }
+
+  /** Builds the session's engine now, in its queue (taking over a session whose instance died). */
+  async adopt(id: string): Promise<void> {
+    await this.registry.enqueue(id, () => this.ensureLive(id));
+  }
+
+  /** Events another instance committed, for the watchers here, in seq order. */
+  deliver(id: string, events: readonly StreamEvent[]): void {
+    if (events.length > 0) this.notify(id, events);
+  }
+
+  /** Another instance deleted the session or changed its row: forget it here as a delete or an archive here would. */
+  applyRemoteChange(id: string, change: "deleted" | "invalidated"): void {
+    this.records.delete(id);
+    if (change === "invalidated") return;
+    this.registry.delete(id);
+    this.forgetDeleted(id);
   }
 
   /** Drops idle engines now instead of at the next timer tick. */
@@ -216,12 +264,17 @@ export class SessionManager implements SessionService {
     this.registry.sweep();
   }
 
-  /** Waits for rows being written, then stops the idle sweep and the workers. */
-  async close(): Promise<void> {
-    await this.commandLog.flushed();
-    this.registry.close();
-    this.listeners.clear();
-    await this.pool.close();
+  /** Waits for rows being written, lets every session go (other instances may take them), then stops the idle sweep and the workers. */
+  close(): Promise<void> {
+    // Idempotent: the cluster plugin closes the sessions before giving their leases back, then the sessions plugin's hook runs.
+    this.closing ??= (async () => {
+      await this.commandLog.flushed();
+      this.registry.deleteWhere(() => true);
+      this.registry.close();
+      this.listeners.clear();
+      await this.pool.close();
+    })();
+    return this.closing;
   }
 
   // ── Sessions ────────────────────────────────────────────────────────────
@@ -268,16 +321,28 @@ export class SessionManager implements SessionService {
       const deleted = await deleteSession(this.prisma, id);
       this.registry.delete(id);
       this.records.delete(id);
-      this.storedEvents.forget(id);
-      this.frames.forget(id);
-      // Its bytes no longer count for its token: read the total again when next needed.
-      this.tokenBytes.clear();
-      if (!deleted) throw notFound(id);
-      this.listeners.delete(id);
-      const ended = this.deleteListeners.get(id);
-      this.deleteListeners.delete(id);
-      for (const listener of ended ?? []) listener();
+      if (!deleted) {
+        this.storedEvents.forget(id);
+        this.frames.forget(id);
+        this.tokenBytes.clear();
+        throw notFound(id);
+      }
+      this.forgetDeleted(id);
+      this.ownership.deleted(id);
     });
+  }
+
+  /** What stays of a deleted session here: nothing; its trace streams end. */
+  private forgetDeleted(id: string): void {
+    this.storedEvents.forget(id);
+    this.frames.forget(id);
+    // Its bytes no longer count for its token: read the total again when next needed.
+    this.tokenBytes.clear();
+    this.listeners.delete(id);
+    if (this.watching.delete(id)) this.ownership.unwatch(id);
+    const ended = this.deleteListeners.get(id);
+    this.deleteListeners.delete(id);
+    for (const listener of ended ?? []) listener();
   }
 
   // ── Commands ────────────────────────────────────────────────────────────
@@ -340,6 +405,7 @@ export class SessionManager implements SessionService {
       live.nextIndex = index + 1;
       live.last = { at, wallMs };
       live.engineNow = result.time;
+      if (result.eventsTo > result.eventsFrom) this.ownership.committed(id, { from: result.eventsFrom, to: result.eventsTo });
       const stored = Buffer.byteLength(row.output) + row.events.byteLength;
       live.storedBytes += stored;
       const tokenTotal = this.tokenBytes.get(live.ownerId);
@@ -559,6 +625,8 @@ export class SessionManager implements SessionService {
   }
 
   async eventsSince(id: string, fromSeq: number, limit: number): Promise<EventText[]> {
+    // A stream subscribes, then reads: the read waits until other instances' commits reach here too.
+    await this.watching.get(id);
     const events: EventText[] = [];
     const cursor = Math.max(0, fromSeq);
     for await (const row of this.storedEvents.piecesFrom(id, cursor)) {
@@ -573,13 +641,16 @@ export class SessionManager implements SessionService {
 
   subscribe(id: string, listener: SessionListener): () => void {
     let set = this.listeners.get(id);
-    if (set === undefined) this.listeners.set(id, (set = new Set()));
+    if (set === undefined) {
+      this.listeners.set(id, (set = new Set()));
+      this.watching.set(id, this.ownership.watch(id));
+    }
     set.add(listener);
     return () => {
       const current = this.listeners.get(id);
-      if (current === undefined) return;
-      current.delete(listener);
-      if (current.size === 0) this.listeners.delete(id);
+      if (current === undefined || !current.delete(listener) || current.size > 0) return;
+      this.listeners.delete(id);
+      if (this.watching.delete(id)) this.ownership.unwatch(id);
     };
   }
 
@@ -611,7 +682,14 @@ export class SessionManager implements SessionService {
   /** The session's engine, rebuilt from the log when not in memory. Call inside the session's queue. */
   private async ensureLive(id: string): Promise<LiveSession> {
     const cached = this.registry.get(id);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      if (this.ownership.holds(id)) return cached;
+      // Another instance may have run commands since: this engine is behind the log.
+      this.registry.delete(id, cached);
+    }
+    if (!(await this.ownership.claim(id))) {
+      throw new HttpError(503, "SESSION_MOVED", "Another cnlab instance runs this session now: send the request again", { retryAfterSeconds: 1 }, { "retry-after": "1" });
+    }
 
     const base = await findReplayBase(this.prisma, id);
     if (base === null) throw notFound(id);

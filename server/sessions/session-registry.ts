@@ -62,6 +62,11 @@ export class SessionRegistry<T> {
     return result;
   }
 
+  /** The sessions in memory, least recently used first. */
+  ids(): string[] {
+    return [...this.live.keys()];
+  }
+
   busy(id: string): boolean {
     return this.tails.has(id);
   }

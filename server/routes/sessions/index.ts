@@ -73,7 +73,8 @@ const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (ap
     {
       schema: runCommandSchema,
       schemaErrorFormatter: commandTooLong,
-      config: { rateLimit: perToken(options.commandRate, "second", "commands") },
+      // Runs where the session's simulator is: another instance forwards it there (plugins/cluster.ts).
+      config: { rateLimit: perToken(options.commandRate, "second", "commands"), sessionOwner: true },
     },
     async (request) => {
       // The hot path: a known token and a session seen lately are checked without a round trip.
@@ -106,7 +107,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (ap
   });
 
   // The state is built in the session's worker and can be megabytes: as often as commands, not more.
-  app.get("/:id/state", { schema: stateSchema, config: { rateLimit: perToken(options.commandRate, "second", "state requests") } }, async (request, reply) => {
+  app.get("/:id/state", { schema: stateSchema, config: { rateLimit: perToken(options.commandRate, "second", "state requests"), sessionOwner: true } }, async (request, reply) => {
     await app.sessions.authorize(await app.authenticate(request), request.params.id);
     // The worker wrote the JSON (and refused it past the size limit: 413); it goes out as is.
     const json = await manager.state(request.params.id);

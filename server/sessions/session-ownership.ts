@@ -1,0 +1,45 @@
+/**
+ * What the session manager asks of the instances around it, and tells them.
+ * Alone (no REDIS_URL), every session is this instance's and nobody listens:
+ * `ALONE` is that. With several instances, server/cluster implements it with
+ * leases in Redis and a trace fan-out (see docs/scale-out.md).
+ *
+ * Types and the single-instance default only: the sessions layer does not
+ * know Redis, HTTP forwarding or other instances.
+ */
+
+export interface SessionOwnership {
+  /** Whether this instance holds the session now (a synchronous look at what it knows): an engine kept for a session it no longer holds is stale. */
+  holds(id: string): boolean;
+  /** Before building the session's engine: take the session for this instance; false when another instance holds it. */
+  claim(id: string): Promise<boolean>;
+  /** The session's engine left memory (idle, capacity, a failure, deletion): let the session go. */
+  released(id: string): void;
+  /** A command's row is committed: events [from, to) are stored. */
+  committed(id: string, events: { from: number; to: number }): void;
+  /** The session was deleted here. */
+  deleted(id: string): void;
+  /** The session's row changed (archived): other instances must read it again. */
+  invalidated(id: string): void;
+  /**
+   * Someone here started watching the session's trace; resolves once events
+   * committed on other instances from now on will reach this one. The
+   * manager's store reads for the session wait for it.
+   */
+  watch(id: string): Promise<void>;
+  /** Nobody here watches the session's trace any more. */
+  unwatch(id: string): void;
+}
+
+const done = Promise.resolve();
+
+export const ALONE: SessionOwnership = {
+  holds: () => true,
+  claim: async () => true,
+  released: () => undefined,
+  committed: () => undefined,
+  deleted: () => undefined,
+  invalidated: () => undefined,
+  watch: () => done,
+  unwatch: () => undefined,
+};
