@@ -6,6 +6,9 @@
  * should do what Linux does, and does not yet), `model` (the simulator
  * models something on purpose in a simpler way) or `environment` (this
  * machine or the real build lacks something the simulated lab has).
+ * `varies: true` marks a difference Linux makes in some runs and not in
+ * others (its IGMP reports, a random backend, a storm's order): the report
+ * counts those apart, so a reader knows which counts hold from run to run.
  */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
@@ -17,14 +20,15 @@ export interface AllowEntry {
   difference: string;
   kind: "bug" | "model" | "environment";
   reason: string;
+  varies?: boolean;
 }
 
 export function readAllowList(file: string): AllowEntry[] {
   const doc = parse(readFileSync(file, "utf8")) as { allowed?: AllowEntry[] } | null;
   const entries = doc?.allowed ?? [];
   for (const e of entries) {
-    if (typeof e.scenario !== "string" || typeof e.where !== "string" || typeof e.difference !== "string" || typeof e.reason !== "string" || !["bug", "model", "environment"].includes(e.kind)) {
-      throw new Error(`${file}: every entry needs scenario, where, difference, kind (bug|model|environment) and reason: ${JSON.stringify(e)}`);
+    if (typeof e.scenario !== "string" || typeof e.where !== "string" || typeof e.difference !== "string" || typeof e.reason !== "string" || !["bug", "model", "environment"].includes(e.kind) || (e.varies !== undefined && typeof e.varies !== "boolean")) {
+      throw new Error(`${file}: every entry needs scenario, where, difference, kind (bug|model|environment) and reason, and varies only as true or false: ${JSON.stringify(e)}`);
     }
   }
   return entries;

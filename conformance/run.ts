@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   }
   const t = totals(outcomes);
   const unused = allow.filter((e) => !outcomes.some((o) => o.judged.some((j) => j.allowedBy === e)) && (only.length === 0 || only.includes(e.scenario)));
-  for (const e of unused) console.log(`allow-list entry no longer needed: ${e.scenario} ${e.where} /${e.difference}/`);
+  for (const e of unused) console.log(`allow-list entry ${e.varies === true ? "not met this run (it varies between runs)" : "no longer needed"}: ${e.scenario} ${e.where} /${e.difference}/`);
   const left = outcomes.flatMap((o) => o.leftBehind);
   console.log(`${t.scenarios} scenarios: ${t.framesPaired} frames paired (${t.framesIdentical} identical), ${t.tables} tables; ${t.differences} differences, ${t.allowed} allowed, ${t.unexplained} not allowed`);
   if (t.unexplained > 0 || left.length > 0) process.exit(1);

@@ -2,7 +2,9 @@
  * traceroute 2.1 (Debian's `traceroute` package): probes with TTL 1, 2, 3 …
  * until one reaches the target; every router on the way answers ICMP time
  * exceeded (the stack's own error), the target answers port unreachable (UDP,
- * the default and -U) or an echo reply (-I). A probe nobody answers within
+ * the default and -U), an echo reply (-I), or a SYN-ACK or RST to a TCP SYN
+ * (-T, port 80 unless -p; each probe from a raw socket on a port of its own,
+ * as traceroute's tcp method sends them; the prober's kernel resets a SYN-ACK). A probe nobody answers within
  * the wait (-w, 5 s) prints `*`. Times are round trips on the virtual clock.
  *
  * Options: -n, -I, -U, -p port, -m max_ttl, -f first_ttl, -q nqueries,
@@ -10,13 +12,13 @@
  * 16 probes at once (-N); here they go one after the other, which prints the
  * same lines. Names are not resolved (there is no DNS), so without -n a hop
  * prints as "address (address)", as traceroute does for an address without a
- * name. -T and the other methods say they are not simulated.
+ * name. The other methods say they are not simulated.
  */
-import type { IcmpError } from "../link/payload.js";
+import type { IcmpError, TcpSegment } from "../link/payload.js";
 import { limitMessage } from "../object-quota.js";
 import { ipOutput } from "../stack/ipv4.js";
 import type { NetNamespace } from "../stack/namespace.js";
-import type { PingSocket, UdpSocket } from "../stack/sockets.js";
+import type { PingSocket, RawTcpSocket, UdpSocket } from "../stack/sockets.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandHandler, type CommandProcess } from "./command-context.js";
@@ -29,7 +31,7 @@ const USAGE_HINT = (opt: string, arg: string, argc: number) => `Cannot handle \`
 
 interface Options {
   numeric: boolean;
-  method: "udp" | "icmp";
+  method: "udp" | "icmp" | "tcp";
   /** -U: a fixed destination port (no increment); otherwise the base port of the default method. */
   fixedPort: boolean;
   port: number;
@@ -73,6 +75,7 @@ function parse(argv: readonly string[]): Options {
         case "n": o.numeric = true; break;
         case "I": o.method = "icmp"; break;
         case "U": o.method = "udp"; o.fixedPort = true; break;
+        case "T": o.method = "tcp"; break;
         case "F": o.dontFragment = true; break;
         case "4": break;
         case "p": o.port = number("-p", takes(), argc); break;
@@ -88,7 +91,7 @@ function parse(argv: readonly string[]): Options {
         case "V":
           fail("Modern traceroute for Linux, version 2.1.2\nCopyright (c) 2016  Dmitry Butskoy,   License: GPL v2 or any later", 0);
           break;
-        case "T": case "6": case "d": case "r": case "e": case "A": case "D": case "M": case "O": case "N": case "t": case "l": case "s": case "i": case "g": case "z":
+        case "6": case "d": case "r": case "e": case "A": case "D": case "M": case "O": case "N": case "t": case "l": case "s": case "i": case "g": case "z":
           notSimulated(`traceroute -${c}`);
           break;
         default:
@@ -107,7 +110,7 @@ function parse(argv: readonly string[]): Options {
   if (o.maxTtl > 255) fail("max hops cannot be more than 255", 2);
   if (o.firstTtl < 1 || o.firstTtl > o.maxTtl) fail("first hop out of range", 2);
   if (o.queries < 1 || o.queries > 10) fail("no more than 10 probes per hop", 2);
-  if (o.port < 0) o.port = o.method === "icmp" ? 1 : o.fixedPort ? 53 : 33434;
+  if (o.port < 0) o.port = o.method === "icmp" ? 1 : o.method === "tcp" ? 80 : o.fixedPort ? 53 : 33434;
   // 28 bytes of IP and UDP/ICMP headers, 32 of data by default; at least the headers.
   if (o.packetLength < 0) o.packetLength = 60;
   o.packetLength = Math.max(o.packetLength, 28);
@@ -176,12 +179,12 @@ class TracerouteProcess implements CommandProcess, PingSocket {
       ipOutput(this.ns, this.dst, { kind: "icmp-echo", type: "request", id: this.id, seq, data: this.data }, opts);
       return;
     }
-    // One socket per probe, on a port of its own, as traceroute opens them.
-    let srcPort = 0;
-    for (let tries = 0; tries < 64 && srcPort === 0; tries++) {
-      const p = 32768 + (this.random() % 28232);
-      if (this.ns.sockets.findUdp(0, p) === undefined && !this.ns.sockets.portInUse(p)) srcPort = p;
+    const srcPort = this.freePort();
+    if (this.o.method === "tcp") {
+      this.sendSyn(probe, srcPort, opts);
+      return;
     }
+    // One socket per probe, on a port of its own, as traceroute opens them.
     const sock: UdpSocket = {
       address: 0,
       port: srcPort,
@@ -193,6 +196,45 @@ class TracerouteProcess implements CommandProcess, PingSocket {
     if (full !== null && full !== "EADDRINUSE") fail(limitMessage(full), 1);
     const dstPort = this.o.fixedPort ? this.o.port : (this.o.port + seq - 1) & 0xffff;
     ipOutput(this.ns, this.dst, { kind: "udp", srcPort, dstPort, data: this.data }, opts);
+  }
+
+  /** A port no socket of the namespace holds, drawn from the ephemeral range. */
+  private freePort(): number {
+    for (let tries = 0; tries < 64; tries++) {
+      const p = 32768 + (this.random() % 28232);
+      if (this.ns.sockets.findUdp(0, p) === undefined && this.ns.sockets.findRawTcp(p) === undefined && !this.ns.sockets.portInUse(p)) return p;
+    }
+    return 0;
+  }
+
+  /**
+   * traceroute's tcp method: a bare SYN as the captured probes are (60 bytes of IP, DF clear,
+   * window 5840, MSS 1460, SACK permitted, timestamps, window scale 2); a SYN-ACK or a RST from
+   * the target ends the trace.
+   */
+  private sendSyn(probe: Probe, srcPort: number, opts: { ttl: number; pmtuDisc: "do" | "dont" }): void {
+    const sock: RawTcpSocket = {
+      port: srcPort,
+      process: PROCESS,
+      onSegment: (from, seg) => {
+        if (from === this.dst && seg.srcPort === this.o.port && (seg.flags.rst || (seg.flags.syn && seg.flags.ack))) this.answer(probe, from, true, "");
+      },
+      onError: (from, error) => this.answer(probe, from, error.type === 3, annotation(error)),
+    };
+    const full = this.ns.sockets.openRawTcp(sock);
+    if (full !== null) fail(limitMessage(full), 1);
+    const syn: TcpSegment = {
+      kind: "tcp",
+      srcPort,
+      dstPort: this.o.port,
+      seq: this.random() >>> 0,
+      ack: 0,
+      flags: { syn: true, ack: false, fin: false, rst: false, psh: false },
+      window: 5840,
+      options: { mss: 1460, sackPermitted: true, timestamps: { value: Math.floor(this.sched.now / 1000) >>> 0, echo: 0 }, windowScale: 2 },
+      data: new Uint8Array(0),
+    };
+    ipOutput(this.ns, this.dst, syn, opts);
   }
 
   private answer(probe: Probe, from: number, final: boolean, note: string): void {

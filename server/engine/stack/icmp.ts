@@ -137,6 +137,13 @@ export function icmpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pa
       return;
     }
   }
+  // raw_icmp_error: a raw TCP socket with IP_RECVERR (traceroute -T) gets the errors its probe caused.
+  const raw = q.protocol === 6 && q.srcPort !== null ? ns.sockets.findRawTcp(q.srcPort) : undefined;
+  if (raw !== undefined) {
+    emitSocketDeliver(ns, dev, frame, `ICMP ${icmpMessage(l4.type, l4.code, l4.nextHopMtu)} from ${formatIpv4(p.src)} delivered to ${raw.process} (raw tcp, port ${q.srcPort})`, "tcp", q.srcPort!, raw.process);
+    raw.onError(p.src, l4);
+    return;
+  }
   if (q.protocol === 6 && q.srcPort !== null && q.dstPort !== null && tcpError(ns, q, l4)) return;
   noSocket(ns, dev, frame, `ICMP ${icmpMessage(l4.type, l4.code)} concerns no open socket`);
 }

@@ -1,11 +1,11 @@
 /**
- * The sockets of one namespace: TCP listeners and connections, UDP sockets and
- * ping (ICMP echo) sockets, with the kernel's bind rules. A socket's owner is
+ * The sockets of one namespace: TCP listeners and connections, UDP sockets,
+ * ping (ICMP echo) sockets and raw TCP sockets (traceroute -T), with the kernel's bind rules. A socket's owner is
  * a simulated process (nginx, curl, ping) that reacts through callbacks.
  * Every socket counts against the session's socket limit; opening one past it
  * is refused, as socket() is when the kernel has no room.
  */
-import type { IcmpError } from "../link/payload.js";
+import type { IcmpError, TcpSegment } from "../link/payload.js";
 import { ObjectQuota, type LimitReached } from "../object-quota.js";
 
 export type BindError = "EADDRINUSE";
@@ -78,6 +78,19 @@ export interface PingSocket {
   onLocalError: (seq: number, error: "EHOSTUNREACH") => void;
 }
 
+/**
+ * A raw IPPROTO_TCP socket as traceroute -T opens one for each probe: it
+ * sees a copy of every TCP segment to its port (raw_v4_input; the kernel
+ * still answers the segment itself) and, with IP_RECVERR, the ICMP errors
+ * its probe caused.
+ */
+export interface RawTcpSocket {
+  port: number;
+  process: string;
+  onSegment: (from: number, seg: TcpSegment) => void;
+  onError: (from: number, error: IcmpError) => void;
+}
+
 function conflicts(a: { address: number; port: number }, address: number, port: number): boolean {
   return a.port === port && (a.address === 0 || address === 0 || a.address === address);
 }
@@ -88,6 +101,8 @@ export class SocketTable {
   readonly udp: UdpSocket[] = [];
   /** Open and close them with openPing and closePing, which count them. */
   readonly ping = new Map<number, PingSocket>();
+  /** Open them with openRawTcp; closeProcess closes them. */
+  readonly rawTcp: RawTcpSocket[] = [];
 
   constructor(private quota: ObjectQuota = ObjectQuota.unlimited()) {}
 
@@ -138,6 +153,16 @@ export class SocketTable {
     return full;
   }
 
+  openRawTcp(s: RawTcpSocket): LimitReached | null {
+    const full = this.quota.take("sockets");
+    if (full === null) this.rawTcp.push(s);
+    return full;
+  }
+
+  findRawTcp(port: number): RawTcpSocket | undefined {
+    return this.rawTcp.find((s) => s.port === port);
+  }
+
   closePing(id: number): void {
     if (this.ping.delete(id)) this.quota.release("sockets");
   }
@@ -156,15 +181,17 @@ export class SocketTable {
 
   /** Closes every socket a process owns (the process exited). */
   closeProcess(process: string): void {
-    const before = this.tcpListeners.length + this.udp.length;
+    const count = () => this.tcpListeners.length + this.udp.length + this.rawTcp.length;
+    const before = count();
     for (let i = this.tcpListeners.length - 1; i >= 0; i--) if (this.tcpListeners[i]!.process === process) this.tcpListeners.splice(i, 1);
     for (let i = this.udp.length - 1; i >= 0; i--) if (this.udp[i]!.process === process) this.udp.splice(i, 1);
-    this.quota.release("sockets", before - this.tcpListeners.length - this.udp.length);
+    for (let i = this.rawTcp.length - 1; i >= 0; i--) if (this.rawTcp[i]!.process === process) this.rawTcp.splice(i, 1);
+    this.quota.release("sockets", before - count());
   }
 
   /** The namespace is deleted: its sockets stop counting, and nothing done to the table later counts. */
   dispose(): void {
-    this.quota.release("sockets", this.tcpListeners.length + this.tcpConnections.length + this.udp.length + this.ping.size);
+    this.quota.release("sockets", this.tcpListeners.length + this.tcpConnections.length + this.udp.length + this.ping.size + this.rawTcp.length);
     this.quota = ObjectQuota.unlimited();
   }
 

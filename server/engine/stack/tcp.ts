@@ -193,6 +193,12 @@ function deliver(ns: NetNamespace, dev: Device, frame: Frame, c: TcpConnection, 
 }
 
 export function tcpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg: TcpSegment): void {
+  // A raw socket gets its copy first (raw_v4_input); the segment then goes on to TCP as usual.
+  const raw = ns.sockets.findRawTcp(seg.dstPort);
+  if (raw !== undefined) {
+    emitSocketDeliver(ns, dev, frame, `tcp segment from ${endpoint(p.src, seg.srcPort)} copied to ${raw.process}'s raw socket`, "tcp", seg.dstPort, raw.process);
+    raw.onSegment(p.src, seg);
+  }
   const c = ns.sockets.findConnection(p.dst, seg.dstPort, p.src, seg.srcPort);
   if (c === undefined) {
     const listener = seg.flags.syn && !seg.flags.ack ? ns.sockets.findListener(p.dst, seg.dstPort) : undefined;
@@ -340,7 +346,8 @@ function refuse(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, seg
   const rst: TcpSegment = seg.flags.ack
     ? { kind: "tcp", srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: { ...NO_FLAGS, rst: true }, window: 0, options: {}, data: EMPTY }
     : { kind: "tcp", srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: (seg.seq + len) >>> 0, flags: { ...NO_FLAGS, rst: true, ack: true }, window: 0, options: {}, data: EMPTY };
-  ipOutput(ns, p.src, rst, { src: p.dst });
+  // The RST leaves from the namespace's TCP control socket, which says IP_PMTUDISC_DO so that it has DF and IP id 0 (tcp_sk_init).
+  ipOutput(ns, p.src, rst, { src: p.dst, pmtuDisc: "do" });
 }
 
 /** An ICMP error about a segment we sent: a connect in progress fails (tcp_v4_err). True when a socket took it. */

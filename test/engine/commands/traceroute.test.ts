@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { linuxFixture } from "../helpers/linux-fixtures.js";
 import { routedEngine } from "../helpers/routed-topology.js";
+import { frameRecorder, headerLines, linuxCapture } from "../helpers/linux-capture.js";
 
 /** Round-trip times differ between a kernel and the virtual clock; everything else is compared. */
 const masked = (text: string) => text.replace(/\d+\.\d{3} ms/g, "T ms");
@@ -20,6 +21,10 @@ describe("traceroute from nginx-1 across the host and a router", () => {
     ["traceroute -n -m 0 10.9.9.9", "traceroute-n-m-0"],
     ["traceroute -n -q 11 10.9.9.9", "traceroute-n-q-11"],
     ["traceroute -n nosuchhost", "traceroute-n-nosuchhost"],
+    ["traceroute -n -T 10.9.9.9", "traceroute-n-T-10-9-9-9"],
+    ["traceroute -n -T 172.17.0.3", "traceroute-n-T-172-17-0-3"],
+    ["traceroute -n -T -p 8080 172.17.0.3", "traceroute-n-T-p-8080-172-17-0-3"],
+    ["traceroute -n -T -q 1 -m 4 10.9.9.99", "traceroute-n-T-q-1-m-4-10-9-9-99"],
   ])("%s prints what Linux prints", (command, fixture) => {
     const r = routedEngine().run({ host: "node1", namespace: "nginx-1", command });
     const real = linuxFixture(fixture);
@@ -49,9 +54,23 @@ describe("traceroute from nginx-1 across the host and a router", () => {
     expect(r.output.split("\n").slice(1, 4)).toEqual([expect.stringMatching(/^ 1  172\.17\.0\.1  \d+\.\d{3} ms$/), " 2  *", expect.stringMatching(/^ 3  10\.9\.9\.9  /)]);
   });
 
+  it("-T sends TCP SYNs as Linux's traceroute does: the probe and the time exceeded it gets, header for header as captured", () => {
+    const rec = frameRecorder();
+    const engine = routedEngine({ capture: rec.capture });
+    engine.run({ host: "node1", namespace: "nginx-1", command: "traceroute -n -T -q 1 10.9.9.9" });
+    const linux = headerLines(linuxCapture("capture-traceroute-T-c1-eth0")).filter((l) => l.includes(" | ip "));
+    expect(linux[0]).toContain("ip 172.17.0.2 > 10.9.9.9 tos 0x0 ttl 1 len 60 | tcp client > 80 [syn] win 5840 <mss 1460,sack-permitted,TS,nop,wscale 2> data 0");
+    const sim = headerLines(rec.frames("nginx-1/eth0")).filter((l) => l.includes(" | ip "));
+    expect(sim.slice(0, 2)).toEqual(linux.slice(0, 2));
+    // The far end's kernel resets the SYN for its closed port 80 (from its control socket: DF, IP id 0); that RST ends the trace.
+    const rst = "ip 10.9.9.9 > 172.17.0.2 id 0 tos 0x0 ttl 62 DF len 40 | tcp 80 > client [rst|ack]";
+    expect(linux.at(-1)).toContain(rst);
+    expect(sim.at(-1)).toContain(rst);
+  });
+
   it("says which options it does not model, and needs a route", () => {
     const engine = routedEngine();
-    expect(engine.run({ host: "node1", namespace: "nginx-1", command: "traceroute -n -T 10.9.9.9" })).toMatchObject({ exitCode: 1, output: "traceroute -T: not simulated in cnlab\n" });
+    expect(engine.run({ host: "node1", namespace: "nginx-1", command: "traceroute -n -d 10.9.9.9" })).toMatchObject({ exitCode: 1, output: "traceroute -d: not simulated in cnlab\n" });
     expect(engine.run({ host: "node1", command: "traceroute -n 8.8.8.8" })).toMatchObject({ exitCode: 1, output: "connect: Network is unreachable\ntraceroute to 8.8.8.8 (8.8.8.8), 30 hops max, 60 byte packets\n" });
     expect(engine.run({ host: "node1", namespace: "nginx-1", command: "traceroute -x 10.9.9.9" })).toMatchObject({ exitCode: 2, output: "Bad option `-x' (argc 1)\n" });
   });

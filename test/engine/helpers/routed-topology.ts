@@ -5,9 +5,10 @@
  */
 import { expect } from "vitest";
 import { chapterTopology } from "./chapter-topology.js";
+import type { EngineOptions } from "../../../server/engine/engine.js";
 import { engineFor } from "./lab-engine.js";
 
-export function routedEngine() {
+export function routedEngine(options: EngineOptions = {}) {
   const spec = chapterTopology();
   const node = spec.hosts[0]!;
   node.namespaces = ["router", "far"];
@@ -20,7 +21,7 @@ export function routedEngine() {
     { namespace: "router", to: "172.17.0.0/16", via: "10.0.0.1", dev: "eth0" },
     { to: "10.9.9.0/24", via: "10.0.0.2", dev: "vethrtr0" },
   );
-  const engine = engineFor(spec);
+  const engine = engineFor(spec, options);
   expect(engine.run({ host: "node1", namespace: "router", command: "sysctl -w net.ipv4.ip_forward=1" }).exitCode).toBe(0);
   // The recordings' host ran no Docker daemon, so nothing masqueraded the containers' packets.
   expect(engine.run({ host: "node1", command: "iptables -t nat -F POSTROUTING" }).exitCode).toBe(0);
