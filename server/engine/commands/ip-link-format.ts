@@ -3,7 +3,7 @@
  * (index, name@peer, flags, mtu, qdisc, master, state), the link/ether line,
  * the -d (details) and -s (statistics) lines, and the -br name column.
  *
- * Every device has `qlen 1000`; the qdisc is `noqueue` once a virtual device
+ * Every device has `qlen 1000` but TUN's 500; the qdisc is `noqueue` (TUN's `pfifo_fast`) once a virtual device
  * has been up and `noop` before (device-history.ts).
  */
 import { Vxlan } from "../link/vxlan.js";
@@ -28,20 +28,27 @@ export function nameWithPeer(dev: Device, view: View): string {
   return `${dev.name}${ipLinkSuffix(dev, view.ns)}`;
 }
 
-function qdisc(dev: Device): "noqueue" | "noop" {
-  return hasBeenUp(dev) ? "noqueue" : "noop";
+function qdisc(dev: Device): "noqueue" | "noop" | "pfifo_fast" {
+  if (!hasBeenUp(dev)) return "noop";
+  // A TUN device has a transmit queue (txqueuelen 500), so it gets the default qdisc; other virtual devices none.
+  return dev.kind === "tun" ? "pfifo_fast" : "noqueue";
+}
+
+/** txqueuelen: TUN's TUN_READQ_SIZE, everyone else's 1000. */
+function qlen(dev: Device): number {
+  return dev.kind === "tun" ? 500 : 1000;
 }
 
 /** "2: eth0@if3: <...> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000". */
 export function linkHeader(dev: Device, view: View, opts: { mode: boolean }): string {
   const master = dev.master !== null ? ` master ${dev.master.name}` : "";
   const mode = opts.mode ? " mode DEFAULT" : "";
-  return `${dev.ifindex}: ${nameWithPeer(dev, view)}: ${iproute2Flags(dev, view.ns)} mtu ${dev.mtu} qdisc ${qdisc(dev)}${master} state ${operState(dev, view.ns)}${mode} group default qlen 1000`;
+  return `${dev.ifindex}: ${nameWithPeer(dev, view)}: ${iproute2Flags(dev, view.ns)} mtu ${dev.mtu} qdisc ${qdisc(dev)}${master} state ${operState(dev, view.ns)}${mode} group default qlen ${qlen(dev)}`;
 }
 
 /** The header as the IPv6 module reports a link (`ip -6 address`): fewer attributes. */
 export function linkHeaderInet6(dev: Device, view: View): string {
-  return `${dev.ifindex}: ${nameWithPeer(dev, view)}: ${iproute2Flags(dev, view.ns)} mtu ${dev.mtu} state ${operState(dev, view.ns)} qlen 1000`;
+  return `${dev.ifindex}: ${nameWithPeer(dev, view)}: ${iproute2Flags(dev, view.ns)} mtu ${dev.mtu} state ${operState(dev, view.ns)} qlen ${qlen(dev)}`;
 }
 
 /** "    link/ether 02:42:ac:11:00:02 brd ff:ff:ff:ff:ff:ff link-netnsid 0", with -d's generic attributes. */

@@ -9,6 +9,7 @@ import { ipAddress } from "./ip-address.js";
 import { printListingAsJson } from "./iproute2-json.js";
 import { matches } from "./ip-args.js";
 import { ipLink } from "./ip-link.js";
+import { ipTuntap } from "./ip-tuntap.js";
 import { ipNeigh } from "./ip-neigh.js";
 import { ipNetns, openNamedNamespace } from "./ip-netns.js";
 import type { IpOptions } from "./ip-options.js";
@@ -119,6 +120,8 @@ export const ipCommand: CommandHandler = (argv, ctx) => {
       return ipNetns(rest, ctx);
     case "rule":
       return ipRule(rest, ctx);
+    case "tuntap":
+      return ipTuntap(rest, ctx);
     case "help":
       fail(USAGE, 255);
     case undefined:

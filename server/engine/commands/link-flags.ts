@@ -39,6 +39,8 @@ function operationallyUp(dev: Device): boolean {
  */
 export function operState(dev: Device, ns: NetNamespace): OperState {
   if (!dev.adminUp) return "DOWN";
+  // A TUN device no process holds open (ip tuntap add) has no carrier: DOWN, as tun_net_init leaves it.
+  if (dev.kind === "tun" && !dev.hasCarrier()) return "DOWN";
   // Loopback and VXLAN devices report no carrier state of their own.
   if (dev.kind === "loopback" || dev.kind === "vxlan" || dev.kind === "tun" || dev.kind === "ipip") return "UNKNOWN";
   if (dev.hasCarrier()) return "UP";

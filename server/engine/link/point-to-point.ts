@@ -18,9 +18,23 @@ export function isLayer3Device(kind: string): boolean {
   return kind === "tun" || kind === "ipip";
 }
 
+/**
+ * A TUN device's /dev/net/tun side (tun_flags): made persistent by `ip
+ * tuntap add`, with its owner, or held open by a daemon (flannel0).
+ */
+export interface TunFile {
+  persist: boolean;
+  /** A process has the device open: only then has it a carrier (tun_net_open / tun_detach). */
+  attached: boolean;
+  user: string | null;
+  group: string | null;
+}
+
 export class PointToPoint extends Device {
   /** The far end: the daemon reading the TUN device, or the IPIP encapsulator. */
   deliver: (dev: PointToPoint, frame: Frame) => void = () => {};
+  /** A TUN device's file side; null for IPIP. */
+  tun: TunFile | null = null;
 
   constructor(
     ctx: LinkContext,
@@ -34,7 +48,7 @@ export class PointToPoint extends Device {
   }
 
   hasCarrier(): boolean {
-    return true;
+    return this.tun === null || this.tun.attached;
   }
 
   protected carry(frame: Frame): void {

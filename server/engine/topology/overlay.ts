@@ -57,6 +57,7 @@ function route(ns: NetNamespace, dst: { address: number; prefixLength: number },
 function attachFlanneld(net: Network, m: Member, members: Member[], network: string, port: number): void {
   const root = m.host.root;
   const tun = new PointToPoint(net.ctx, root, root.allocIfindex(), "flannel0", m.underlay.mtu - 28, "tun");
+  tun.tun = { persist: false, attached: true, user: null, group: null };
   root.attach(tun);
   const pod = parseIpv4CidrOrThrow(network);
   root.addAddress(tun, m.subnet.address, 32);
