@@ -10,7 +10,6 @@
 import websocket from "@fastify/websocket";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyServerOptions } from "fastify";
-import { defaultInstanceId } from "./cluster/instance-id.js";
 import { CONFIG_DEFAULTS, type Config } from "./config.js";
 import { clientErrorHandler } from "./http/client-error.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
@@ -73,8 +72,6 @@ export interface BuildAppOptions {
 }
 
 export async function buildApp(config: AppConfig, options: BuildAppOptions = {}) {
-  // Made once: /health, /metrics and the cluster's leases name the instance alike.
-  const instanceId = config.instanceId ?? defaultInstanceId();
   const app = Fastify({
     // Tokens in URLs and headers never reach the log, whoever supplies the logger (http/log-redaction.ts).
     logger: redactingLogger(options.logger ?? { level: config.logLevel }),
@@ -118,7 +115,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     // After the sessions, before the routes: it hooks the routes that must run where their session's lease is.
     await app.register(cluster, {
       redisUrl: config.redisUrl ?? null,
-      instanceId,
+      // /health and /metrics read the name it settles on (app.cluster.instanceId).
+      instanceId: config.instanceId ?? null,
       advertiseUrl: config.advertiseUrl ?? null,
       leaseMs: config.leaseMs ?? Number(CONFIG_DEFAULTS.CNLAB_LEASE_MS),
       forwardTimeoutMs: (config.simulator?.budget.wallMs ?? Number(CONFIG_DEFAULTS.CNLAB_COMMAND_WALL_MS)) + 10_000,
@@ -129,7 +127,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       ...(options.now === undefined ? {} : { now: options.now }),
     });
     // Before the routes: it hooks the command route as it is added.
-    await app.register(metrics, { instanceId });
+    await app.register(metrics);
     await app.register(swagger);
     // The trace stream of a session is a WebSocket route. Client messages are small
     // subscribe requests, so ws need not buffer more; on shutdown clients get 1001 (going away).
@@ -141,7 +139,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       },
     });
 
-    await app.register(healthRoutes, { instanceId, databaseKind: config.databaseUrl.startsWith("file:") ? "sqlite" : "postgresql" });
+    await app.register(healthRoutes);
     await app.register(metricsRoutes);
     await app.register(labRoutes, { prefix: "/api/labs" });
     await app.register(labScriptRoutes, { prefix: "/api/labs" });

@@ -8,8 +8,10 @@
  * WebSockets open, the cluster's leases. Only what cannot be read afterwards
  * is counted as it happens, by hooks on the command route alone (no cost on
  * any other route): commands answered and how long they took, and the trace
- * events the acknowledged ones recorded. They are this instance's answers: a
- * command that another instance forwarded here is counted here.
+ * events the acknowledged ones recorded. A command is counted where it ran:
+ * an instance that forwarded it to the session's owner (plugins/cluster.ts)
+ * does not count the answer it relayed, so a sum over instances counts each
+ * command once.
  *
  * Node's process figures (CPU, memory, event-loop delay, GC) belong to the
  * process, not to one app, so they are collected once per process: a test
@@ -18,6 +20,7 @@
 import type { RouteOptions } from "fastify";
 import fp from "fastify-plugin";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { INSTANCE_HEADER } from "../cluster/forward-request.js";
 import type { CommandOutcome } from "../sessions/session-manager.js";
 
 declare module "fastify" {
@@ -51,32 +54,18 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-/** What the cluster (server/cluster) tells of itself, when the app has one. */
-interface ClusterFigures {
-  /** Sessions whose lease this instance holds. */
-  ownedSessions: number;
-  /** Leases renewed since start. */
-  leaseRenewals: number;
-}
-
-export interface MetricsPluginOptions {
-  /** This instance's name among the others, as the `cnlab_instance_info` gauge's label. */
-  instanceId: string;
-  /** The cluster's figures now; absent when the instance runs alone (no Redis). */
-  cluster?: () => ClusterFigures;
-}
-
-export default fp<MetricsPluginOptions>(
-  async function metrics(app, options) {
+export default fp(
+  async function metrics(app) {
     const registry = new Registry();
     const registers = [registry];
+    const { cluster } = app;
 
     new Gauge({
       name: "cnlab_instance_info",
       help: "Always 1; the instance label names this instance among the others (CNLAB_INSTANCE_ID)",
       labelNames: ["instance"],
       registers,
-    }).set({ instance: options.instanceId }, 1);
+    }).set({ instance: cluster.instanceId }, 1);
 
     new Gauge({
       name: "cnlab_sessions_live",
@@ -92,7 +81,7 @@ export default fp<MetricsPluginOptions>(
       help: "Sessions this instance holds the lease of (with Redis); without Redis, the sessions live here",
       registers,
       collect() {
-        this.set(options.cluster?.().ownedSessions ?? app.sessionManager.liveCount);
+        this.set(cluster.ownedSessions());
       },
     });
 
@@ -103,7 +92,7 @@ export default fp<MetricsPluginOptions>(
       collect() {
         // The cluster keeps the count; the counter shows it as it stands.
         this.reset();
-        this.inc(options.cluster?.().leaseRenewals ?? 0);
+        this.inc(cluster.leaseRenewals);
       },
     });
 
@@ -158,6 +147,9 @@ export default fp<MetricsPluginOptions>(
         return payload;
       });
       appendHook(route, "onResponse", async (_request, reply) => {
+        // Relayed from the session's owner, which counts it.
+        const answeredBy = reply.getHeader(INSTANCE_HEADER);
+        if (answeredBy !== undefined && answeredBy !== cluster.instanceId) return;
         const result = commandResult(reply.statusCode);
         commands.inc({ result });
         if (result === "acknowledged") commandSeconds.observe(reply.elapsedTime / 1000);
@@ -171,7 +163,7 @@ export default fp<MetricsPluginOptions>(
       text: async () => (await processFigures.metrics()) + (await registry.metrics()),
     });
   },
-  { name: "metrics", fastify: "5.x", dependencies: ["sessions"] },
+  { name: "metrics", fastify: "5.x", dependencies: ["sessions", "cluster"] },
 );
 
 type HookName = "preSerialization" | "onResponse";

@@ -13,7 +13,9 @@
  * Redis store: one atomic script per count, keys under `cnlab:rate:`), so
  * several instances behind one proxy share each limit. While Redis does not
  * answer, requests are let through rather than refused (`skipOnError`): a
- * lab goes on, and /health says Redis is down.
+ * lab goes on, and /health says Redis is down. A request that another
+ * instance forwarded to the session's owner (plugins/cluster.ts) was counted
+ * where it arrived, and is not counted again.
  */
 import rateLimit, { type RateLimitOptions } from "@fastify/rate-limit";
 import fp from "fastify-plugin";
@@ -49,6 +51,8 @@ export default fp(
       // The x-ratelimit-* headers go on refusals only: on every answer they cost the
       // command path more than the count itself.
       addHeadersOnExceeding: { "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false },
+      // The cluster plugin comes later in the boot; by the first request it is there.
+      allowList: (request) => app.cluster.isForwarded(request),
       keyGenerator: (request) => (request.principal === null ? `ip:${request.ip}` : `token:${request.principal.id}`),
     });
   },

@@ -2,8 +2,10 @@
  * GET /metrics: who may read it, and that its figures follow what the
  * instance does: a scrape, two commands and a trace stream, another scrape.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_INSTRUCTOR_TOKEN, bearer, buildTestApp, createToken, runCommand, startSession } from "../helpers/build-app.js";
+import { skipWithoutRedis, startRedis, type TestRedis } from "../helpers/redis-server.js";
+import { freshDatabase } from "../helpers/test-database.js";
 import { openTraceSocket } from "../helpers/trace-socket.js";
 import type { App } from "../../server/app.js";
 
@@ -18,6 +20,11 @@ function samples(text: string): Map<string, number> {
     found.set(line.slice(0, at), Number(line.slice(at + 1)));
   }
   return found;
+}
+
+/** The samples named, as one object to compare whole. */
+function pick(found: Map<string, number>, names: readonly string[]): Record<string, number | undefined> {
+  return Object.fromEntries(names.map((name) => [name, found.get(name)]));
 }
 
 async function scrape(app: App): Promise<Map<string, number>> {
@@ -63,12 +70,10 @@ describe("GET /metrics", () => {
     const app = await buildTestApp();
     const student = await createToken(app, "Li Wei");
     const before = await scrape(app);
-    expect(before.get('cnlab_commands_total{result="acknowledged"}')).toBe(0);
-    expect(before.get("cnlab_trace_events_total")).toBe(0);
-    expect(before.get("cnlab_sessions_live")).toBe(0);
-    expect(before.get("cnlab_trace_clients")).toBe(0);
+    const counted = ['cnlab_commands_total{result="acknowledged"}', 'cnlab_commands_total{result="refused"}', 'cnlab_commands_total{result="failed"}', "cnlab_trace_events_total", "cnlab_command_duration_seconds_count"];
+    const current = ["cnlab_sessions_live", "cnlab_sessions_owned", "cnlab_trace_clients", "cnlab_lease_renewals_total"];
     // Without Redis: no leases, and the instance owns what it runs.
-    expect(before.get("cnlab_lease_renewals_total")).toBe(0);
+    expect(pick(before, [...counted, ...current])).toEqual(Object.fromEntries([...counted, ...current].map((name) => [name, 0])));
     // Node's own figures are there too.
     expect(before.get("process_cpu_user_seconds_total")).toBeGreaterThan(0);
     expect([...before.keys()].some((name) => name.startsWith("nodejs_eventloop_lag_seconds"))).toBe(true);
@@ -83,18 +88,21 @@ describe("GET /metrics", () => {
     await client.until((messages) => messages.some((m) => m.type === "hello"), "hello");
 
     const after = await scrape(app);
-    expect(after.get('cnlab_commands_total{result="acknowledged"}')).toBe(2);
-    expect(after.get('cnlab_commands_total{result="refused"}')).toBe(1);
-    expect(after.get('cnlab_commands_total{result="failed"}')).toBe(0);
     const events = ping.events.to - ping.events.from + (ip.events.to - ip.events.from);
     expect(events).toBeGreaterThan(0);
-    expect(after.get("cnlab_trace_events_total")).toBe(events);
-    expect(after.get("cnlab_command_duration_seconds_count")).toBe(2);
+    expect(pick(after, [...counted, ...current])).toEqual({
+      'cnlab_commands_total{result="acknowledged"}': 2,
+      'cnlab_commands_total{result="refused"}': 1,
+      'cnlab_commands_total{result="failed"}': 0,
+      cnlab_trace_events_total: events,
+      cnlab_command_duration_seconds_count: 2,
+      cnlab_sessions_live: 1,
+      cnlab_sessions_owned: 1,
+      cnlab_trace_clients: 1,
+      cnlab_lease_renewals_total: 0,
+    });
     expect(after.get("cnlab_command_duration_seconds_sum")).toBeGreaterThan(0);
     expect(after.get('cnlab_command_duration_seconds_bucket{le="+Inf"}')).toBe(2);
-    expect(after.get("cnlab_sessions_live")).toBe(1);
-    expect(after.get("cnlab_sessions_owned")).toBe(1);
-    expect(after.get("cnlab_trace_clients")).toBe(1);
     const workers = [...after.keys()].filter((name) => name.startsWith("cnlab_worker_queue_depth{"));
     expect(workers.length).toBeGreaterThan(0);
     // Every command was answered: nothing waits in a worker.
@@ -106,5 +114,70 @@ describe("GET /metrics", () => {
     const app = await buildTestApp();
     const doc = (await app.inject({ method: "GET", url: "/openapi.json" })).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(doc.paths)).not.toContain("/metrics");
+  });
+});
+
+describe.skipIf(skipWithoutRedis)("GET /metrics with two instances on one database and one Redis", () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  /** Two listening instances (the cluster forwards over HTTP to the address an instance listens on). */
+  async function twoInstances(commandRate = 100_000): Promise<[App, App]> {
+    const { url } = await freshDatabase();
+    const apps: App[] = [];
+    for (const instanceId of ["cnlab-a", "cnlab-b"]) {
+      const app = await buildTestApp({ databaseUrl: url, redisUrl: redis.url, instanceId, leaseMs: 600, commandRate });
+      await app.listen({ port: 0, host: "127.0.0.1" });
+      apps.push(app);
+    }
+    return [apps[0]!, apps[1]!];
+  }
+
+  it("counts a command where it ran: the instance that forwarded it to the session's owner does not count it again", async () => {
+    const [a, b] = await twoInstances();
+    const student = await createToken(a, "Li Wei");
+    const id = await startSession(a, student.token);
+    await runCommand(a, student.token, id, "node1", "ip link show docker0");
+    // Sent to b, run by a, which holds the session.
+    const relayed = await b.inject({ method: "POST", url: `/api/sessions/${id}/commands`, headers: bearer(student.token), payload: { host: "node1", command: "ip route" } });
+    expect(relayed.statusCode).toBe(200);
+    expect(relayed.headers["x-cnlab-instance"]).toBe("cnlab-a");
+
+    const [onA, onB] = [await scrape(a), await scrape(b)];
+    const acknowledged = 'cnlab_commands_total{result="acknowledged"}';
+    expect([onA.get(acknowledged), onB.get(acknowledged)]).toEqual([2, 0]);
+    expect([onA.get("cnlab_command_duration_seconds_count"), onB.get("cnlab_command_duration_seconds_count")]).toEqual([2, 0]);
+    expect([onA.get("cnlab_sessions_owned"), onB.get("cnlab_sessions_owned")]).toEqual([1, 0]);
+    expect(onA.get('cnlab_instance_info{instance="cnlab-a"}')).toBe(1);
+  });
+
+  it("counts the lease renewals of the sessions it holds", async () => {
+    const [a] = await twoInstances();
+    const student = await createToken(a, "Li Wei");
+    const id = await startSession(a, student.token);
+    await runCommand(a, student.token, id, "node1", "ip link show docker0");
+    // Renewed every third of CNLAB_LEASE_MS (600 ms here): wait for the first ones, however long the machine takes.
+    for (;;) {
+      const renewals = (await scrape(a)).get("cnlab_lease_renewals_total") ?? 0;
+      if (renewals >= 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
+  it("does not count a forwarded command twice against the token's rate limit", async () => {
+    const [a, b] = await twoInstances(3);
+    const student = await createToken(a, "Li Wei");
+    const id = await startSession(a, student.token);
+    const command = (app: App) => app.inject({ method: "POST", url: `/api/sessions/${id}/commands`, headers: bearer(student.token), payload: { host: "node1", command: "ip route" } });
+    // In one second (a window that ends between two of them only lowers the count): one to a, which then
+    // holds the session, one through b (forwarded to a), one to a again: three, the limit, if the
+    // forwarded one is counted once; the fourth is refused.
+    const answers = [(await command(a)).statusCode, (await command(b)).statusCode, (await command(a)).statusCode];
+    expect(answers).toEqual([200, 200, 200]);
   });
 });

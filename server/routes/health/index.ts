@@ -11,14 +11,7 @@ import { HttpError } from "../../http/http-error.js";
 import { checkDatabase, checkRedis } from "./dependency-checks.js";
 import { healthSchema } from "./schema.js";
 
-export interface HealthRoutesOptions {
-  instanceId: string;
-  databaseKind: "sqlite" | "postgresql";
-  /** Sessions whose lease this instance holds; absent when it runs alone (then: the live ones). */
-  ownedSessions?: () => number;
-}
-
-const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, options) => {
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get("/health", { schema: healthSchema }, async (request) => {
     const redis = app.redis;
     const [database, redisCheck] = await Promise.all([checkDatabase(app.prisma), redis === null ? null : checkRedis(redis)]);
@@ -30,15 +23,14 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app,
       request.log.error({ err: redisCheck.error }, "health check: redis did not answer PING");
       throw new HttpError(503, "REDIS_UNAVAILABLE", "Redis is not answering");
     }
-    const live = app.sessionManager.liveCount;
     return {
       status: "ok" as const,
       database: "ok" as const,
       labs: database.value,
-      instance: options.instanceId,
-      sessions: { live, owned: options.ownedSessions?.() ?? live },
+      instance: app.cluster.instanceId,
+      sessions: { live: app.sessionManager.liveCount, owned: app.cluster.ownedSessions() },
       dependencies: {
-        database: { status: "ok" as const, kind: options.databaseKind, latencyMs: database.latencyMs },
+        database: { status: "ok" as const, kind: app.database.kind, latencyMs: database.latencyMs },
         redis: redisCheck === null ? { status: "not configured" as const } : { status: "ok" as const, latencyMs: redisCheck.latencyMs },
       },
     };
