@@ -7,15 +7,13 @@
  * whole describe block.
  */
 import { readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, onTestFinished } from "vitest";
 import { buildApp, type App, type AppConfig, type BuildAppOptions } from "../../server/app.js";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
 import { loadLabs, type LoadedLab } from "../../server/labs/load-labs.js";
 import type { CommandOutcome } from "../../server/sessions/session-manager.js";
-import { freshDatabase, templateCopy } from "./test-database.js";
+import { blockDatabase, freshDatabase } from "./test-database.js";
 
 export const REPO_LABS_DIR = path.join(PROJECT_ROOT, "labs");
 /** How many lab files ship in labs/: what a fresh server's catalogue holds. */
@@ -71,14 +69,14 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
  */
 export function sharedTestApp(options: Omit<TestAppOptions, "databaseUrl"> = {}): () => App {
   let app: App | undefined;
-  let dir: string | undefined;
+  let database: { url: string; remove: () => Promise<void> } | undefined;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "cnlab-db-"));
-    app = await createTestApp((await templateCopy(dir)).url, options);
+    database = await blockDatabase();
+    app = await createTestApp(database.url, options);
   });
   afterAll(async () => {
     await app?.close();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await database?.remove();
   });
   return () => {
     if (app === undefined) throw new Error("the shared app is built in beforeAll: use it inside a test or a hook");

@@ -1,7 +1,10 @@
 /**
  * Runs once per test run: migrates a template SQLite file with the real
  * migration path (prisma migrate deploy), so each test can copy a migrated
- * database in a millisecond instead of spawning the CLI itself; and builds
+ * database in a millisecond instead of spawning the CLI itself; under
+ * `npm run test:pg` (CNLAB_TEST_DATABASE=postgresql://…) migrates a template
+ * PostgreSQL database the same way, which each test copies with CREATE
+ * DATABASE … TEMPLATE (postgresql-test-server.ts); and builds
  * the server as `npm run build:server` does, into a folder of this run's own
  * (under build/), so the tests that start the real process run what
  * `npm start` runs, built from the sources as they are now.
@@ -12,10 +15,14 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { BUILD_DIR, buildServer } from "../../scripts/build-server.js";
 import { migrateDatabase } from "../../server/db/prepare-database.js";
+import { preparePostgresqlTestServer } from "./postgresql-test-server.js";
+import type { PostgresqlTestServer } from "./test-database.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     templateDatabase: string;
+    /** The PostgreSQL server of `npm run test:pg`; null when the suite runs on SQLite. */
+    postgresqlTestServer: PostgresqlTestServer | null;
     /** The built server's main.js, for test/helpers/run-main.ts. */
     serverEntry: string;
   }
@@ -26,6 +33,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const file = path.join(dir, "template.db");
   await migrateDatabase(`file:${file}`);
   project.provide("templateDatabase", file);
+  // Before the build: a PostgreSQL server that cannot be reached stops the run at once, saying so.
+  const postgresql = await preparePostgresqlTestServer(process.env["CNLAB_TEST_DATABASE"]);
+  project.provide("postgresqlTestServer", postgresql?.server ?? null);
   // Not build/ itself: a test run must not replace the files a running `npm start` loads.
   await mkdir(BUILD_DIR, { recursive: true });
   await removeStaleBuilds();
@@ -34,6 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await rm(dir, { recursive: true, force: true });
     await rm(buildDir, { recursive: true, force: true });
+    await postgresql?.remove();
   };
 }
 

@@ -17,7 +17,11 @@ CREATE INDEX "SessionCommand_sessionId_eventsTo_index_idx" ON "SessionCommand"("
 -- match is refused (a missing session matches nothing either). Two writers
 -- appending to one session at once queue on the session row's lock; the
 -- second one's WHERE is checked again against the committed counter, matches
--- nothing, and its row is refused.
+-- nothing, and its row is refused. It runs BEFORE the insert, unlike
+-- SQLite's AFTER trigger, so that it is checked before the foreign key (whose
+-- check PostgreSQL runs as an AFTER trigger of its own): a row for a missing
+-- session is refused with the same message on both. Either way the statement
+-- is all or nothing.
 DROP TRIGGER "SessionCommand_counters" ON "SessionCommand";
 DROP FUNCTION "SessionCommand_counters"();
 
@@ -32,9 +36,9 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'SessionCommand: index out of order';
     END IF;
-    RETURN NULL;
+    RETURN NEW;
 END;
 $$;
 
-CREATE TRIGGER "SessionCommand_append" AFTER INSERT ON "SessionCommand"
+CREATE TRIGGER "SessionCommand_append" BEFORE INSERT ON "SessionCommand"
 FOR EACH ROW EXECUTE FUNCTION "SessionCommand_append"();

@@ -17,6 +17,6 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'SessionCommand: index out of order';
     END IF;
-    RETURN NULL;
+    RETURN NEW;
 END;
 $$;
