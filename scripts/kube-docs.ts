@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { Engine, type TopologySpec, type TraceEvent } from "../server/engine/index.js";
 import { parseLabFile } from "../server/labs/parse-lab-file.js";
 
-export const KUBE_LABS = ["service-clusterip", "service-nodeport", "service-debugging"] as const;
+export const KUBE_LABS = ["cni-bridge-plugin", "service-clusterip", "service-nodeport", "service-hairpin", "service-debugging"] as const;
 
 const DECISIONS = new Set<TraceEvent["kind"]>(["netfilter", "nat", "conntrack", "ip-forward", "socket-deliver", "drop"]);
 
@@ -23,8 +23,12 @@ function clusterLines(t: TopologySpec): string[] {
     const pods = (k.pods ?? []).filter((p) => p.node === h.name).map((p) => {
       const eth0 = (h.veths ?? []).find((v) => v.peer.namespace === (p.netns ?? p.name));
       const labels = Object.entries(p.labels ?? {}).map(([a, b]) => `${a}=${b}`).join(",");
-      return `${p.name} ${(eth0?.peer.addresses ?? []).join(", ")}${labels ? ` (${labels})` : ""}`;
+      const address = eth0 === undefined && k.cni !== undefined ? "(address from the CNI chain)" : (eth0?.peer.addresses ?? []).join(", ");
+      return `${p.name} ${address}${labels ? ` (${labels})` : ""}`;
     });
+    for (const d of k.deployments ?? []) {
+      if (h.name === k.nodes[0]) pods.push(`Deployment ${d.name}: ${d.replicas} pods spread over the nodes (${Object.entries(d.labels).map(([a, b]) => `${a}=${b}`).join(",")})`);
+    }
     lines.push(`| ${h.name}${k.nodes.includes(h.name) ? "" : " (not a node)"} | ${nics} | ${pods.join("; ") || "—"} |`);
   }
   lines.push("", "| Service | type | cluster IP | ports | selector | policy |", "|---|---|---|---|---|---|");

@@ -24,10 +24,10 @@ export function checkLab(lab: LabFile, expectedId?: string): Issue[] {
       issues.push({ path: `/walkthrough/${index}/host`, message: `no host "${step.host}" in the topology (hosts: ${[...hosts.keys()].join(", ")})` });
       return;
     }
-    if (step.namespace !== undefined && !namespacesOf(host).has(step.namespace)) {
+    if (step.namespace !== undefined && !namespacesOf(host, lab.topology).has(step.namespace)) {
       issues.push({
         path: `/walkthrough/${index}/namespace`,
-        message: `host "${host.name}" has no namespace "${step.namespace}" (it has: ${[...namespacesOf(host)].join(", ")})`,
+        message: `host "${host.name}" has no namespace "${step.namespace}" (it has: ${[...namespacesOf(host, lab.topology)].join(", ")})`,
       });
     }
     step.expect?.events?.forEach((event, eventIndex) => {
@@ -37,7 +37,7 @@ export function checkLab(lab: LabFile, expectedId?: string): Issue[] {
     });
   });
 
-  issues.push(...checkTasks(lab, new Map(lab.topology.hosts.map((host) => [host.name, namespacesOf(host)]))));
+  issues.push(...checkTasks(lab, new Map(lab.topology.hosts.map((host) => [host.name, namespacesOf(host, lab.topology)]))));
 
   for (const issue of validateTopology(lab.topology)) {
     issues.push({ path: `/topology${issue.path}`, message: issue.message });
@@ -47,13 +47,16 @@ export function checkLab(lab: LabFile, expectedId?: string): Issue[] {
 
 /**
  * Where a command can run on a host at load time: its root namespace, its
- * plain namespaces, and the namespaces of its containers (a --net=host
- * container has none of its own).
+ * plain namespaces, the namespaces of its containers (a --net=host
+ * container has none of its own), and those the CNI chain makes for the
+ * pods the lab declares on it (named after the pod).
  */
-function namespacesOf(host: HostSpec): Set<string> {
+function namespacesOf(host: HostSpec, topology: LabFile["topology"]): Set<string> {
   const names = new Set<string>([ROOT_NAMESPACE, ...(host.namespaces ?? [])]);
   for (const container of host.containers ?? []) {
     if (container.network !== "host") names.add(container.name);
   }
+  const k = topology.kubernetes;
+  if (k?.cni !== undefined) for (const pod of k.pods ?? []) if (pod.node === host.name && pod.netns === undefined) names.add(pod.name);
   return names;
 }

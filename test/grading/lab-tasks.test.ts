@@ -94,6 +94,18 @@ const MISTAKES: Record<string, Mistake> = {
     becomes: "curl -s --connect-timeout 1 http://10.168.0.3:30080/",
     fails: { task: "keep-client", check: 0 },
   },
+  "cni-bridge-plugin": {
+    what: "answers the lowest free address of node2's lease, which host-local skips while it goes round",
+    step: { answer: "round-robin" },
+    becomes: "10.244.2.3",
+    fails: { task: "round-robin", check: 2 },
+  },
+  "service-hairpin": {
+    what: "answers web's own address, which the masquerade replaced before web saw the SYN",
+    step: { answer: "seen-source" },
+    becomes: "10.244.1.3",
+    fails: { task: "seen-source", check: 0 },
+  },
   "service-debugging": {
     what: "names the ready pod, the one the endpoints do list",
     step: { answer: "missing-endpoint" },

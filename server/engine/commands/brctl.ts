@@ -28,7 +28,7 @@ const COMMANDS: BrctlCommand[] = [
   { name: "delbr", args: 1, help: "<bridge>\t\tdelete bridge", run: delbr },
   { name: "addif", args: 2, help: "<bridge> <device>\tadd interface to bridge", run: addif },
   { name: "delif", args: 2, help: "<bridge> <device>\tdelete interface from bridge", run: delif },
-  { name: "hairpin", args: 3, help: "<bridge> <port> {on|off}\tturn hairpin on/off" },
+  { name: "hairpin", args: 3, help: "<bridge> <port> {on|off}\tturn hairpin on/off", run: hairpin },
   { name: "setageing", args: 2, help: "<bridge> <time>\t\tset ageing time" },
   { name: "setbridgeprio", args: 2, help: "<bridge> <prio>\t\tset bridge priority" },
   { name: "setfd", args: 2, help: "<bridge> <time>\t\tset bridge forward delay" },
@@ -99,6 +99,19 @@ function delif([brName, ...ifNames]: string[], ctx: CommandContext): number {
     return dev!;
   });
   for (const port of ports) br!.release(port);
+  return 0;
+}
+
+/** br_cmd_hairpin: the mode word first, then the port, then the bridge; a port of another bridge has no brport/hairpin_mode file. */
+function hairpin([brName, ifName, mode]: string[], ctx: CommandContext): number {
+  const on = ["on", "yes", "1"].includes(mode!);
+  if (!on && !["off", "no", "0"].includes(mode!)) fail("expect on/off for argument", 1);
+  const dev = ctx.ns.device(ifName!);
+  if (dev === undefined) fail(`interface ${ifName} does not exist!`, 1);
+  const br = ctx.ns.device(brName!);
+  if (br === undefined) fail(`bridge ${brName} does not exist!`, 1);
+  if (!(br instanceof Bridge) || masterBridge(dev) !== br) fail(`can't set ${ifName} to hairpin on bridge ${brName}: No such file or directory`, 1);
+  br.setHairpin(dev, on);
   return 0;
 }
 

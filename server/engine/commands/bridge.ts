@@ -41,6 +41,8 @@ const USAGE = [
 
 interface BridgeOptions {
   stats: boolean;
+  /** -d: `link show` adds each port's flags on a second line. */
+  details: boolean;
 }
 
 const ALL_NODES = "33:33:00:00:00:01";
@@ -115,9 +117,32 @@ function fdb(args: string[], ctx: CommandContext, opts: BridgeOptions): number {
   fail(`Command "${cmd}" is unknown, try "bridge fdb help".`, 255);
 }
 
-function link(args: string[], ctx: CommandContext): number {
+/** `bridge link set dev PORT hairpin on|off`: the one port flag simulated (IFLA_BRPORT_MODE). */
+function linkSet(args: string[], ctx: CommandContext): number {
+  let dev: Device | undefined;
+  let hairpin: boolean | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = args[++i];
+    if (value === undefined) fail(`Command line is not complete. Try option "help"`, 255);
+    if (a === "dev") {
+      dev = ctx.ns.device(value);
+      if (dev === undefined) fail(`Cannot find device "${value}"`, 255);
+    } else if (a === "hairpin") {
+      if (value !== "on" && value !== "off") fail(`Error: argument of "hairpin" must be "on" or "off", not "${value}"`, 255);
+      hairpin = value === "on";
+    } else notSimulated(`bridge link set ${a}`);
+  }
+  if (dev === undefined) fail("Device is a required argument.", 255);
+  const br = masterBridge(dev);
+  if (br === null) fail("RTNETLINK answers: Operation not supported", 255);
+  if (hairpin !== undefined) br.setHairpin(dev, hairpin);
+  return 0;
+}
+
+function link(args: string[], ctx: CommandContext, opts: BridgeOptions): number {
   const [cmd = "show", ...rest] = args;
-  if (matches(cmd, "set") || matches(cmd, "change")) notSimulated(`bridge link ${cmd}`);
+  if (matches(cmd, "set") || matches(cmd, "change")) return linkSet(rest, ctx);
   if (!(matches(cmd, "show") || matches(cmd, "list") || matches(cmd, "lst"))) fail(`Command "${cmd}" is unknown, try "bridge link help".`, 255);
   let devFilter: Device | undefined;
   for (let i = 0; i < rest.length; i++) {
@@ -135,12 +160,17 @@ function link(args: string[], ctx: CommandContext): number {
       `${dev.ifindex}: ${dev.name}${bridgeLinkSuffix(dev, ctx.ns)}: ${iproute2Flags(dev, ctx.ns)} mtu ${dev.mtu} master ${br.name} ` +
         `state ${portState(br, dev)} priority ${PORT_PRIORITY} cost ${portCost(dev)} `,
     );
+    if (opts.details) {
+      ctx.out.push(
+        `    hairpin ${br.hairpin.has(dev) ? "on" : "off"} guard off root_block off fastleave off learning on flood on mcast_flood on bcast_flood on mcast_router 1 mcast_to_unicast off neigh_suppress off vlan_tunnel off isolated off locked off `,
+      );
+    }
   }
   return 0;
 }
 
 export const bridgeCommand: CommandHandler = (argv, ctx) => {
-  const opts: BridgeOptions = { stats: false };
+  const opts: BridgeOptions = { stats: false, details: false };
   let json = false;
   let pretty = false;
   let i = 0;
@@ -153,7 +183,8 @@ export const bridgeCommand: CommandHandler = (argv, ctx) => {
     } else if (matches(opt, "-color") || opt.startsWith("-color=") || opt.startsWith("-c=")) continue;
     else if (matches(opt, "-json")) json = true;
     else if (matches(opt, "-pretty")) pretty = true;
-    else if (["-details", "-oneline", "-timestamp", "-batch", "-force", "-netns", "-compressvlans", "-4", "-6"].some((o) => matches(opt, o))) notSimulated(`bridge ${argv[i]}`);
+    else if (matches(opt, "-details")) opts.details = true;
+    else if (["-oneline", "-timestamp", "-batch", "-force", "-netns", "-compressvlans", "-4", "-6"].some((o) => matches(opt, o))) notSimulated(`bridge ${argv[i]}`);
     else fail(`Option "${argv[i]}" is unknown, try "bridge help".`, 255);
   }
   const [object, ...rest] = argv.slice(i);
@@ -161,9 +192,9 @@ export const bridgeCommand: CommandHandler = (argv, ctx) => {
   const chosen = ["link", "fdb", "mdb", "vlan", "monitor", "help"].find((o) => matches(object, o));
   if (json && (chosen === "link" || chosen === "fdb") && (rest.length === 0 || matches(rest[0]!, "show") || matches(rest[0]!, "list"))) {
     if (chosen === "fdb" && opts.stats) notSimulated("bridge -json -statistics fdb");
-    return printListingAsJson(ctx, chosen === "link" ? "bridge-link" : "bridge-fdb", pretty, (c) => (chosen === "link" ? link(rest, c) : fdb(rest, c, opts)));
+    return printListingAsJson(ctx, chosen === "link" ? "bridge-link" : "bridge-fdb", pretty, (c) => (chosen === "link" ? link(rest, c, opts) : fdb(rest, c, opts)));
   }
-  if (chosen === "link") return link(rest, ctx);
+  if (chosen === "link") return link(rest, ctx, opts);
   if (chosen === "fdb") return fdb(rest, ctx, opts);
   if (chosen === "vlan" && (rest.length === 0 || matches(rest[0]!, "show"))) {
     // The recorded kernel has no bridge VLAN filtering: only the header.

@@ -12,6 +12,8 @@ export interface CommandContext {
   readonly ns: NetNamespace;
   /** Lines the command prints (stdout and stderr interleaved, as a terminal shows them). */
   readonly out: string[];
+  /** A here-document given to the command (`kubectl apply -f - <<EOF`); absent when it reads the terminal. */
+  readonly stdin?: string;
   /** Runs another command line in a namespace (docker exec). */
   readonly exec: (ns: NetNamespace, argv: string[]) => ExitStatus;
 }

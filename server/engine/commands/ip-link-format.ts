@@ -101,7 +101,7 @@ function bridgeSlaveAttributes(br: Bridge, port: Device): string {
   const n = portNumber(br, port);
   const id = iproute2BridgeId(br);
   return (
-    `bridge_slave state ${portState(br, port)} priority 32 cost ${portCost(port)} hairpin off guard off root_block off fastleave off learning on flood on ` +
+    `bridge_slave state ${portState(br, port)} priority 32 cost ${portCost(port)} hairpin ${br.hairpin.has(port) ? "on" : "off"} guard off root_block off fastleave off learning on flood on ` +
     `port_id 0x${(0x8000 + n).toString(16)} port_no 0x${n.toString(16)} designated_port ${0x8000 + n} designated_cost 0 designated_bridge ${id} designated_root ${id} ` +
     `hold_timer ${timer(0)} message_age_timer ${timer(0)} forward_delay_timer ${timer(0)} topology_change_ack 0 config_pending 0 proxy_arp off proxy_arp_wifi off ` +
     "mcast_router 1 mcast_fast_leave off mcast_flood on bcast_flood on mcast_to_unicast off neigh_suppress off group_fwd_mask 0 group_fwd_mask_str 0x0 " +

@@ -6,12 +6,13 @@
  * cluster's objects, and kube-proxy on every node resyncs its rules at once,
  * as its informers would make it. Output laid out as kubectl's printers do.
  */
-import { podProcess } from "../kube/build-cluster.js";
+import { podProcess } from "../kube/pod-lifecycle.js";
 import { key, type Cluster, type Endpoint, type Pod, type Service } from "../kube/cluster.js";
 import { syncProxies } from "../kube/proxier.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
 import { describeBlock, humanDuration, table } from "./kubectl-table.js";
+import { scale } from "./kubectl-scale.js";
 import { notSimulated } from "./not-simulated.js";
 
 const VERSION = "v1.28.2";
@@ -330,6 +331,7 @@ export const kubectlCommand: CommandHandler = (argv, ctx) => {
   }
   if (cluster === null || !cluster.nodes.includes(ctx.host.name) || ctx.ns !== ctx.host.root) fail(REFUSED, 1);
   if (verb === "patch") return patch(ctx, cluster, rest);
+  if (verb === "scale") return scale(ctx, cluster, rest);
   const o = parseOptions(rest);
   switch (verb) {
     case "get":

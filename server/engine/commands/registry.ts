@@ -2,6 +2,7 @@
 import { arpCommand } from "./arp.js";
 import { brctlCommand } from "./brctl.js";
 import { calicoctlCommand } from "./calicoctl.js";
+import { catCommand } from "./cat.js";
 import { bridgeCommand } from "./bridge.js";
 import type { CommandHandler } from "./command-context.js";
 import { conntrackCommand } from "./conntrack.js";
@@ -12,6 +13,7 @@ import { ipCommand } from "./ip.js";
 import { iptablesCommand } from "./iptables.js";
 import { iptablesSaveCommand } from "./iptables-save.js";
 import { kubectlCommand } from "./kubectl.js";
+import { lsCommand } from "./ls.js";
 import { pingCommand } from "./ping.js";
 import { routeCommand } from "./route.js";
 import { sleepCommand } from "./sleep.js";
@@ -24,6 +26,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   arp: arpCommand,
   brctl: brctlCommand,
   calicoctl: calicoctlCommand,
+  cat: catCommand,
   bridge: bridgeCommand,
   conntrack: conntrackCommand,
   curl: curlCommand,
@@ -33,6 +36,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   iptables: iptablesCommand,
   "iptables-save": iptablesSaveCommand,
   kubectl: kubectlCommand,
+  ls: lsCommand,
   ping: pingCommand,
   route: routeCommand,
   sleep: sleepCommand,

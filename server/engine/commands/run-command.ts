@@ -8,6 +8,7 @@ import type { NetNamespace } from "../stack/namespace.js";
 import type { Network, SimHost } from "../topology/network.js";
 import { CommandFailure, type CommandContext, type ExitStatus } from "./command-context.js";
 import { COMMANDS } from "./registry.js";
+import { splitHereDocument } from "./here-document.js";
 import { tokenize } from "./tokenize.js";
 
 /** The context of one command line; a class so its exec method is shared, not made per command. */
@@ -17,6 +18,7 @@ class Terminal implements CommandContext {
     readonly host: SimHost,
     readonly ns: NetNamespace,
     readonly out: string[],
+    readonly stdin?: string,
   ) {}
 
   exec(inner: NetNamespace, argv: string[]): ExitStatus {
@@ -24,7 +26,7 @@ class Terminal implements CommandContext {
   }
 }
 
-export function runArgv(net: Network, host: SimHost, ns: NetNamespace, argv: string[], out: string[]): ExitStatus {
+export function runArgv(net: Network, host: SimHost, ns: NetNamespace, argv: string[], out: string[], stdin?: string): ExitStatus {
   const name = argv[0];
   if (name === undefined) return 0;
   const handler = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -32,7 +34,7 @@ export function runArgv(net: Network, host: SimHost, ns: NetNamespace, argv: str
     out.push(`bash: ${name}: command not found`);
     return 127;
   }
-  const ctx = new Terminal(net, host, ns, out);
+  const ctx = new Terminal(net, host, ns, out, stdin);
   try {
     return handler(argv.slice(1), ctx);
   } catch (e) {
@@ -51,12 +53,18 @@ export function runArgv(net: Network, host: SimHost, ns: NetNamespace, argv: str
 export function startCommandLine(net: Network, host: SimHost, ns: NetNamespace, line: string, out: string[]): ExitStatus {
   // tcpdump shows the frames since the previous command began (device-frame-log.ts).
   net.frameLog.beginCommand();
-  const t = tokenize(line.trim());
+  const doc = splitHereDocument(line.trim());
+  if (!doc.ok) {
+    out.push(`bash: ${doc.error}`);
+    return 2;
+  }
+  if (doc.warning !== null) out.push(doc.warning);
+  const t = tokenize(doc.line.trim());
   if (!t.ok) {
     out.push(`bash: ${t.error}`);
     return 2;
   }
-  return runArgv(net, host, ns, t.argv, out);
+  return runArgv(net, host, ns, t.argv, out, doc.stdin);
 }
 
 /** A process's step, with usage failures (CommandFailure) turned into the tool's message and exit code. */

@@ -3,43 +3,53 @@
  * from the eth0 of its namespace (as the CNI plugin left it), its process
  * listening (serve_hostname answers with the pod's name), then every node's
  * kube-proxy syncs once. Nodes have net.bridge.bridge-nf-call-iptables on.
- * The spec has passed validateKubernetes.
+ * With a CNI chain (kubernetes.cni), a pod whose namespace the topology does
+ * not declare, and every Deployment's pod, is attached by it over the node's
+ * flannel lease. The spec has passed validateKubernetes.
  */
-import type { NetNamespace } from "../stack/namespace.js";
 import type { Network } from "../topology/network.js";
-import { parseIpv4OrThrow } from "../wire/ipv4-address.js";
+import type { OverlaySpec } from "../topology/topology-schema.js";
+import { parseIpv4CidrOrThrow, parseIpv4OrThrow } from "../wire/ipv4-address.js";
+import { gatewayOf, type CniNode } from "./cni-config.js";
 import { Cluster, key, type Pod } from "./cluster.js";
+import { randomString, reconcile } from "./deployment.js";
+import { HostLocal } from "./host-local.js";
 import type { KubernetesSpec } from "./kube-schema.js";
+import { createPod, startPod } from "./pod-lifecycle.js";
 import { syncProxies } from "./proxier.js";
 
-const encoder = new TextEncoder();
 /** How long before the lab starts its objects were made: a cluster that has been up a while. */
 const AGE = 10 * 60 * 1_000_000;
 
-/** serve_hostname's answer: its hostname, which is the pod's name, as the whole body. */
-function hostnameReply(pod: string): Uint8Array {
-  const head = `HTTP/1.1 200 OK\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Length: ${pod.length}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n`;
-  return encoder.encode(head + pod);
+/** FLANNEL_MTU: what the backend's encapsulation leaves of the underlay's MTU. */
+const OVERHEAD: Record<OverlaySpec["backend"], number> = { "flannel-vxlan": 50, "flannel-udp": 28, "host-gw": 0, calico: 0 };
+
+function cniNodes(net: Network, cluster: Cluster, spec: KubernetesSpec, overlay: OverlaySpec): void {
+  const network = parseIpv4CidrOrThrow(overlay.network);
+  for (const n of spec.nodes) {
+    const underlay = net.hosts.get(n)!.root.device(overlay.interface ?? "eth0");
+    const node: CniNode = { subnet: parseIpv4CidrOrThrow(overlay.subnets[n]!), network, mtu: (underlay?.mtu ?? 1500) - OVERHEAD[overlay.backend], hairpinMode: spec.cni?.hairpinMode ?? true };
+    cluster.cni.set(n, { node, ipam: new HostLocal(node.subnet, gatewayOf(node)) });
+  }
 }
 
-export function podProcess(pod: Pod): string {
-  return `serve_hostname/${pod.name}`;
-}
-
-/** The pod's process opens its ports in the pod's namespace. */
-export function startPod(ns: NetNamespace, pod: Pod, ports: number[]): void {
-  for (const port of ports) ns.sockets.listenTcp({ address: 0, port, process: podProcess(pod), serve: () => hostnameReply(pod.name) });
-}
-
-export function buildCluster(net: Network, spec: KubernetesSpec): Cluster {
+export function buildCluster(net: Network, spec: KubernetesSpec, overlay?: OverlaySpec): Cluster {
   const created = net.scheduler.now - AGE;
   // A node's setup that kube-proxy needs (kubeadm refuses to join without it): frames bridged
   // between two pods of one node pass conntrack, so a reply from a pod on the client's own
   // bridge is translated back to the Service's address.
   for (const n of spec.nodes) net.hosts.get(n)!.root.bridgeNfCallIptables = true;
   const cluster = new Cluster(spec.nodes, spec.clusterCidr, Cluster.specOf(spec).serviceCidr, created);
+  if (spec.cni !== undefined && overlay !== undefined) cniNodes(net, cluster, spec, overlay);
   for (const p of spec.pods ?? []) {
-    const ns = net.hosts.get(p.node)!.namespaces.get(p.netns ?? p.name)!;
+    const host = net.hosts.get(p.node)!;
+    const serve = (p.serve ?? []).map((s) => s.port);
+    if (cluster.cni.has(p.node) && p.netns === undefined && !host.namespaces.has(p.name)) {
+      const made = createPod(net, cluster, { name: p.name, namespace: p.namespace ?? "default", node: p.node, labels: p.labels ?? {}, serve, created });
+      if ("ip" in made) made.ready = p.ready ?? true;
+      continue;
+    }
+    const ns = host.namespaces.get(p.netns ?? p.name)!;
     const pod: Pod = {
       name: p.name,
       namespace: p.namespace ?? "default",
@@ -51,7 +61,12 @@ export function buildCluster(net: Network, spec: KubernetesSpec): Cluster {
       created,
     };
     cluster.pods.set(key(pod.namespace, pod.name), pod);
-    startPod(ns, pod, (p.serve ?? []).map((s) => s.port));
+    startPod(ns, pod, serve);
+  }
+  for (const d of spec.deployments ?? []) {
+    const deployment = { name: d.name, namespace: d.namespace ?? "default", replicas: d.replicas, labels: { ...d.labels }, serve: (d.serve ?? []).map((s) => s.port), templateHash: randomString(net.random, 10), created };
+    cluster.deployments.set(key(deployment.namespace, deployment.name), deployment);
+    reconcile(net, cluster, deployment, created);
   }
   for (const s of spec.services ?? []) {
     cluster.services.set(key(s.namespace ?? "default", s.name), {

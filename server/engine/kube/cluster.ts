@@ -6,6 +6,10 @@
  * reads and changes these; after every change kube-proxy resyncs
  * (proxier.ts), as it does when its informers see an update.
  */
+import type { CniNode } from "./cni-config.js";
+import type { Attachment } from "./cni-plugins.js";
+import type { Deployment } from "./deployment.js";
+import type { HostLocal } from "./host-local.js";
 import type { KubernetesSpec } from "./kube-schema.js";
 
 export interface Pod {
@@ -18,6 +22,12 @@ export interface Pod {
   ip: number;
   /** Virtual µs. */
   created: number;
+  /** What the CNI chain made for it (absent for a pod whose namespace the lab's topology declares). */
+  attachment?: Attachment;
+  /** The Deployment whose ReplicaSet made it. */
+  owner?: string;
+  /** The ports its process listens on. */
+  serve?: number[];
 }
 
 export interface ServicePort {
@@ -64,6 +74,9 @@ export function selects(selector: Record<string, string>, labels: Record<string,
 export class Cluster {
   readonly pods = new Map<string, Pod>();
   readonly services = new Map<string, Service>();
+  readonly deployments = new Map<string, Deployment>();
+  /** Per node, when pods are attached by the CNI chain: its lease and host-local's state. */
+  readonly cni = new Map<string, { node: CniNode; ipam: HostLocal }>();
 
   constructor(
     readonly nodes: string[],

@@ -84,6 +84,19 @@ export function kubernetesSchema({ Ipv4Address, Ipv4Cidr, ObjectName }: SchemaPr
     { additionalProperties: false },
   );
 
+  /** A Deployment: its ReplicaSet's pods, attached by the CNI chain and placed by the scheduler (deployment.ts). */
+  const DeploymentSpec = Type.Object(
+    {
+      name: KubeName,
+      namespace: Type.Optional(KubeName),
+      replicas: Type.Integer({ minimum: 0, maximum: 32 }),
+      /** The pod template's labels, which are also its selector's matchLabels. */
+      labels: Labels,
+      serve: Type.Optional(Type.Array(PodServeSpec, { maxItems: 8 })),
+    },
+    { additionalProperties: false },
+  );
+
   return Type.Object(
     {
       /** The hosts that are nodes: each runs kube-proxy in its root namespace. */
@@ -94,6 +107,21 @@ export function kubernetesSchema({ Ipv4Address, Ipv4Cidr, ObjectName }: SchemaPr
       serviceCidr: Type.Optional(Ipv4Cidr),
       pods: Type.Optional(Type.Array(PodSpec, { maxItems: 128 })),
       services: Type.Optional(Type.Array(ServiceSpec, { maxItems: 64 })),
+      /**
+       * Pods attached by each node's CNI chain (kube/cni-plugins.ts): flannel delegating to bridge and host-local over the
+       * node's lease in the topology's flannel overlay, then portmap. A pod whose network namespace the topology does not declare is attached this way.
+       */
+      cni: Type.Optional(
+        Type.Object(
+          {
+            plugin: Type.Literal("flannel"),
+            /** The delegate's hairpinMode: kube-flannel.yml's true when omitted. */
+            hairpinMode: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+      deployments: Type.Optional(Type.Array(DeploymentSpec, { maxItems: 16 })),
     },
     { additionalProperties: false, description: "a Kubernetes cluster on the topology's hosts: nodes, pods and Services" },
   );
@@ -102,3 +130,4 @@ export function kubernetesSchema({ Ipv4Address, Ipv4Cidr, ObjectName }: SchemaPr
 export type KubernetesSpec = Static<ReturnType<typeof kubernetesSchema>>;
 export type PodSpec = NonNullable<KubernetesSpec["pods"]>[number];
 export type KubeServiceSpec = NonNullable<KubernetesSpec["services"]>[number];
+export type DeploymentSpec = NonNullable<KubernetesSpec["deployments"]>[number];

@@ -10,11 +10,12 @@
 import { cidrNetwork, parseIpv4, parseIpv4Cidr, prefixMask } from "../wire/ipv4-address.js";
 import { ROOT_NAMESPACE, type TopologySpec } from "../topology/topology-schema.js";
 import type { TopologyIssue } from "../topology/validate-topology.js";
+import { validateCni } from "./validate-cni.js";
 
 export function validateKubernetes(spec: TopologySpec): TopologyIssue[] {
   const k = spec.kubernetes;
   if (k === undefined) return [];
-  const issues: TopologyIssue[] = [];
+  const issues: TopologyIssue[] = validateCni(spec);
   const hosts = new Map(spec.hosts.map((h) => [h.name, h]));
   k.nodes.forEach((n, i) => {
     if (!hosts.has(n)) issues.push({ path: `/kubernetes/nodes/${i}`, message: `node "${n}" is not a host of the topology` });
@@ -35,6 +36,8 @@ export function validateKubernetes(spec: TopologySpec): TopologyIssue[] {
     const netns = p.netns ?? p.name;
     if (host === undefined) return;
     const namespaces = new Set([...(host.namespaces ?? []), ...(host.containers ?? []).filter((c) => c.network !== "host").map((c) => c.name)]);
+    // With a CNI chain, a pod whose namespace the topology does not declare is attached by it.
+    if (k.cni !== undefined && p.netns === undefined && !namespaces.has(netns)) return;
     if (netns === ROOT_NAMESPACE || !namespaces.has(netns)) {
       issues.push({ path: `${path}/${p.netns === undefined ? "name" : "netns"}`, message: `node ${p.node} has no network namespace "${netns}" for the pod (declare it in namespaces or containers)` });
       return;

@@ -8,6 +8,11 @@
  * takes the same decision without an ingress port. A frame bridged between
  * two ports also passes iptables when the namespace has br_netfilter on
  * (BridgeNetfilter in device.ts).
+ *
+ * Hairpin mode (BR_HAIRPIN_MODE, `brctl hairpin`, the CNI bridge plugin's
+ * hairpinMode) lets a frame leave by the port it came in on, which
+ * br_forward's should_deliver otherwise refuses: a pod that reaches itself
+ * through a Service address needs it (see rebridge).
  */
 import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.js";
 import { Device, fitsMtu, type Enslaver, type LinkContext, type NamespaceLabel } from "./device.js";
@@ -22,6 +27,10 @@ export class Bridge extends Device implements Enslaver {
   readonly ports: Device[] = [];
   readonly fdb: Fdb;
   ageingTime: number;
+  /** Ports in hairpin mode. */
+  readonly hairpin = new Set<Device>();
+  /** The port of the frame being passed up to the stack, while the stack handles it (br_netfilter's physindev). */
+  private passingUp: Device | null = null;
   private gcTimer: Timer | null = null;
   /** BROPT_MTU_SET_BY_USER: once the bridge's MTU is set by hand it no longer follows its ports. */
   private mtuSetByUser = false;
@@ -52,7 +61,36 @@ export class Bridge extends Device implements Enslaver {
     const i = this.ports.indexOf(port);
     if (i >= 0) this.ports.splice(i, 1);
     port.master = null;
+    this.hairpin.delete(port);
     this.fdb.flushPort(port.name, true);
+  }
+
+  /** The port the frame the stack is handling came in by; null for frames the stack did not get from a port. */
+  get localIngress(): Device | null {
+    return this.passingUp;
+  }
+
+  /** brport/hairpin_mode. */
+  setHairpin(port: Device, on: boolean): void {
+    if (on) this.hairpin.add(port);
+    else this.hairpin.delete(port);
+  }
+
+  /**
+   * br_nf_pre_routing_finish's bridged DNAT: a frame that came in by
+   * `ingress` for the bridge itself, whose destination PREROUTING rewrote to
+   * an address behind this same bridge, is bridged again towards the new
+   * destination's MAC instead of routed (no TTL step), passing FORWARD and
+   * POSTROUTING as a bridged frame does. Back out of the port it came in by
+   * only in hairpin mode.
+   */
+  rebridge(ingress: Device, frame: Frame, token: object): void {
+    const entry = this.fdb.get(frame.dst);
+    if (entry === undefined || entry.local) {
+      this.flood(ingress, frame, token);
+      return;
+    }
+    this.forwardTo(ingress, frame, entry.port, token);
   }
 
   override dispose(): void {
@@ -130,11 +168,21 @@ export class Bridge extends Device implements Enslaver {
       this.promiscuousCopy(ingress, frame);
       return;
     }
-    const out = this.ports.find((p) => p.name === entry.port);
-    if (out === undefined || out === ingress) {
+    this.forwardTo(ingress, frame, entry.port, token);
+    this.promiscuousCopy(ingress, frame);
+  }
+
+  /** should_deliver: never back out of the ingress port, unless that port is in hairpin mode. */
+  private mayDeliver(port: Device, ingress: Device | null): boolean {
+    return port !== ingress || this.hairpin.has(port);
+  }
+
+  private forwardTo(ingress: Device | null, frame: Frame, portName: string, token: object | "skip"): void {
+    const from = ingress?.name ?? this.name;
+    const out = this.ports.find((p) => p.name === portName);
+    if (out === undefined || !this.mayDeliver(out, ingress)) {
       // Linux drops a frame whose destination sits behind the port it came in on.
       this.emitDrop(frame, "not-for-host", `destination behind ingress port ${from}`, `${this.name} drops a frame for ${frame.dst}: it sits behind the ingress port ${from}`);
-      this.promiscuousCopy(ingress, frame);
       return;
     }
     this.ctx.trace.emit({
@@ -144,14 +192,13 @@ export class Bridge extends Device implements Enslaver {
       device: this.name,
       packetId: frame.packetId,
       layers: frame.layers,
-      summary: `${this.name} forwards ${frame.dst} from ${from} to port ${out.name} (fdb)`,
+      summary: out === ingress ? `${this.name} sends ${frame.dst} back out of ${from}, the port it came in by (hairpin mode)` : `${this.name} forwards ${frame.dst} from ${from} to port ${out.name} (fdb)`,
       bridge: this.name,
       ingress: from,
       egress: out.name,
       mac: frame.dst,
     });
     this.toPort(out, frame, token);
-    this.promiscuousCopy(ingress, frame);
   }
 
   /**
@@ -183,7 +230,7 @@ export class Bridge extends Device implements Enslaver {
   }
 
   private flood(ingress: Device | null, frame: Frame, token: object | "skip" = "skip"): void {
-    const egress = this.ports.filter((p) => p !== ingress && p.operUp);
+    const egress = this.ports.filter((p) => this.mayDeliver(p, ingress) && p.operUp);
     const from = ingress?.name ?? this.name;
     const why = isGroupMac(frame.dst) ? (frame.dst === "ff:ff:ff:ff:ff:ff" ? "broadcast" : "multicast") : "unknown unicast";
     this.ctx.trace.emit({
@@ -213,7 +260,13 @@ export class Bridge extends Device implements Enslaver {
       bridge: this.name,
       ingress: ingress.name,
     });
-    this.receive(frame);
+    const outer = this.passingUp;
+    this.passingUp = ingress;
+    try {
+      this.receive(frame);
+    } finally {
+      this.passingUp = outer;
+    }
   }
 
   private scheduleGc(): void {

@@ -4,6 +4,7 @@
  * output of locally generated packets (ip_route_output + neighbour output)
  * and forwarding with TTL decrement. ICMP, TCP and UDP sit above; ARP beside.
  */
+import type { Bridge } from "../link/bridge.js";
 import type { Device } from "../link/device.js";
 import { isGroupMac, type Frame } from "../link/frame.js";
 import { l4Length, l4Protocol, type Ipv4Payload, type L4 } from "../link/payload.js";
@@ -19,7 +20,7 @@ import { udpInput } from "./udp.js";
 import { ipipInput, ipipOutput } from "./ipip-tunnel.js";
 import { dropPacket } from "./drop.js";
 import { isFragment, reassemble } from "./ip-reassembly.js";
-import { bridgeNetfilter } from "./bridge-netfilter.js";
+import { bridgedDnat, bridgeNetfilter } from "./bridge-netfilter.js";
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 4: "ipip", 6: "tcp", 17: "udp" };
 
@@ -127,6 +128,8 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
   const local = lookup.route !== null && lookup.route.table === "local";
   const limitedBroadcast = p.dst === 0xffffffff;
   if (local || limitedBroadcast || ns.forwarding) emitLookup(ns, dev.name, frame.packetId, frame, p.dst, lookup);
+  // br_netfilter: a packet DNAT sent back behind the bridge it came up from is bridged, not routed.
+  if (hc !== null && dev.kind === "bridge" && lookup.route !== null && bridgedDnat(ns, dev as Bridge, frame, received, p, hc, lookup.route)) return;
   if (local || limitedBroadcast) {
     // ip_local_deliver: fragments wait for the rest of their datagram.
     const whole = defragment(ns, dev, frame, p);

@@ -29,7 +29,7 @@ export function buildNetwork(spec: TopologySpec, options: NetworkOptions): Netwo
   for (const s of spec.segments ?? []) net.segment(s.name);
   for (const h of spec.hosts) buildHost(net, h);
   if (spec.overlay !== undefined) net.overlayLog.push(...buildOverlay(net, spec.overlay));
-  if (spec.kubernetes !== undefined) net.kube = buildCluster(net, spec.kubernetes);
+  if (spec.kubernetes !== undefined) net.kube = buildCluster(net, spec.kubernetes, spec.overlay);
   net.quota.enforcing = true;
   // Building emits no trace: the trace starts with the first command.
   net.trace.take();

@@ -98,6 +98,8 @@ function kindFields(e: TraceEvent): string {
       return `,"tunnel":"${raw(e.tunnel)}","outer":"${raw(e.outer)}","vni":${numOrNull(e.vni)},"inner":"${raw(e.inner)}"`;
     case "tunnel-user":
       return `,"process":"${raw(e.process)}","action":"${raw(e.action)}","detail":"${raw(e.detail)}"`;
+    case "cni":
+      return `,"command":"${raw(e.command)}","plugin":${str(e.plugin)},"containerId":"${raw(e.containerId)}","ifName":${str(e.ifName)},"netns":${str(e.netns)},"detail":${str(e.detail)}`;
     case "drop":
       return `,"reason":"${raw(e.reason)}","detail":"${raw(e.detail)}"`;
     default:

@@ -93,6 +93,11 @@ export const TraceEventSchema = Type.Union(
       { process: Str, action: Type.Union([Type.Literal("read"), Type.Literal("lookup"), Type.Literal("write")]), detail: Str },
       "a user-space tunnel daemon's step (flanneld)",
     ),
+    variant(
+      "cni",
+      { command: Type.Union([Type.Literal("ADD"), Type.Literal("DEL")]), plugin: Str, containerId: Str, ifName: Str, netns: Str, detail: Str },
+      "one CNI plugin run for a pod (flannel, bridge, host-local, portmap)",
+    ),
     variant("drop", { reason: Type.Enum(DROP_REASONS), detail: Str }, "a frame or packet goes no further"),
   ],
   { $id: "https://cnlab.dev/schemas/trace-event.json", title: "cnlab trace event" },

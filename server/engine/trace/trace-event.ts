@@ -36,6 +36,7 @@ export const TRACE_EVENT_KINDS = [
   "encap",
   "decap",
   "tunnel-user",
+  "cni",
   "drop",
 ] as const;
 export type TraceEventKind = (typeof TRACE_EVENT_KINDS)[number];
@@ -155,6 +156,16 @@ export type TraceEvent = TraceBase &
         /** A user-space daemon's step (flanneld): reading from or writing to a TUN device, looking up its subnet lease table. */
         process: string;
         action: "read" | "lookup" | "write";
+        detail: string;
+      }
+    | {
+        kind: "cni";
+        /** One plugin of a CNI chain run by the container runtime for a pod: CNI_COMMAND, the plugin, CNI_CONTAINERID, CNI_IFNAME, and what it did. */
+        command: "ADD" | "DEL";
+        plugin: string;
+        containerId: string;
+        ifName: string;
+        netns: string;
         detail: string;
       }
     | { kind: "drop"; reason: DropReason; detail: string }
