@@ -85,16 +85,13 @@ export default fp(
       },
     });
 
-    new Counter({
-      name: "cnlab_lease_renewals_total",
-      help: "Session leases this instance renewed in Redis since it started (0 without Redis)",
-      registers,
-      collect() {
-        // The cluster keeps the count; the counter shows it as it stands.
-        this.reset();
-        this.inc(cluster.leaseRenewals);
-      },
-    });
+    keptCounter(registry, "cnlab_lease_renewals_total", "Session leases this instance renewed in Redis since it started (0 without Redis)", () => cluster.leaseRenewals);
+    keptCounter(
+      registry,
+      "cnlab_trace_events_relayed_total",
+      "Trace events of commands run on other instances, read from the database for the trace streams open here (0 without Redis)",
+      () => cluster.eventsRelayed,
+    );
 
     new Gauge({
       name: "cnlab_worker_queue_depth",
@@ -165,6 +162,19 @@ export default fp(
   },
   { name: "metrics", fastify: "5.x", dependencies: ["sessions", "cluster"] },
 );
+
+/** A counter whose count another part keeps (the cluster): read at each scrape, shown as it stands. */
+function keptCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
 
 type HookName = "preSerialization" | "onResponse";
 

@@ -71,7 +71,7 @@ describe("GET /metrics", () => {
     const student = await createToken(app, "Li Wei");
     const before = await scrape(app);
     const counted = ['cnlab_commands_total{result="acknowledged"}', 'cnlab_commands_total{result="refused"}', 'cnlab_commands_total{result="failed"}', "cnlab_trace_events_total", "cnlab_command_duration_seconds_count"];
-    const current = ["cnlab_sessions_live", "cnlab_sessions_owned", "cnlab_trace_clients", "cnlab_lease_renewals_total"];
+    const current = ["cnlab_sessions_live", "cnlab_sessions_owned", "cnlab_trace_clients", "cnlab_lease_renewals_total", "cnlab_trace_events_relayed_total"];
     // Without Redis: no leases, and the instance owns what it runs.
     expect(pick(before, [...counted, ...current])).toEqual(Object.fromEntries([...counted, ...current].map((name) => [name, 0])));
     // Node's own figures are there too.
@@ -100,6 +100,7 @@ describe("GET /metrics", () => {
       cnlab_sessions_owned: 1,
       cnlab_trace_clients: 1,
       cnlab_lease_renewals_total: 0,
+      cnlab_trace_events_relayed_total: 0,
     });
     expect(after.get("cnlab_command_duration_seconds_sum")).toBeGreaterThan(0);
     expect(after.get('cnlab_command_duration_seconds_bucket{le="+Inf"}')).toBe(2);
@@ -148,10 +149,20 @@ describe.skipIf(skipWithoutRedis)("GET /metrics with two instances on one databa
     expect(relayed.statusCode).toBe(200);
     expect(relayed.headers["x-cnlab-instance"]).toBe("cnlab-a");
 
+    // A trace stream on b, watching the session that a runs: the events of a's next command reach it through the database.
+    const address = b.server.address() as { port: number };
+    const stream = await openTraceSocket(`ws://127.0.0.1:${address.port}/api/sessions/${id}/trace?access_token=${student.token}`);
+    await stream.until((messages) => messages.some((m) => m.type === "hello"), "hello");
+    stream.send({ type: "subscribe", fromSeq: 0 });
+    const ping = await runCommand(a, student.token, id, "node1", "ping -c 1 172.17.0.3", "nginx-1");
+    await stream.until(() => stream.events().some((event) => event.seq === ping.events.to - 1), "the ping's last event");
+
     const [onA, onB] = [await scrape(a), await scrape(b)];
+    expect(onB.get("cnlab_trace_events_relayed_total")).toBe(ping.events.to - ping.events.from);
+    expect(onA.get("cnlab_trace_events_relayed_total")).toBe(0);
     const acknowledged = 'cnlab_commands_total{result="acknowledged"}';
-    expect([onA.get(acknowledged), onB.get(acknowledged)]).toEqual([2, 0]);
-    expect([onA.get("cnlab_command_duration_seconds_count"), onB.get("cnlab_command_duration_seconds_count")]).toEqual([2, 0]);
+    expect([onA.get(acknowledged), onB.get(acknowledged)]).toEqual([3, 0]);
+    expect([onA.get("cnlab_command_duration_seconds_count"), onB.get("cnlab_command_duration_seconds_count")]).toEqual([3, 0]);
     expect([onA.get("cnlab_sessions_owned"), onB.get("cnlab_sessions_owned")]).toEqual([1, 0]);
     expect(onA.get('cnlab_instance_info{instance="cnlab-a"}')).toBe(1);
   });
