@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, createToken, SHIPPED_LAB_COUNT, startSession } from "../helpers/build-app.js";
 import { skipWithoutRedis, startRedis, type TestRedis } from "../helpers/redis-server.js";
+import { testDatabaseKind } from "../helpers/test-database.js";
 
 const latency = expect.any(Number) as unknown as number;
 
@@ -21,7 +22,7 @@ describe("GET /health", () => {
       labs: SHIPPED_LAB_COUNT,
       instance: "cnlab-test-1",
       sessions: { live: 0, owned: 0 },
-      dependencies: { database: { status: "ok", kind: "sqlite", latencyMs: latency }, redis: { status: "not configured" } },
+      dependencies: { database: { status: "ok", kind: testDatabaseKind(), latencyMs: latency }, redis: { status: "not configured" } },
     });
     expect(response.json().dependencies.database.latencyMs).toBeGreaterThanOrEqual(0);
   });
@@ -43,7 +44,7 @@ describe("GET /health", () => {
 
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({ error: { code: "DATABASE_UNAVAILABLE", message: "The database is not answering" } });
-    expect(response.body).not.toMatch(/no such table|sqlite|prisma/i);
+    expect(response.body).not.toMatch(/no such table|does not exist|sqlite|postgres|prisma/i);
   });
 });
 
