@@ -2,68 +2,36 @@
  * Real cnlab processes sharing one database and one Redis, for the
  * multi-instance tests (`npm run test:cluster`). Redis is REDIS_URL when the
  * environment gives one, else a redis-server started here on a free port with
- * nothing saved; the database is CNLAB_TEST_POSTGRES_URL when given, else one
- * SQLite file the processes share.
+ * nothing saved; the database is a fresh one as every test gets
+ * (test/helpers/test-database.ts): PostgreSQL when the run is on PostgreSQL
+ * (CNLAB_TEST_DATABASE, docs/database.md), else one SQLite file the processes share.
  *
  * Without a redis-server binary and without REDIS_URL the tests cannot run:
- * `clusterSupport()` says so, loudly, and CI fails on it rather than skipping.
+ * `skipCluster` says so, loudly, and on CI they run and fail instead.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-import path from "node:path";
-import { createInterface } from "node:readline";
 import { onTestFinished } from "vitest";
+import { skipWithoutRedis, startRedis as startTestRedis } from "../helpers/redis-server.js";
 import { runMain, type MainProcess } from "../helpers/run-main.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { freshDatabase } from "../helpers/test-database.js";
 
 export const INSTRUCTOR = "cnlab_cluster-test-instructor";
 
-export type ClusterSupport = { ok: true } | { ok: false; why: string };
+/** Outside CI, without redis-server and without REDIS_URL, the tests are skipped (with a line on stderr); in CI they run and fail. */
+export const skipCluster = skipWithoutRedis && !process.env["REDIS_URL"];
+if (skipCluster) process.stderr.write(`\n${"!".repeat(78)}\n!! multi-instance tests NOT RUN: no redis-server and no REDIS_URL\n${"!".repeat(78)}\n`);
 
-/** Whether the multi-instance tests can run here: a Redis to use, or redis-server to start. */
-export function clusterSupport(): ClusterSupport {
-  if (process.env["REDIS_URL"]) return { ok: true };
-  const probe = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
-  if (probe.error === undefined && probe.status === 0) return { ok: true };
-  return { ok: false, why: "no redis-server binary on PATH and no REDIS_URL: install redis-server (apt-get install redis-server) or set REDIS_URL" };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-/** A Redis for this test: REDIS_URL, or a redis-server of its own stopped when the test ends. */
+/** A Redis for this test: REDIS_URL, or a redis-server of its own (test/helpers/redis-server.ts) stopped when the test ends. */
 export async function startRedis(): Promise<string> {
   const given = process.env["REDIS_URL"];
   if (given) return given;
-  const port = await freePort();
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  await new Promise<void>((resolve, reject) => {
-    let output = "";
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      output += `${line}\n`;
-      if (line.includes("Ready to accept connections")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-  });
-  return `redis://127.0.0.1:${port}`;
+  const redis = await startTestRedis();
+  onTestFinished(() => redis.stop());
+  return redis.url;
 }
 
-/** The shared database's URL: CNLAB_TEST_POSTGRES_URL, or a new SQLite file. */
+/** The shared database's URL: a fresh, migrated database of the run's kind, removed after the test. */
 export async function sharedDatabase(): Promise<string> {
-  const postgres = process.env["CNLAB_TEST_POSTGRES_URL"];
-  if (postgres) return postgres;
-  return `file:${path.join(await tempDir("cnlab-cluster-"), "cnlab.db")}`;
+  return (await freshDatabase()).url;
 }
 
 export interface Instance {
