@@ -106,6 +106,18 @@ const MISTAKES: Record<string, Mistake> = {
     becomes: "10.244.1.3",
     fails: { task: "seen-source", check: 0 },
   },
+  "cluster-dns": {
+    what: "names the first candidate, the one with the namespace's suffix",
+    step: { answer: "second-query" },
+    becomes: "nope.default.svc.cluster.local",
+    fails: { task: "second-query", check: 1 },
+  },
+  "network-policy": {
+    what: "adds the podSelector as a second item again, which keeps the OR",
+    step: { command: "kubectl patch networkpolicy web-allow-monitoring --type merge -p '{\"spec\":{\"ingress\":[{\"from\":[{\"namespaceSelector\":{\"matchLabels\":{\"team\":\"ops\"}},\"podSelector\":{\"matchLabels\":{\"app\":\"prometheus\"}}}],\"ports\":[{\"protocol\":\"TCP\",\"port\":8080}]}]}}'" },
+    becomes: "kubectl patch networkpolicy web-allow-monitoring --type merge -p '{\"spec\":{\"ingress\":[{\"from\":[{\"namespaceSelector\":{\"matchLabels\":{\"team\":\"ops\"}}},{\"podSelector\":{\"matchLabels\":{\"app\":\"prometheus\"}}}],\"ports\":[{\"protocol\":\"TCP\",\"port\":8080}]}]}}'",
+    fails: { task: "and-not-or", check: 1 },
+  },
   "service-debugging": {
     what: "names the ready pod, the one the endpoints do list",
     step: { answer: "missing-endpoint" },

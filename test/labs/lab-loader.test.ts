@@ -26,7 +26,7 @@ async function errorFor(content: string, name = "tiny-lab.yaml"): Promise<string
 describe("the lab files in labs/", () => {
   it("load, each id matching its file name, with every student text in en and zh", async () => {
     const labs = await loadLabs(REPO_LABS_DIR);
-    expect(labs.map((l) => l.lab.id)).toEqual(["bridge-two-containers", "calico", "cni-bridge-plugin", "container-to-other-host", "flannel-udp", "flannel-vxlan", "host-gw-routed", "host-gw", "host-network", "host-to-container", "service-clusterip", "service-debugging", "service-hairpin", "service-nodeport"]);
+    expect(labs.map((l) => l.lab.id)).toEqual(["bridge-two-containers", "calico", "cluster-dns", "cni-bridge-plugin", "container-to-other-host", "flannel-udp", "flannel-vxlan", "host-gw-routed", "host-gw", "host-network", "host-to-container", "network-policy", "service-clusterip", "service-debugging", "service-hairpin", "service-nodeport"]);
     for (const { lab, source } of labs) {
       expect(path.basename(source)).toBe(`${lab.id}.yaml`);
       for (const text of [lab.title, lab.summary, lab.texts.intro, ...lab.walkthrough.map((s) => s.explain)]) {

@@ -37,7 +37,9 @@ const REAL_TARGETS = (
 /** Protocols /etc/protocols names besides those simulated; any number 0-255 is one too. */
 const REAL_PROTOCOLS = "ip hopopt igmp ggp ipencap st egp igp pup hmp xns-idp rdp iso-tp4 dccp xtp ddp idpr-cmtp ipv6 ipv6-route ipv6-frag idrp rsvp gre esp ah skip ipv6-icmp icmpv6 ipv6-nonxt ipv6-opts rspf vmtp eigrp ospf ax.25 ipip etherip encap pim ipcomp vrrp l2tp isis sctp fc mobility-header udplite mpls-in-ip manet hip shim6 wesp rohc ethernet mptcp".split(" ");
 /** The matches cnlab simulates (-m NAME). */
-const MATCHES = ["tcp", "udp", "conntrack", "state", "addrtype", "comment", "mark", "statistic", "recent"];
+const MATCHES = ["tcp", "udp", "icmp", "conntrack", "state", "addrtype", "comment", "mark", "statistic", "recent", "set", "physdev"];
+/** --icmp-type names iptables reads (libxt_icmp), for the types a policy controller accepts. */
+const ICMP_TYPES: Record<string, number> = { "echo-reply": 0, pong: 0, "destination-unreachable": 3, "echo-request": 8, ping: 8, "time-exceeded": 11, "ttl-exceeded": 11 };
 const ADDRESS_TYPES = "UNSPEC UNICAST BROADCAST ANYCAST MULTICAST BLACKHOLE UNREACHABLE PROHIBIT THROW NAT XRESOLVE".split(" ");
 /** iptables' own options (commands and rule parts) that cnlab does not simulate. */
 const REAL_OPTIONS = "--rdest --rttl --hitcount --every --packet -C --check -R --replace -E --rename-chain -w --wait -W --wait-interval -g --goto -f --fragment -c --set-counters -4 --ipv4 -6 --ipv6 -h --help -V --version --modprobe".split(" ");
@@ -108,6 +110,7 @@ function parse(argv: string[]): Parsed {
   const loaded = new Set<string>();
   let markTarget: { value: number; mask: number } | null = null;
   let randomFully = false;
+  let physdevGiven = false;
   /** The extension match an option belongs to: the last one of that kind written. */
   const current = <K extends RuleMatch["kind"]>(kind: K, option: string): Extract<RuleMatch, { kind: K }> => {
     const m = [...rule.matches].reverse().find((x) => x.kind === kind);
@@ -253,11 +256,14 @@ function parse(argv: string[]): Parsed {
         loaded.add(m);
         // Each -m is a match of its own, printed where it was written.
         if (m === "tcp" || m === "udp") placeL4();
+        else if (m === "icmp") rule.matches.push({ kind: "icmp-type", type: -1, code: null, invert: false });
         else if (m === "conntrack" || m === "state") rule.matches.push({ kind: "ctstate" });
         else if (m === "comment") rule.matches.push({ kind: "comment", text: "" });
         else if (m === "mark") rule.matches.push({ kind: "mark", value: -1, mask: 0xffffffff, maskGiven: false, invert: false });
         else if (m === "statistic") rule.matches.push({ kind: "statistic", threshold: -1, invert: false });
         else if (m === "recent") rule.matches.push({ kind: "recent", command: "" as RecentCommand, name: "DEFAULT", seconds: null, reap: false, invert: false });
+        else if (m === "set") rule.matches.push({ kind: "set", name: "", flags: [], invert: false });
+        else if (m === "physdev") rule.matches.push({ kind: "physdev", invert: false });
         continue;
       }
       case "--comment":
@@ -316,6 +322,36 @@ function parse(argv: string[]): Parsed {
         current("recent", a);
         // iptables-save writes the default mask; a narrower one (one entry per subnet) is not simulated.
         if (next() !== "255.255.255.255") notSimulated("iptables -m recent --mask");
+        continue;
+      }
+      case "--match-set": {
+        const m = current("set", a);
+        const { v: name, inv } = take(next());
+        const dirs = next();
+        if (dirs.split(",").some((d) => d !== "src" && d !== "dst")) fail(`${VERSION}: You must specify (the comma separated list of) 'src' or 'dst'.\n${HELP_HINT}`, 2);
+        Object.assign(m, { name, flags: dirs.split(","), invert: inv });
+        continue;
+      }
+      case "--physdev-is-bridged": {
+        const m = current("physdev", a);
+        m.invert = take(null).inv;
+        physdevGiven = true;
+        continue;
+      }
+      case "--physdev-in":
+      case "--physdev-out":
+      case "--physdev-is-in":
+      case "--physdev-is-out":
+        current("physdev", a);
+        notSimulated(`iptables -m physdev ${a}`);
+      case "--icmp-type": {
+        if (rule.protocol !== 1) fail(`${VERSION}: unknown option "${a}"\n${HELP_HINT}`, 2);
+        const { v, inv } = take(next());
+        const numeric = /^(\d+)(?:\/(\d+))?$/.exec(v);
+        const type = numeric !== null ? Number(numeric[1]) : ICMP_TYPES[v];
+        if (type === undefined || type > 255) notSimulated(`iptables -p icmp --icmp-type ${v}`);
+        if (!loaded.has("icmp")) rule.matches.push({ kind: "icmp-type", type, code: numeric?.[2] === undefined ? null : Number(numeric[2]), invert: inv });
+        else Object.assign(current("icmp-type", a), { type, code: numeric?.[2] === undefined ? null : Number(numeric[2]), invert: inv });
         continue;
       }
       case "--src-type":
@@ -386,7 +422,7 @@ function parse(argv: string[]): Parsed {
       default:
         if (REAL_OPTIONS.includes(a)) notSimulated(`iptables ${a}`);
         // Options of the match -p loads by itself: --icmp-type with icmp, --syn and the TCP flags with tcp.
-        if ((rule.protocol === 1 && a === "--icmp-type") || (rule.protocol === 6 && ["--syn", "--tcp-flags", "--tcp-option"].includes(a))) notSimulated(`iptables -p ${rule.protocol === 1 ? "icmp" : "tcp"} ${a}`);
+        if (rule.protocol === 6 && ["--syn", "--tcp-flags", "--tcp-option"].includes(a)) notSimulated(`iptables -p tcp ${a}`);
         fail(`${VERSION}: unknown option "${a}"\n${HELP_HINT}`, 2);
     }
   }
@@ -398,6 +434,9 @@ function parse(argv: string[]): Parsed {
     if (m.kind === "statistic" && m.threshold < 0) usageError("--probability must be specified when using random mode");
     if (m.kind === "recent" && m.command === ("" as RecentCommand)) usageError("recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
     if (m.kind === "ctstate" && rule.ctstate === null) usageError(`conntrack: option "--ctstate" must be specified\n`);
+    if (m.kind === "set" && m.name === "") usageError(`set: option "--match-set" must be specified\n`);
+    if (m.kind === "icmp-type" && m.type < 0) usageError(`icmp: option "--icmp-type" must be specified\n`);
+    if (m.kind === "physdev" && !physdevGiven) usageError("PHYSDEV: no physdev option specified");
   }
   if (act.kind === "append" || act.kind === "insert" || (act.kind === "delete" && act.index === null)) {
     rule.target = target === null ? { kind: "none" } : parseTarget(target, toDestination, toSource, table, markTarget, randomFully);
@@ -513,6 +552,8 @@ export const iptablesCommand: CommandHandler = (argv, ctx) => {
     case "insert": {
       const c = requireChain(ctx, t, a.chain);
       if (a.rule.target.kind === "jump" && nf.chain(t, a.rule.target.chain) === undefined) fail(`${VERSION}: Chain '${a.rule.target.chain}' does not exist\n${HELP_HINT}`, 2);
+      const missingSet = a.rule.matches.find((m) => m.kind === "set" && nf.ipsets.get(m.name) === undefined);
+      if (missingSet !== undefined && missingSet.kind === "set") fail(`${VERSION}: Set ${missingSet.name} doesn't exist.\n\n${HELP_HINT}`, 2);
       if (a.kind === "insert" && (a.index < 1 || a.index > c.rules.length + 1)) fail(`${VERSION}: Index of insertion too big.`, 1);
       const refused = nf.insertRule(c, a.rule, a.kind === "append" ? null : a.index - 1);
       // The kernel's refusal of a commit: exit 1 (iptables keeps 4, RESOURCE_PROBLEM, for EAGAIN).

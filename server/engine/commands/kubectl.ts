@@ -12,14 +12,14 @@ import { syncProxies } from "../kube/proxier.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
 import { describeBlock, humanDuration, table } from "./kubectl-table.js";
-import { apply } from "./kubectl-apply.js";
 import { scale } from "./kubectl-scale.js";
 import { notSimulated } from "./not-simulated.js";
+import { networkPolicyRows, patchNetworkPolicy } from "./kubectl-network-policy.js";
 
 const VERSION = "v1.28.2";
 const REFUSED = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
 
-type Kind = "pod" | "service" | "endpoints" | "node";
+type Kind = "pod" | "service" | "endpoints" | "node" | "networkpolicy";
 const KINDS: Record<string, Kind> = {
   po: "pod",
   pod: "pod",
@@ -32,10 +32,13 @@ const KINDS: Record<string, Kind> = {
   no: "node",
   node: "node",
   nodes: "node",
+  netpol: "networkpolicy",
+  networkpolicy: "networkpolicy",
+  networkpolicies: "networkpolicy",
 };
-const PLURAL: Record<Kind, string> = { pod: "pods", service: "services", endpoints: "endpoints", node: "nodes" };
+const PLURAL: Record<Kind, string> = { pod: "pods", service: "services", endpoints: "endpoints", node: "nodes", networkpolicy: "networkpolicies.networking.k8s.io" };
 /** Kinds a real cluster has that the lab's does not model. */
-const REAL_KINDS = "deployments deploy deployment replicasets rs statefulsets sts daemonsets ds configmaps cm secrets namespaces ns ingresses ing networkpolicies netpol endpointslices jobs cronjobs events ev serviceaccounts sa".split(" ");
+const REAL_KINDS = "deployments deploy deployment replicasets rs statefulsets sts daemonsets ds configmaps cm secrets namespaces ns ingresses ing endpointslices jobs cronjobs events ev serviceaccounts sa".split(" ");
 
 interface Options {
   namespace: string;
@@ -106,12 +109,14 @@ function objects(ctx: CommandContext, cluster: Cluster, kind: Kind, o: Options):
       return cluster
         .sortedServices()
         .filter((s) => inNs(s.namespace))
-        .map((s) => ({ namespace: s.namespace, name: s.name, row: [s.name, s.type, formatIpv4(s.clusterIP), "<none>", ports(s), age(ctx, s.created), ...(o.wide ? [selectorText(s.selector)] : [])] }));
+        .map((s) => ({ namespace: s.namespace, name: s.name, row: [s.name, s.type, s.clusterIP === null ? "None" : formatIpv4(s.clusterIP), "<none>", ports(s), age(ctx, s.created), ...(o.wide ? [selectorText(s.selector)] : [])] }));
     case "endpoints":
       return cluster
         .sortedServices()
         .filter((s) => inNs(s.namespace))
         .map((s) => ({ namespace: s.namespace, name: s.name, row: [s.name, endpointList(serviceEndpoints(cluster, s)), age(ctx, s.created)] }));
+    case "networkpolicy":
+      return networkPolicyRows(cluster, inNs, (created) => age(ctx, created));
     case "node":
       return cluster.nodes.map((n) => {
         const host = ctx.net.hosts.get(n)!;
@@ -130,6 +135,7 @@ const HEADERS: Record<Kind, { plain: string[]; wide: string[] }> = {
   pod: { plain: ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], wide: ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"] },
   service: { plain: ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], wide: ["SELECTOR"] },
   endpoints: { plain: ["NAME", "ENDPOINTS", "AGE"], wide: [] },
+  networkpolicy: { plain: ["NAME", "POD-SELECTOR", "AGE"], wide: [] },
   node: { plain: ["NAME", "STATUS", "ROLES", "AGE", "VERSION"], wide: ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"] },
 };
 
@@ -152,7 +158,7 @@ function get(ctx: CommandContext, cluster: Cluster, o: Options): number {
     }
     if (rows.length === 0) continue;
     const header = [...HEADERS[kind].plain, ...(o.wide ? HEADERS[kind].wide : []), ...(o.showLabels && kind === "pod" ? ["LABELS"] : [])];
-    const label = kind === "endpoints" ? "endpoints" : kind;
+    const label = kind === "endpoints" ? "endpoints" : kind === "networkpolicy" ? "networkpolicy.networking.k8s.io" : kind;
     const body = rows.map((r) => {
       const row = [...r.row];
       if (prefixed) row[0] = `${label}/${row[0]}`;
@@ -176,8 +182,8 @@ function describeService(cluster: Cluster, s: Service): string[] {
     ["Type:", s.type],
     ["IP Family Policy:", "SingleStack"],
     ["IP Families:", "IPv4"],
-    ["IP:", formatIpv4(s.clusterIP)],
-    ["IPs:", formatIpv4(s.clusterIP)],
+    ["IP:", s.clusterIP === null ? "None" : formatIpv4(s.clusterIP)],
+    ["IPs:", s.clusterIP === null ? "None" : formatIpv4(s.clusterIP)],
   ];
   for (const p of s.ports) {
     rows.push(["Port:", `${p.name ?? "<unset>"}  ${p.port}/${p.protocol}`]);
@@ -283,6 +289,7 @@ function patch(ctx: CommandContext, cluster: Cluster, argv: string[]): number {
   const [kindWord, name] = o.args;
   if (kindWord === undefined || name === undefined) fail("error: resource(s) were provided, but no name was specified", 1);
   const kind = kindOf(kindWord);
+  if (kind === "networkpolicy") return patchNetworkPolicy(ctx, cluster, o.namespace, name, body);
   if (kind !== "service") notSimulated(`kubectl patch ${kindWord}`);
   if (body === null) fail("error: must specify --patch or --patch-file containing the contents of the patch", 1);
   const svc = cluster.services.get(key(o.namespace, name));
@@ -333,7 +340,6 @@ export const kubectlCommand: CommandHandler = (argv, ctx) => {
   if (cluster === null || !cluster.nodes.includes(ctx.host.name) || ctx.ns !== ctx.host.root) fail(REFUSED, 1);
   if (verb === "patch") return patch(ctx, cluster, rest);
   if (verb === "scale") return scale(ctx, cluster, rest);
-  if (verb === "apply") return apply(ctx, cluster, rest);
   const o = parseOptions(rest);
   switch (verb) {
     case "get":

@@ -11,6 +11,7 @@ import { Bridge } from "../link/bridge.js";
 import { CONFLIST_PATH, conflist, IPAM_DIR, PLUGIN_DIR, PLUGINS, SUBNET_ENV_PATH, subnetEnv } from "../kube/cni-config.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import type { CommandContext } from "./command-context.js";
+import { resolvConf, resolvConfLines } from "./resolv-conf.js";
 
 export type FileView = { kind: "file"; lines: string[] } | { kind: "dir"; entries: string[] } | { kind: "missing" } | { kind: "unmodelled" };
 
@@ -52,7 +53,14 @@ function sysfsView(ctx: CommandContext, path: string): FileView | null {
   return { kind: "file", lines: [bridge.hairpin.has(port) ? "1" : "0"] };
 }
 
+/** A pod's /etc/resolv.conf, when the cluster gives its pods DNS (resolv-conf.ts). */
+function podView(ctx: CommandContext, path: string): FileView | null {
+  if (path !== "/etc/resolv.conf") return null;
+  const conf = resolvConf(ctx);
+  return conf === null ? null : { kind: "file", lines: resolvConfLines(conf) };
+}
+
 export function fileView(ctx: CommandContext, path: string): FileView {
   const clean = path.length > 1 ? path.replace(/\/+$/, "") : path;
-  return cniView(ctx, clean) ?? sysfsView(ctx, clean) ?? { kind: "unmodelled" };
+  return cniView(ctx, clean) ?? sysfsView(ctx, clean) ?? podView(ctx, clean) ?? { kind: "unmodelled" };
 }

@@ -7,13 +7,16 @@ import { bridgeCommand } from "./bridge.js";
 import type { CommandHandler } from "./command-context.js";
 import { conntrackCommand } from "./conntrack.js";
 import { curlCommand } from "./curl.js";
+import { digCommand } from "./dig.js";
 import { dockerCommand } from "./docker.js";
 import { ifconfigCommand } from "./ifconfig.js";
 import { ipCommand } from "./ip.js";
+import { ipsetCommand } from "./ipset.js";
 import { iptablesCommand } from "./iptables.js";
 import { iptablesSaveCommand } from "./iptables-save.js";
 import { kubectlCommand } from "./kubectl.js";
 import { lsCommand } from "./ls.js";
+import { nslookupCommand } from "./nslookup.js";
 import { pingCommand } from "./ping.js";
 import { routeCommand } from "./route.js";
 import { sleepCommand } from "./sleep.js";
@@ -30,13 +33,16 @@ export const COMMANDS: Record<string, CommandHandler> = {
   bridge: bridgeCommand,
   conntrack: conntrackCommand,
   curl: curlCommand,
+  dig: digCommand,
   docker: dockerCommand,
   ifconfig: ifconfigCommand,
   ip: ipCommand,
+  ipset: ipsetCommand,
   iptables: iptablesCommand,
   "iptables-save": iptablesSaveCommand,
   kubectl: kubectlCommand,
   ls: lsCommand,
+  nslookup: nslookupCommand,
   ping: pingCommand,
   route: routeCommand,
   sleep: sleepCommand,

@@ -17,6 +17,8 @@ import { HostLocal } from "./host-local.js";
 import type { KubernetesSpec } from "./kube-schema.js";
 import { createPod, startPod } from "./pod-lifecycle.js";
 import { syncProxies } from "./proxier.js";
+import { startDnsServer } from "./dns-server.js";
+import { policyFromSpec } from "./network-policy.js";
 
 /** How long before the lab starts its objects were made: a cluster that has been up a while. */
 const AGE = 10 * 60 * 1_000_000;
@@ -43,7 +45,8 @@ export function buildCluster(net: Network, spec: KubernetesSpec, overlay?: Overl
   if (spec.cni !== undefined && overlay !== undefined) cniNodes(net, cluster, spec, overlay);
   for (const p of spec.pods ?? []) {
     const host = net.hosts.get(p.node)!;
-    const serve = (p.serve ?? []).map((s) => s.port);
+    // CoreDNS answers on UDP (dns-server.ts); the other processes are serve_hostname.
+    const serve = (p.serve ?? []).filter((s) => s.reply === "hostname").map((s) => s.port);
     if (cluster.cni.has(p.node) && p.netns === undefined && !host.namespaces.has(p.name)) {
       const made = createPod(net, cluster, { name: p.name, namespace: p.namespace ?? "default", node: p.node, labels: p.labels ?? {}, serve, created });
       if ("ip" in made) made.ready = p.ready ?? true;
@@ -62,6 +65,7 @@ export function buildCluster(net: Network, spec: KubernetesSpec, overlay?: Overl
     };
     cluster.pods.set(key(pod.namespace, pod.name), pod);
     startPod(ns, pod, serve);
+    for (const s of p.serve ?? []) if (s.reply === "dns") startDnsServer(ns, pod, s.port, cluster);
   }
   for (const d of spec.deployments ?? []) {
     const deployment = { name: d.name, namespace: d.namespace ?? "default", replicas: d.replicas, labels: { ...d.labels }, serve: (d.serve ?? []).map((s) => s.port), templateHash: randomString(net.random, 10), created };
@@ -73,7 +77,7 @@ export function buildCluster(net: Network, spec: KubernetesSpec, overlay?: Overl
       name: s.name,
       namespace: s.namespace ?? "default",
       type: s.type ?? "ClusterIP",
-      clusterIP: parseIpv4OrThrow(s.clusterIP),
+      clusterIP: s.clusterIP === "None" ? null : parseIpv4OrThrow(s.clusterIP),
       selector: { ...s.selector },
       ports: s.ports.map((p) => ({ name: p.name ?? null, protocol: p.protocol ?? "TCP", port: p.port, targetPort: p.targetPort ?? p.port, nodePort: p.nodePort ?? null })),
       externalTrafficPolicy: s.externalTrafficPolicy ?? "Cluster",
@@ -82,6 +86,14 @@ export function buildCluster(net: Network, spec: KubernetesSpec, overlay?: Overl
       created,
     });
   }
+  // Every namespace carries its own name as a label (kubernetes.io/metadata.name), which selectors can use.
+  for (const n of spec.namespaces ?? []) cluster.namespaceLabels.set(n.name, { ...(n.labels ?? {}), "kubernetes.io/metadata.name": n.name });
+  for (const p of spec.networkPolicies ?? []) {
+    const policy = policyFromSpec(p, created);
+    cluster.networkPolicies.set(key(policy.namespace, policy.name), policy);
+  }
+  cluster.policyController = spec.networkPolicyController ?? null;
+  if (spec.clusterDns !== undefined) cluster.dns = { nameserver: parseIpv4OrThrow(spec.clusterDns), domain: spec.clusterDomain ?? "cluster.local" };
   syncProxies(net, cluster);
   return cluster;
 }

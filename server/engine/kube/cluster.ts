@@ -11,6 +11,7 @@ import type { Attachment } from "./cni-plugins.js";
 import type { Deployment } from "./deployment.js";
 import type { HostLocal } from "./host-local.js";
 import type { KubernetesSpec } from "./kube-schema.js";
+import type { NetworkPolicy } from "./network-policy.js";
 
 export interface Pod {
   name: string;
@@ -42,7 +43,8 @@ export interface Service {
   name: string;
   namespace: string;
   type: "ClusterIP" | "NodePort";
-  clusterIP: number;
+  /** null for a headless Service (clusterIP: None). */
+  clusterIP: number | null;
   selector: Record<string, string>;
   ports: ServicePort[];
   externalTrafficPolicy: "Cluster" | "Local";
@@ -74,6 +76,13 @@ export function selects(selector: Record<string, string>, labels: Record<string,
 export class Cluster {
   readonly pods = new Map<string, Pod>();
   readonly services = new Map<string, Service>();
+  /** Namespaces' labels, by name (what a NetworkPolicy's namespaceSelector reads). */
+  readonly namespaceLabels = new Map<string, Record<string, string>>();
+  readonly networkPolicies = new Map<string, NetworkPolicy>();
+  /** The controller enforcing them on every node, or null: stored, not enforced (flannel alone). */
+  policyController: "kube-router" | null = null;
+  /** The kubelet's clusterDNS and clusterDomain, when pods get the cluster's resolver. */
+  dns: { nameserver: number; domain: string } | null = null;
   readonly deployments = new Map<string, Deployment>();
   /** Per node, when pods are attached by the CNI chain: its lease and host-local's state. */
   readonly cni = new Map<string, { node: CniNode; ipam: HostLocal }>();

@@ -12,6 +12,7 @@
  * shows exactly the devices it declares.
  */
 import { Type, type Static, type TString } from "typebox";
+import { networkPolicySchema } from "./network-policy-schema.js";
 
 /** The topology's own primitives, passed in by topology-schema.ts (which embeds this schema: importing them here would make a cycle). */
 export interface SchemaPrimitives {
@@ -31,8 +32,11 @@ const Labels = Type.Record(
 const PodServeSpec = Type.Object(
   {
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
-    /** What the process answers over HTTP: its pod's name, as registry.k8s.io/serve_hostname does. */
-    reply: Type.Literal("hostname"),
+    /**
+     * What the process answers: over HTTP its pod's name, as registry.k8s.io/serve_hostname does
+     * ("hostname"), or DNS queries over UDP as CoreDNS's kubernetes plugin does ("dns", dns-server.ts).
+     */
+    reply: Type.Union([Type.Literal("hostname"), Type.Literal("dns")]),
   },
   { additionalProperties: false },
 );
@@ -73,7 +77,8 @@ export function kubernetesSchema({ Ipv4Address, Ipv4Cidr, ObjectName }: SchemaPr
       name: KubeName,
       namespace: Type.Optional(KubeName),
       type: Type.Optional(Type.Union([Type.Literal("ClusterIP"), Type.Literal("NodePort")])),
-      clusterIP: Ipv4Address,
+      /** "None" makes a headless Service: no virtual address, kube-proxy writes nothing, DNS answers with the pods' addresses. */
+      clusterIP: Type.Union([Ipv4Address, Type.Literal("None")]),
       selector: Labels,
       ports: Type.Array(ServicePortSpec, { minItems: 1, maxItems: 16 }),
       externalTrafficPolicy: Type.Optional(Type.Union([Type.Literal("Cluster"), Type.Literal("Local")])),
@@ -107,6 +112,15 @@ export function kubernetesSchema({ Ipv4Address, Ipv4Cidr, ObjectName }: SchemaPr
       serviceCidr: Type.Optional(Ipv4Cidr),
       pods: Type.Optional(Type.Array(PodSpec, { maxItems: 128 })),
       services: Type.Optional(Type.Array(ServiceSpec, { maxItems: 64 })),
+      /** The kubelet's clusterDNS: the nameserver written into every pod's /etc/resolv.conf (the kube-dns Service's address). */
+      clusterDns: Type.Optional(Ipv4Address),
+      /** The kubelet's clusterDomain (default cluster.local): the search path's suffix and the zone CoreDNS serves. */
+      clusterDomain: Type.Optional(Type.String({ pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", maxLength: 100 })),
+      /** Namespaces with their labels (what a policy's namespaceSelector reads); "default" and those pods use exist without being listed. */
+      namespaces: Type.Optional(Type.Array(Type.Object({ name: KubeName, labels: Type.Optional(Labels) }, { additionalProperties: false }), { maxItems: 16 })),
+      /** The controller that enforces NetworkPolicies on every node; without one (flannel alone) policies are stored and do nothing. */
+      networkPolicyController: Type.Optional(Type.Literal("kube-router")),
+      networkPolicies: Type.Optional(Type.Array(networkPolicySchema({ KubeName, Labels }), { maxItems: 16 })),
       /**
        * Pods attached by each node's CNI chain (kube/cni-plugins.ts): flannel delegating to bridge and host-local over the
        * node's lease in the topology's flannel overlay, then portmap. A pod whose network namespace the topology does not declare is attached this way.
@@ -130,4 +144,5 @@ export function kubernetesSchema({ Ipv4Address, Ipv4Cidr, ObjectName }: SchemaPr
 export type KubernetesSpec = Static<ReturnType<typeof kubernetesSchema>>;
 export type PodSpec = NonNullable<KubernetesSpec["pods"]>[number];
 export type KubeServiceSpec = NonNullable<KubernetesSpec["services"]>[number];
+export type NetworkPolicySpec = NonNullable<KubernetesSpec["networkPolicies"]>[number];
 export type DeploymentSpec = NonNullable<KubernetesSpec["deployments"]>[number];

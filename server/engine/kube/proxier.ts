@@ -24,6 +24,7 @@ import { formatIpv4 } from "../wire/ipv4-address.js";
 import type { Network } from "../topology/network.js";
 import { endpointChain, externalChain, isServiceChainName, localChain, serviceChain } from "./chain-names.js";
 import { servicePortName, type Cluster, type Endpoint } from "./cluster.js";
+import { syncPolicies } from "./network-policy-controller.js";
 
 /** --masquerade-bit 14. */
 export const MASQUERADE_MARK = "0x4000";
@@ -82,6 +83,8 @@ export function proxyRules(cluster: Cluster, node: string): ProxyRules {
     ["-A", "KUBE-MARK-MASQ", "-j", "MARK", "--or-mark", MASQUERADE_MARK],
   ];
   for (const svc of cluster.sortedServices()) {
+    // A headless Service has no virtual address to translate: kube-proxy skips it (only DNS serves it).
+    if (svc.clusterIP === null) continue;
     for (const port of svc.ports) {
       const spn = servicePortName(svc, port);
       const protocol = port.protocol.toLowerCase();
@@ -207,10 +210,14 @@ export function syncNode(ns: NetNamespace, cluster: Cluster, node: string): void
   restore(ns, "nat", rules.natChains, rules.natRules);
 }
 
-/** Every node's kube-proxy resyncs (after any change kubectl makes, or at start). */
+/**
+ * Every node's kube-proxy resyncs (after any change kubectl makes, or at start), and so does the
+ * node's policy controller, which watches the same pods (network-policy-controller.ts).
+ */
 export function syncProxies(net: Network, cluster: Cluster): void {
   for (const node of cluster.nodes) {
     const host = net.hosts.get(node);
     if (host !== undefined) syncNode(host.root, cluster, node);
   }
+  syncPolicies(net, cluster);
 }

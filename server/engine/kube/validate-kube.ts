@@ -11,6 +11,7 @@ import { cidrNetwork, parseIpv4, parseIpv4Cidr, prefixMask } from "../wire/ipv4-
 import { ROOT_NAMESPACE, type TopologySpec } from "../topology/topology-schema.js";
 import type { TopologyIssue } from "../topology/validate-topology.js";
 import { validateCni } from "./validate-cni.js";
+import { validateDnsAndPolicies } from "./validate-network-policy.js";
 
 export function validateKubernetes(spec: TopologySpec): TopologyIssue[] {
   const k = spec.kubernetes;
@@ -59,9 +60,11 @@ export function validateKubernetes(spec: TopologySpec): TopologyIssue[] {
       const inside = ((ip.value & prefixMask(serviceCidr.value.prefixLength)) >>> 0) === cidrNetwork(serviceCidr.value);
       if (!inside) issues.push({ path: `${path}/clusterIP`, message: `${s.clusterIP} is not in the service network ${k.serviceCidr ?? "10.96.0.0/12"}` });
     }
-    const other = clusterIPs.get(s.clusterIP);
+    // Headless Services (clusterIP: None) hold no address to share.
+    const other = s.clusterIP === "None" ? undefined : clusterIPs.get(s.clusterIP);
     if (other !== undefined) issues.push({ path: `${path}/clusterIP`, message: `cluster IP ${s.clusterIP} is already allocated to ${other}` });
-    clusterIPs.set(s.clusterIP, id);
+    if (s.clusterIP !== "None") clusterIPs.set(s.clusterIP, id);
+    if (s.clusterIP === "None" && s.type === "NodePort") issues.push({ path: `${path}/type`, message: "a headless Service (clusterIP: None) cannot be of type NodePort" });
     const names = new Set<string>();
     s.ports.forEach((p, j) => {
       const pp = `${path}/ports/${j}`;
@@ -78,5 +81,6 @@ export function validateKubernetes(spec: TopologySpec): TopologyIssue[] {
     });
     if (s.externalTrafficPolicy === "Local" && s.type !== "NodePort") issues.push({ path: `${path}/externalTrafficPolicy`, message: "externalTrafficPolicy applies to NodePort Services only" });
   });
+  issues.push(...validateDnsAndPolicies(k));
   return issues;
 }

@@ -43,6 +43,8 @@ export function bridgeNetfilter(ns: NetNamespace): BridgeNetfilter {
     },
     forward(bridge: Device, token: object, frame: Frame) {
       const { p, hc } = token as Bridged;
+      // Bridged between two ports: what -m physdev --physdev-is-bridged sees in FORWARD.
+      hc.bridged = true;
       if (!hookFilter(ns, "FORWARD", hc, p, bridge.name, bridge.name)) return null;
       const out = hookPostrouting(ns, hc, p, bridge.name);
       // Unchanged by NAT: the same frame, bytes and all; rewritten: new bytes for the new headers.

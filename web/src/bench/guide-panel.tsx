@@ -7,7 +7,6 @@
 import { useState } from "preact/hooks";
 import type { Lab, LoggedCommand, Progress, WalkthroughStep } from "../api/types.js";
 import { useI18n } from "../i18n.js";
-import { pure } from "../ui/pure.js";
 import { Paragraphs } from "../ui/paragraphs.js";
 
 function stepDone(step: WalkthroughStep, commands: LoggedCommand[]): boolean {
@@ -15,7 +14,7 @@ function stepDone(step: WalkthroughStep, commands: LoggedCommand[]): boolean {
   return commands.some((c) => c.host === step.host && (c.namespace ?? null) === (ns === "root" ? null : ns) && c.command.trim().replace(/\s+/g, " ") === step.command.trim().replace(/\s+/g, " "));
 }
 
-export const GuidePanel = pure(function GuidePanel(props: {
+export function GuidePanel(props: {
   lab: Lab;
   commands: LoggedCommand[];
   progress: Progress | null;
@@ -86,7 +85,7 @@ export const GuidePanel = pure(function GuidePanel(props: {
       </div>
     </>
   );
-});
+}
 
 function Tasks(props: { lab: Lab; progress: Progress | null; readOnly: boolean; onAnswer: (taskId: string, value: string) => Promise<void> }) {
   const { t, pick } = useI18n();

@@ -20,6 +20,8 @@ import { sendIcmpError } from "../icmp.js";
 export interface HookContext {
   packetId: number;
   ct: CtMatch | null;
+  /** Set by br_netfilter for a frame a bridge forwards between two of its ports (-m physdev --physdev-is-bridged). */
+  bridged?: boolean;
   /** skb->mark while the packet is in this namespace (a packet that crosses into another namespace starts at 0, as skb_scrub_packet leaves it). */
   mark: number;
 }
@@ -40,8 +42,9 @@ function view(ns: NetNamespace, p: Ipv4Payload, inDevice: string | null, outDevi
     dstIsLocal: ns.isLocalAddress(p.dst),
     srcIsLocal: ns.isLocalAddress(p.src),
     mark: hc.mark,
+    bridged: hc.bridged === true,
     length: 20 + l4Length(p.l4),
-    env: { now: ns.ctx.scheduler.now, random: () => ns.ctx.random.nextUint32(), recent: ns.netfilter.recent },
+    env: { now: ns.ctx.scheduler.now, random: () => ns.ctx.random.nextUint32(), recent: ns.netfilter.recent, sets: ns.netfilter.ipsets },
   };
 }
 

@@ -75,6 +75,12 @@ function matchSpec(r: Rule, m: RuleMatch): string {
       parts.push(`--name ${m.name} --mask 255.255.255.255 --rsource`);
       return parts.join(" ");
     }
+    case "set":
+      return `-m set ${inv(m.invert)}--match-set ${m.name} ${m.flags.join(",")}`;
+    case "physdev":
+      return `-m physdev ${inv(m.invert)}--physdev-is-bridged`;
+    case "icmp-type":
+      return `-m icmp ${inv(m.invert)}--icmp-type ${m.type}${m.code === null ? "" : `/${m.code}`}`;
   }
 }
 
@@ -154,6 +160,12 @@ function matchListText(r: Rule, m: RuleMatch): string {
       const word = { set: "SET", rcheck: "CHECK", update: "UPDATE", remove: "REMOVE" }[m.command];
       return `recent: ${m.invert ? "!" : ""}${word}${m.seconds !== null ? ` seconds: ${m.seconds}` : ""}${m.reap ? " reap" : ""} name: ${m.name} side: source mask: 255.255.255.255`;
     }
+    case "set":
+      return `${m.invert ? "! " : ""}match-set ${m.name} ${m.flags.join(",")}`;
+    case "physdev":
+      return `PHYSDEV match ${m.invert ? "! " : ""}--physdev-is-bridged`;
+    case "icmp-type":
+      return m.invert || m.code !== null ? `icmp ${m.invert ? "!" : ""}type ${m.type}${m.code === null ? "" : ` code ${m.code}`}` : `icmptype ${m.type}`;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * One iptables rule: what it matches (protocol, addresses, interfaces, ports,
  * conntrack state, address types, and the extension matches kube-proxy and
- * policy controllers use: comment, mark, statistic, recent) and its target,
+ * policy controllers use: comment, mark, statistic, recent, set, physdev) and its target,
  * with its packet and byte counters. Parsing lives in commands/iptables.ts and
  * printing in rule-text.ts; matching lives here so the datapath and the
  * printer agree on one representation.
@@ -14,6 +14,7 @@
  */
 import { prefixMask } from "../../wire/ipv4-address.js";
 import { l4Protocol, type Ipv4Payload } from "../../link/payload.js";
+import type { IpSets } from "./ipsets.js";
 import { ruleSpec } from "./rule-text.js";
 
 export interface AddressMatch {
@@ -48,7 +49,13 @@ export type RuleMatch =
   /** -m statistic --mode random --probability p, p kept as the kernel does: a 31-bit threshold. */
   | { kind: "statistic"; threshold: number; invert: boolean }
   /** -m recent --name N --set | --rcheck [--seconds s] [--reap], on the source address (--rsource). */
-  | { kind: "recent"; command: RecentCommand; name: string; seconds: number | null; reap: boolean; invert: boolean };
+  | { kind: "recent"; command: RecentCommand; name: string; seconds: number | null; reap: boolean; invert: boolean }
+  /** -m set [!] --match-set NAME src|dst[,…]: the packet's address on that side is in the ip set (one flag per dimension; hash:ip has one). */
+  | { kind: "set"; name: string; flags: ("src" | "dst")[]; invert: boolean }
+  /** -m physdev [!] --physdev-is-bridged: the packet is being bridged between two ports (br_netfilter), not routed. */
+  | { kind: "physdev"; invert: boolean }
+  /** -p icmp [-m icmp] [!] --icmp-type type[/code]. */
+  | { kind: "icmp-type"; type: number; code: number | null; invert: boolean };
 
 export type RuleTarget =
   | { kind: "ACCEPT" }
@@ -92,6 +99,7 @@ export interface MatchEnv {
   /** A uniformly distributed 32-bit unsigned integer (the session's seeded generator: get_random_u32). */
   random: () => number;
   recent: RecentLists;
+  sets: IpSets;
 }
 
 /** What a rule can look at: the packet, its interfaces, its conntrack state, whether its addresses are local, its mark. */
@@ -102,6 +110,8 @@ export interface PacketView {
   ctState: CtState;
   dstIsLocal: boolean;
   srcIsLocal: boolean;
+  /** Whether a bridge is forwarding it between two of its ports (br_netfilter's FORWARD), which -m physdev sees. */
+  bridged: boolean;
   /** skb->mark: MARK targets change it as the packet walks the chains of one namespace. */
   mark: number;
   length: number;
@@ -207,6 +217,18 @@ function extensionMatches(m: RuleMatch, v: PacketView): boolean {
       return ((v.env.random() & 0x7fffffff) >>> 0 < m.threshold) !== m.invert;
     case "recent":
       return v.env.recent.apply(m, v.p.src, v.env.now) !== m.invert;
+    case "set": {
+      // hash:ip has one dimension: the first flag names the address it is looked up with.
+      const address = m.flags[0] === "dst" ? v.p.dst : v.p.src;
+      return v.env.sets.test(m.name, address) !== m.invert;
+    }
+    case "physdev":
+      return v.bridged !== m.invert;
+    case "icmp-type": {
+      const l4 = v.p.l4;
+      const [type, code] = l4.kind === "icmp-echo" ? [l4.type === "request" ? 8 : 0, 0] : l4.kind === "icmp-error" ? [l4.type, l4.code] : [-1, -1];
+      return (type === m.type && (m.code === null || code === m.code)) !== m.invert;
+    }
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import { ObjectQuota, type LimitReached } from "../../object-quota.js";
 import { applyMark, RecentLists, ruleMatches, type PacketView, type Rule } from "./rule.js";
+import { IpSets } from "./ipsets.js";
 
 export type TableName = "nat" | "filter";
 export type Policy = "ACCEPT" | "DROP";
@@ -69,8 +70,11 @@ export class Netfilter {
   readonly tables: Record<TableName, Map<string, Chain>> = { nat: new Map(), filter: new Map() };
   /** xt_recent's lists (-m recent), kept per namespace as the kernel does. */
   readonly recent = new RecentLists();
+  /** The namespace's ip sets (-m set), which `ipset` manages. */
+  readonly ipsets: IpSets;
 
   constructor(private quota: ObjectQuota = ObjectQuota.unlimited()) {
+    this.ipsets = new IpSets(quota);
     for (const t of ["nat", "filter"] as const) for (const c of BUILTIN_CHAINS[t]) this.tables[t].set(c, { name: c, builtin: true, policy: "ACCEPT", policyPackets: 0, policyBytes: 0, rules: [] });
   }
 
@@ -120,7 +124,15 @@ export class Netfilter {
   /** The namespace is deleted: its rules and chains stop counting, and nothing done to them later counts. */
   dispose(): void {
     for (const t of ["nat", "filter"] as const) for (const c of this.tables[t].values()) this.quota.release("rules", c.rules.length + (c.builtin ? 0 : 1));
+    this.ipsets.dispose();
     this.quota = ObjectQuota.unlimited();
+  }
+
+  /** How many rules test an ip set (`ipset list` prints "References: N"; a referenced set cannot be destroyed). */
+  setReferences(name: string): number {
+    let n = 0;
+    for (const t of ["nat", "filter"] as const) for (const c of this.tables[t].values()) for (const r of c.rules) for (const m of r.matches) if (m.kind === "set" && m.name === name) n++;
+    return n;
   }
 
   /** How many rules jump to a user chain (iptables prints "(N references)"). */

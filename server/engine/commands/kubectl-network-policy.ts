@@ -1,0 +1,71 @@
+/**
+ * kubectl for NetworkPolicies (networking.k8s.io/v1): the table `get` prints
+ * (name, the pod selector as "k=v,…" or <none> when it selects every pod of
+ * the namespace, age), and `patch` with a merge patch of the spec
+ * (podSelector, policyTypes, ingress: a list given in a merge patch replaces
+ * the whole list), checked against the same schema as the lab file's
+ * policies. After a change the policy controller resyncs with kube-proxy.
+ */
+import { Compile } from "typebox/compile";
+import type { Cluster } from "../kube/cluster.js";
+import { kubernetesSchema } from "../kube/kube-schema.js";
+import { policyFromSpec } from "../kube/network-policy.js";
+import { syncProxies } from "../kube/proxier.js";
+import { Type } from "typebox";
+import { fail, type CommandContext } from "./command-context.js";
+
+export function networkPolicyRows(cluster: Cluster, inNamespace: (ns: string) => boolean, age: (created: number) => string): { namespace: string; name: string; row: string[] }[] {
+  return [...cluster.networkPolicies.values()]
+    .filter((p) => inNamespace(p.namespace))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((p) => ({ namespace: p.namespace, name: p.name, row: [p.name, Object.entries(p.podSelector).map(([k, v]) => `${k}=${v}`).join(",") || "<none>", age(p.created)] }));
+}
+
+const Any = Type.String();
+/** The lab file's policy schema, from the same primitives the topology uses. */
+const policyValidator = Compile(kubernetesSchema({ Ipv4Address: Any, Ipv4Cidr: Any, ObjectName: Any }).properties.networkPolicies.items);
+
+type Spec = Record<string, unknown>;
+
+export function patchNetworkPolicy(ctx: CommandContext, cluster: Cluster, namespace: string, name: string, body: string | null): number {
+  const policy = cluster.networkPolicies.get(`${namespace}/${name}`);
+  if (policy === undefined) fail(`Error from server (NotFound): networkpolicies.networking.k8s.io "${name}" not found`, 1);
+  if (body === null) fail("error: must specify --patch or --patch-file containing the contents of the patch", 1);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    fail(`error: unable to parse "${body}": yaml: did not find expected node content`, 1);
+  }
+  const spec = (parsed as { spec?: unknown } | null)?.spec;
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) fail(`networkpolicy.networking.k8s.io/${name} patched (no change)`, 0);
+  const current: Spec = {
+    name: policy.name,
+    namespace: policy.namespace,
+    podSelector: { matchLabels: policy.podSelector },
+    policyTypes: policy.policyTypes,
+    ingress: policy.ingress.map((r) => ({
+      ...(r.from === null ? {} : { from: r.from.map((f) => ({ ...(f.podSelector === null ? {} : { podSelector: { matchLabels: f.podSelector } }), ...(f.namespaceSelector === null ? {} : { namespaceSelector: { matchLabels: f.namespaceSelector } }) })) }),
+      ...(r.ports === null ? {} : { ports: r.ports }),
+    })),
+  };
+  const next: Spec = { ...current };
+  for (const [k, v] of Object.entries(spec as Spec)) {
+    if (!["podSelector", "policyTypes", "ingress"].includes(k)) fail(`The NetworkPolicy "${name}" is invalid: spec.${k}: not simulated in cnlab (podSelector, policyTypes and ingress are)`, 1);
+    if (v === null) delete next[k];
+    else next[k] = v;
+  }
+  if (next.podSelector === undefined) next.podSelector = {};
+  if (!policyValidator.Check(next)) {
+    const first = [...policyValidator.Errors(next)][0];
+    fail(`The NetworkPolicy "${name}" is invalid: spec${first?.instancePath.replace(/\//g, ".") ?? ""}: ${first?.message ?? "invalid"}`, 1);
+  }
+  const updated = policyFromSpec(next as Parameters<typeof policyFromSpec>[0], policy.created);
+  if ((updated.policyTypes as string[]).includes("Egress")) fail(`The NetworkPolicy "${name}" is invalid: spec.policyTypes: egress policies are not simulated in cnlab`, 1);
+  if (updated.ingress.some((r) => (r.from ?? []).some((f) => f.podSelector === null && f.namespaceSelector === null))) fail(`The NetworkPolicy "${name}" is invalid: spec.ingress.from: a peer needs a podSelector or a namespaceSelector (ipBlock is not simulated in cnlab)`, 1);
+  const changed = JSON.stringify(updated) !== JSON.stringify(policy);
+  cluster.networkPolicies.set(`${namespace}/${name}`, updated);
+  ctx.out.push(`networkpolicy.networking.k8s.io/${name} patched${changed ? "" : " (no change)"}`);
+  if (changed) syncProxies(ctx.net, cluster);
+  return 0;
+}
