@@ -39,7 +39,19 @@ describe("an instructor in the browser", () => {
     await expect.poll(() => page.locator("[data-join]").count()).toBe(3);
     for (const el of await page.locator("[data-join]").all()) links.push((await el.getAttribute("data-join"))!);
     expect(links.every((l) => l.startsWith(`${server.base}/#token=cnlab_`))).toBe(true);
+    // Each card's QR code is drawn from its own link.
+    expect(await page.locator("[data-testid=join-card] .qr svg").count()).toBe(3);
+    for (const card of await page.locator("[data-testid=join-card]").all()) {
+      expect(await card.locator(".qr").getAttribute("data-qr-for")).toBe(await card.locator("[data-join]").getAttribute("data-join"));
+      expect(await card.locator(".qr svg path").count()).toBeGreaterThan(0);
+    }
     await screenshot(page, "instructor-class");
+    // Printed: only the cards, no menus, form or buttons.
+    await page.emulateMedia({ media: "print" });
+    expect(await page.locator("[data-testid=class-names]").isVisible()).toBe(false);
+    expect(await page.locator("[data-testid=join-card]").first().isVisible()).toBe(true);
+    await screenshot(page, "instructor-class-print");
+    await page.emulateMedia({ media: "screen" });
   });
 
   it("watches Li Lei's session live, read-only: the terminal output and the trace arrive as Li Lei works", async () => {

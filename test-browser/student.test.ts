@@ -137,6 +137,12 @@ describe("a student in the browser", () => {
     const changed = await page.locator("[data-table=links] tr.changed").allTextContents();
     expect(changed.some((row) => /^veth[0-9a-f]{7}vethUPdocker0\d+\/\d+$/.test(row) && !row.startsWith("veth9c02e56") && !row.startsWith("vethb4963f3"))).toBe(true);
     await screenshot(page, "kernel-tables");
+    // Docker's iptables rules with their counters, and conntrack's table, below the others.
+    const iptables = await page.locator("[data-table=iptables] tbody tr").allTextContents();
+    expect(iptables.some((row) => row.startsWith("natPOSTROUTING-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"))).toBe(true);
+    expect(iptables.some((row) => /^filterFORWARD.*-j DOCKER-USER\d+\d+$/.test(row))).toBe(true);
+    await page.locator("[data-table=conntrack]").scrollIntoViewIfNeeded();
+    await screenshot(page, "kernel-tables-netfilter");
   });
 
   it("keeps every trace event once across a dropped WebSocket", async () => {

@@ -3,12 +3,14 @@
  * 127.0.0.1, nothing saved to disk, stopped when the test file ends. On CI
  * (CI=true) the tests that need it always run, and a missing redis-server
  * fails them saying what to install; elsewhere they are skipped with a line
- * on stderr, never in silence.
+ * on stderr, never in silence. `sharedRedis` starts one for a whole describe
+ * block; a test that stops its Redis starts its own with `startRedis`.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
 
 const onCi = (): boolean => process.env["CI"] === "true" || process.env["CI"] === "1";
 
@@ -73,5 +75,20 @@ export async function startRedis(): Promise<TestRedis> {
       child.kill("SIGKILL");
       await exited;
     },
+  };
+}
+
+/** One Redis for the tests of the enclosing describe block: started before the first, stopped after the last. */
+export function sharedRedis(): () => TestRedis {
+  let redis: TestRedis | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return () => {
+    if (redis === undefined) throw new Error("the shared Redis starts in beforeAll: use it inside a test or a hook");
+    return redis;
   };
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { App } from "../../server/app.js";
 import { RATE_LIMIT_KEY_PREFIX } from "../../server/plugins/rate-limits.js";
 import { bearer, buildTestApp, createToken, TEST_INSTRUCTOR_TOKEN } from "../helpers/build-app.js";
-import { skipWithoutRedis, startRedis, type TestRedis } from "../helpers/redis-server.js";
+import { sharedRedis, skipWithoutRedis, startRedis } from "../helpers/redis-server.js";
 import { freshDatabase } from "../helpers/test-database.js";
 
 const startSessionOn = (app: App, token: string) => app.inject({ method: "POST", url: "/api/sessions", headers: bearer(token), payload: { labId: "bridge-two-containers" } });
@@ -24,23 +24,21 @@ async function twoInstances(options: { redisUrl?: string; sessionRate?: number; 
 }
 
 describe.skipIf(skipWithoutRedis)("rate limits in Redis", () => {
-  let redis: TestRedis;
+  const redis = sharedRedis();
   let client: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
+  beforeAll(() => {
+    client = new Redis(redis().url);
   });
   // Failed sign-ins are counted per address, and every test here comes from 127.0.0.1.
   beforeEach(async () => {
     await client.flushall();
   });
-  afterAll(async () => {
+  afterAll(() => {
     client?.disconnect();
-    await redis?.stop();
   });
 
   it("two instances on one Redis share one per-token limit: the third session in the minute is refused, wherever it lands", async () => {
-    const [a, b] = await twoInstances({ redisUrl: redis.url, sessionRate: 2 });
+    const [a, b] = await twoInstances({ redisUrl: redis().url, sessionRate: 2 });
     const student = await createToken(a, "Li Wei");
 
     expect((await startSessionOn(a, student.token)).statusCode).toBe(201);
@@ -57,7 +55,7 @@ describe.skipIf(skipWithoutRedis)("rate limits in Redis", () => {
   });
 
   it("two instances on one Redis share the throttling of failed sign-ins: failures on A and B add up, and the address is refused on both", async () => {
-    const [a, b] = await twoInstances({ redisUrl: redis.url, authFailuresPerMinute: 2 });
+    const [a, b] = await twoInstances({ redisUrl: redis().url, authFailuresPerMinute: 2 });
 
     expect((await badToken(a, 1)).statusCode).toBe(401);
     expect((await badToken(b, 2)).statusCode).toBe(401);

@@ -3,9 +3,9 @@
  * names the instance and counts its sessions, and says in the error shape
  * which dependency is down.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildTestApp, createToken, SHIPPED_LAB_COUNT, startSession } from "../helpers/build-app.js";
-import { skipWithoutRedis, startRedis, type TestRedis } from "../helpers/redis-server.js";
+import { sharedRedis, skipWithoutRedis, startRedis } from "../helpers/redis-server.js";
 import { testDatabaseKind } from "../helpers/test-database.js";
 
 const latency = expect.any(Number) as unknown as number;
@@ -49,16 +49,10 @@ describe("GET /health", () => {
 });
 
 describe.skipIf(skipWithoutRedis)("GET /health with REDIS_URL", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = sharedRedis();
 
   it("pings Redis and gives its latency", async () => {
-    const app = await buildTestApp({ redisUrl: redis.url });
+    const app = await buildTestApp({ redisUrl: redis().url });
     const response = await app.inject({ method: "GET", url: "/health" });
     expect(response.statusCode).toBe(200);
     expect(response.json().dependencies.redis).toEqual({ status: "ok", latencyMs: latency });

@@ -2,9 +2,9 @@
  * GET /metrics: who may read it, and that its figures follow what the
  * instance does: a scrape, two commands and a trace stream, another scrape.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TEST_INSTRUCTOR_TOKEN, bearer, buildTestApp, createToken, runCommand, startSession } from "../helpers/build-app.js";
-import { skipWithoutRedis, startRedis, type TestRedis } from "../helpers/redis-server.js";
+import { sharedRedis, skipWithoutRedis, startRedis } from "../helpers/redis-server.js";
 import { freshDatabase } from "../helpers/test-database.js";
 import { openTraceSocket } from "../helpers/trace-socket.js";
 import type { App } from "../../server/app.js";
@@ -119,20 +119,14 @@ describe("GET /metrics", () => {
 });
 
 describe.skipIf(skipWithoutRedis)("GET /metrics with two instances on one database and one Redis", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = sharedRedis();
 
   /** Two listening instances (the cluster forwards over HTTP to the address an instance listens on). */
   async function twoInstances(commandRate = 100_000): Promise<[App, App]> {
     const { url } = await freshDatabase();
     const apps: App[] = [];
     for (const instanceId of ["cnlab-a", "cnlab-b"]) {
-      const app = await buildTestApp({ databaseUrl: url, redisUrl: redis.url, instanceId, leaseMs: 600, commandRate });
+      const app = await buildTestApp({ databaseUrl: url, redisUrl: redis().url, instanceId, leaseMs: 600, commandRate });
       await app.listen({ port: 0, host: "127.0.0.1" });
       apps.push(app);
     }

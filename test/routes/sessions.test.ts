@@ -4,7 +4,7 @@
  * and the trace; and each route's errors in the error shape.
  */
 import { describe, expect, it } from "vitest";
-import { Engine, type TraceEvent } from "../../server/engine/index.js";
+import { Engine, type NetworkState, type TraceEvent } from "../../server/engine/index.js";
 import { bearer, buildTestApp, createToken, runCommand, startSession, TEST_INSTRUCTOR_TOKEN } from "../helpers/build-app.js";
 import { execSql } from "../helpers/raw-sql.js";
 
@@ -289,6 +289,41 @@ describe("GET /api/sessions/:id/state", () => {
     expect(root?.bridges.find((b) => b.name === "docker0")?.fdb.length).toBeGreaterThanOrEqual(2);
     expect(nginx1?.routes.length).toBeGreaterThan(0);
     expect(Array.isArray(nginx1?.sockets)).toBe(true);
+  });
+
+  it("shows per namespace the conntrack entries and the iptables chains with each rule's counters, as conntrack -L and iptables -L -v -x count them", async () => {
+    const { app, alice } = await setup();
+    const id = await startSession(app, alice.token, "container-to-other-host");
+    await runCommand(app, alice.token, id, "node1", "ping -c 1 10.168.0.3", "nginx-1");
+
+    const state = (await app.inject({ method: "GET", url: `/api/sessions/${id}/state`, headers: bearer(alice.token) })).json<NetworkState>();
+    const root = state.hosts.find((h) => h.name === "node1")?.namespaces.find((ns) => ns.name === "root");
+    // The ping left through eth0, masqueraded: one flow, its reply addressed to node1's own address.
+    expect(root?.conntrack).toEqual([
+      expect.objectContaining({
+        protocol: "icmp",
+        orig: expect.objectContaining({ src: "172.17.0.2", dst: "10.168.0.3" }),
+        reply: expect.objectContaining({ src: "10.168.0.3", dst: "10.168.0.2" }),
+        state: null,
+        seenReply: true,
+      }),
+    ]);
+    const conntrackL = await runCommand(app, alice.token, id, "node1", "conntrack -L");
+    expect(conntrackL.output.split("\n")[0]).toBe(root?.conntrack[0]?.text);
+
+    // Only a flow's first packet walks the nat table: the MASQUERADE rule matched one 84-byte echo request.
+    const postrouting = root?.iptables.find((c) => c.table === "nat" && c.chain === "POSTROUTING");
+    const masquerade = postrouting?.rules.find((r) => r.spec.includes("-j MASQUERADE"));
+    expect(masquerade).toEqual({ spec: "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE", packets: 1, bytes: 84 });
+    expect(postrouting?.policy).toEqual(expect.objectContaining({ target: "ACCEPT" }));
+    expect(root?.iptables.find((c) => c.table === "nat" && c.chain === "DOCKER")?.policy).toBeNull();
+    const listed = await runCommand(app, alice.token, id, "node1", "iptables -t nat -L POSTROUTING -v -x -n");
+    expect(listed.output).toMatch(/^\s+1\s+84 MASQUERADE/m);
+
+    // A namespace without rules still has its built-in chains, with their policies.
+    const nginx1 = state.hosts.find((h) => h.name === "node1")?.namespaces.find((ns) => ns.name === "nginx-1");
+    expect(nginx1?.iptables.map((c) => `${c.table}/${c.chain}`)).toEqual(["filter/INPUT", "filter/FORWARD", "filter/OUTPUT", "nat/PREROUTING", "nat/INPUT", "nat/OUTPUT", "nat/POSTROUTING"]);
+    expect(nginx1?.iptables.every((c) => c.rules.length === 0)).toBe(true);
   });
 });
 

@@ -11,7 +11,7 @@ const dev = (name: string, kind: string, extra: Partial<StateInterface> = {}): S
   stats: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 }, ...extra,
 });
 const ns = (name: string, interfaces: StateInterface[], more: Partial<StateNamespace> = {}): StateNamespace => ({
-  name, forwarding: false, interfaces, routes: [], neighbours: [], bridges: [], sockets: [], ...more,
+  name, forwarding: false, interfaces, routes: [], neighbours: [], bridges: [], sockets: [], conntrack: [], iptables: [], ...more,
 });
 
 // bridge-two-containers as GET /state describes it.
@@ -20,8 +20,8 @@ const state: NetworkState = {
   hosts: [{
     name: "node1",
     containers: [
-      { id: "2b3c", name: "nginx-1", namespace: "nginx-1", running: true, address: "172.17.0.2", image: "nginx" },
-      { id: "2885", name: "nginx-2", namespace: "nginx-2", running: true, address: "172.17.0.3", image: "nginx" },
+      { id: "2b3c", name: "nginx-1", namespace: "nginx-1", running: true, address: "172.17.0.2", image: "nginx", network: "bridge" },
+      { id: "2885", name: "nginx-2", namespace: "nginx-2", running: true, address: "172.17.0.3", image: "nginx", network: "bridge" },
     ],
     namespaces: [
       ns("root", [
@@ -36,9 +36,10 @@ const state: NetworkState = {
 };
 const topology = { hosts: [{ name: "node1", nics: [{ name: "eth0", segment: "underlay" }] }] };
 
-const event = (kind: string, device: string, fields: Record<string, unknown> = {}): TraceEvent => ({
-  seq: 6, time: 20, kind, host: "node1", namespace: "root", device, packetId: 2, summary: "", layers: null, ...fields,
-});
+// Fixtures carry only the fields the code under test reads: the server's event type wants them all.
+const loose = (fields: object): TraceEvent => fields as unknown as TraceEvent;
+const event = (kind: string, device: string, fields: Record<string, unknown> = {}): TraceEvent =>
+  loose({ seq: 6, time: 20, kind, host: "node1", namespace: "root", device, packetId: 2, summary: "", layers: null, ...fields });
 
 describe("the diagram's graph", () => {
   const graph = buildGraph(state, topology);
@@ -88,7 +89,44 @@ describe("the kernel tables", () => {
     expect([...changedKeys(table(before, "neighbours"), table(after, "neighbours"))]).toEqual(["172.17.0.3 eth0"]);
     expect([...changedKeys(table(before, "fdb-docker0"), table(after, "fdb-docker0"), [3])]).toEqual(["02:42:ac:11:00:03 vethb4963f3"]);
     expect(changedKeys(undefined, table(after, "neighbours")).size).toBe(0);
-    expect(kernelTables(after).find((t) => t.id === "conntrack")!.missing).toContain("not in /state");
+  });
+
+  // node1's root namespace in container-to-other-host, before and after nginx-1 pings node2 (GET /state).
+  const filterChains = (["INPUT", "FORWARD", "OUTPUT"] as const).map((chain) => ({ table: "filter" as const, chain, policy: { target: "ACCEPT" as const, packets: 0, bytes: 0 }, rules: [] }));
+  const natRules = (packets: number, bytes: number): StateNamespace["iptables"] => [
+    ...filterChains,
+    { table: "nat", chain: "POSTROUTING", policy: { target: "ACCEPT", packets: 3, bytes: 252 }, rules: [{ spec: "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE", packets, bytes }] },
+    { table: "nat", chain: "DOCKER", policy: null, rules: [{ spec: "-A DOCKER -i docker0 -j RETURN", packets: 0, bytes: 0 }] },
+  ];
+  const ping = {
+    protocol: "icmp", orig: { src: "172.17.0.2", dst: "10.168.0.3", sport: 7, dport: 7 }, reply: { src: "10.168.0.3", dst: "10.168.0.2", sport: 7, dport: 7 },
+    state: null, seenReply: true, assured: false, secondsLeft: 29, text: "icmp     1 29 src=172.17.0.2 dst=10.168.0.3 type=8 code=0 id=7 src=10.168.0.3 dst=10.168.0.2 type=0 code=0 id=7 mark=0 use=1",
+  };
+
+  it("lists conntrack's flows with both tuples, and lights a new flow but not its ticking timeout", () => {
+    const before = ns("root", [], { iptables: natRules(0, 0) });
+    const after = ns("root", [], { iptables: natRules(1, 84), conntrack: [ping] });
+    const later = ns("root", [], { iptables: natRules(1, 84), conntrack: [{ ...ping, secondsLeft: 12 }] });
+    const conntrack = (s: StateNamespace) => kernelTables(s).find((t) => t.id === "conntrack")!;
+    expect(conntrack(after).rows).toEqual([{ key: "icmp 172.17.0.2:7 → 10.168.0.3:7", cells: ["icmp", "172.17.0.2:7 → 10.168.0.3:7", "10.168.0.3:7 → 10.168.0.2:7", "", "29 s"] }]);
+    expect([...changedKeys(conntrack(before).rows, conntrack(after).rows, conntrack(after).volatile)]).toEqual(["icmp 172.17.0.2:7 → 10.168.0.3:7"]);
+    expect(changedKeys(conntrack(after).rows, conntrack(later).rows, conntrack(later).volatile).size).toBe(0);
+    expect(conntrack(ns("root", [], { conntrack: [{ ...ping, seenReply: false }] })).rows[0]!.cells[3]).toBe("UNREPLIED");
+  });
+
+  it("lists iptables rules with their counters, lights the rule the ping matched, and shows a chain's policy only after rules or when it drops", () => {
+    const before = ns("root", [], { iptables: natRules(0, 0) });
+    const after = ns("root", [], { iptables: natRules(1, 84), conntrack: [ping] });
+    const iptables = (s: StateNamespace) => kernelTables(s).find((t) => t.id === "iptables")!;
+    expect(iptables(after).rows.map((r) => r.cells)).toEqual([
+      ["nat", "POSTROUTING", "-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE", "1", "84"],
+      ["nat", "POSTROUTING", "policy ACCEPT", "3", "252"],
+      ["nat", "DOCKER", "-i docker0 -j RETURN", "0", "0"],
+    ]);
+    expect([...changedKeys(iptables(before).rows, iptables(after).rows, iptables(after).volatile)]).toEqual(["nat POSTROUTING 0 -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"]);
+    const dropping = ns("root", [], { iptables: [{ table: "filter", chain: "FORWARD", policy: { target: "DROP", packets: 2, bytes: 168 }, rules: [] }] });
+    expect(iptables(dropping).rows.map((r) => r.cells)).toEqual([["filter", "FORWARD", "policy DROP", "2", "168"]]);
+    expect(iptables(ns("root", [], { iptables: filterChains })).rows).toEqual([]);
   });
 });
 
@@ -99,15 +137,15 @@ describe("captured frames as tcpdump -n -e prints them", () => {
       summary: "docker0 receives ARP, Request who-has 172.17.0.3 tell 172.17.0.2, length 28",
       layers: [{ kind: "ethernet", src: "02:42:ac:11:00:02", dst: "ff:ff:ff:ff:ff:ff", etherType: 2054, length: 42 }],
     };
-    expect(tcpdumpLine(arp)).toBe("00:00:00.000020 02:42:ac:11:00:02 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 172.17.0.3 tell 172.17.0.2, length 28");
+    expect(tcpdumpLine(loose(arp))).toBe("00:00:00.000020 02:42:ac:11:00:02 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 172.17.0.3 tell 172.17.0.2, length 28");
     const ip = { ...arp, time: 3_600_000_123, summary: "eth0 sends IP 172.17.0.2 > 172.17.0.3: ICMP echo request, id 1, seq 1, length 64", length: 98, layers: [{ kind: "ethernet", src: "a", dst: "b", etherType: 2048, length: 98 }] };
-    expect(tcpdumpLine(ip)).toBe("01:00:00.000123 a > b, ethertype IPv4 (0x0800), length 98: 172.17.0.2 > 172.17.0.3: ICMP echo request, id 1, seq 1, length 64");
-    expect(tcpdumpLine({ ...ip, layers: [{ kind: "ipv4" }] })).toBe("01:00:00.000123 IP 172.17.0.2 > 172.17.0.3: ICMP echo request, id 1, seq 1, length 64");
+    expect(tcpdumpLine(loose(ip))).toBe("01:00:00.000123 a > b, ethertype IPv4 (0x0800), length 98: 172.17.0.2 > 172.17.0.3: ICMP echo request, id 1, seq 1, length 64");
+    expect(tcpdumpLine(loose({ ...ip, layers: [{ kind: "ipv4" }] }))).toBe("01:00:00.000123 IP 172.17.0.2 > 172.17.0.3: ICMP echo request, id 1, seq 1, length 64");
   });
 
   it("lists on a bridge every frame it bridges once, as tcpdump in promiscuous mode records them", () => {
     const eth = [{ kind: "ethernet", src: "02:42:ac:11:00:02", dst: "ff:ff:ff:ff:ff:ff", etherType: 2054, length: 42 }];
-    const rx = { ...event("frame-rx", "veth9c02e56"), time: 20, length: 42, packetId: 2, layers: eth, summary: "veth9c02e56 receives ARP, Request who-has 172.17.0.3 tell 172.17.0.2, length 28" };
+    const rx = loose({ ...event("frame-rx", "veth9c02e56"), time: 20, length: 42, packetId: 2, layers: eth, summary: "veth9c02e56 receives ARP, Request who-has 172.17.0.3 tell 172.17.0.2, length 28" });
     const trace: TraceEvent[] = [
       rx,
       { ...event("bridge-flood", "docker0"), time: 20, packetId: 2 },

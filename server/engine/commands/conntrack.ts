@@ -3,9 +3,7 @@
  * prints them, with the count line conntrack writes to stderr last (as a
  * terminal shows it).
  */
-import { formatIpv4 } from "../wire/ipv4-address.js";
-import type { ConntrackEntry, Tuple } from "../stack/netfilter/conntrack.js";
-import { protocolName } from "../stack/netfilter/rule-text.js";
+import { conntrackLine } from "../stack/netfilter/conntrack-text.js";
 import { fail, type CommandHandler } from "./command-context.js";
 import { notSimulated } from "./not-simulated.js";
 
@@ -20,12 +18,6 @@ const REAL_OPTIONS = (
   "-f --family -t --timeout -u --status -w --zone --orig-zone --reply-zone -b --buffer-size --mask-src --mask-dst " +
   "--sport --orig-port-src --dport --orig-port-dst --reply-port-src --reply-port-dst --state"
 ).split(" ");
-
-function tuple(e: ConntrackEntry, t: Tuple, reply: boolean): string {
-  const base = `src=${formatIpv4(t.src)} dst=${formatIpv4(t.dst)}`;
-  if (e.protocol === 1) return `${base} type=${reply ? 0 : 8} code=0 id=${t.sport}`;
-  return `${base} sport=${t.sport} dport=${t.dport}`;
-}
 
 export const conntrackCommand: CommandHandler = (argv, ctx) => {
   let list = false;
@@ -56,15 +48,7 @@ export const conntrackCommand: CommandHandler = (argv, ctx) => {
   if (!list) fail(`${VERSION}: no command specified\n${HELP_HINT}`, 2);
   const now = ctx.net.scheduler.now;
   const entries = ctx.ns.conntrack.list(now).filter((e) => proto === null || e.protocol === proto);
-  for (const e of entries) {
-    const secs = Math.max(0, Math.floor((e.expires - now) / 1_000_000));
-    const name = protocolName(e.protocol).padEnd(8);
-    const state = e.tcpState !== null ? ` ${e.tcpState}` : "";
-    const unreplied = e.seenReply ? "" : " [UNREPLIED]";
-    ctx.out.push(
-      `${name} ${e.protocol} ${secs}${state} ${tuple(e, e.orig, false)}${unreplied} ${tuple(e, e.reply, true)}${e.assured ? " [ASSURED]" : ""} mark=0 use=1`,
-    );
-  }
+  for (const e of entries) ctx.out.push(conntrackLine(e, now));
   ctx.out.push(`${VERSION}: ${entries.length} flow entries have been shown.`);
   return 0;
 };

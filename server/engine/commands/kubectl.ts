@@ -12,6 +12,7 @@ import { syncProxies } from "../kube/proxier.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
 import { describeBlock, humanDuration, table } from "./kubectl-table.js";
+import { apply } from "./kubectl-apply.js";
 import { scale } from "./kubectl-scale.js";
 import { notSimulated } from "./not-simulated.js";
 import { networkPolicyRows, patchNetworkPolicy } from "./kubectl-network-policy.js";
@@ -340,6 +341,7 @@ export const kubectlCommand: CommandHandler = (argv, ctx) => {
   if (cluster === null || !cluster.nodes.includes(ctx.host.name) || ctx.ns !== ctx.host.root) fail(REFUSED, 1);
   if (verb === "patch") return patch(ctx, cluster, rest);
   if (verb === "scale") return scale(ctx, cluster, rest);
+  if (verb === "apply") return apply(ctx, cluster, rest);
   const o = parseOptions(rest);
   switch (verb) {
     case "get":

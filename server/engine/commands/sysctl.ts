@@ -4,9 +4,9 @@
  * net.bridge.bridge-nf-call-iptables (whether bridged frames pass iptables),
  * and the per-interface net.ipv4.conf.{all,default,DEV}.{proxy_arp,rp_filter,
  * forwarding,accept_local,arp_announce}. proxy_arp makes the device answer ARP
- * for addresses routed elsewhere, rp_filter drops martian sources (stack/arp.ts,
- * stack/ipv4.ts); accept_local and arp_announce are kept and shown but change
- * nothing here. conf.all.forwarding is ip_forward under another name; a single
+ * for addresses routed elsewhere (stack/arp.ts); rp_filter and accept_local
+ * decide which sources are martians (stack/source-validation.ts); arp_announce
+ * picks the address an ARP request tells (stack/arp.ts). conf.all.forwarding is ip_forward under another name; a single
  * device's forwarding can be read, and writing it is not simulated.
  * Reading and `-w key=value` writing, with procps' messages for unknown keys
  * and values; -n (values only), -N (names only), -q (silent writes), -e (skip

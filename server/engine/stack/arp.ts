@@ -21,6 +21,7 @@ import type { NetNamespace } from "./namespace.js";
 import type { NeighbourEntry } from "./neighbour-cache.js";
 import { NEIGH } from "./stack-context.js";
 import { dropPacket } from "./drop.js";
+import { martianSource } from "./source-validation.js";
 
 export interface NeighbourPending {
   payload: Ipv4Payload;
@@ -67,8 +68,28 @@ function sendFrame(ns: NetNamespace, dev: Device, dst: string, payload: Ipv4Payl
   dev.transmit(ns.ctx.buildFrame(dev.mac, dst, payload, packetId));
 }
 
+/**
+ * arp_solicit's sender address, by arp_announce (the larger of conf.all and
+ * the device's): 0 (and any value but 1 and 2) the source of the newest
+ * packet waiting for the answer when it is a local address; 1 that source
+ * only when it shares a subnet of the device with the target; 2 never. Else
+ * the device's address for the target (inet_select_addr).
+ */
+function requestSource(ns: NetNamespace, dev: Device, e: NeighbourEntry): number {
+  const waiting = ns.pending.get(key(e.dev, e.ip))?.at(-1)?.payload.src;
+  const announce = Math.max(ns.ipv4Conf.all.arpAnnounce, dev.arpAnnounce);
+  if (waiting !== undefined && announce !== 2 && ns.deviceList().some((d) => d.addresses.some((a) => a.address === waiting))) {
+    const onlink = dev.addresses.some((a) => {
+      const mask = a.prefixLength === 0 ? 0 : (0xffffffff << (32 - a.prefixLength)) >>> 0;
+      return ((a.address ^ e.ip) & mask) === 0 && ((a.address ^ waiting) & mask) === 0;
+    });
+    if (announce !== 1 || onlink) return waiting;
+  }
+  return ns.sourceFor(dev, null, e.ip);
+}
+
 function sendRequest(ns: NetNamespace, dev: Device, e: NeighbourEntry, unicast: boolean): void {
-  const src = ns.sourceFor(dev, null, e.ip);
+  const src = requestSource(ns, dev, e);
   const packetId = ns.ctx.nextPacketId();
   const payload: ArpPayload = { kind: "arp", op: "request", senderMac: dev.mac, senderIp: src, targetMac: "00:00:00:00:00:00", targetIp: e.ip };
   e.probes++;
@@ -255,6 +276,19 @@ export function arpInput(ns: NetNamespace, dev: Device, frame: Frame, arp: ArpPa
   }
   const now = ns.ctx.scheduler.now;
   let e = ns.neigh.get(dev.name, arp.senderIp);
+  // arp_process routes a request as input from its sender first: from a martian source it is neither answered nor learnt.
+  const martian = arp.op === "request" ? martianSource(ns, dev, arp.senderIp) : null;
+  if (martian !== null) {
+    dropPacket(ns, {
+      device: dev.name,
+      packetId: frame.packetId,
+      layers: frame.layers,
+      summary: `${dev.name}: ARP request from martian source ${formatIpv4(arp.senderIp)} ignored: ${martian.why}`,
+      reason: "rp-filter",
+      detail: martian.detail,
+    });
+    return;
+  }
   if (arp.op === "request") {
     if (e === undefined || e.state === "NONE" || e.state === "FAILED" || e.state === "INCOMPLETE" || e.mac !== arp.senderMac) {
       if (e === undefined) {

@@ -21,6 +21,7 @@ import { ipipInput, ipipOutput } from "./ipip-tunnel.js";
 import { dropPacket } from "./drop.js";
 import { isFragment, reassemble } from "./ip-reassembly.js";
 import { bridgedDnat, bridgeNetfilter } from "./bridge-netfilter.js";
+import { martianSource } from "./source-validation.js";
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 4: "ipip", 6: "tcp", 17: "udp" };
 
@@ -87,26 +88,17 @@ function emitLookup(ns: NetNamespace, device: string | null, packetId: number, f
   });
 }
 
-/**
- * fib_validate_source's rp_filter: with max(conf.all, conf.<dev>) = 1 (strict)
- * the route back to the source must leave by the device the packet came in
- * on; with 2 or more (loose) any route back will do. A packet that fails is a martian
- * source and is dropped without an answer.
- */
+/** fib_validate_source (source-validation.ts): a martian source is dropped without an answer. */
 function reversePathOk(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): boolean {
-  const mode = Math.max(ns.ipv4Conf.all.rpFilter, dev.rpFilter);
-  if (mode === 0 || p.src === 0) return true;
-  const back = ns.routes.lookup(p.src, (r) => r.table === "main" && ns.routeUsable(r)).route;
-  // Only 1 is strict: 2 and any larger value are loose.
-  if (back !== null && (mode !== 1 || back.dev === dev.name)) return true;
-  const why = back === null ? `no route back to ${formatIpv4(p.src)}` : `the route back to ${formatIpv4(p.src)} leaves by ${back.dev}, not ${dev.name}`;
+  const martian = martianSource(ns, dev, p.src);
+  if (martian === null) return true;
   dropPacket(ns, {
     device: dev.name,
     packetId: frame.packetId,
     layers: frame.layers,
-    summary: `martian source ${formatIpv4(p.src)} on ${dev.name}: ${why} (rp_filter ${mode === 1 ? "strict" : "loose"})`,
+    summary: `martian source ${formatIpv4(p.src)} on ${dev.name}: ${martian.why}`,
     reason: "rp-filter",
-    detail: `net.ipv4.conf.${dev.name}.rp_filter=${dev.rpFilter}, all=${ns.ipv4Conf.all.rpFilter}`,
+    detail: martian.detail,
   });
   return false;
 }

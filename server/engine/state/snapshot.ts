@@ -1,10 +1,16 @@
 /**
  * A JSON view of a network's state for the API and for graders: per host and
  * namespace, the interfaces, addresses, routes, neighbours, bridge FDBs,
- * sockets and containers. Read-only: building it changes nothing.
+ * sockets, conntrack entries and iptables chains with their counters, and
+ * the containers. Read-only: building it changes nothing (expired conntrack
+ * entries are left out, not removed, as conntrack -L does).
  */
 import { Bridge } from "../link/bridge.js";
 import { Veth } from "../link/veth.js";
+import type { ConntrackEntry, Tuple } from "../stack/netfilter/conntrack.js";
+import { conntrackLine, conntrackSecondsLeft } from "../stack/netfilter/conntrack-text.js";
+import { protocolName, ruleSpec } from "../stack/netfilter/rule-text.js";
+import { orderedChains, type Netfilter, type Policy, type TableName } from "../stack/netfilter/tables.js";
 import { formatRoute } from "../stack/route-table.js";
 import type { Network } from "../topology/network.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
@@ -31,6 +37,41 @@ export interface NamespaceState {
   neighbours: { ip: string; dev: string; mac: string | null; state: string }[];
   bridges: { name: string; fdb: { mac: string; port: string; local: boolean; ageSeconds: number }[] }[];
   sockets: { proto: "tcp" | "udp"; state: string; local: string; remote: string | null; process: string }[];
+  /** Tracked flows, newest first, as conntrack -L lists them. */
+  conntrack: ConntrackState[];
+  /** The nat and filter tables' chains in iptables -L order, with each rule's counters. */
+  iptables: ChainState[];
+}
+
+export interface FlowTuple {
+  src: string;
+  dst: string;
+  /** TCP/UDP ports; for ICMP echo both are the echo id. */
+  sport: number;
+  dport: number;
+}
+
+export interface ConntrackState {
+  /** "icmp", "tcp" or "udp". */
+  protocol: string;
+  orig: FlowTuple;
+  reply: FlowTuple;
+  /** The TCP state (ESTABLISHED, TIME_WAIT …); null for UDP and ICMP. */
+  state: string | null;
+  seenReply: boolean;
+  assured: boolean;
+  secondsLeft: number;
+  /** The conntrack -L line. */
+  text: string;
+}
+
+export interface ChainState {
+  table: TableName;
+  chain: string;
+  /** A built-in chain's policy and the packets and bytes it decided; null for a user chain. */
+  policy: { target: Policy; packets: number; bytes: number } | null;
+  /** In order: the rule as iptables -S writes it, and how many packets and bytes matched it. */
+  rules: { spec: string; packets: number; bytes: number }[];
 }
 
 export interface NetworkState {
@@ -81,6 +122,8 @@ export function snapshotNetwork(net: Network): NetworkState {
           ...ns.sockets.tcpConnections.map((c) => ({ proto: "tcp" as const, state: c.state, local: `${formatIpv4(c.local)}:${c.localPort}`, remote: `${formatIpv4(c.remote)}:${c.remotePort}`, process: c.process })),
           ...ns.sockets.udp.map((u) => ({ proto: "udp" as const, state: "UNCONN", local: `${formatIpv4(u.address)}:${u.port}`, remote: null, process: u.process })),
         ],
+        conntrack: ns.conntrack.list(now).map((e) => conntrackState(e, now)),
+        iptables: iptablesState(ns.netfilter),
       })),
       containers: [...h.containers.values()].map((c) => ({
         id: c.id,
@@ -93,4 +136,30 @@ export function snapshotNetwork(net: Network): NetworkState {
       })),
     })),
   };
+}
+
+const flowTuple = (t: Tuple): FlowTuple => ({ src: formatIpv4(t.src), dst: formatIpv4(t.dst), sport: t.sport, dport: t.dport });
+
+function conntrackState(e: ConntrackEntry, now: number): ConntrackState {
+  return {
+    protocol: protocolName(e.protocol),
+    orig: flowTuple(e.orig),
+    reply: flowTuple(e.reply),
+    state: e.tcpState,
+    seenReply: e.seenReply,
+    assured: e.assured,
+    secondsLeft: conntrackSecondsLeft(e, now),
+    text: conntrackLine(e, now),
+  };
+}
+
+function iptablesState(nf: Netfilter): ChainState[] {
+  return (["filter", "nat"] as const).flatMap((table) =>
+    orderedChains(nf, table).map((c) => ({
+      table,
+      chain: c.name,
+      policy: c.builtin ? { target: c.policy, packets: c.policyPackets, bytes: c.policyBytes } : null,
+      rules: c.rules.map((r) => ({ spec: ruleSpec(c.name, r), packets: r.packets, bytes: r.bytes })),
+    })),
+  );
 }

@@ -188,6 +188,9 @@ const InterfaceState = Type.Object({
   stats: Type.Object({ rxPackets: Type.Integer(), rxBytes: Type.Integer(), txPackets: Type.Integer(), txBytes: Type.Integer() }),
 });
 
+// Ports for TCP and UDP; for ICMP echo both are the echo id.
+const FlowTuple = Type.Object({ src: Type.String(), dst: Type.String(), sport: Type.Integer(), dport: Type.Integer() });
+
 const NamespaceState = Type.Object({
   name: Type.String(),
   forwarding: Type.Boolean(),
@@ -208,6 +211,30 @@ const NamespaceState = Type.Object({
       remote: Nullable(Type.String()),
       process: Type.String(),
     }),
+  ),
+  conntrack: Type.Array(
+    Type.Object({
+      protocol: Type.String({ description: "icmp, tcp or udp" }),
+      orig: FlowTuple,
+      reply: FlowTuple,
+      state: Nullable(Type.String({ description: "the TCP state; null for UDP and ICMP" })),
+      seenReply: Type.Boolean(),
+      assured: Type.Boolean(),
+      secondsLeft: Type.Integer(),
+      text: Type.String({ description: "the line conntrack -L prints" }),
+    }),
+    { description: "tracked flows, newest first" },
+  ),
+  iptables: Type.Array(
+    Type.Object({
+      table: Type.Union([Type.Literal("filter"), Type.Literal("nat")]),
+      chain: Type.String(),
+      policy: Nullable(
+        Type.Object({ target: Type.Union([Type.Literal("ACCEPT"), Type.Literal("DROP")]), packets: Type.Integer(), bytes: Type.Integer() }, { description: "a built-in chain's policy and its counters; null for a user chain" }),
+      ),
+      rules: Type.Array(Type.Object({ spec: Type.String({ description: "as iptables -S writes it" }), packets: Type.Integer(), bytes: Type.Integer() })),
+    }),
+    { description: "the filter and nat tables' chains in iptables -L order" },
   ),
 });
 
@@ -234,7 +261,7 @@ export const NetworkStateSchema = Type.Object({
 
 export const stateSchema = {
   tags: ["sessions"],
-  summary: "The session's network now: per host and namespace, interfaces, addresses, routes, neighbours, bridge FDBs, sockets",
+  summary: "The session's network now: per host and namespace, interfaces, addresses, routes, neighbours, bridge FDBs, sockets, conntrack entries, iptables chains with counters",
   params: SessionParams,
   response: { 200: NetworkStateSchema, ...errors(400, 401, 403, 404, 413, 429) },
 };

@@ -1,7 +1,13 @@
 /**
  * The API's shapes as the page uses them (docs/sessions-api.md,
- * docs/grading.md; GET /openapi.json has them all). Only what the page reads.
+ * docs/grading.md; GET /openapi.json has them all). Sessions, commands and
+ * the network state are the server's own types, imported as types only (the
+ * bundle gets none of the server's code); the others are written here with
+ * only what the page reads.
  */
+import type { Static } from "typebox";
+import type { InterfaceState, NamespaceState, NetworkState } from "../../../server/engine/index.js";
+import type { LoggedCommand as LoggedCommandSchema, runCommandSchema, SessionView } from "../../../server/routes/sessions/schema.js";
 
 export type Localized = { en: string; zh: string };
 
@@ -50,78 +56,12 @@ export interface Lab extends LabSummary {
   tasks: LabTask[];
 }
 
-export interface Session {
-  id: string;
-  labId: string;
-  owner: { id: string; name: string };
-  commandCount: number;
-  nextSeq: number;
-  createdAt: string;
-  updatedAt: string;
-  lastCommandAt: string | null;
-  archivedAt: string | null;
-  live: boolean;
-}
-
-export interface CommandAnswer {
-  index: number;
-  output: string;
-  exitCode: number;
-  events: { from: number; to: number };
-  at: number;
-  time: number;
-  interruption: unknown;
-}
-
-export interface LoggedCommand {
-  index: number;
-  host: string;
-  namespace: string | null;
-  command: string;
-  output: string;
-  exitCode: number;
-  at: number;
-  events: { from: number; to: number };
-  createdAt: string;
-}
-
-export interface StateInterface {
-  ifindex: number;
-  name: string;
-  kind: string;
-  mac: string;
-  mtu: number;
-  up: boolean;
-  lowerUp: boolean;
-  master: string | null;
-  peer: { namespace: string; name: string; host?: string } | null;
-  addresses: string[];
-  stats: { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number };
-}
-
-export interface StateNamespace {
-  name: string;
-  forwarding: boolean;
-  interfaces: StateInterface[];
-  routes: Array<{ table: string; text: string; dst: string; via: string | null; dev: string | null }>;
-  neighbours: Array<{ ip: string; dev: string; mac: string | null; state: string }>;
-  bridges: Array<{ name: string; fdb: Array<{ mac: string; port: string; local: boolean; ageSeconds: number }> }>;
-  sockets: Array<Record<string, unknown>>;
-  /** Not in the state API yet: shown when present. */
-  conntrack?: Array<Record<string, unknown>>;
-  iptables?: Array<Record<string, unknown>>;
-}
-
-export interface StateHost {
-  name: string;
-  namespaces: StateNamespace[];
-  containers: Array<{ id: string; name: string; namespace: string; running: boolean; address: string | null; image: string }>;
-}
-
-export interface NetworkState {
-  time: number;
-  hosts: StateHost[];
-}
+export type Session = SessionView;
+export type CommandAnswer = Static<(typeof runCommandSchema)["response"][200]>;
+export type LoggedCommand = Static<typeof LoggedCommandSchema>;
+export type { NetworkState };
+export type StateNamespace = NamespaceState;
+export type StateInterface = InterfaceState;
 
 export interface CheckResult {
   index: number;

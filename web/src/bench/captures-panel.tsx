@@ -8,11 +8,12 @@ import { download } from "../api/client.js";
 import type { NetworkState } from "../api/types.js";
 import { deviceFrames } from "../captures/tcpdump-line.js";
 import { useI18n } from "../i18n.js";
+import { pure } from "../ui/pure.js";
 import type { TraceEvent } from "../trace/trace-event.js";
 
 const MAX_LINES = 2000;
 
-export function CapturesPanel(props: { sessionId: string; state: NetworkState | null; events: TraceEvent[]; eventsVersion: number }) {
+export const CapturesPanel = pure(function CapturesPanel(props: { sessionId: string; state: NetworkState | null; events: TraceEvent[]; eventsVersion: number }) {
   const { t } = useI18n();
   const devices = (props.state?.hosts ?? []).flatMap((h) => h.namespaces.flatMap((ns) => ns.interfaces.map((d) => `${h.name}/${ns.name}/${d.name}`)));
   const [device, setDevice] = useState("");
@@ -56,4 +57,4 @@ export function CapturesPanel(props: { sessionId: string; state: NetworkState | 
       </div>
     </div>
   );
-}
+});

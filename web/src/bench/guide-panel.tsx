@@ -7,6 +7,7 @@
 import { useState } from "preact/hooks";
 import type { Lab, LoggedCommand, Progress, WalkthroughStep } from "../api/types.js";
 import { useI18n } from "../i18n.js";
+import { pure } from "../ui/pure.js";
 import { Paragraphs } from "../ui/paragraphs.js";
 
 function stepDone(step: WalkthroughStep, commands: LoggedCommand[]): boolean {
@@ -14,7 +15,7 @@ function stepDone(step: WalkthroughStep, commands: LoggedCommand[]): boolean {
   return commands.some((c) => c.host === step.host && (c.namespace ?? null) === (ns === "root" ? null : ns) && c.command.trim().replace(/\s+/g, " ") === step.command.trim().replace(/\s+/g, " "));
 }
 
-export function GuidePanel(props: {
+export const GuidePanel = pure(function GuidePanel(props: {
   lab: Lab;
   commands: LoggedCommand[];
   progress: Progress | null;
@@ -85,7 +86,7 @@ export function GuidePanel(props: {
       </div>
     </>
   );
-}
+});
 
 function Tasks(props: { lab: Lab; progress: Progress | null; readOnly: boolean; onAnswer: (taskId: string, value: string) => Promise<void> }) {
   const { t, pick } = useI18n();

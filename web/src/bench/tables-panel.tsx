@@ -5,9 +5,10 @@
 import { useRef } from "preact/hooks";
 import type { NetworkState } from "../api/types.js";
 import { useI18n } from "../i18n.js";
+import { pure } from "../ui/pure.js";
 import { changedKeys, kernelTables, type Row } from "../tables/kernel-tables.js";
 
-export function TablesPanel(props: { state: NetworkState | null; stateVersion: number; where: string; onWhere: (where: string) => void }) {
+export const TablesPanel = pure(function TablesPanel(props: { state: NetworkState | null; stateVersion: number; where: string; onWhere: (where: string) => void }) {
   const { t } = useI18n();
   // Per "host/ns/table": the rows of the previous refresh, and what changed at the latest one.
   const previous = useRef(new Map<string, { version: number; rows: Row[]; before: Row[] | undefined }>());
@@ -34,14 +35,12 @@ export function TablesPanel(props: { state: NetworkState | null; stateVersion: n
             memo = { version: props.stateVersion, rows: table.rows, before: memo?.rows };
             previous.current.set(key, memo);
           }
-          // The FDB's age column changes on every refresh: not a change worth lighting.
-          const changed = changedKeys(memo.before, table.rows, table.id.startsWith("fdb-") ? [3] : []);
+          // Ages and timeouts change on every refresh: not a change worth lighting.
+          const changed = changedKeys(memo.before, table.rows, table.volatile);
           return (
             <div class="ktable" key={table.id} data-table={table.id}>
               <h3>{table.title}</h3>
-              {table.missing ? (
-                <div class="muted">{table.missing}</div>
-              ) : table.rows.length === 0 ? (
+              {table.rows.length === 0 ? (
                 <div class="muted">{t("empty")}</div>
               ) : (
                 <table>
@@ -56,7 +55,7 @@ export function TablesPanel(props: { state: NetworkState | null; stateVersion: n
                     {table.rows.map((row) => (
                       <tr key={row.key} class={changed.has(row.key) ? "changed" : ""}>
                         {row.cells.map((cell, i) => (
-                          <td key={i} class={`${table.id === "neighbours" && i === 3 ? `nud-${cell}` : ""}${table.id === "routes" && i === 1 ? " wrap" : ""}`}>
+                          <td key={i} class={`${table.id === "neighbours" && i === 3 ? `nud-${cell}` : ""}${(table.id === "routes" && i === 1) || (table.id === "iptables" && i === 2) ? " wrap" : ""}`}>
                             {cell}
                           </td>
                         ))}
@@ -70,4 +69,4 @@ export function TablesPanel(props: { state: NetworkState | null; stateVersion: n
         })}
     </div>
   );
-}
+});

@@ -56,7 +56,13 @@ function style(): cytoscape.StylesheetJson {
   ];
 }
 
-export function TopologyView(props: { graph: Graph | null; lit: { nodes: string[]; edges: string[] } | null; decision: { label: string; text: string } | null }) {
+export function TopologyView(props: {
+  graph: Graph | null;
+  lit: { nodes: string[]; edges: string[] } | null;
+  decision: { label: string; text: string } | null;
+  /** How long the packet takes to move to the next hop; 0 jumps (fast playback: each animation frame redraws the canvas). */
+  moveMs: number;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const cy = useRef<Core | null>(null);
   const [tooltip, setTooltip] = useState<{ x: number; y: number; text: string } | null>(null);
@@ -127,7 +133,8 @@ export function TopologyView(props: { graph: Graph | null; lit: { nodes: string[
     }
     const to = { x: target.position().x + 44, y: target.position().y - 12 };
     if (packet.empty()) packet = instance.add({ group: "nodes", data: { id: "packet" }, position: to });
-    else packet.animate({ position: to }, { duration: 250 });
+    else if (props.moveMs > 0) packet.animate({ position: to }, { duration: props.moveMs });
+    else packet.stop().position(to);
   }, [props.lit, props.graph]);
 
   const zoom = (factor: number) => {

@@ -1,84 +1,57 @@
 /**
- * The session's live trace over WebSocket (docs/trace-stream.md): subscribe
- * from a seq, receive pages of events, and when the socket goes (lagged
- * 4008, the server restarting 1001, a dropped connection 1006, a refused
- * upgrade) reconnect from the seq after the last event received, so no event
- * is lost or repeated. 4410 (session deleted) ends it. The token goes in
- * `?access_token=` (browsers cannot set headers on a WebSocket); the server
- * keeps it out of its logs.
+ * The page's side of the session's trace stream: the WebSocket itself, its
+ * parsing and its reconnections live in a worker (trace-worker.ts, with
+ * trace-connection.ts); the page gets the events in slices of SLICE, each
+ * its own short task, and the socket's status.
  */
 import type { TraceEvent } from "../trace/trace-event.js";
+import type { SocketStatus, TraceConnectionOptions } from "./trace-connection.js";
 
-export type SocketStatus = "connecting" | "live" | "reconnecting" | "closed";
+export type { SocketStatus } from "./trace-connection.js";
 
-export interface TraceSocketOptions {
-  sessionId: string;
-  token: string;
-  fromSeq: number;
-  onEvents: (events: TraceEvent[]) => void;
-  onStatus: (status: SocketStatus) => void;
-}
+/** Events per message from the worker: taking 100 in is a few milliseconds, 500 (a replayed page) was the page's longest task. */
+export const SLICE = 100;
 
-const MAX_BACKOFF_MS = 5000;
+export type ToWorker = { type: "start"; options: Pick<TraceConnectionOptions, "sessionId" | "token" | "fromSeq"> } | { type: "drop" } | { type: "close" };
+export type ToPage = { type: "status"; status: SocketStatus } | { type: "events"; events: TraceEvent[] };
+
+export type TraceSocketOptions = Pick<TraceConnectionOptions, "sessionId" | "token" | "fromSeq" | "onEvents" | "onStatus">;
 
 export class TraceSocket {
-  private socket: WebSocket | null = null;
-  private nextSeq: number;
-  private stopped = false;
-  private attempts = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly worker: Worker;
 
   constructor(private readonly options: TraceSocketOptions) {
-    this.nextSeq = options.fromSeq;
-    this.connect();
+    this.worker = new Worker(new URL("./trace-worker.ts", import.meta.url), { type: "module", name: "cnlab-trace" });
+    this.worker.onmessage = (message: MessageEvent<ToPage>) => {
+      const data = message.data;
+      switch (data.type) {
+        case "status":
+          this.options.onStatus(data.status);
+          break;
+        case "events":
+          this.options.onEvents(data.events);
+          break;
+        default: {
+          const never: never = data;
+          return never;
+        }
+      }
+    };
+    const { sessionId, token, fromSeq } = options;
+    this.send({ type: "start", options: { sessionId, token, fromSeq } });
   }
 
   /** For tests of the reconnection: drop the socket as a network would. */
   dropForTest(): void {
-    this.socket?.close(4000, "dropped by test");
+    this.send({ type: "drop" });
   }
 
   close(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.socket?.close(1000, "done");
+    this.send({ type: "close" });
     this.options.onStatus("closed");
   }
 
-  private connect(): void {
-    const { sessionId, token } = this.options;
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${location.host}/api/sessions/${encodeURIComponent(sessionId)}/trace?access_token=${encodeURIComponent(token)}`;
-    this.options.onStatus(this.attempts === 0 ? "connecting" : "reconnecting");
-    const socket = new WebSocket(url);
-    this.socket = socket;
-    socket.onopen = () => socket.send(JSON.stringify({ type: "subscribe", fromSeq: this.nextSeq }));
-    socket.onmessage = (message) => {
-      const data = JSON.parse(String(message.data)) as { type: string; events?: TraceEvent[]; lastSeq?: number };
-      if (data.type === "hello") {
-        this.attempts = 0;
-        this.options.onStatus("live");
-      } else if (data.type === "events" && data.events !== undefined) {
-        // Exactly once per connection is the server's promise; across reconnections, seqs keep us honest.
-        const fresh = data.events.filter((e) => e.seq >= this.nextSeq);
-        if (fresh.length > 0) {
-          this.nextSeq = fresh.at(-1)!.seq + 1;
-          this.options.onEvents(fresh);
-        }
-      } else if (data.type === "lagged" && data.lastSeq !== undefined) {
-        this.nextSeq = Math.max(this.nextSeq, data.lastSeq + 1);
-      }
-    };
-    socket.onclose = (event) => {
-      if (this.stopped || this.socket !== socket) return;
-      if (event.code === 4410) {
-        this.options.onStatus("closed");
-        return;
-      }
-      this.attempts++;
-      this.options.onStatus("reconnecting");
-      const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.attempts, 5));
-      this.timer = setTimeout(() => this.connect(), delay);
-    };
+  private send(message: ToWorker): void {
+    this.worker.postMessage(message);
   }
 }

@@ -27,8 +27,9 @@ export function tcpdumpLine(event: TraceEvent): string {
     // TUN and IPIP devices carry bare IP: tcpdump prints no link layer for them.
     return `${time} ${what}`;
   }
-  const type = Number(eth.etherType);
-  const length = Number(event.length ?? eth.length);
+  const type = eth.etherType;
+  // A frame event gives the length on the wire; the decoded layer gives what was captured.
+  const length = event.kind === "frame-tx" || event.kind === "frame-rx" ? event.length : eth.length;
   const rest = what.replace(/^IP /, "").replace(/^ARP, /, "");
   return `${time} ${String(eth.src)} > ${String(eth.dst)}, ethertype ${ETHER_TYPES[type] ?? "Unknown"} (0x${type.toString(16).padStart(4, "0")}), length ${length}: ${rest}`;
 }
@@ -62,7 +63,7 @@ export function deviceFrames(events: readonly TraceEvent[], host: string, namesp
     if ((bridged || own) && e.packetId !== null) {
       const frame = own ? e : lastFrame.get(e.packetId);
       // The fragments of one packet share its id and may share a time: their lengths tell them apart.
-      const key = `${e.packetId}@${e.time}@${String(frame?.length ?? "")}`;
+      const key = `${e.packetId}@${e.time}@${frame !== undefined && (frame.kind === "frame-tx" || frame.kind === "frame-rx") ? frame.length : ""}`;
       if (frame !== undefined && !seen.has(key)) {
         seen.add(key);
         lines.push(tcpdumpLine({ ...frame, time: e.time }));

@@ -26,6 +26,7 @@ import type { CompletionNames } from "../terminal/completion.js";
 import { buildGraph, lightsFor } from "../topology/topology-graph.js";
 import { decisionOf, EMPTY_FILTER, matchesFilter, type TraceEvent, type TraceFilter } from "../trace/trace-event.js";
 import { INITIAL_PLAYER, playerReducer, tickMs } from "../trace/trace-player.js";
+import { pure, useStable } from "../ui/pure.js";
 
 interface Target extends ShellTarget {
   key: string;
@@ -209,7 +210,7 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
   const hosts = useMemo(() => (netState?.hosts ?? []).map((h) => h.name), [netState]);
   const devices = useMemo(() => [...new Set((netState?.hosts ?? []).flatMap((h) => h.namespaces.flatMap((ns) => ns.interfaces.map((d) => d.name))))].sort(), [netState]);
 
-  const names = (target: Target): CompletionNames => {
+  const names = useStable((target: Target): CompletionNames => {
     const host = stateRef.current?.hosts.find((h) => h.name === target.host);
     const ns = host?.namespaces.find((n) => n.name === (target.namespace ?? "root"));
     const containers = new Set(host?.containers.map((c) => c.namespace));
@@ -219,15 +220,15 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
       containers: host?.containers.map((c) => c.name) ?? [],
       namespaces: host?.namespaces.filter((n) => n.name !== "root" && !containers.has(n.name)).map((n) => n.name) ?? [],
     };
-  };
+  });
 
-  const run = async (target: Target, command: string): Promise<{ index: number; output: string } | { error: string }> => {
+  const run = useStable(async (target: Target, command: string): Promise<{ index: number; output: string } | { error: string }> => {
     if (session === null) return { error: "no session" };
     setBusy(true);
     try {
       const body = target.namespace === null ? { host: target.host, command } : { host: target.host, namespace: target.namespace, command };
       const answer = await api<CommandAnswer>(`/api/sessions/${session.id}/commands`, { method: "POST", body });
-      const logged: LoggedCommand = { index: answer.index, host: target.host, namespace: target.namespace, command, output: answer.output, exitCode: answer.exitCode, at: answer.at, events: answer.events, createdAt: new Date().toISOString() };
+      const logged: LoggedCommand = { index: answer.index, host: target.host, namespace: target.namespace, command, output: answer.output, exitCode: answer.exitCode, at: answer.at, events: answer.events, interruption: answer.interruption, createdAt: new Date().toISOString() };
       setCommands((list) => [...list.filter((c) => c.index !== answer.index), logged].sort((a, b) => a.index - b.index));
       setCommandIndex(answer.index);
       setTablesWhere(target.key);
@@ -239,9 +240,13 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
     } finally {
       setBusy(false);
     }
-  };
+  });
+  const register = useStable((key: string, shell: ShellTerminal | null) => {
+    if (shell === null) shells.current.delete(key);
+    else shells.current.set(key, shell);
+  });
 
-  const runStep = async (step: WalkthroughStep) => {
+  const runStep = useStable(async (step: WalkthroughStep) => {
     const key = keyOf(step.host, step.namespace);
     setActive(key);
     // A terminal is made the first time its tab shows: give it a moment.
@@ -250,13 +255,13 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
     if (shell === undefined) return;
     shell.focus();
     await shell.typeAndRun(step.command);
-  };
+  });
 
-  const answer = async (taskId: string, value: string) => {
+  const answer = useStable(async (taskId: string, value: string) => {
     if (session === null) return;
     await api(`/api/sessions/${session.id}/answers`, { method: "POST", body: { taskId, value } });
     await refreshProgress(session.id);
-  };
+  });
 
   if (error) return <div class="page error">{error}</div>;
   if (lab === null || session === null) return <div class="page muted">…</div>;
@@ -270,10 +275,10 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
       )}
       <div class="bench">
         <section aria-label={t("guide")}>
-          <GuidePanel lab={lab} commands={commands} progress={progress} readOnly={readOnly} busy={busy} onRunStep={(s) => void runStep(s)} onAnswer={answer} />
+          <GuidePanel lab={lab} commands={commands} progress={progress} readOnly={readOnly} busy={busy} onRunStep={runStep} onAnswer={answer} />
         </section>
         <section class="center">
-          <TopologyView graph={graph} lit={lit} decision={selected === null ? null : (decisionOf(selected) ?? { label: selected.kind, text: selected.summary })} />
+          <TopologyView graph={graph} lit={lit} moveMs={player.playing && tickMs(player.speed) < 500 ? 0 : 250} decision={selected === null ? null : (decisionOf(selected) ?? { label: selected.kind, text: selected.summary })} />
           <div class="terminals">
             <div class="tabs" role="tablist" aria-label={t("terminal")}>
               {targets.map((x) => (
@@ -304,12 +309,9 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
                   visible={x.key === active}
                   readOnly={readOnly}
                   commands={commands}
-                  run={(command) => run(x, command)}
-                  names={() => names(x)}
-                  register={(shell) => {
-                    if (shell === null) shells.current.delete(x.key);
-                    else shells.current.set(x.key, shell);
-                  }}
+                  run={run}
+                  names={names}
+                  register={register}
                 />
               ))}
             </div>
@@ -354,14 +356,15 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
   );
 }
 
-function TerminalPane(props: {
+// Pure: a step of the trace player re-renders the bench, and a terminal has nothing new to show then.
+const TerminalPane = pure(function TerminalPane(props: {
   target: Target;
   visible: boolean;
   readOnly: boolean;
   commands: LoggedCommand[];
-  run: (command: string) => Promise<{ index: number; output: string } | { error: string }>;
-  names: () => CompletionNames;
-  register: (shell: ShellTerminal | null) => void;
+  run: (target: Target, command: string) => Promise<{ index: number; output: string } | { error: string }>;
+  names: (target: Target) => CompletionNames;
+  register: (key: string, shell: ShellTerminal | null) => void;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const shell = useRef<ShellTerminal | null>(null);
@@ -380,11 +383,11 @@ function TerminalPane(props: {
     const s = new ShellTerminal(box.current!, {
       target: props.target,
       readOnly: props.readOnly,
-      run: (command) => latest.current.run(command),
-      names: () => latest.current.names(),
+      run: (command) => latest.current.run(latest.current.target, command),
+      names: () => latest.current.names(latest.current.target),
     });
     shell.current = s;
-    props.register(s);
+    props.register(props.target.key, s);
     s.showLog(latest.current.commands.filter((c) => keyOf(c.host, c.namespace) === props.target.key));
     // Fit only when the size really changed: measuring the font is the costly part of a fit.
     let size = "";
@@ -397,7 +400,7 @@ function TerminalPane(props: {
     observer.observe(box.current!);
     return () => {
       observer.disconnect();
-      props.register(null);
+      props.register(props.target.key, null);
       shell.current = null;
       s.dispose();
     };
@@ -413,4 +416,4 @@ function TerminalPane(props: {
   }, [props.visible]);
 
   return <div class={`pane${props.visible ? " visible" : ""}`} ref={box} data-terminal={props.target.key} />;
-}
+});

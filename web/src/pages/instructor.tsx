@@ -1,6 +1,6 @@
 /**
- * The instructor's screens: make a class's tokens at once (names in, join
- * links out, printable), list and revoke tokens, follow a lab's sessions
+ * The instructor's screens: make a class's tokens at once (names in, a
+ * printable card per student out: name, join link and its QR code), list and revoke tokens, follow a lab's sessions
  * (progress, last activity, watch live), grade a lab (progress of the run,
  * the per-task table, CSV and JUnit), and upload a lab file with its
  * validation errors shown at their line and column.
@@ -8,6 +8,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, download } from "../api/client.js";
 import type { GradingRun, LabSummary, Progress, Session, TokenRow } from "../api/types.js";
+import { joinQrSvg } from "../auth/join-qr.js";
 import { joinLink } from "../auth/token-store.js";
 import { useI18n } from "../i18n.js";
 import { onLinkClick } from "../router.js";
@@ -66,7 +67,7 @@ function LabSelect(props: { labs: LabSummary[]; value: string; onChange: (id: st
 function ClassTab() {
   const { t } = useI18n();
   const [names, setNames] = useState("");
-  const [made, setMade] = useState<Array<{ name: string; token?: string; error?: string }>>([]);
+  const [made, setMade] = useState<Array<{ name: string; link: string; qr: string } | { name: string; error: string }>>([]);
   const [working, setWorking] = useState(false);
   const create = async () => {
     setWorking(true);
@@ -75,7 +76,8 @@ function ClassTab() {
     for (const name of list) {
       try {
         const r = await api<{ token: string }>("/api/tokens", { method: "POST", body: { name, role: "student" } });
-        out.push({ name, token: r.token });
+        const link = joinLink(location.origin, r.token);
+        out.push({ name, link, qr: await joinQrSvg(link) });
       } catch (err) {
         out.push({ name, error: message(err) });
       }
@@ -85,8 +87,8 @@ function ClassTab() {
   };
   return (
     <>
-      <h1>{t("classes")}</h1>
-      <label>
+      <h1 class="no-print">{t("classes")}</h1>
+      <label class="no-print">
         {t("namesPrompt")}
         <textarea class="names" value={names} onInput={(e) => setNames((e.target as HTMLTextAreaElement).value)} data-testid="class-names" placeholder={"李雷\n韩梅梅\nLucy"} />
       </label>
@@ -98,32 +100,29 @@ function ClassTab() {
       </div>
       {made.length > 0 && (
         <>
-          <h2>{t("joinLinks")}</h2>
-          <table class="grid" data-testid="join-links">
-            <thead>
-              <tr>
-                <th>{t("name")}</th>
-                <th>Link</th>
-              </tr>
-            </thead>
-            <tbody>
-              {made.map((m) => (
-                <tr key={m.name}>
-                  <td>{m.name}</td>
-                  <td>
-                    {m.token ? (
-                      <span class="joinlink" data-join={joinLink(location.origin, m.token)}>
-                        {joinLink(location.origin, m.token)}{" "}
-                        <button onClick={() => void navigator.clipboard?.writeText(joinLink(location.origin, m.token!))}>{t("copy")}</button>
-                      </span>
-                    ) : (
-                      <span class="error">{m.error}</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <h2 class="no-print">{t("joinLinks")}</h2>
+          {/* One card per student; printed, the page keeps only the cards (styles.css, @media print). */}
+          <div class="join-cards" data-testid="join-links">
+            {made.map((m) =>
+              "error" in m ? (
+                <div class="join-card" key={m.name}>
+                  <h3>{m.name}</h3>
+                  <p class="error">{m.error}</p>
+                </div>
+              ) : (
+                <div class="join-card" key={m.name} data-testid="join-card">
+                  <h3>{m.name}</h3>
+                  {/* The library's own SVG markup, made from nothing but the link. */}
+                  <div class="qr" role="img" aria-label={`QR: ${m.name}`} data-qr-for={m.link} dangerouslySetInnerHTML={{ __html: m.qr }} />
+                  <p class="joinlink" data-join={m.link}>
+                    {m.link}
+                  </p>
+                  <p class="hint">{t("joinCardHint")}</p>
+                  <button onClick={() => void navigator.clipboard?.writeText(m.link)}>{t("copy")}</button>
+                </div>
+              ),
+            )}
+          </div>
         </>
       )}
     </>

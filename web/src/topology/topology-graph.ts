@@ -75,7 +75,7 @@ export function buildGraph(state: NetworkState, topology: { hosts: TopologyHost[
           tooltip: `${dev.name} (${dev.kind}) ${addresses}\nMAC ${dev.mac}, MTU ${dev.mtu}, ${dev.up ? (dev.lowerUp ? "UP" : "UP, NO-CARRIER") : "DOWN"}${dev.master ? `\nmaster ${dev.master}` : ""}`,
         });
         if (dev.peer !== null) {
-          const peer = deviceId(dev.peer.host ?? host.name, dev.peer.namespace, dev.peer.name);
+          const peer = deviceId(host.name, dev.peer.namespace, dev.peer.name);
           const edgeId = `veth:${[id, peer].sort().join("|")}`;
           if (!seen.has(edgeId)) {
             seen.add(edgeId);
@@ -108,7 +108,6 @@ export function lightsFor(event: TraceEvent, graph: Graph): { nodes: string[]; e
   const ns = event.namespace;
   if (event.device !== null) nodes.add(deviceId(event.host, ns, event.device));
   else nodes.add(namespaceId(event.host, ns));
-  const str = (name: string): string | null => (typeof event[name] === "string" ? (event[name] as string) : null);
   switch (event.kind) {
     case "frame-tx":
     case "frame-rx": {
@@ -118,35 +117,25 @@ export function lightsFor(event: TraceEvent, graph: Graph): { nodes: string[]; e
       break;
     }
     case "bridge-flood": {
-      const ingress = str("ingress");
-      if (ingress !== null) addEdge(portEdgeId(event.host, ns, ingress));
-      for (const port of (event.egress as string[] | undefined) ?? []) {
+      addEdge(portEdgeId(event.host, ns, event.ingress));
+      for (const port of event.egress) {
         addEdge(portEdgeId(event.host, ns, port));
         nodes.add(deviceId(event.host, ns, port));
       }
       break;
     }
-    case "bridge-forward": {
-      const ingress = str("ingress");
-      const egress = str("egress");
-      if (ingress !== null) addEdge(portEdgeId(event.host, ns, ingress));
-      if (egress !== null) {
-        addEdge(portEdgeId(event.host, ns, egress));
-        nodes.add(deviceId(event.host, ns, egress));
-      }
+    case "bridge-forward":
+      addEdge(portEdgeId(event.host, ns, event.ingress));
+      addEdge(portEdgeId(event.host, ns, event.egress));
+      nodes.add(deviceId(event.host, ns, event.egress));
       break;
-    }
     case "bridge-learn":
-    case "fdb-age-out": {
-      const port = str("port");
-      if (port !== null) addEdge(portEdgeId(event.host, ns, port));
+    case "fdb-age-out":
+      addEdge(portEdgeId(event.host, ns, event.port));
       break;
-    }
-    case "bridge-local": {
-      const ingress = str("ingress");
-      if (ingress !== null) addEdge(portEdgeId(event.host, ns, ingress));
+    case "bridge-local":
+      addEdge(portEdgeId(event.host, ns, event.ingress));
       break;
-    }
     default:
       break;
   }

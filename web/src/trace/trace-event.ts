@@ -1,29 +1,18 @@
 /**
- * Trace events as the page reads them (docs/trace-events.md): the common
- * fields typed, each kind's own fields read by name where the page needs
- * them. Also the filter the player's list applies, and the one-line
- * "decision" shown under the diagram for the selected event.
+ * Trace events as the page reads them (docs/trace-events.md): the server's
+ * own event union, imported as a type (the JSON on the wire is exactly that
+ * union), so a kind's fields are typed where the page narrows on its kind.
+ * Also the filter the player's list applies, and the one-line "decision"
+ * shown under the diagram for the selected event.
  *
  * Pure: no DOM.
  */
 
-export interface EventLayer {
-  kind: string;
-  [field: string]: unknown;
-}
+// The server's own types, as types only: nothing of the server is in the page's bundle.
+import type { DecodedLayer, TraceEvent, TraceEventKind } from "../../../server/engine/index.js";
 
-export interface TraceEvent {
-  seq: number;
-  time: number;
-  kind: string;
-  host: string;
-  namespace: string;
-  device: string | null;
-  packetId: number | null;
-  summary: string;
-  layers: EventLayer[] | null;
-  [field: string]: unknown;
-}
+export type { TraceEvent, TraceEventKind };
+export type EventLayer = DecodedLayer;
 
 export const EVENT_KINDS = [
   "frame-tx",
@@ -53,7 +42,11 @@ export const EVENT_KINDS = [
   "tunnel-user",
   "cni",
   "drop",
-] as const;
+] as const satisfies readonly TraceEventKind[];
+
+/** Every kind the server has is in the filter's list: a kind added to the server's union and not here fails the page's type check. */
+const everyKind: Exclude<TraceEventKind, (typeof EVENT_KINDS)[number]> extends never ? true : false = true;
+void everyKind;
 
 export const PROTOCOLS = ["ethernet", "arp", "ipv4", "icmp", "tcp", "udp", "vxlan", "dns"] as const;
 
@@ -95,33 +88,32 @@ export function formatTime(micros: number): string {
 
 /** What the kernel decided at this event, in one line, for the panel under the diagram; null when the summary says it all. */
 export function decisionOf(event: TraceEvent): { label: string; text: string } | null {
-  const f = (name: string): string => String(event[name] ?? "");
   switch (event.kind) {
     case "route-lookup":
-      return { label: "route", text: event.route === null ? `no route to ${f("destination")} (${f("reason")})` : `${f("route")} — ${f("reason")}` };
+      return { label: "route", text: event.route === null ? `no route to ${event.destination} (${event.reason})` : `${event.route} — ${event.reason}` };
     case "bridge-learn":
-      return { label: "fdb", text: `${f("bridge")} learned ${f("mac")} on ${f("port")}${event.previousPort ? ` (moved from ${f("previousPort")})` : ""}` };
+      return { label: "fdb", text: `${event.bridge} learned ${event.mac} on ${event.port}${event.previousPort !== null ? ` (moved from ${event.previousPort})` : ""}` };
     case "bridge-forward":
-      return { label: "fdb", text: `${f("bridge")}: FDB entry ${f("mac")} → ${f("egress")}, forwarded from ${f("ingress")}` };
+      return { label: "fdb", text: `${event.bridge}: FDB entry ${event.mac} → ${event.egress}, forwarded from ${event.ingress}` };
     case "bridge-flood":
-      return { label: "fdb", text: `${f("bridge")}: no single port for the destination, flooded from ${f("ingress")} to ${(event.egress as string[] | undefined)?.join(", ") ?? ""}` };
+      return { label: "fdb", text: `${event.bridge}: no single port for the destination, flooded from ${event.ingress} to ${event.egress.join(", ")}` };
     case "fdb-age-out":
-      return { label: "fdb", text: `${f("bridge")} forgot ${f("mac")} on ${f("port")} after ${f("idleSeconds")} s idle` };
+      return { label: "fdb", text: `${event.bridge} forgot ${event.mac} on ${event.port} after ${event.idleSeconds} s idle` };
     case "neigh-state":
-      return { label: "arp", text: `${f("ip")}: ${f("from")} → ${f("to")}${event.reason ? ` (${f("reason")})` : ""}` };
+      return { label: "arp", text: `${event.ip}: ${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ""}` };
     case "netfilter":
-      return { label: "netfilter", text: `${f("table")}/${f("chain")}: ${f("rule")} → ${f("target")}` };
+      return { label: "netfilter", text: `${event.table}/${event.chain}: ${event.rule} → ${event.target}` };
     case "nat":
-      return { label: "nat", text: `${f("type")}: ${f("field")} ${f("from")} → ${f("to")}` };
+      return { label: "nat", text: `${event.type}: ${event.field} ${event.from} → ${event.to}` };
     case "conntrack":
-      return { label: "conntrack", text: `${f("protocol")} ${f("orig")} ⇄ ${f("reply")} (${f("state")})` };
+      return { label: "conntrack", text: `${event.protocol} ${event.orig} ⇄ ${event.reply} (${event.state})` };
     case "drop":
-      return { label: "drop", text: `${f("reason")}${event.detail ? `: ${f("detail")}` : ""}` };
+      return { label: "drop", text: `${event.reason}${event.detail ? `: ${event.detail}` : ""}` };
     case "ip-forward":
-      return { label: "forward", text: `${f("inDevice")} → ${f("outDevice")}, TTL now ${f("ttl")}` };
+      return { label: "forward", text: `${event.inDevice} → ${event.outDevice}, TTL now ${event.ttl}` };
     case "encap":
     case "decap":
-      return { label: event.kind, text: `${f("tunnel")} ${f("outer")}${event.vni !== undefined ? ` VNI ${f("vni")}` : ""}` };
+      return { label: event.kind, text: `${event.tunnel} ${event.outer}${event.vni !== null ? ` VNI ${event.vni}` : ""}` };
     default:
       return null;
   }
