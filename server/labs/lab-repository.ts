@@ -38,7 +38,3 @@ export async function findLab(prisma: PrismaClient, id: string): Promise<LabFile
   const row = await prisma.lab.findUnique({ where: { id }, select: { definition: true } });
   return row === null ? null : (JSON.parse(row.definition) as LabFile);
 }
-
-export async function countLabs(prisma: PrismaClient): Promise<number> {
-  return prisma.lab.count();
-}

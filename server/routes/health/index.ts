@@ -14,7 +14,7 @@ import { healthSchema } from "./schema.js";
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get("/health", { schema: healthSchema }, async (request) => {
     const redis = app.redis;
-    const [database, redisCheck] = await Promise.all([checkDatabase(app.prisma), redis === null ? null : checkRedis(redis)]);
+    const [database, redisCheck] = await Promise.all([checkDatabase(app.database), redis === null ? null : checkRedis(redis)]);
     if (!database.ok) {
       request.log.error({ err: database.error }, "health check: database query failed");
       throw new HttpError(503, "DATABASE_UNAVAILABLE", "The database is not answering");
