@@ -10,6 +10,7 @@ import { Terminal } from "@xterm/xterm";
 import type { LoggedCommand } from "../api/types.js";
 import { complete, type CompletionNames } from "../terminal/completion.js";
 import { applyKey, emptyLine, parseKeys, pushHistory, renderLine, replaceWord, type Key, type LineState } from "../terminal/line-editor.js";
+import { continueDocument, openDocument, type OpenDocument } from "../terminal/here-document.js";
 
 export interface ShellTarget {
   host: string;
@@ -45,6 +46,8 @@ export class ShellTerminal {
   private lastShown = -1;
   /** Keys typed while a command runs, replayed after its output as a shell's type-ahead. */
   private typeAhead: Key[] = [];
+  /** A here-document being typed: its lines so far, shown with the "> " prompt. */
+  private document: OpenDocument | null = null;
   private current: Promise<void> = Promise.resolve();
 
   constructor(
@@ -78,6 +81,7 @@ export class ShellTerminal {
   }
 
   get prompts(): { plain: string; colored: string } {
+    if (this.document !== null) return { plain: "> ", colored: "> " };
     const { promptUser, promptDir } = this.options.target;
     return { plain: `root@${promptUser}:${promptDir}# `, colored: `\x1b[1;32mroot@${promptUser}\x1b[0m:\x1b[1;34m${promptDir}\x1b[0m# ` };
   }
@@ -108,7 +112,7 @@ export class ShellTerminal {
     let text = "";
     if (!this.options.readOnly) text += "\r\x1b[K";
     for (const c of fresh) {
-      text += `${this.prompts.colored}${c.command}\r\n${toTerminalText(c.output)}`;
+      text += `${this.prompts.colored}${c.command.replaceAll("\n", "\r\n> ")}\r\n${toTerminalText(c.output)}`;
       this.lastShown = Math.max(this.lastShown, c.index);
       // The log's commands are this terminal's history too: ↑ after a reload finds them.
       const history = pushHistory(this.line.history, c.command);
@@ -208,8 +212,13 @@ export class ShellTerminal {
     this.term.write(data);
   }
 
-  private async submit(line: string): Promise<void> {
+  private async submit(typed: string): Promise<void> {
     this.term.write("\r\n");
+    // A here-document goes on over several typed lines and is sent whole once its delimiter comes.
+    const line = this.document !== null ? continueDocument(this.document, typed) : typed;
+    if (line === null) return this.prompt();
+    this.document = this.document === null ? openDocument(typed) : null;
+    if (this.document !== null) return this.prompt();
     const command = line.trim();
     if (command === "") return this.prompt();
     if (command === "clear") {
