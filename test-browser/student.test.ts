@@ -139,8 +139,8 @@ describe("a student in the browser", () => {
     await screenshot(page, "kernel-tables");
     // Docker's iptables rules with their counters, and conntrack's table, below the others.
     const iptables = await page.locator("[data-table=iptables] tbody tr").allTextContents();
-    expect(iptables.some((row) => row.startsWith("natPOSTROUTING-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"))).toBe(true);
-    expect(iptables.some((row) => /^filterFORWARD.*-j DOCKER-USER\d+\d+$/.test(row))).toBe(true);
+    expect(iptables.some((row) => row.startsWith("nat-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"))).toBe(true);
+    expect(iptables.some((row) => /^filter-A FORWARD -j DOCKER-USER\d+$/.test(row))).toBe(true);
     await page.locator("[data-table=conntrack]").scrollIntoViewIfNeeded();
     await screenshot(page, "kernel-tables-netfilter");
   });

@@ -119,13 +119,13 @@ describe("the kernel tables", () => {
     const after = ns("root", [], { iptables: natRules(1, 84), conntrack: [ping] });
     const iptables = (s: StateNamespace) => kernelTables(s).find((t) => t.id === "iptables")!;
     expect(iptables(after).rows.map((r) => r.cells)).toEqual([
-      ["nat", "POSTROUTING", "-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE", "1", "84"],
-      ["nat", "POSTROUTING", "policy ACCEPT", "3", "252"],
-      ["nat", "DOCKER", "-i docker0 -j RETURN", "0", "0"],
+      ["nat", "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE", "1", "84"],
+      ["nat", "-P POSTROUTING ACCEPT", "3", "252"],
+      ["nat", "-A DOCKER -i docker0 -j RETURN", "0", "0"],
     ]);
-    expect([...changedKeys(iptables(before).rows, iptables(after).rows, iptables(after).volatile)]).toEqual(["nat POSTROUTING 0 -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"]);
+    expect([...changedKeys(iptables(before).rows, iptables(after).rows, iptables(after).volatile)]).toEqual(["nat POSTROUTING 0 -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"]);
     const dropping = ns("root", [], { iptables: [{ table: "filter", chain: "FORWARD", policy: { target: "DROP", packets: 2, bytes: 168 }, rules: [] }] });
-    expect(iptables(dropping).rows.map((r) => r.cells)).toEqual([["filter", "FORWARD", "policy DROP", "2", "168"]]);
+    expect(iptables(dropping).rows.map((r) => r.cells)).toEqual([["filter", "-P FORWARD DROP", "2", "168"]]);
     expect(iptables(ns("root", [], { iptables: filterChains })).rows).toEqual([]);
   });
 });

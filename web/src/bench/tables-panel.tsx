@@ -8,6 +8,9 @@ import { useI18n } from "../i18n.js";
 import { pure } from "../ui/pure.js";
 import { changedKeys, kernelTables, type Row } from "../tables/kernel-tables.js";
 
+/** Columns of long text that wrap (at spaces) so the table fits the panel. */
+const WRAPPED: Record<string, number[]> = { routes: [1], conntrack: [1, 2], iptables: [1] };
+
 export const TablesPanel = pure(function TablesPanel(props: { state: NetworkState | null; stateVersion: number; where: string; onWhere: (where: string) => void }) {
   const { t } = useI18n();
   // Per "host/ns/table": the rows of the previous refresh, and what changed at the latest one.
@@ -55,7 +58,7 @@ export const TablesPanel = pure(function TablesPanel(props: { state: NetworkStat
                     {table.rows.map((row) => (
                       <tr key={row.key} class={changed.has(row.key) ? "changed" : ""}>
                         {row.cells.map((cell, i) => (
-                          <td key={i} class={`${table.id === "neighbours" && i === 3 ? `nud-${cell}` : ""}${(table.id === "routes" && i === 1) || (table.id === "iptables" && i === 2) ? " wrap" : ""}`}>
+                          <td key={i} class={`${table.id === "neighbours" && i === 3 ? `nud-${cell}` : ""}${WRAPPED[table.id]?.includes(i) ? " wrap" : ""}`}>
                             {cell}
                           </td>
                         ))}

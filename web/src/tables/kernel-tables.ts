@@ -67,16 +67,14 @@ export function kernelTables(ns: StateNamespace): Table[] {
   });
   const rules: Row[] = [];
   for (const chain of ns.iptables) {
-    chain.rules.forEach((r, i) => {
-      const spec = r.spec.replace(/^-A \S+ ?/, "");
-      rules.push({ key: `${chain.table} ${chain.chain} ${i} ${spec}`, cells: [chain.table, chain.chain, spec || "(counts only)", String(r.packets), String(r.bytes)] });
-    });
+    // As iptables -S writes them (the chain is in the rule), with iptables -L -v's counters.
+    chain.rules.forEach((r, i) => rules.push({ key: `${chain.table} ${chain.chain} ${i} ${r.spec}`, cells: [chain.table, r.spec, String(r.packets), String(r.bytes)] }));
     // A built-in chain's policy is a row when it decides something worth reading: after rules, or when it drops.
     if (chain.policy !== null && (chain.rules.length > 0 || chain.policy.target !== "ACCEPT")) {
-      rules.push({ key: `${chain.table} ${chain.chain} policy`, cells: [chain.table, chain.chain, `policy ${chain.policy.target}`, String(chain.policy.packets), String(chain.policy.bytes)] });
+      rules.push({ key: `${chain.table} ${chain.chain} policy`, cells: [chain.table, `-P ${chain.chain} ${chain.policy.target}`, String(chain.policy.packets), String(chain.policy.bytes)] });
     }
   }
-  tables.push({ id: "iptables", title: "iptables -L -v", columns: ["table", "chain", "rule", "pkts", "bytes"], rows: rules, volatile: [] });
+  tables.push({ id: "iptables", title: "iptables -S, counters of -L -v", columns: ["table", "rule", "pkts", "bytes"], rows: rules, volatile: [] });
   tables.push({
     id: "sockets",
     title: "ss",
