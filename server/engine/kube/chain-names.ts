@@ -9,7 +9,8 @@ import { createHash } from "node:crypto";
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-function base32(bytes: Uint8Array): string {
+/** RFC 4648 base32 without padding (kube-router's names use the same alphabet, with Go's StdEncoding). */
+export function base32(bytes: Uint8Array): string {
   let out = "";
   let bits = 0;
   let value = 0;

@@ -37,6 +37,7 @@ import { sameRule } from "../stack/netfilter/rule.js";
 import type { Chain } from "../stack/netfilter/tables.js";
 import type { Network } from "../topology/network.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
+import { base32 } from "./chain-names.js";
 import type { Cluster, Pod } from "./cluster.js";
 import { rulePods, targetPods, type NetworkPolicy } from "./network-policy.js";
 
@@ -54,23 +55,8 @@ const TOP: [string, string][] = [
 ];
 const IPV4 = "IPv4";
 
-/** base32.StdEncoding of a SHA-256, first 16 characters: every name kube-router hashes. */
-function hash16(text: string): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  const bytes = createHash("sha256").update(text).digest();
-  let out = "";
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = ((value << 8) | b) & 0xffff;
-    bits += 8;
-    while (bits >= 5 && out.length < 16) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}
+/** base32.StdEncoding of a SHA-256, first 16 characters: every name kube-router hashes (its padding never reaches them). */
+const hash16 = (text: string) => base32(createHash("sha256").update(text).digest()).slice(0, 16);
 
 export const podFirewallChain = (pod: Pod, version: string) => `KUBE-POD-FW-${hash16(pod.namespace + pod.name + version)}`;
 export const policyChain = (p: NetworkPolicy, version: string) => `KUBE-NWPLCY-${hash16(p.namespace + p.name + version + IPV4)}`;

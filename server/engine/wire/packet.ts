@@ -11,7 +11,7 @@
  */
 import { decodeArp } from "./arp.js";
 import { hex } from "./bytes.js";
-import { decodeDns, DNS_PORT, dnsTypeName, type DnsMessage, type DnsRecord } from "./dns.js";
+import { decodeDns, DNS_PORT, dnsTypeName, type DnsHeader, type DnsMessage, type DnsRecord } from "./dns.js";
 import { decodeEthernet, EtherType, formatEtherType } from "./ethernet.js";
 import { decodeIcmp, parseQuotedDatagram, type IcmpTimeExceededCode } from "./icmp.js";
 import { formatIpv4 } from "./ipv4-address.js";
@@ -143,20 +143,9 @@ export interface DnsRecordLayer {
   readonly data: string;
 }
 
-/** A DNS message carried by UDP port 53. */
-export interface DnsLayer {
+/** A DNS message carried by UDP port 53: its header's fields (rcode 0 NOERROR, 3 NXDOMAIN…), then its sections as text. */
+export interface DnsLayer extends DnsHeader {
   readonly kind: "dns";
-  readonly id: number;
-  readonly response: boolean;
-  readonly opcode: number;
-  /** 0 NOERROR, 3 NXDOMAIN… */
-  readonly rcode: number;
-  readonly authoritative: boolean;
-  readonly truncated: boolean;
-  readonly recursionDesired: boolean;
-  readonly recursionAvailable: boolean;
-  readonly authenticData: boolean;
-  readonly checkingDisabled: boolean;
   readonly questions: readonly { readonly name: string; readonly type: string }[];
   readonly answers: readonly DnsRecordLayer[];
   readonly authority: readonly DnsRecordLayer[];
@@ -404,19 +393,9 @@ function recordLayer(r: DnsRecord): DnsRecordLayer {
 }
 
 function dnsLayer(m: DnsMessage): DnsLayer {
-  const h = m.header;
   return {
     kind: "dns",
-    id: h.id,
-    response: h.response,
-    opcode: h.opcode,
-    rcode: h.rcode,
-    authoritative: h.authoritative,
-    truncated: h.truncated,
-    recursionDesired: h.recursionDesired,
-    recursionAvailable: h.recursionAvailable,
-    authenticData: h.authenticData,
-    checkingDisabled: h.checkingDisabled,
+    ...m.header,
     questions: m.questions.map((q) => ({ name: q.name, type: dnsTypeName(q.type) })),
     answers: m.answers.map(recordLayer),
     authority: m.authority.map(recordLayer),

@@ -33,7 +33,7 @@ export interface Completion {
   replacement: string;
 }
 
-export const COMMAND_NAMES = ["arp", "brctl", "bridge", "calicoctl", "clear", "conntrack", "curl", "docker", "ifconfig", "ip", "iptables", "ping", "route", "sleep", "ss", "sysctl", "tcpdump", "traceroute"];
+export const COMMAND_NAMES = ["arp", "brctl", "bridge", "calicoctl", "clear", "conntrack", "curl", "dig", "docker", "ifconfig", "ip", "ipset", "iptables", "nslookup", "ping", "route", "sleep", "ss", "sysctl", "tcpdump", "traceroute"];
 
 const IP_OBJECTS = ["address", "link", "neigh", "netns", "route", "rule"];
 const IP_VERBS: Record<string, string[]> = {
