@@ -55,8 +55,14 @@ class PostgresqlCliAdapter extends PrismaPg {
 
   override async connect() {
     const adapter = await super.connect();
+    // The adapter's own error conversion, so the CLI reports a failing migration as it reports any database error.
+    const fail = (adapter as unknown as { onError(error: unknown): never }).onError.bind(adapter);
     adapter.executeScript = async (script: string) => {
-      await this.pool.query(script);
+      try {
+        await this.pool.query(script);
+      } catch (err) {
+        fail(err);
+      }
     };
     return adapter;
   }

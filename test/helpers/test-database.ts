@@ -62,6 +62,14 @@ export async function blockDatabase(): Promise<{ url: string; remove: () => Prom
   return { url: database.url, remove: () => dropDatabase(server, database.name) };
 }
 
+/** An empty PostgreSQL database (nothing migrated), dropped after the test; for tests of migrating. */
+export async function emptyPostgresqlDatabase(server: PostgresqlTestServer): Promise<string> {
+  const name = `${server.prefix}_${process.pid}_${++made}`;
+  await adminPool(server).query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+  onTestFinished(() => dropDatabase(server, name));
+  return databaseUrl(server.adminUrl, name);
+}
+
 /** A copy of the migrated SQLite template in `dir`, which the caller removes. */
 export async function templateCopy(dir: string): Promise<SqliteTestDatabase> {
   const file = path.join(dir, "cnlab.db");

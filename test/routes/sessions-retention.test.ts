@@ -10,6 +10,7 @@ import type { App } from "../../server/app.js";
 import { CLOSE_SESSION_DELETED } from "../../server/sessions/trace-stream.js";
 import { bearer, buildTestApp, createToken, runCommand, startSession, TEST_INSTRUCTOR_TOKEN } from "../helpers/build-app.js";
 import { waitForRun } from "../helpers/grading.js";
+import { queryRows } from "../helpers/raw-sql.js";
 import { openTraceSocket } from "../helpers/trace-socket.js";
 
 const instructor = bearer(TEST_INSTRUCTOR_TOKEN);
@@ -92,8 +93,12 @@ describe("storedBytes and archivedAt in the session view", () => {
 
     await runCommand(app, li.token, id, "node1", PING, "nginx-1");
     const afterPing = (await view()).storedBytes;
-    const stored = await app.prisma.$queryRaw<Array<{ bytes: bigint }>>`
-      SELECT SUM(length(CAST("output" AS BLOB)) + length(CAST("events" AS BLOB)) + COALESCE(length("eventsDeflated"), 0)) AS bytes FROM "SessionCommand" WHERE "sessionId" = ${id}`;
+    // Bytes as each database counts them: UTF-8 text cast to a blob on SQLite, octet_length on PostgreSQL.
+    const rowBytes =
+      app.database.kind === "sqlite"
+        ? `length(CAST("output" AS BLOB)) + length(CAST("events" AS BLOB)) + COALESCE(length("eventsDeflated"), 0)`
+        : `octet_length("output") + octet_length("events") + COALESCE(octet_length("eventsDeflated"), 0)`;
+    const stored = await queryRows<{ bytes: number | string }>(app.database, `SELECT SUM(${rowBytes}) AS bytes FROM "SessionCommand" WHERE "sessionId" = $1`, [id]);
     expect(afterPing).toBe(Number(stored[0]!.bytes));
     // The events are stored deflated: the ping's trace is tens of kilobytes of JSON, a few kilobytes stored.
     expect(afterPing).toBeGreaterThan(1000);
