@@ -39,8 +39,9 @@ function sysctlLines(engine: Engine, host: string, ns: string): string[] {
     const m = /^(\S+) = (\S+)$/.exec(line);
     if (m === null || m[2] === "0") continue;
     const [, key, value] = m;
-    // ip_forward comes with the host's topology (topology-commands.ts).
-    if (key === "net.ipv4.ip_forward") continue;
+    // ip_forward comes with the host's topology (topology-commands.ts); every conf.*.forwarding reads as it, and
+    // Linux sets them all when it is written (devinet's inet_forward_change): a device made later would not exist yet.
+    if (key === "net.ipv4.ip_forward" || key!.endsWith(".forwarding")) continue;
     if (key!.startsWith("net.bridge.")) {
       lines.push(comment("br_netfilter (loaded by the Docker daemon) makes bridged frames pass iptables; it must be loaded: modprobe br_netfilter."));
       lines.push(`require_br_netfilter`);

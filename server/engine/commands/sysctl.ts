@@ -6,8 +6,10 @@
  * forwarding,accept_local,arp_announce}. proxy_arp makes the device answer ARP
  * for addresses routed elsewhere (stack/arp.ts); rp_filter and accept_local
  * decide which sources are martians (stack/source-validation.ts); arp_announce
- * picks the address an ARP request tells (stack/arp.ts). conf.all.forwarding is ip_forward under another name; a single
- * device's forwarding can be read, and writing it is not simulated.
+ * picks the address an ARP request tells (stack/arp.ts). conf.all.forwarding is
+ * ip_forward under another name, and a new value of it is every device's and
+ * default's too; a device's own forwarding decides for what comes in on it
+ * (stack/namespace.ts, stack/ipv4.ts).
  * Reading and `-w key=value` writing, with procps' messages for unknown keys
  * and values; -n (values only), -N (names only), -q (silent writes), -e (skip
  * unknown keys). procps' other options say they are not simulated.
@@ -66,12 +68,10 @@ function confSetting(ctx: CommandContext, scope: string, key: ConfKey): Setting 
   const valid = RANGE[key];
   if (key === "forwarding") {
     if (scope === "all") return { ...SETTINGS["net.ipv4.ip_forward"]!, valid };
-    if (scope !== "default" && ctx.ns.devices.get(scope) === undefined) return undefined;
-    return {
-      get: (c) => (c.ns.forwarding ? "1" : "0"),
-      set: () => notSimulated(`sysctl -w net.ipv4.conf.${scope}.forwarding`),
-      valid,
-    };
+    if (scope === "default") return { get: (c) => (c.ns.defaultForwarding ? "1" : "0"), set: (c, v) => void (c.ns.defaultForwarding = v !== "0"), valid };
+    const dev = ctx.ns.devices.get(scope);
+    if (dev === undefined) return undefined;
+    return { get: () => (dev.forwarding ? "1" : "0"), set: (_, v) => void (dev.forwarding = v !== "0"), valid };
   }
   const field = FIELD[key];
   if (scope === "all" || scope === "default") {

@@ -87,9 +87,11 @@ export abstract class Device {
   proxyArp = false;
   /** net.ipv4.conf.<dev>.rp_filter: 0 off, 1 strict, 2 loose reverse-path check of what arrives here (stack/ipv4.ts). */
   rpFilter = 0;
-  /** net.ipv4.conf.<dev>.accept_local and arp_announce: kept for sysctl; the stack does not act on them. */
+  /** net.ipv4.conf.<dev>.accept_local (take packets from our own addresses) and arp_announce (the address an ARP request tells): stack/source-validation.ts, stack/arp.ts. */
   acceptLocal = 0;
   arpAnnounce = 0;
+  /** net.ipv4.conf.<dev>.forwarding: whether what comes in here may be forwarded (the namespace sets it, stack/namespace.ts). */
+  forwarding = false;
   readonly stats: DeviceStats = { rxPackets: 0, rxBytes: 0, rxDropped: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
   /**
    * Whether a capture sees what the device sends as well as what it receives.

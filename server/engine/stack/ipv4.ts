@@ -119,7 +119,7 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
   const lookup = ns.routes.lookup(p.dst, (r) => r.table === "local" || ns.routeUsable(r));
   const local = lookup.route !== null && lookup.route.table === "local";
   const limitedBroadcast = p.dst === 0xffffffff;
-  if (local || limitedBroadcast || ns.forwarding) emitLookup(ns, dev.name, frame.packetId, frame, p.dst, lookup);
+  if (local || limitedBroadcast || dev.forwarding) emitLookup(ns, dev.name, frame.packetId, frame, p.dst, lookup);
   // br_netfilter: a packet DNAT sent back behind the bridge it came up from is bridged, not routed.
   if (hc !== null && dev.kind === "bridge" && lookup.route !== null && bridgedDnat(ns, dev as Bridge, frame, received, p, hc, lookup.route)) return;
   if (local || limitedBroadcast) {
@@ -135,14 +135,16 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
     localDeliver(ns, dev, frame, p);
     return;
   }
-  if (!ns.forwarding) {
+  // ip_route_input_slow: IN_DEV_FORWARD of the device the packet came in on decides; no ICMP goes back.
+  if (!dev.forwarding) {
+    const setting = ns.forwarding ? `net.ipv4.conf.${dev.name}.forwarding` : "net.ipv4.ip_forward";
     dropPacket(ns, {
       device: dev.name,
       packetId: frame.packetId,
       layers: frame.layers,
-      summary: `${formatIpv4(p.dst)} is not a local address and net.ipv4.ip_forward is 0: dropped`,
+      summary: `${formatIpv4(p.dst)} is not a local address and ${setting} is 0: dropped`,
       reason: "forwarding-disabled",
-      detail: "net.ipv4.ip_forward=0",
+      detail: `${setting}=0`,
     });
     return;
   }

@@ -70,7 +70,10 @@ export class NetNamespace implements NamespaceLabel {
   readonly sockets: SocketTable;
   /** Packets waiting for ARP, per neighbour key. */
   readonly pending = new Map<string, NeighbourPending[]>();
-  forwarding = false;
+  /** net.ipv4.ip_forward, which is conf.all.forwarding (see `forwarding`). */
+  private allForwarding = false;
+  /** net.ipv4.conf.default.forwarding: what a device arriving in this namespace starts with. */
+  defaultForwarding = false;
   /** net.ipv4.conf.all and .default: "all" combines with each device's own value as the kernel does (max or or); "default" is what sysctl shows. */
   readonly ipv4Conf = {
     all: { proxyArp: 0, rpFilter: 0, acceptLocal: 0, arpAnnounce: 0 },
@@ -114,6 +117,23 @@ export class NetNamespace implements NamespaceLabel {
     this.setUp(lo, true);
   }
 
+  /**
+   * net.ipv4.ip_forward (conf.all.forwarding). Writing a new value sets
+   * conf.default and every device's forwarding too, and writing the value it
+   * already has changes nothing (devinet's inet_forward_change); whether a
+   * packet may be forwarded is the forwarding of the device it came in on.
+   */
+  get forwarding(): boolean {
+    return this.allForwarding;
+  }
+
+  set forwarding(on: boolean) {
+    if (on === this.allForwarding) return;
+    this.allForwarding = on;
+    this.defaultForwarding = on;
+    for (const d of this.devices.values()) d.forwarding = on;
+  }
+
   allocIfindex(): number {
     return this.nextIfindex++;
   }
@@ -132,6 +152,8 @@ export class NetNamespace implements NamespaceLabel {
    */
   attach(dev: Device): void {
     dev.ns = this;
+    // A device entering a namespace gets a new in_device there, with that namespace's defaults.
+    dev.forwarding = this.defaultForwarding;
     dev.deliverUp = (d, f) => this.onFrame(this, d, f);
     this.devices.set(dev.name, dev);
     this.quota.add("devices");

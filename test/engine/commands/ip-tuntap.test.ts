@@ -1,22 +1,8 @@
 // ip tuntap: TUN devices made through /dev/net/tun, held to a transcript captured in a fresh namespace.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { chapterTopology } from "../helpers/chapter-topology.js";
 import { engineFor, labEngine } from "../helpers/lab-engine.js";
-
-/** "$ command" lines, each followed by its output and "# exit N". */
-function transcript(name: string): { command: string; output: string; exit: number }[] {
-  const steps: { command: string; output: string; exit: number }[] = [];
-  let current: { command: string; lines: string[] } | null = null;
-  for (const line of readFileSync(`test/fixtures/linux/${name}.txt`, "utf8").split("\n")) {
-    if (line.startsWith("$ ")) current = { command: line.slice(2), lines: [] };
-    else if (line.startsWith("# exit ") && current !== null) {
-      steps.push({ command: current.command, output: current.lines.map((l) => `${l}\n`).join(""), exit: Number(line.slice(7)) });
-      current = null;
-    } else current?.lines.push(line);
-  }
-  return steps;
-}
+import { transcript } from "../helpers/transcript.js";
 
 describe("ip tuntap", () => {
   it("add, list, a persistent TUN device with no carrier (its route linkdown), errors and del, as iproute2 6.1 and Linux print them", () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { labEngine } from "../helpers/lab-engine.js";
+import { frameRecorder, headerLines, linuxCapture } from "../helpers/linux-capture.js";
 import { routedEngine } from "../helpers/routed-topology.js";
+import { transcript } from "../helpers/transcript.js";
 
 describe("sysctl net.ipv4.ip_forward", () => {
   it("is per namespace: on in the host (Docker), off in a container", () => {
@@ -37,7 +39,6 @@ describe("sysctl net.ipv4.conf.*: the per-interface keys", () => {
     expect(run("sysctl net.ipv4.conf.default.forwarding").output).toBe("net.ipv4.conf.default.forwarding = 0\n");
     expect(run("sysctl -w net.ipv4.conf.all.forwarding=1").output).toBe("net.ipv4.conf.all.forwarding = 1\n");
     expect(run("sysctl -n net.ipv4.ip_forward net.ipv4.conf.eth0.forwarding").output).toBe("1\n1\n");
-    expect(run("sysctl -w net.ipv4.conf.eth0.forwarding=0")).toMatchObject({ exitCode: 1, output: "sysctl -w net.ipv4.conf.eth0.forwarding: not simulated in cnlab\n" });
     expect(run("sysctl net.ipv4.conf.nosuch.proxy_arp").output).toBe("sysctl: cannot stat /proc/sys/net/ipv4/conf/nosuch/proxy_arp: No such file or directory\n");
     expect(run("sysctl -w net.ipv4.conf.eth0.rp_filter=x").output).toBe('sysctl: setting key "net.ipv4.conf.eth0.rp_filter": Invalid argument\n');
   });
@@ -85,5 +86,32 @@ describe("sysctl net.ipv4.conf.*: the per-interface keys", () => {
     const after = engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 -W 1 10.9.9.9" });
     expect(after.events.some((e) => e.kind === "arp-reply" && e.namespace === "root" && e.summary.includes("10.9.9.9 is at 02:42:d8:e4:df:c1"))).toBe(true);
     expect(after.exitCode).toBe(0);
+  });
+
+  it("forwarding: ip_forward's new values reach default and every device, a device's own value stays until then, as the transcript from Linux shows", () => {
+    const engine = routedEngine();
+    for (const step of transcript("sysctl-forwarding-transcript")) {
+      const r = engine.run({ host: "node1", namespace: "router", command: step.command });
+      expect({ command: step.command, output: r.output, exit: r.exitCode }).toEqual({ command: step.command, output: step.output, exit: step.exit });
+    }
+  });
+
+  it.each([
+    ["eth0", "the request is dropped as it comes in"],
+    ["eth1", "the request goes through, the reply is dropped as it comes in"],
+  ])("forwarding off on the router's %s alone: %s, silently, frame for frame as Linux", (dev) => {
+    const rec = frameRecorder();
+    const engine = routedEngine({ capture: rec.capture });
+    expect(engine.run({ host: "node1", namespace: "router", command: `sysctl -w net.ipv4.conf.${dev}.forwarding=0` }).exitCode).toBe(0);
+    const r = engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 -W 1 10.9.9.9" });
+    expect(r.output).toContain("1 packets transmitted, 0 received, 100% packet loss");
+    for (const side of ["eth0", "eth1"]) {
+      const linux = headerLines(linuxCapture(`capture-forwarding-${dev}-off-rtr-${side}`));
+      // The router's MACs are drawn at random on both sides: compare what follows them.
+      const strip = (lines: string[]) => lines.map((l) => l.split(" | ").slice(1).join(" | "));
+      expect(strip(headerLines(rec.frames(`router/${side}`)))).toEqual(strip(linux));
+    }
+    const drop = r.events.find((e) => e.kind === "drop" && e.reason === "forwarding-disabled");
+    expect(drop).toMatchObject({ namespace: "router", device: dev, summary: expect.stringContaining(`net.ipv4.conf.${dev}.forwarding is 0`) });
   });
 });
