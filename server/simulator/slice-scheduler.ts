@@ -40,7 +40,11 @@ export class SliceScheduler {
   private readonly queue: Entry[] = [];
   private pumping = false;
 
-  constructor(private readonly options: SliceSchedulerOptions = { sliceMs: 5, turnMs: 10 }) {}
+  constructor(
+    private readonly options: SliceSchedulerOptions = { sliceMs: 5, turnMs: 10 },
+    /** The thread's clock, ms; a test's own clock makes the order it picks independent of the machine's load. */
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   get size(): number {
     return this.queue.length;
@@ -51,7 +55,7 @@ export class SliceScheduler {
    * time so far; `fail` hears what the generator throws (the task then ends).
    */
   add(body: (task: SliceTask) => Generator<void, void, void>, fail: (err: unknown) => void): void {
-    const entry = { cpuMs: 0, startedAt: performance.now(), fail } as Entry;
+    const entry = { cpuMs: 0, startedAt: this.now(), fail } as Entry;
     entry.steps = body(entry);
     this.queue.push(entry);
     if (!this.pumping) {
@@ -61,17 +65,17 @@ export class SliceScheduler {
   }
 
   private readonly pump = (): void => {
-    const turnEnd = performance.now() + this.options.turnMs;
+    const turnEnd = this.now() + this.options.turnMs;
     do {
       const task = this.takeLeastServed();
-      const sliceStart = performance.now();
+      const sliceStart = this.now();
       let now = sliceStart;
       let done = false;
       try {
         do {
           const before = now;
           done = task.steps.next().done === true;
-          now = performance.now();
+          now = this.now();
           task.cpuMs += now - before;
         } while (!done && now - sliceStart < this.options.sliceMs);
       } catch (err) {
@@ -79,7 +83,7 @@ export class SliceScheduler {
         task.fail(err);
       }
       if (!done) this.queue.push(task);
-    } while (this.queue.length > 0 && performance.now() < turnEnd);
+    } while (this.queue.length > 0 && this.now() < turnEnd);
     if (this.queue.length > 0) setImmediate(this.pump);
     else this.pumping = false;
   };
