@@ -23,15 +23,14 @@
  *   survivor at once and again until one is answered 200. The killed instance
  *   is started again before the next round.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { BUILD_DIR, buildServer } from "../scripts/build-server.js";
+import { startRedis } from "../test/helpers/redis-server.js";
+import { freePort, spread, startBuiltServer, stopProcess, waitForHealth } from "./built-server.js";
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 const SECONDS = Number(process.env["BENCH_SECONDS"] ?? 3);
@@ -43,37 +42,6 @@ const LOG_LEVEL = process.env["BENCH_LOG_LEVEL"] ?? "warn";
 const INSTRUCTOR_TOKEN = "cnlab_bench-instructor-token-cluster";
 const COMMAND = { host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" };
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const NODE_FLAGS = ["--max-semi-space-size=64"];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.on("exit", () => resolve());
-    child.kill(signal);
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/health`)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function api<T>(url: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: T }> {
   const response = await fetch(`${url}${urlPath}`, {
@@ -84,17 +52,12 @@ async function api<T>(url: string, method: string, urlPath: string, body?: unkno
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function startRedis(children: ChildProcess[]): Promise<string> {
+/** REDIS_URL, or a redis-server of the benchmark's own (the tests' helper: a free port of 127.0.0.1, nothing saved). */
+async function redisFor(stops: Array<() => Promise<void>>): Promise<string> {
   if (process.env["REDIS_URL"]) return process.env["REDIS_URL"];
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => line.includes("Ready to accept connections") && resolve());
-    child.on("error", (err) => reject(new Error(`cannot start redis-server (install it, or set REDIS_URL): ${err.message}`)));
-    child.on("exit", (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-  return `redis://127.0.0.1:${port}`;
+  const redis = await startRedis();
+  stops.push(() => redis.stop());
+  return redis.url;
 }
 
 interface Instance {
@@ -106,36 +69,15 @@ interface Instance {
 async function startInstance(entry: string, id: string, redisUrl: string, databaseUrl: string): Promise<Instance> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...NODE_FLAGS, entry], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      CNLAB_INSTANCE_ID: id,
-      CNLAB_LEASE_MS: String(LEASE_MS),
-      LOG_LEVEL,
-      CNLAB_LABS_DIR: path.join(root, "labs"),
-      CNLAB_INSTRUCTOR_TOKEN: INSTRUCTOR_TOKEN,
-      CNLAB_COMMAND_RATE: "100000",
-      CNLAB_SESSION_RATE: "100000",
-      CNLAB_SESSION_STORAGE_MB: "1000000",
-      CNLAB_TOKEN_STORAGE_MB: "1000000",
-      CNLAB_MAX_STREAMS_PER_TOKEN: "10000",
-    },
+  const child = startBuiltServer(entry, {
+    port,
+    databaseUrl,
+    logLevel: LOG_LEVEL,
+    instructorToken: INSTRUCTOR_TOKEN,
+    env: { REDIS_URL: redisUrl, CNLAB_INSTANCE_ID: id, CNLAB_LEASE_MS: String(LEASE_MS), CNLAB_MAX_STREAMS_PER_TOKEN: "10000" },
   });
   await waitForHealth(url, child);
   return { id, url, child };
-}
-
-function spread(values: number[]): { min: number; median: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { min: sorted[0]!, median, max: sorted.at(-1)! };
 }
 
 /** A trace client counting the events it is sent. */
@@ -203,7 +145,7 @@ async function throughput(entry: string, redisUrl: string, count: number, databa
     console.log(`  ${count} instance(s), round ${round + 1}: ${Math.round(commands.at(-1)!)} commands/s, ${Math.round(events.at(-1)!)} events/s delivered`);
   }
   for (const ws of sockets) ws.terminate();
-  await Promise.all(instances.map((i) => stop(i.child)));
+  await Promise.all(instances.map((i) => stopProcess(i.child)));
   return { commands: spread(commands), events: spread(events) };
 }
 
@@ -221,7 +163,7 @@ async function failover(entry: string, redisUrl: string, databaseUrl: string, ch
     const id = (await api<{ id: string }>(instances[victim]!.url, "POST", "/api/sessions", { labId: "bridge-two-containers" })).body.id;
     for (let i = 0; i < 5; i++) await api(instances[victim]!.url, "POST", `/api/sessions/${id}/commands`, COMMAND);
     const killed = performance.now();
-    await stop(instances[victim]!.child, "SIGKILL");
+    await stopProcess(instances[victim]!.child, "SIGKILL");
     for (;;) {
       const answer = await api(survivor.url, "POST", `/api/sessions/${id}/commands`, COMMAND);
       if (answer.status === 200) break;
@@ -232,7 +174,7 @@ async function failover(entry: string, redisUrl: string, databaseUrl: string, ch
     children.push(restarted.child);
     instances[victim] = restarted;
   }
-  await Promise.all(instances.map((i) => stop(i.child)));
+  await Promise.all(instances.map((i) => stopProcess(i.child)));
   return spread(times);
 }
 
@@ -241,10 +183,11 @@ async function main(): Promise<void> {
   const buildDir = await mkdtemp(path.join(BUILD_DIR, "bench-"));
   const dataDir = await mkdtemp(path.join(tmpdir(), "cnlab-bench-cluster-"));
   const children: ChildProcess[] = [];
+  const stops: Array<() => Promise<void>> = [];
   const databaseFor = (name: string) => process.env["BENCH_DATABASE_URL"] ?? `file:${path.join(dataDir, `${name}.db`)}`;
   try {
     const entry = await buildServer(buildDir);
-    const redisUrl = await startRedis(children);
+    const redisUrl = await redisFor(stops);
     const database = process.env["BENCH_DATABASE_URL"] ? "the database at BENCH_DATABASE_URL" : "one SQLite file";
     console.log(
       `cnlab instances on ${database} and one Redis; \`${COMMAND.command}\` with ${IN_FLIGHT} in flight over ${SESSIONS} sessions, round-robin over the instances by the client; one trace WebSocket per session; ${ROUNDS} rounds of ${SECONDS} s`,
@@ -261,7 +204,8 @@ async function main(): Promise<void> {
     for (const [count, r] of rows) console.log(`| ${count} | ${triple(r.commands)} | ${triple(r.events)} |`);
     console.log(`\nfailover (ms) min / median / max: ${triple(failoverTimes)} (lease ${LEASE_MS} ms)`);
   } finally {
-    await Promise.all(children.map((child) => stop(child, "SIGKILL")));
+    await Promise.all(children.map((child) => stopProcess(child, "SIGKILL")));
+    await Promise.all(stops.map((stop) => stop()));
     await rm(dataDir, { recursive: true, force: true });
     await rm(buildDir, { recursive: true, force: true });
   }

@@ -26,12 +26,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { BUILD_DIR, buildServer } from "../scripts/build-server.js";
+import { NODE_FLAGS, freePort, root, spread, startBuiltServer, stopProcess, waitForHealth } from "./built-server.js";
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 const SECONDS = Number(process.env["BENCH_SECONDS"] ?? 3);
@@ -45,9 +44,6 @@ const COMMANDS = [
   { label: "ping -c 1", body: { host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" } },
 ];
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-/** `npm start`'s node arguments, as package.json gives them. */
-const NODE_FLAGS = ["--max-semi-space-size=64"];
 
 interface Load {
   perSecond: number;
@@ -57,35 +53,6 @@ interface Load {
   timeouts: number;
   p50: number;
   p99: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.on("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function api<T>(url: string, token: string, method: string, urlPath: string, body?: unknown): Promise<T> {
@@ -115,13 +82,6 @@ function drive(url: string, paths: string[], headers: Record<string, string>, bo
   });
 }
 
-function spread(values: number[]): { min: number; median: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { min: sorted[0]!, median, max: sorted.at(-1)! };
-}
-
 async function main(): Promise<void> {
   await mkdir(BUILD_DIR, { recursive: true });
   const buildDir = await mkdtemp(path.join(BUILD_DIR, "bench-"));
@@ -131,24 +91,7 @@ async function main(): Promise<void> {
     const entry = await buildServer(buildDir);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const server = spawn(process.execPath, [...NODE_FLAGS, entry], {
-      cwd: root,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATABASE_URL: `file:${path.join(dataDir, "bench.db")}`,
-        LOG_LEVEL: LOG_LEVEL,
-        CNLAB_LABS_DIR: path.join(root, "labs"),
-        CNLAB_INSTRUCTOR_TOKEN: INSTRUCTOR_TOKEN,
-        // The benchmark is one token sending as fast as it can: the classroom limits would answer 429 and 409.
-        CNLAB_COMMAND_RATE: "100000",
-        CNLAB_SESSION_RATE: "100000",
-        CNLAB_SESSION_STORAGE_MB: "1000000",
-        CNLAB_TOKEN_STORAGE_MB: "1000000",
-      },
-    });
+    const server = startBuiltServer(entry, { port, databaseUrl: `file:${path.join(dataDir, "bench.db")}`, logLevel: LOG_LEVEL, instructorToken: INSTRUCTOR_TOKEN });
     children.push(server);
     await waitForHealth(url, server);
 
@@ -214,7 +157,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await Promise.all(children.map(stop));
+    await Promise.all(children.map((child) => stopProcess(child)));
     await rm(dataDir, { recursive: true, force: true });
     await rm(buildDir, { recursive: true, force: true });
   }

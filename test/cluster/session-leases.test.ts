@@ -10,26 +10,31 @@ import { SessionLeases } from "../../server/cluster/session-leases.js";
 import { skipCluster, startRedis } from "./cluster-harness.js";
 
 
-async function leasesOn(redisUrl: string, instanceId: string, ttlMs: number, clock: { now: number }, lost: string[]) {
-  const redis = new Redis(redisUrl);
-  onTestFinished(() => redis.disconnect());
-  return new SessionLeases(redis, {
-    instanceId,
-    url: () => `http://${instanceId}:3000`,
-    ttlMs,
-    now: () => clock.now,
-    onLost: (id) => lost.push(`${instanceId}:${id}`),
-    log: { warn: () => undefined },
-  });
+/** A Redis, a clock the test moves, and the leases lost so far ("instance:session"); `leases` opens one instance's table on them. */
+async function world() {
+  const redisUrl = await startRedis();
+  const clock = { now: Date.now() };
+  const lost: string[] = [];
+  const leases = (instanceId: string, ttlMs: number, ownClock = clock) => {
+    const redis = new Redis(redisUrl);
+    onTestFinished(() => redis.disconnect());
+    return new SessionLeases(redis, {
+      instanceId,
+      url: () => `http://${instanceId}:3000`,
+      ttlMs,
+      now: () => ownClock.now,
+      onLost: (id) => lost.push(`${instanceId}:${id}`),
+      log: { warn: () => undefined },
+    });
+  };
+  return { redisUrl, clock, lost, leases };
 }
 
 describe.skipIf(skipCluster)("session leases in Redis", () => {
   it("gives a session to one instance at a time, renews only its own leases, and hands it on when released", async () => {
-    const redisUrl = await startRedis();
-    const clock = { now: Date.now() };
-    const lost: string[] = [];
-    const a = await leasesOn(redisUrl, "a", 60_000, clock, lost);
-    const b = await leasesOn(redisUrl, "b", 60_000, clock, lost);
+    const { lost, leases } = await world();
+    const a = leases("a", 60_000);
+    const b = leases("b", 60_000);
     const session = `s-${process.pid}-${Date.now()}`;
 
     expect(await a.claim(session)).toEqual({ instanceId: "a", url: "http://a:3000" });
@@ -50,16 +55,14 @@ describe.skipIf(skipCluster)("session leases in Redis", () => {
     a.release(session);
     await a.close();
     expect(await a.holder(session)).toBeNull();
-    const c = await leasesOn(redisUrl, "c", 60_000, clock, lost);
+    const c = leases("c", 60_000);
     expect((await c.claim(session)).instanceId).toBe("c");
     await c.close();
   });
 
   it("loses a lease another instance took, and one it could not renew in time", async () => {
-    const redisUrl = await startRedis();
-    const clock = { now: Date.now() };
-    const lost: string[] = [];
-    const a = await leasesOn(redisUrl, "a", 10_000, clock, lost);
+    const { redisUrl, clock, lost, leases } = await world();
+    const a = leases("a", 10_000);
     const taken = `taken-${process.pid}-${Date.now()}`;
     const stale = `stale-${process.pid}-${Date.now()}`;
     await a.claim(taken);
@@ -81,16 +84,14 @@ describe.skipIf(skipCluster)("session leases in Redis", () => {
   });
 
   it("lists the sessions whose leases ended without a release, for another instance to take over", async () => {
-    const redisUrl = await startRedis();
-    const clock = { now: Date.now() };
-    const lost: string[] = [];
-    const dead = await leasesOn(redisUrl, "dead", 500, clock, lost);
+    const { leases } = await world();
+    const dead = leases("dead", 500);
     const orphan = `orphan-${process.pid}-${Date.now()}`;
     await dead.claim(orphan);
     // The instance dies: no renewal, no release. Its lease runs out in Redis.
     await new Promise((resolve) => setTimeout(resolve, 700));
 
-    const survivor = await leasesOn(redisUrl, "survivor", 500, { now: Date.now() }, lost);
+    const survivor = leases("survivor", 500, { now: Date.now() });
     expect(await survivor.orphans(100)).toContain(orphan);
     expect((await survivor.claim(orphan)).instanceId).toBe("survivor");
     // Taken: no longer an orphan until this lease, too, ends unreleased.
