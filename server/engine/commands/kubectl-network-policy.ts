@@ -1,7 +1,8 @@
 /**
  * kubectl for NetworkPolicies (networking.k8s.io/v1): the table `get` prints
  * (name, the pod selector as "k=v,…" or <none> when it selects every pod of
- * the namespace, age), and `patch` with a merge patch of the spec
+ * the namespace, age), `describe` laid out as describe.go lays it out (each
+ * `from` item its own "From:", rules apart by "----------"), and `patch` with a merge patch of the spec
  * (podSelector, policyTypes, ingress: a list given in a merge patch replaces
  * the whole list), checked against the same schema as the lab file's
  * policies. After a change the policy controller resyncs with kube-proxy.
@@ -9,10 +10,11 @@
 import { Compile } from "typebox/compile";
 import type { Cluster } from "../kube/cluster.js";
 import { kubernetesSchema } from "../kube/kube-schema.js";
-import { policyFromSpec } from "../kube/network-policy.js";
+import { policyFromSpec, type NetworkPolicy } from "../kube/network-policy.js";
 import { syncProxies } from "../kube/proxier.js";
 import { Type } from "typebox";
 import { fail, type CommandContext } from "./command-context.js";
+import { ctime } from "./iptables-save.js";
 
 export function networkPolicyRows(cluster: Cluster, inNamespace: (ns: string) => boolean, age: (created: number) => string): { namespace: string; name: string; row: string[] }[] {
   return [...cluster.networkPolicies.values()]
@@ -67,5 +69,52 @@ export function patchNetworkPolicy(ctx: CommandContext, cluster: Cluster, namesp
   cluster.networkPolicies.set(`${namespace}/${name}`, updated);
   ctx.out.push(`networkpolicy.networking.k8s.io/${name} patched${changed ? "" : " (no change)"}`);
   if (changed) syncProxies(ctx.net, cluster);
+  return 0;
+}
+
+const selectorText = (sel: Record<string, string>) => Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(",") || "<none>";
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** Go's "2006-01-02 15:04:05 -0700 MST" of the virtual clock (UTC), from the calendar ctime() already computes. */
+function createdOn(micros: number): string {
+  const [, month, day, time, year] = ctime(micros).split(/ +/);
+  return `${year}-${String(MONTHS.indexOf(month!) + 1).padStart(2, "0")}-${day!.padStart(2, "0")} ${time} +0000 UTC`;
+}
+
+/** describe.go's describeNetworkPolicy: the spec, each ingress rule's ports and peers, "----------" between rules. */
+function describeOne(p: NetworkPolicy): string[] {
+  const out = [`Name:         ${p.name}`, `Namespace:    ${p.namespace}`, `Created on:   ${createdOn(p.created)}`, "Labels:       <none>", "Annotations:  <none>", "Spec:"];
+  const sel = selectorText(p.podSelector);
+  out.push(`  PodSelector:     ${sel === "<none>" ? "<none> (Allowing the specific traffic to all pods in this namespace)" : sel}`);
+  if (p.policyTypes.includes("Ingress")) {
+    out.push("  Allowing ingress traffic:");
+    if (p.ingress.length === 0) out.push("    <none> (Selected pods are isolated for ingress connectivity)");
+    p.ingress.forEach((r, i) => {
+      if (r.ports === null) out.push("    To Port: <any> (traffic allowed to all ports)");
+      else for (const port of r.ports) out.push(`    To Port: ${port.port}/${port.protocol}`);
+      if (r.from === null) out.push("    From: <any> (traffic not restricted by source)");
+      else
+        for (const f of r.from) {
+          out.push("    From:");
+          if (f.namespaceSelector !== null) out.push(`      NamespaceSelector: ${selectorText(f.namespaceSelector)}`);
+          if (f.podSelector !== null) out.push(`      PodSelector: ${selectorText(f.podSelector)}`);
+        }
+      if (i !== p.ingress.length - 1) out.push("    ----------");
+    });
+  } else out.push("  Not affecting ingress traffic");
+  // Egress rules are not modelled: a policy here never lists Egress (validate-kube.ts refuses it).
+  out.push("  Not affecting egress traffic", `  Policy Types: ${p.policyTypes.join(", ")}`);
+  return out;
+}
+
+export function describeNetworkPolicies(ctx: CommandContext, cluster: Cluster, namespace: string, name: string | undefined): number {
+  const list = [...cluster.networkPolicies.values()].filter((p) => p.namespace === namespace && (name === undefined || p.name === name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (list.length === 0) {
+    if (name !== undefined) fail(`Error from server (NotFound): networkpolicies.networking.k8s.io "${name}" not found`, 1);
+    ctx.out.push(`No resources found in ${namespace} namespace.`);
+    return 0;
+  }
+  list.forEach((p, i) => ctx.out.push(...(i > 0 ? ["", "", ...describeOne(p)] : describeOne(p))));
   return 0;
 }

@@ -15,7 +15,7 @@ import { describeBlock, humanDuration, table } from "./kubectl-table.js";
 import { apply } from "./kubectl-apply.js";
 import { scale } from "./kubectl-scale.js";
 import { notSimulated } from "./not-simulated.js";
-import { networkPolicyRows, patchNetworkPolicy } from "./kubectl-network-policy.js";
+import { describeNetworkPolicies, networkPolicyRows, patchNetworkPolicy } from "./kubectl-network-policy.js";
 
 const VERSION = "v1.28.2";
 const REFUSED = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
@@ -202,6 +202,7 @@ function describe(ctx: CommandContext, cluster: Cluster, o: Options): number {
   const [kindWord, name] = o.args;
   if (kindWord === undefined) fail("error: You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.", 1);
   const kind = kindOf(kindWord);
+  if (kind === "networkpolicy") return describeNetworkPolicies(ctx, cluster, o.namespace, name);
   if (kind !== "service") notSimulated(`kubectl describe ${kindWord}`);
   const list = cluster.sortedServices().filter((s) => s.namespace === o.namespace && (name === undefined || s.name === name));
   if (list.length === 0) {

@@ -144,3 +144,33 @@ describe("NetworkPolicy with kube-router", () => {
     expect(e.run(curl("frontend", "node1")).exitCode).toBe(0);
   });
 });
+
+describe("kubectl describe networkpolicy", () => {
+  it("lays the spec out as describe.go does: each from item its own From:, AND as two selectors under one", () => {
+    const e = labEngine("network-policy");
+    const run = (command: string) => e.run({ host: "node1", command }).output;
+    expect(run("kubectl describe networkpolicy web-allow-monitoring")).toBe(
+      [
+        "Name:         web-allow-monitoring",
+        "Namespace:    default",
+        "Created on:   1969-12-31 23:50:00 +0000 UTC",
+        "Labels:       <none>",
+        "Annotations:  <none>",
+        "Spec:",
+        "  PodSelector:     app=web",
+        "  Allowing ingress traffic:",
+        "    To Port: 8080/TCP",
+        "    From:",
+        "      NamespaceSelector: team=ops",
+        "    From:",
+        "      PodSelector: app=prometheus",
+        "  Not affecting egress traffic",
+        "  Policy Types: Ingress",
+        "",
+      ].join("\n"),
+    );
+    e.run({ host: "node1", command: PATCH_AND });
+    expect(run("kubectl describe netpol web-allow-monitoring")).toContain("    From:\n      NamespaceSelector: team=ops\n      PodSelector: app=prometheus\n  Not affecting egress traffic");
+    expect(e.run({ host: "node1", command: "kubectl describe netpol nope" }).output).toBe('Error from server (NotFound): networkpolicies.networking.k8s.io "nope" not found\n');
+  });
+});
