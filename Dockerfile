@@ -33,9 +33,11 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/build ./build
 COPY --from=build /app/web/dist ./web/dist
-# The migrations run at start through the Prisma CLI, which reads these.
+# The migrations run at start through the Prisma CLI, which reads these
+# (prisma.config.ts gives it the PostgreSQL adapter of server/db/postgresql-cli-adapter.ts).
 COPY package.json prisma.config.ts ./
 COPY prisma ./prisma
+COPY server/db/postgresql-cli-adapter.ts ./server/db/postgresql-cli-adapter.ts
 COPY labs ./labs
 
 ENV NODE_ENV=production \
