@@ -1,13 +1,16 @@
 /**
  * kubectl (v1.28) against the lab's cluster, from any node: get (pods,
- * services, endpoints, nodes; -o wide, -n, -A, --show-labels for pods, several kinds at once),
- * describe service, delete pod|service, label pod, patch service (a merge
+ * services, endpoints, nodes, deployments; -o wide, -n, -A, --show-labels for pods, several kinds at once),
+ * describe service, delete pod|service|deployment (a Deployment's deleted pod is made
+ * again by its ReplicaSet), label pod, scale and apply (kubectl-scale.ts,
+ * kubectl-apply.ts), patch service (a merge
  * patch of its selector, externalTrafficPolicy or sessionAffinity). Changes go to the
  * cluster's objects, and kube-proxy on every node resyncs its rules at once,
  * as its informers would make it. Output laid out as kubectl's printers do.
  */
-import { podProcess } from "../kube/pod-lifecycle.js";
-import { key, type Cluster, type Endpoint, type Pod, type Service } from "../kube/cluster.js";
+import { podsOf, reconcile } from "../kube/deployment.js";
+import { removePod } from "../kube/pod-lifecycle.js";
+import { key, type Cluster, type Endpoint, type Service } from "../kube/cluster.js";
 import { syncProxies } from "../kube/proxier.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandContext, type CommandHandler } from "./command-context.js";
@@ -20,7 +23,7 @@ import { describeNetworkPolicies, networkPolicyRows, patchNetworkPolicy } from "
 const VERSION = "v1.28.2";
 const REFUSED = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
 
-type Kind = "pod" | "service" | "endpoints" | "node" | "networkpolicy";
+type Kind = "pod" | "service" | "endpoints" | "node" | "networkpolicy" | "deployment";
 const KINDS: Record<string, Kind> = {
   po: "pod",
   pod: "pod",
@@ -36,10 +39,15 @@ const KINDS: Record<string, Kind> = {
   netpol: "networkpolicy",
   networkpolicy: "networkpolicy",
   networkpolicies: "networkpolicy",
+  deploy: "deployment",
+  deployment: "deployment",
+  deployments: "deployment",
+  "deployment.apps": "deployment",
+  "deployments.apps": "deployment",
 };
-const PLURAL: Record<Kind, string> = { pod: "pods", service: "services", endpoints: "endpoints", node: "nodes", networkpolicy: "networkpolicies.networking.k8s.io" };
+const PLURAL: Record<Kind, string> = { pod: "pods", service: "services", endpoints: "endpoints", node: "nodes", networkpolicy: "networkpolicies.networking.k8s.io", deployment: "deployments.apps" };
 /** Kinds a real cluster has that the lab's does not model. */
-const REAL_KINDS = "deployments deploy deployment replicasets rs statefulsets sts daemonsets ds configmaps cm secrets namespaces ns ingresses ing endpointslices jobs cronjobs events ev serviceaccounts sa".split(" ");
+const REAL_KINDS = "replicasets rs statefulsets sts daemonsets ds configmaps cm secrets namespaces ns ingresses ing endpointslices jobs cronjobs events ev serviceaccounts sa".split(" ");
 
 interface Options {
   namespace: string;
@@ -118,6 +126,17 @@ function objects(ctx: CommandContext, cluster: Cluster, kind: Kind, o: Options):
         .map((s) => ({ namespace: s.namespace, name: s.name, row: [s.name, endpointList(serviceEndpoints(cluster, s)), age(ctx, s.created)] }));
     case "networkpolicy":
       return networkPolicyRows(cluster, inNs, (created) => age(ctx, created));
+    case "deployment":
+      // Its containers and images are not modelled, so neither is the wide listing that shows them.
+      if (o.wide) notSimulated("kubectl get deployments -o wide");
+      return [...cluster.deployments.values()]
+        .filter((d) => inNs(d.namespace))
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((d) => {
+          const pods = podsOf(cluster, d);
+          const ready = pods.filter((p) => p.ready).length;
+          return { namespace: d.namespace, name: d.name, row: [d.name, `${ready}/${d.replicas}`, String(pods.length), String(ready), age(ctx, d.created)] };
+        });
     case "node":
       return cluster.nodes.map((n) => {
         const host = ctx.net.hosts.get(n)!;
@@ -137,6 +156,7 @@ const HEADERS: Record<Kind, { plain: string[]; wide: string[] }> = {
   service: { plain: ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], wide: ["SELECTOR"] },
   endpoints: { plain: ["NAME", "ENDPOINTS", "AGE"], wide: [] },
   networkpolicy: { plain: ["NAME", "POD-SELECTOR", "AGE"], wide: [] },
+  deployment: { plain: ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], wide: [] },
   node: { plain: ["NAME", "STATUS", "ROLES", "AGE", "VERSION"], wide: ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"] },
 };
 
@@ -159,7 +179,7 @@ function get(ctx: CommandContext, cluster: Cluster, o: Options): number {
     }
     if (rows.length === 0) continue;
     const header = [...HEADERS[kind].plain, ...(o.wide ? HEADERS[kind].wide : []), ...(o.showLabels && kind === "pod" ? ["LABELS"] : [])];
-    const label = kind === "endpoints" ? "endpoints" : kind === "networkpolicy" ? "networkpolicy.networking.k8s.io" : kind;
+    const label = kind === "endpoints" ? "endpoints" : kind === "networkpolicy" ? "networkpolicy.networking.k8s.io" : kind === "deployment" ? "deployment.apps" : kind;
     const body = rows.map((r) => {
       const row = [...r.row];
       if (prefixed) row[0] = `${label}/${row[0]}`;
@@ -218,28 +238,28 @@ function deleteObject(ctx: CommandContext, cluster: Cluster, o: Options): number
   const [kindWord, ...names] = o.args;
   if (kindWord === undefined || names.length === 0) fail("error: resource(s) were provided, but no name was specified", 1);
   const kind = kindOf(kindWord);
-  if (kind !== "pod" && kind !== "service") notSimulated(`kubectl delete ${kindWord}`);
+  if (kind !== "pod" && kind !== "service" && kind !== "deployment") notSimulated(`kubectl delete ${kindWord}`);
   for (const n of names) {
     const k = key(o.namespace, n);
     if (kind === "pod") {
       const pod = cluster.pods.get(k);
       if (pod === undefined) notFound(kind, n);
-      removePod(ctx, cluster, pod);
+      removePod(ctx.net, cluster, pod);
+      // Its ReplicaSet makes another at once.
+      const owner = pod.owner === undefined ? undefined : cluster.deployments.get(key(pod.namespace, pod.owner));
+      if (owner !== undefined) reconcile(ctx.net, cluster, owner, ctx.net.scheduler.now);
+    } else if (kind === "deployment") {
+      const d = cluster.deployments.get(k);
+      if (d === undefined) notFound(kind, n);
+      for (const pod of podsOf(cluster, d)) removePod(ctx.net, cluster, pod);
+      cluster.deployments.delete(k);
     } else {
       if (!cluster.services.delete(k)) notFound(kind, n);
     }
-    ctx.out.push(`${kind} "${n}" deleted`);
+    ctx.out.push(`${kind === "deployment" ? "deployment.apps" : kind} "${n}" deleted`);
   }
   syncProxies(ctx.net, cluster);
   return 0;
-}
-
-/** The kubelet stops the pod's process and the CNI plugin's DEL removes its network namespace, veth and all. */
-function removePod(ctx: CommandContext, cluster: Cluster, pod: Pod): void {
-  const host = ctx.net.hosts.get(pod.node);
-  host?.namespaces.get(pod.netns)?.sockets.closeProcess(podProcess(pod));
-  host?.deleteNamespace(pod.netns);
-  cluster.pods.delete(key(pod.namespace, pod.name));
 }
 
 function label(ctx: CommandContext, cluster: Cluster, o: Options): number {

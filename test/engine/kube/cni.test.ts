@@ -96,6 +96,22 @@ describe("pods wired by the CNI chain", () => {
     expect(e.run({ host: "node2", command: "cat /var/lib/cni/networks/cbr0/last_reserved_ip.0" }).output).toBe("10.244.2.4\n");
   });
 
+  it("kubectl get deployments; a deleted pod is detached (DEL) and its ReplicaSet makes another (ADD); deleting the Deployment detaches them all", () => {
+    const e = labEngine("cni-bridge-plugin");
+    const run = (command: string) => e.run({ host: "node1", command });
+    expect(run("kubectl get deployments").output).toBe("NAME   READY   UP-TO-DATE   AVAILABLE   AGE\nweb    2/2     2            2           10m\n");
+    expect(run("kubectl get deploy,svc").output).toContain("deployment.apps/web   2/2     2            2           10m\n");
+    const onNode2 = /^(web-\w+-\w+) .* node2 /m.exec(run("kubectl get pods -o wide").output)![1]!;
+    const del = run(`kubectl delete pod ${onNode2}`);
+    expect(del.output).toBe(`pod "${onNode2}" deleted\n`);
+    expect(cniSteps(del.events, "node2")).toEqual(["DEL portmap", "DEL flannel", "DEL host-local", "DEL bridge", "ADD flannel", "ADD bridge", "ADD host-local", "ADD bridge", "ADD portmap"]);
+    expect(run("kubectl get pods").output.match(/^web-/gm)).toHaveLength(2);
+    expect(run("kubectl delete deployment web").output).toBe('deployment.apps "web" deleted\n');
+    expect(run("kubectl get pods").output).not.toMatch(/^web-/m);
+    expect(run("kubectl get endpoints web").output).toContain("<none>");
+    expect(run("kubectl get deployments -o wide").output).toBe("kubectl get deployments -o wide: not simulated in cnlab\n");
+  });
+
   it("kubectl scale's errors, as kubectl prints them", () => {
     const e = labEngine("cni-bridge-plugin");
     const run = (command: string) => e.run({ host: "node1", command });

@@ -67,7 +67,9 @@ describe("kubectl get and describe", () => {
     expect(run("kubectl get pods -n kube-system")).toMatchObject({ output: "No resources found in kube-system namespace.\n", exitCode: 0 });
     expect(run("kubectl get widgets")).toMatchObject({ output: 'error: the server doesn\'t have a resource type "widgets"\n', exitCode: 1 });
     expect(run("kubectl frobnicate")).toMatchObject({ output: 'error: unknown command "frobnicate" for "kubectl"\nRun \'kubectl --help\' for usage.\n', exitCode: 1 });
-    expect(run("kubectl get deployments").output).toBe("kubectl deployments: not simulated in cnlab\n");
+    expect(run("kubectl get replicasets").output).toBe("kubectl replicasets: not simulated in cnlab\n");
+    // A lab without Deployments lists none, as kubectl does.
+    expect(run("kubectl get deployments").output).toBe("No resources found in default namespace.\n");
     expect(e.run({ host: "node2", namespace: "client", command: "kubectl get pods" })).toMatchObject({
       output: "The connection to the server localhost:8080 was refused - did you specify the right host or port?\n",
       exitCode: 1,
