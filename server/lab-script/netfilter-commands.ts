@@ -1,9 +1,9 @@
 /**
  * iptables rules and sysctls as the simulator set them when it built the lab
  * (Docker's chains, NAT and FORWARD policy, published ports; ip_forward and
- * bridge-nf-call-iptables): read from the simulator's own `iptables -S` and
- * `sysctl -a` in each namespace, so the real machine gets exactly the rules
- * the simulated one has. A namespace whose tables hold only the default
+ * bridge-nf-call-iptables; a policy controller's ip sets): read from the
+ * simulator's own `iptables -S`, `sysctl -a` and `ipset save` in each
+ * namespace, so the real machine gets exactly the rules the simulated one has. A namespace whose tables hold only the default
  * ACCEPT policies gets no iptables lines.
  */
 import type { Engine } from "../engine/index.js";
@@ -51,11 +51,25 @@ function sysctlLines(engine: Engine, host: string, ns: string): string[] {
   return lines;
 }
 
+/** The namespace's ip sets, made before the rules that test them (iptables refuses a rule naming a missing set). */
+function ipsetLines(engine: Engine, host: string, ns: string): string[] {
+  const out = engine.run({ host, namespace: ns, command: "ipset save" });
+  if (out.exitCode !== 0 || out.output.trim() === "") return [];
+  const lines = [comment("ip sets (hash:ip) the rules below test with -m set; needs the ipset tool."), "require_ipset"];
+  for (const line of out.output.split("\n")) {
+    const create = /^create (\S+) hash:ip .*?(?: timeout (\d+))?(?: bucketsize| initval|$)/.exec(line);
+    const add = /^add (\S+) (\S+)( timeout \d+)?$/.exec(line);
+    if (create !== null) lines.push(execIn(namespaceSuffix(host, ns), ["ipset", "create", create[1]!, "hash:ip", ...(create[2] === undefined ? [] : ["timeout", create[2]])]));
+    else if (add !== null) lines.push(execIn(namespaceSuffix(host, ns), ["ipset", "add", add[1]!, add[2]!, ...(add[3] === undefined ? [] : add[3].trim().split(" "))]));
+  }
+  return lines;
+}
+
 export function netfilterLines(engine: Engine): string[] {
   const lines: string[] = [];
   for (const host of engine.hostNames()) {
     for (const ns of engine.namespaceNames(host)) {
-      const made = [...sysctlLines(engine, host, ns), ...ruleLines(engine, host, ns)];
+      const made = [...sysctlLines(engine, host, ns), ...ipsetLines(engine, host, ns), ...ruleLines(engine, host, ns)];
       if (made.length === 0) continue;
       lines.push(comment(`Kernel settings and iptables rules of ${host}${ns === "root" ? "" : `/${ns}`}, as the simulator set them.`), ...made);
     }

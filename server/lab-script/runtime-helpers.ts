@@ -91,6 +91,10 @@ require_br_netfilter() {
   fi
 }
 
+require_ipset() {
+  command -v ipset >/dev/null || { echo "$0: this lab's policy rules test ip sets: install ipset first" >&2; exit 1; }
+}
+
 require_link_kind() {
   local probe="\${P}probe"
   if ip netns add "$probe" 2>/dev/null; then
