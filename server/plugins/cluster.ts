@@ -9,20 +9,20 @@
  * nothing else changes: the instance runs every session itself, as always.
  *
  * A route about one session whose simulator must run where its lease is says
- * `config: { sessionOwner: true }`; its request is then served here when this
- * instance holds the session or can take it, and otherwise forwarded to the
- * holder. Registered after the sessions plugin and before the routes.
+ * `config: { sessionOwner: true }`; its request then goes through the owner
+ * gate (cluster/owner-gate.ts). Registered after the sessions plugin and
+ * before the routes.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { hostname } from "node:os";
-import type { FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
+import type { FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { defaultInstanceId } from "../cluster/instance-id.js";
-import { FORWARDED_HEADER, INSTANCE_HEADER, forwardRequest } from "../cluster/forward-request.js";
+import { FORWARDED_HEADER, INSTANCE_HEADER } from "../cluster/forward-request.js";
+import { ownerGate } from "../cluster/owner-gate.js";
 import { createRedis } from "../cluster/redis-client.js";
-import { SessionLeases, type LeaseHolder } from "../cluster/session-leases.js";
+import { SessionLeases } from "../cluster/session-leases.js";
 import { TraceFanOut } from "../cluster/trace-fan-out.js";
-import { HttpError } from "../http/http-error.js";
 
 /** What /health and /metrics read of this instance's place among the others. Names are stable. */
 export interface ClusterView {
@@ -138,60 +138,23 @@ export default fp<ClusterPluginOptions>(
       },
     });
 
-    const redisDown = (err: unknown) =>
-      new HttpError(503, "REDIS_UNAVAILABLE", "The instances cannot agree who runs this session: Redis does not answer; try again shortly", { reason: (err as Error).message }, { "retry-after": "2" });
-    const claim = (id: string) => leases.claim(id).catch((err: unknown) => Promise.reject(redisDown(err)));
-
-    /** Waits while `holder` (unreachable) still holds the session, up to `until`. */
-    const waitForLease = async (id: string, holder: LeaseHolder, until: number) => {
-      while (Date.now() < until) {
-        await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.floor(ttl / 10))));
-        const now = await leases.holder(id).catch(() => holder);
-        if (now === null || now.instanceId !== holder.instanceId) return;
-      }
-    };
-
-    const ownerGate: preHandlerAsyncHookHandler = async function (request, reply) {
-      const id = (request.params as { id?: string }).id;
-      if (id === undefined) return;
+    const gate = ownerGate({
+      instanceId,
+      leases,
+      ttlMs: ttl,
+      forwardTimeoutMs: options.forwardTimeoutMs,
+      forwardedBy,
+      isForwarded,
       // Only a caller who may use the session makes an instance take it.
-      await app.sessions.authorize(request.principal ?? (await app.authenticate(request)), id);
-      const forwarded = isForwarded(request);
-      // Past a dead holder's lease, and a second for the next one to take it.
-      const until = Date.now() + ttl + 2_000;
-      for (;;) {
-        const holder = await claim(id);
-        if (holder.instanceId === instanceId) return;
-        // One hop at most: an instance asked by another serves the session or says it moved.
-        if (forwarded) throw new HttpError(503, "SESSION_MOVED", "Another cnlab instance runs this session now: send the request again", { retryAfterSeconds: 1 }, { "retry-after": "1" });
-        const result = await forwardRequest(request, holder.url, forwardedBy, options.forwardTimeoutMs);
-        if (result.kind === "answered") {
-          // The holder let the session go meanwhile (idle, shutdown): nothing ran there, ask again.
-          if (result.status === 503 && result.body.includes('"SESSION_MOVED"') && Date.now() < until) continue;
-          return reply.code(result.status).headers(result.headers).send(result.body);
-        }
-        if (result.kind === "failed") {
-          request.log.warn({ sessionId: id, owner: holder.instanceId, reason: result.reason }, "forwarded request failed at the session's instance");
-          throw new HttpError(
-            502,
-            "SESSION_INSTANCE_FAILED",
-            "The instance running this session stopped while handling the request: it may or may not have been carried out; read the session's command log before sending it again",
-            { instance: holder.instanceId },
-          );
-        }
-        // Refused: it never got there, so it may run here once the dead holder's lease runs out.
-        if (Date.now() >= until) {
-          throw new HttpError(503, "SESSION_INSTANCE_UNREACHABLE", "The instance running this session does not answer; another will take it over shortly", { instance: holder.instanceId }, { "retry-after": "1" });
-        }
-        request.log.info({ sessionId: id, owner: holder.instanceId, reason: result.reason }, "session's instance unreachable: waiting for its lease to run out");
-        await waitForLease(id, holder, until);
-      }
-    };
+      authorize: async (request, id) => {
+        await app.sessions.authorize(request.principal ?? (await app.authenticate(request)), id);
+      },
+    });
 
     app.addHook("onRoute", (route) => {
       if (route.config?.sessionOwner !== true) return;
       const existing = route.preHandler;
-      route.preHandler = existing === undefined ? [ownerGate] : [ownerGate, ...(Array.isArray(existing) ? existing : [existing])];
+      route.preHandler = existing === undefined ? [gate] : [gate, ...(Array.isArray(existing) ? existing : [existing])];
     });
 
     app.addHook("onSend", async (_request, reply) => {

@@ -47,7 +47,7 @@ import { EnginePool, WorkerCrashed, WorkerRequestError, defaultPoolSize } from "
 import { DEFAULT_SIMULATOR_CONFIG, type SimulatorConfig } from "../simulator/simulator-config.js";
 import { readChunk, readChunkIndex } from "../simulator/stored-trace.js";
 import { CommandLog } from "./command-log.js";
-import { ALONE, type SessionOwnership } from "./session-ownership.js";
+import { ALONE, sessionMoved, type SessionOwnership } from "./session-ownership.js";
 import { SessionRegistry } from "./session-registry.js";
 import { FrameReader, type EventFrame } from "./frame-reader.js";
 import { StoredEvents } from "./stored-events.js";
@@ -688,7 +688,7 @@ export class SessionManager implements SessionService {
       this.registry.delete(id, cached);
     }
     if (!(await this.ownership.claim(id))) {
-      throw new HttpError(503, "SESSION_MOVED", "Another cnlab instance runs this session now: send the request again", { retryAfterSeconds: 1 }, { "retry-after": "1" });
+      throw sessionMoved();
     }
 
     const base = await findReplayBase(this.prisma, id);

@@ -4,9 +4,10 @@
  * `ALONE` is that. With several instances, server/cluster implements it with
  * leases in Redis and a trace fan-out (see docs/scale-out.md).
  *
- * Types and the single-instance default only: the sessions layer does not
- * know Redis, HTTP forwarding or other instances.
+ * Types, the single-instance default and the one error both sides give: the
+ * sessions layer does not know Redis, HTTP forwarding or other instances.
  */
+import { HttpError } from "../http/http-error.js";
 
 export interface SessionOwnership {
   /** Whether this instance holds the session now (a synchronous look at what it knows): an engine kept for a session it no longer holds is stale. */
@@ -43,3 +44,8 @@ export const ALONE: SessionOwnership = {
   watch: () => done,
   unwatch: () => undefined,
 };
+
+/** Another instance runs the session now (the request ran nowhere): the client or the forwarding instance asks again. */
+export function sessionMoved(): HttpError {
+  return new HttpError(503, "SESSION_MOVED", "Another cnlab instance runs this session now: send the request again", { retryAfterSeconds: 1 }, { "retry-after": "1" });
+}
