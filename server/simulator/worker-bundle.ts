@@ -41,6 +41,9 @@ export function workerEntry(): URL {
       format: "esm",
       target: "node20",
       keepNames: true,
+      // CommonJS packages in the bundle (yaml, for kubectl apply) call require(): ESM has none, so give it one,
+      // as the ahead-of-time build does (scripts/build-server.ts).
+      banner: { js: 'import { createRequire as __cnlabCreateRequire } from "node:module"; const require = __cnlabCreateRequire(import.meta.url);' },
       sourcemap: "inline",
       logLevel: "error",
     });
