@@ -51,7 +51,7 @@ describe("not simulated, not invalid", () => {
     ["iptables -A INPUT -m multiport --dports 80,443 -j ACCEPT", "iptables -m multiport", "root"],
     ["iptables -A INPUT -p tcp --dport 80 -j REJECT --reject-with tcp-reset", "iptables -j REJECT --reject-with tcp-reset", "root"],
     ["iptables -A INPUT -p sctp -j ACCEPT", "iptables -p sctp", "root"],
-    ["iptables -A INPUT -p icmp --icmp-type echo-request -j ACCEPT", "iptables -p icmp --icmp-type", "root"],
+    ["iptables -A INPUT -p tcp --syn -j ACCEPT", "iptables -p tcp --syn", "root"],
     ["iptables -A INPUT -m addrtype --dst-type BROADCAST -j DROP", "iptables -m addrtype --dst-type BROADCAST", "root"],
     ["iptables -w -L", "iptables -w", "root"],
     ["curl -L http://172.17.0.3/", "curl -L", "nginx-1"],
