@@ -21,7 +21,7 @@ describe("GET /api/labs", () => {
 
     expect(response.statusCode).toBe(200);
     const { labs } = response.json<{ labs: Array<Record<string, unknown>> }>();
-    expect(labs.map((lab) => lab["id"])).toEqual(["host-network", "bridge-two-containers", "host-to-container", "calico", "container-to-other-host", "flannel-udp", "flannel-vxlan", "host-gw", "host-gw-routed", "cni-bridge-plugin", "service-clusterip", "service-debugging", "service-hairpin", "service-nodeport"]);
+    expect(labs.map((lab) => lab["id"])).toEqual(["host-network", "bridge-two-containers", "host-to-container", "calico", "container-to-other-host", "flannel-udp", "flannel-vxlan", "host-gw", "host-gw-routed", "cni-bridge-plugin", "network-policy", "cluster-dns", "service-clusterip", "service-debugging", "service-hairpin", "service-nodeport"]);
     const bridge = labs[1];
     expect(Object.keys(bridge ?? {}).sort()).toEqual(["chapter", "difficulty", "id", "summary", "tags", "title"]);
     expect(bridge).toMatchObject({
