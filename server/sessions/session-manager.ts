@@ -45,7 +45,7 @@ import { HttpError } from "../http/http-error.js";
 import type { LabFile } from "../labs/lab-schema.js";
 import { EnginePool, WorkerCrashed, WorkerRequestError, defaultPoolSize } from "../simulator/engine-pool.js";
 import { DEFAULT_SIMULATOR_CONFIG, type SimulatorConfig } from "../simulator/simulator-config.js";
-import { readChunk, readChunkIndex } from "../simulator/stored-trace.js";
+import { liveChunkIndexes, readChunk, readChunkIndex } from "../simulator/stored-trace.js";
 import { CommandLog } from "./command-log.js";
 import { ALONE, sessionMoved, type SessionOwnership } from "./session-ownership.js";
 import { SessionRegistry } from "./session-registry.js";
@@ -192,6 +192,7 @@ export class SessionManager implements SessionService {
     this.pool = new EnginePool({
       size: this.simulator.workers === 0 ? defaultPoolSize() : this.simulator.workers,
       memoryMb: this.simulator.workerMemoryMb,
+      nice: this.simulator.workerNice,
       onRestart: (worker, reason) => {
         this.log.error({ worker, reason }, "a simulator worker stopped and was started again; its sessions will be rebuilt from their logs");
         this.registry.deleteWhere((live) => live.worker === worker);
@@ -416,6 +417,8 @@ export class SessionManager implements SessionService {
       // Subscribers get the events as the worker wrote them, cut, not parsed: a stream sends their JSON as is.
       // A chunk (a thousand events) at a time, letting other requests in between: a long command's
       // ten thousand events cut and sent at once would hold this thread for tens of milliseconds.
+      // Of a long command only the head and the last chunk come live: streams read the middle from
+      // the store, paced (stored-trace.ts, liveChunkIndexes).
       if (result.eventsTo > result.eventsFrom && this.listeners.has(id)) {
         if (result.eventsJson !== null) {
           for (const [i, chunk] of result.eventsJson.entries()) {
@@ -426,7 +429,8 @@ export class SessionManager implements SessionService {
           // A stream subscribed while the command ran, so the worker sent no JSON: the stored
           // chunks are inflated on the thread pool, one after the other.
           const blob = result.eventsStored;
-          for (const chunk of readChunkIndex(blob)) this.notify(id, splitEventsText(await readChunk(blob, chunk)));
+          const chunks = readChunkIndex(blob);
+          for (const i of liveChunkIndexes(chunks.length)) this.notify(id, splitEventsText(await readChunk(blob, chunks[i]!)));
         }
       }
       return {

@@ -15,11 +15,18 @@ import { Worker } from "node:worker_threads";
 import type { WorkerFailure, WorkerMessage, WorkerReplies, WorkerRequest } from "../engine/index.js";
 import { workerEntry } from "./worker-bundle.js";
 
+/** What a worker is started with. */
+export interface EngineWorkerData {
+  nice: number;
+}
+
 export interface EnginePoolOptions {
   /** Worker threads. */
   size: number;
   /** Old-generation heap a worker may use, MB; past it the worker dies and is restarted. */
   memoryMb: number;
+  /** How much lower the workers' CPU priority is (thread-priority.ts); 0 or absent: unchanged. */
+  nice?: number;
   /** Told which worker restarted, so its sessions can be forgotten. */
   onRestart?: (worker: number, reason: string) => void;
 }
@@ -123,6 +130,7 @@ export class EnginePool {
     const worker = new Worker(this.entry, {
       // The simulator makes many short-lived objects: a young generation as large as `npm start` gives the main thread.
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb, maxYoungGenerationSizeMb: 96 },
+      workerData: { nice: this.options.nice ?? 0 } satisfies EngineWorkerData,
       stdout: false,
       stderr: false,
     });

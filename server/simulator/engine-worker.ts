@@ -9,7 +9,7 @@
  * a clock.
  */
 import { performance } from "node:perf_hooks";
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import {
   CommandJob,
   captureSteps,
@@ -25,8 +25,10 @@ import {
   type WorkerReplies,
   type WorkerRequest,
 } from "../engine/index.js";
+import type { EngineWorkerData } from "./engine-pool.js";
 import { SliceScheduler, type SliceTask } from "./slice-scheduler.js";
-import { CHUNK_EVENTS, encodeStoredTrace } from "./stored-trace.js";
+import { lowerThreadPriority } from "./thread-priority.js";
+import { CHUNK_EVENTS, encodeStoredTrace, liveChunkIndexes } from "./stored-trace.js";
 
 /** What a capture chunk holds at most, bytes: the server streams them on as they come. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -38,6 +40,8 @@ class RequestFailed extends Error {
 }
 
 const port = parentPort!;
+// Requests first, simulation second, when the cores are all busy.
+lowerThreadPriority((workerData as EngineWorkerData | null)?.nice ?? 0);
 const sessions = new Map<string, Engine>();
 const copies = new Map<string, Engine>();
 const scheduler = new SliceScheduler();
@@ -129,7 +133,8 @@ function handle(req: WorkerRequest): void {
           const answer = {
             output: result.output,
             exitCode: result.exitCode,
-            eventsJson: req.withJson ? chunks.map((c) => c.json) : null,
+            // The head and the tail of a long command go live; its middle is read from the store (stored-trace.ts).
+            eventsJson: req.withJson ? liveChunkIndexes(chunks.length).map((i) => chunks[i]!.json) : null,
             eventsFrom,
             eventsTo: engine.nextSeq,
             time: result.time,

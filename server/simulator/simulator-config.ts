@@ -11,6 +11,7 @@ const MB = 1024 * 1024;
 /** Every variable: its default (as the environment would spell it), its range and what it means. */
 export const SIMULATOR_VARIABLES = {
   CNLAB_WORKERS: { default: "0", min: 0, max: 64, meaning: "simulator worker threads; 0 picks one fewer than the machine's cores (at least 1)" },
+  CNLAB_WORKER_NICE: { default: "10", min: 0, max: 19, meaning: "how much lower the simulator workers' CPU priority is than the thread answering requests (a Linux nice value): when the cores are all busy, requests get them first" },
   CNLAB_WORKER_MEMORY_MB: { default: "1024", min: 64, max: 65_536, meaning: "heap one simulator worker may use, MB; past it the worker is restarted and its sessions rebuilt from their logs" },
   CNLAB_COMMAND_CPU_MS: { default: "2000", min: 10, max: 3_600_000, meaning: "milliseconds of simulator time one command may take before it is stopped" },
   CNLAB_COMMAND_WALL_MS: { default: "20000", min: 100, max: 3_600_000, meaning: "milliseconds one command may last, waiting for other sessions included, before it is stopped" },
@@ -35,6 +36,8 @@ export type SimulatorVariable = keyof typeof SIMULATOR_VARIABLES;
 export interface SimulatorConfig {
   /** Worker threads; 0: one fewer than the cores, at least one. */
   workers: number;
+  /** Nice value of the worker threads (Linux), 0: as the rest of the process. */
+  workerNice: number;
   workerMemoryMb: number;
   budget: { cpuMs: number; wallMs: number };
   /** The limits new sessions start with. */
@@ -51,6 +54,7 @@ export const DEFAULT_SIMULATOR_CONFIG: SimulatorConfig = simulatorConfig((name) 
 export function simulatorConfig(value: (name: SimulatorVariable) => number): SimulatorConfig {
   return {
     workers: value("CNLAB_WORKERS"),
+    workerNice: value("CNLAB_WORKER_NICE"),
     workerMemoryMb: value("CNLAB_WORKER_MEMORY_MB"),
     budget: { cpuMs: value("CNLAB_COMMAND_CPU_MS"), wallMs: value("CNLAB_COMMAND_WALL_MS") },
     limits: {

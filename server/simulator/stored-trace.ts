@@ -23,6 +23,24 @@ import { promisify } from "node:util";
 /** Events per chunk: about half a megabyte of JSON for frames, a few milliseconds to inflate and cut. */
 export const CHUNK_EVENTS = 1_000;
 
+/**
+ * Chunks at the head of a command that go to its live watchers as they are made.
+ * A long command (a ping at its event budget is tens of chunks, megabytes of
+ * JSON) would otherwise push all of its text through the thread that answers
+ * requests at once, faster than any watcher may take it (its token's download
+ * bandwidth), as large strings that sit in the heap until the next full
+ * garbage collection. So only the head and the last chunk go live; the gap
+ * between them tells a stream to read the middle from the store, at its
+ * token's pace (sessions/trace-stream.ts).
+ */
+export const LIVE_HEAD_CHUNKS = 2;
+
+/** Which of a command's `count` chunks go to live watchers: the head, and the last. */
+export function liveChunkIndexes(count: number): number[] {
+  const head = Array.from({ length: Math.min(count, LIVE_HEAD_CHUNKS) }, (_, i) => i);
+  return count > LIVE_HEAD_CHUNKS ? [...head, count - 1] : head;
+}
+
 const MAGIC = [0x43, 0x4e, 0x54, 0x31]; // "CNT1"
 const HEADER_BYTES = 8;
 const ENTRY_BYTES = 12;

@@ -142,6 +142,17 @@ describe("GET /api/sessions/:id/trace", () => {
     expect(await socket.untilEvents(all.length)).toEqual(all);
   });
 
+  it("of a very long command the head and the tail come live and the middle from the store: the client gets every event once, in order, with no command after it", async () => {
+    const lab = await liveLab();
+    const socket = await openTraceSocket(lab.traceUrl(""), bearer(lab.token));
+    socket.send({ type: "subscribe" });
+    // About 5,600 events: six chunks, of which the first two and the last go live; the gap sends the stream to the store.
+    await lab.run("node1", "nginx-1", "ping -c 200 -i 0.2 172.17.0.3");
+    const all = await lab.events();
+    expect(all.length).toBeGreaterThan(5_000);
+    expect(await socket.untilEvents(all.length)).toEqual(all);
+  });
+
   it("a client that subscribes while a long command runs gets its events too, each once, in order", async () => {
     const lab = await liveLab();
     // The worker is told no one watches, so the server inflates the stored chunks for the late stream.

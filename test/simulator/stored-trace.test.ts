@@ -3,7 +3,7 @@
  * index, so a page from any seq inflates one chunk, never a whole command.
  */
 import { describe, expect, it } from "vitest";
-import { CHUNK_EVENTS, encodeStoredTrace, readChunk, readChunkIndex } from "../../server/simulator/stored-trace.js";
+import { CHUNK_EVENTS, LIVE_HEAD_CHUNKS, encodeStoredTrace, liveChunkIndexes, readChunk, readChunkIndex } from "../../server/simulator/stored-trace.js";
 
 const eventsJson = (from: number, to: number) => `[${Array.from({ length: to - from }, (_, i) => `{"seq":${from + i},"kind":"route-lookup"}`).join(",")}]`;
 
@@ -31,6 +31,14 @@ describe("the stored trace", () => {
     expect(json.length).toBeGreaterThan(2 * 1024 * 1024);
     const blob = await encodeStoredTrace([{ firstSeq: 0, count: 60_000, json }]);
     expect(await readChunk(blob, readChunkIndex(blob)[0]!)).toBe(json);
+  });
+
+  it("sends live a long command's head and its last chunk only; a short one whole", () => {
+    expect(LIVE_HEAD_CHUNKS).toBe(2);
+    expect(liveChunkIndexes(0)).toEqual([]);
+    expect(liveChunkIndexes(1)).toEqual([0]);
+    expect(liveChunkIndexes(3)).toEqual([0, 1, 2]);
+    expect(liveChunkIndexes(10)).toEqual([0, 1, 9]);
   });
 
   it("a command without events is an index of no chunks", async () => {
