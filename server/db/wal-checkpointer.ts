@@ -110,6 +110,9 @@ export class WalCheckpointer {
   stop(): Promise<void> {
     // A thread that already ended (it could not open the file) takes no message.
     this.worker.postMessage("stop");
+    // Unreferenced, the thread would let a process that waits only for it end here, mid-shutdown, before the
+    // database is closed: held until it has exited.
+    this.worker.ref();
     return this.exited;
   }
 }
