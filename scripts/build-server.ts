@@ -22,6 +22,7 @@ import { build, type Plugin } from "esbuild";
 import type { LabFile } from "../server/labs/lab-schema.js";
 import { parseLabFile } from "../server/labs/parse-lab-file.js";
 import { PREBUILT_LABS_FILE, prebuiltKey } from "../server/labs/prebuilt-labs.js";
+import { REQUIRE_SHIM } from "../server/simulator/worker-bundle.js";
 
 /** Loaded from node_modules at run time, not bundled. */
 const EXTERNAL = [
@@ -63,7 +64,7 @@ export async function buildServer(outdir: string = BUILD_DIR): Promise<string> {
     splitting: true,
     external: EXTERNAL,
     // Bundled CommonJS packages call require() for Node's modules and the externals; an ES module has none of its own.
-    banner: { js: 'import { createRequire as __cnlabCreateRequire } from "node:module"; const require = __cnlabCreateRequire(import.meta.url);' },
+    banner: { js: REQUIRE_SHIM },
     platform: "node",
     format: "esm",
     target: "node20",

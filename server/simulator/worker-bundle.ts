@@ -16,6 +16,14 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = import.meta.url;
 
+/**
+ * The first line of a bundle in ES module form that holds CommonJS packages:
+ * they call require() (for Node's modules and the externals), which an ES
+ * module does not have. The ahead-of-time build (scripts/build-server.ts) and
+ * the run-time worker bundle both put it first.
+ */
+export const REQUIRE_SHIM = 'import { createRequire as __cnlabCreateRequire } from "node:module"; const require = __cnlabCreateRequire(import.meta.url);';
+
 export function workerEntry(): URL {
   if (!here.endsWith(".ts")) return new URL("./engine-worker.js", here);
   const simulatorDir = path.dirname(fileURLToPath(here));
@@ -41,9 +49,8 @@ export function workerEntry(): URL {
       format: "esm",
       target: "node20",
       keepNames: true,
-      // CommonJS packages in the bundle (yaml, for kubectl apply) call require(): ESM has none, so give it one,
-      // as the ahead-of-time build does (scripts/build-server.ts).
-      banner: { js: 'import { createRequire as __cnlabCreateRequire } from "node:module"; const require = __cnlabCreateRequire(import.meta.url);' },
+      // CommonJS packages in the bundle (yaml, for kubectl apply) call require(): ESM has none.
+      banner: { js: REQUIRE_SHIM },
       sourcemap: "inline",
       logLevel: "error",
     });
