@@ -102,5 +102,16 @@ async function createDatabase(server: PostgresqlTestServer): Promise<{ name: str
 
 async function dropDatabase(server: PostgresqlTestServer, name: string): Promise<void> {
   // FORCE: a connection the test left open (an app it did not close) does not keep the database.
-  await adminPool(server).query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  // An autovacuum worker in it can be ended only by a member of pg_signal_backend (CI grants it):
+  // a role without it waits for the worker to finish instead.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adminPool(server).query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      return;
+    } catch (err) {
+      const insufficientPrivilege = (err as { code?: string }).code === "42501";
+      if (!insufficientPrivilege || attempt === 20) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
