@@ -5,14 +5,16 @@
  * delivers locally (its own MAC), floods (broadcast, multicast, unknown
  * unicast: every forwarding port but the ingress one) or forwards to the one
  * port its FDB names. What the host's stack sends through the bridge device
- * takes the same decision without an ingress port. A frame bridged between
- * two ports also passes iptables when the namespace has br_netfilter on
- * (BridgeNetfilter in device.ts).
+ * takes the same decision without an ingress port. With br_netfilter on
+ * (BridgeNetfilter in device.ts), an IPv4 frame from a port passes conntrack
+ * and nat PREROUTING before the decision, which is taken on the frame as they
+ * left it (translated, reassembled, or readdressed by a DNAT), and FORWARD and
+ * POSTROUTING towards each egress port.
  *
  * Hairpin mode (BR_HAIRPIN_MODE, `brctl hairpin`, the CNI bridge plugin's
  * hairpinMode) lets a frame leave by the port it came in on, which
  * br_forward's should_deliver otherwise refuses: a pod that reaches itself
- * through a Service address needs it (see rebridge).
+ * through a Service address needs it (DNAT readdresses its frame to itself).
  */
 import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.js";
 import { Device, fitsMtu, type Enslaver, type LinkContext, type NamespaceLabel } from "./device.js";
@@ -29,8 +31,8 @@ export class Bridge extends Device implements Enslaver {
   ageingTime: number;
   /** Ports in hairpin mode. */
   readonly hairpin = new Set<Device>();
-  /** The port of the frame being passed up to the stack, while the stack handles it (br_netfilter's physindev). */
-  private passingUp: Device | null = null;
+  /** br_netfilter's token of the frame being passed up to the stack, while the stack handles it: its PREROUTING has run. */
+  private passingUp: object | null = null;
   private gcTimer: Timer | null = null;
   /** BROPT_MTU_SET_BY_USER: once the bridge's MTU is set by hand it no longer follows its ports. */
   private mtuSetByUser = false;
@@ -65,8 +67,8 @@ export class Bridge extends Device implements Enslaver {
     this.fdb.flushPort(port.name, true);
   }
 
-  /** The port the frame the stack is handling came in by; null for frames the stack did not get from a port. */
-  get localIngress(): Device | null {
+  /** br_netfilter's token for the frame the stack is handling, null when its hooks did not run at the bridge. */
+  get passedUpToken(): object | null {
     return this.passingUp;
   }
 
@@ -74,23 +76,6 @@ export class Bridge extends Device implements Enslaver {
   setHairpin(port: Device, on: boolean): void {
     if (on) this.hairpin.add(port);
     else this.hairpin.delete(port);
-  }
-
-  /**
-   * br_nf_pre_routing_finish's bridged DNAT: a frame that came in by
-   * `ingress` for the bridge itself, whose destination PREROUTING rewrote to
-   * an address behind this same bridge, is bridged again towards the new
-   * destination's MAC instead of routed (no TTL step), passing FORWARD and
-   * POSTROUTING as a bridged frame does. Back out of the port it came in by
-   * only in hairpin mode.
-   */
-  rebridge(ingress: Device, frame: Frame, token: object): void {
-    const entry = this.fdb.get(frame.dst);
-    if (entry === undefined || entry.local) {
-      this.flood(ingress, frame, token);
-      return;
-    }
-    this.forwardTo(ingress, frame, entry.port, token);
   }
 
   override dispose(): void {
@@ -114,14 +99,19 @@ export class Bridge extends Device implements Enslaver {
     this.fdb.flushPort(port.name, false);
   }
 
+  /** br_handle_frame: learn, br_netfilter's PREROUTING, then br_handle_frame_finish's decision. */
   ingress(port: Device, frame: Frame): void {
     this.learn(port, frame);
-    this.decide(port, frame);
+    const nf = this.ns.bridgeNetfilter;
+    const pre = nf === undefined || nf === null ? "skip" : nf.prerouting(this, frame);
+    if (pre === null) return;
+    if (pre === "skip") this.decide(port, frame, "skip");
+    else this.decide(port, pre.frame, pre.token);
   }
 
-  /** Frames the host's stack sends through the bridge device. */
+  /** Frames the host's stack sends through the bridge device: they passed OUTPUT and POSTROUTING there. */
   protected carry(frame: Frame): void {
-    this.decide(null, frame);
+    this.decide(null, frame, "skip");
   }
 
   private learn(port: Device, frame: Frame): void {
@@ -148,27 +138,19 @@ export class Bridge extends Device implements Enslaver {
     this.scheduleGc();
   }
 
-  private decide(ingress: Device | null, frame: Frame): void {
-    const from = ingress?.name ?? this.name;
+  private decide(ingress: Device | null, frame: Frame, token: object | "skip"): void {
     if (isGroupMac(frame.dst)) {
-      this.flood(ingress, frame);
-      if (ingress !== null) this.deliverLocal(ingress, frame);
+      this.flood(ingress, frame, token);
+      if (ingress !== null) this.deliverLocal(ingress, frame, token);
       return;
     }
     const entry = this.fdb.get(frame.dst);
     if (entry?.local === true) {
-      if (ingress !== null) this.deliverLocal(ingress, frame);
+      if (ingress !== null) this.deliverLocal(ingress, frame, token);
       return;
     }
-    // A frame to be bridged meets PREROUTING before the forwarding decision, as br_handle_frame runs it.
-    const token = this.prerouting(ingress, frame);
-    if (token === null) return;
-    if (entry === undefined) {
-      this.flood(ingress, frame, token);
-      this.promiscuousCopy(ingress, frame);
-      return;
-    }
-    this.forwardTo(ingress, frame, entry.port, token);
+    if (entry === undefined) this.flood(ingress, frame, token);
+    else this.forwardTo(ingress, frame, entry.port, token);
     this.promiscuousCopy(ingress, frame);
   }
 
@@ -211,25 +193,24 @@ export class Bridge extends Device implements Enslaver {
     if (ingress !== null) this.ctx.capture?.(this, frame, "rx", this.ctx.scheduler.now, true);
   }
 
-  /** br_netfilter's PREROUTING for a frame from a port; "skip" when there is nothing to pass, null when it was dropped. */
-  private prerouting(ingress: Device | null, frame: Frame): object | "skip" | null {
-    const nf = this.ns.bridgeNetfilter;
-    return ingress === null || nf === undefined || nf === null ? "skip" : nf.prerouting(this, frame);
-  }
-
-  /** br_dev_queue_push_xmit: a frame longer than the egress port's MTU is dropped, not fragmented (a bridge has no IP layer). */
+  /**
+   * br_forward_finish, then br_dev_queue_push_xmit: a frame longer than the
+   * egress port's MTU is dropped, not fragmented (a bridge has no IP layer;
+   * only br_netfilter cuts again a datagram it reassembled).
+   */
   private toPort(out: Device, bridged: Frame, token: object | "skip"): void {
-    const frame = token === "skip" ? bridged : this.ns.bridgeNetfilter!.forward(this, token, bridged);
-    if (frame === null) return;
-    if (!fitsMtu(out, frame)) {
-      const detail = `a ${frame.bytes.length - ETHERNET_HEADER_LENGTH}-byte packet is larger than port ${out.name}'s MTU ${out.mtu}`;
-      this.emitDrop(frame, "mtu-exceeded", detail, `${this.name} drops a frame for ${out.name}: ${detail}`);
-      return;
+    const frames = token === "skip" ? [bridged] : this.ns.bridgeNetfilter!.forward(this, token, bridged, out);
+    for (const frame of frames) {
+      if (!fitsMtu(out, frame)) {
+        const detail = `a ${frame.bytes.length - ETHERNET_HEADER_LENGTH}-byte packet is larger than port ${out.name}'s MTU ${out.mtu}`;
+        this.emitDrop(frame, "mtu-exceeded", detail, `${this.name} drops a frame for ${out.name}: ${detail}`);
+        continue;
+      }
+      out.transmit(frame);
     }
-    out.transmit(frame);
   }
 
-  private flood(ingress: Device | null, frame: Frame, token: object | "skip" = "skip"): void {
+  private flood(ingress: Device | null, frame: Frame, token: object | "skip"): void {
     const egress = this.ports.filter((p) => this.mayDeliver(p, ingress) && p.operUp);
     const from = ingress?.name ?? this.name;
     const why = isGroupMac(frame.dst) ? (frame.dst === "ff:ff:ff:ff:ff:ff" ? "broadcast" : "multicast") : "unknown unicast";
@@ -248,7 +229,7 @@ export class Bridge extends Device implements Enslaver {
     for (const p of egress) this.toPort(p, frame, token);
   }
 
-  private deliverLocal(ingress: Device, frame: Frame): void {
+  private deliverLocal(ingress: Device, frame: Frame, token: object | "skip"): void {
     this.ctx.trace.emit({
       kind: "bridge-local",
       host: this.ns.host,
@@ -261,7 +242,7 @@ export class Bridge extends Device implements Enslaver {
       ingress: ingress.name,
     });
     const outer = this.passingUp;
-    this.passingUp = ingress;
+    this.passingUp = token === "skip" ? null : token;
     try {
       this.receive(frame);
     } finally {

@@ -23,16 +23,25 @@ export interface NamespaceLabel {
 
 /**
  * br_netfilter: with net.bridge.bridge-nf-call-iptables = 1 (Docker turns it
- * on), an IPv4 frame a bridge forwards from one port to another passes the IP
- * layer's netfilter hooks too: PREROUTING as it enters, FORWARD and
- * POSTROUTING towards each egress port, with the bridge as both in and out
- * interface. The stack implements it; the bridge only asks.
+ * on), an IPv4 frame entering a bridge from a port passes the IP layer's
+ * netfilter hooks too, with the bridge as the in interface: conntrack (its
+ * defragmentation first) and nat PREROUTING before the bridge decides
+ * (br_nf_pre_routing), then FORWARD and POSTROUTING towards each egress port
+ * when bridged, or the IP layer's INPUT or FORWARD when passed up. The stack
+ * implements it; the bridge only asks.
  */
 export interface BridgeNetfilter {
-  /** PREROUTING for a frame entering from a port: a token for forward(), "skip" when the hooks do not apply, or null when dropped. */
-  prerouting(bridge: Device, frame: Frame): object | "skip" | null;
-  /** FORWARD and POSTROUTING towards one egress port: the frame to send (NAT may have rewritten it), or null when dropped. */
-  forward(bridge: Device, token: object, frame: Frame): Frame | null;
+  /**
+   * PREROUTING for a frame entering from a port: "skip" when the hooks do not
+   * apply, null when the frame was dropped or is a fragment waiting for the
+   * rest of its datagram, else the frame to decide on (rewritten by NAT, whole
+   * when reassembled, addressed to the bridge when NAT sends it to be routed,
+   * or to the new destination when to be bridged again) and a token for the
+   * hooks that follow.
+   */
+  prerouting(bridge: Device, frame: Frame): { frame: Frame; token: object } | "skip" | null;
+  /** FORWARD and POSTROUTING towards egress port `out`: the frames to send (rewritten by NAT; a reassembled datagram in fragments again), none when dropped. */
+  forward(bridge: Device, token: object, frame: Frame, out: Device): Frame[];
 }
 
 export interface LinkContext {

@@ -1,71 +1,122 @@
 /**
  * br_netfilter for a namespace's bridges: with net.bridge.bridge-nf-call-iptables
- * set (the Docker daemon sets it on its hosts), a unicast IPv4 frame that a
- * bridge forwards between two of its ports passes conntrack and the nat and
- * filter chains as if routed, the bridge being both the in and the out
- * interface: PREROUTING as it enters, FORWARD and POSTROUTING towards the
- * egress port. That is why Docker's `-A FORWARD -i docker0 -o docker0 -j ACCEPT`
- * exists, and why `conntrack -L` lists flows between two containers.
+ * set (the Docker daemon and kubelet's CNI hosts set it), every IPv4 frame a
+ * bridge receives from a port passes the IP layer's hooks with the bridge as
+ * in interface, in the kernel's order:
  *
- * A frame for the bridge's own MAC goes up to the stack, whose PREROUTING
- * stands for br_netfilter's; when its DNAT (or conntrack undoing a
- * masquerade) sends the packet to an address behind the same bridge, the
- * frame is bridged again (bridgedDnat), as br_nf_pre_routing_finish does:
- * the Service traffic of two pods of one node, and of a pod to itself.
+ *   br_nf_pre_routing    nf_defrag (fragments joined for conntrack), conntrack,
+ *                        nat PREROUTING: a flow's first packet walks the chain,
+ *                        later ones are translated from its entry (DNAT, or a
+ *                        reply's un-SNAT)
+ *   br_nf_pre_routing_finish  destination changed: routed (ip_route_input);
+ *                        behind this same bridge, the frame is bridged again
+ *                        to the new destination's MAC (bridged DNAT), else it
+ *                        is readdressed to the bridge and passed up
+ *   br_handle_frame_finish  the bridge decides on the frame as it now is, so
+ *                        a capture on the bridge sees it translated and whole
+ *   bridged:             FORWARD (in and out the bridge; -m physdev sees it
+ *                        bridged), nat POSTROUTING, conntrack confirms; a
+ *                        reassembled datagram leaves in fragments again no
+ *                        larger than the largest that came (br_nf_dev_queue_xmit)
+ *   passed up:           the IP layer skips its PREROUTING (ip_sabotage_in)
+ *                        and goes on with INPUT, or FORWARD and POSTROUTING.
  *
- * Simplified: fragments are bridged without passing the hooks (Linux would
- * reassemble them for conntrack and fragment them again), and a DNAT of a
- * frame bridged between two ports does not send it to the IP layer for
- * routing; a bridged DNAT whose new destination has no neighbour entry yet
- * is routed instead of resolved first.
+ * That is why Docker's `-A FORWARD -i docker0 -o docker0 -j ACCEPT` exists,
+ * why `conntrack -L` lists flows between two containers, and why tcpdump on
+ * cni0 shows a pod's packets to a Service already addressed to a backend.
+ *
+ * Simplified: a bridged DNAT whose new destination has no neighbour entry yet
+ * is passed up and routed (through FORWARD, its TTL decremented) instead of
+ * resolved first and bridged (br_nf_pre_routing_finish_bridge's neigh output);
+ * conntrack runs whenever the namespace has rules, not only when one needs it.
  */
 import type { Bridge } from "../link/bridge.js";
 import type { BridgeNetfilter, Device } from "../link/device.js";
 import type { Frame } from "../link/frame.js";
-import type { Ipv4Payload } from "../link/payload.js";
-import { isFragment } from "./ip-reassembly.js";
+import { l4Length, type Ipv4Payload } from "../link/payload.js";
+import { formatIpv4 } from "../wire/ipv4-address.js";
+import { dropPacket } from "./drop.js";
+import { ipFragments } from "./ip-fragment.js";
+import { isFragment, reassemble } from "./ip-reassembly.js";
+import { emitLookup } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
-import type { Route } from "./route-table.js";
 import { hookFilter, hookPostrouting, hookPrerouting, type HookContext } from "./netfilter/hooks.js";
 
+/** What PREROUTING at the bridge leaves for the hooks that follow. */
 interface Bridged {
+  readonly kind: "br-netfilter";
   p: Ipv4Payload;
   hc: HookContext;
+  /** The largest fragment's IP length when the datagram was reassembled here, else 0. */
+  fragMaxSize: number;
 }
+
+const isBridged = (token: object | null): token is Bridged => token !== null && (token as Partial<Bridged>).kind === "br-netfilter";
 
 export function bridgeNetfilter(ns: NetNamespace): BridgeNetfilter {
   return {
     prerouting(bridge: Device, frame: Frame) {
-      const p = frame.payload;
-      if (!ns.bridgeNfCallIptables || ns.netfilter.empty || p.kind !== "ipv4" || isFragment(p)) return "skip";
+      const received = frame.payload;
+      if (!ns.bridgeNfCallIptables || ns.netfilter.empty || received.kind !== "ipv4") return "skip";
+      let p = received;
+      let fragMaxSize = 0;
+      if (isFragment(p)) {
+        const whole = reassemble(ns, bridge.name, frame, p, "bridge");
+        if (whole === null) return null;
+        p = whole.p;
+        fragMaxSize = whole.fragMaxSize;
+      }
       const pre = hookPrerouting(ns, bridge.name, p, frame.packetId);
-      return { p: pre.p, hc: pre.hc } satisfies Bridged;
+      const dst = pre.p.dst === p.dst ? frame.dst : readdress(ns, bridge, frame, pre.p);
+      if (dst === null) return null;
+      const out = pre.p === received && dst === frame.dst ? frame : ns.ctx.buildFrame(frame.src, dst, pre.p, frame.packetId);
+      const token: Bridged = { kind: "br-netfilter", p: pre.p, hc: pre.hc, fragMaxSize };
+      return { frame: out, token };
     },
-    forward(bridge: Device, token: object, frame: Frame) {
-      const { p, hc } = token as Bridged;
-      // Bridged between two ports: what -m physdev --physdev-is-bridged sees in FORWARD.
-      hc.bridged = true;
-      if (!hookFilter(ns, "FORWARD", hc, p, bridge.name, bridge.name)) return null;
-      const out = hookPostrouting(ns, hc, p, bridge.name);
-      // Unchanged by NAT: the same frame, bytes and all; rewritten: new bytes for the new headers.
-      return out === frame.payload ? frame : ns.ctx.buildFrame(frame.src, frame.dst, out, frame.packetId);
+    forward(bridge: Device, token: object, frame: Frame, out: Device) {
+      const b = token as Bridged;
+      // Each egress port gets its own copy of the packet (br_flood clones), marked bridged for -m physdev.
+      const hc: HookContext = { ...b.hc, bridged: true };
+      if (!hookFilter(ns, "FORWARD", hc, b.p, bridge.name, bridge.name)) return [];
+      const p = hookPostrouting(ns, hc, b.p, bridge.name);
+      const length = 20 + l4Length(p.l4);
+      const mtu = b.fragMaxSize > 0 ? Math.min(b.fragMaxSize, out.mtu) : out.mtu;
+      if (b.fragMaxSize === 0 || length <= mtu) return [p === frame.payload ? frame : ns.ctx.buildFrame(frame.src, frame.dst, p, frame.packetId)];
+      if (b.fragMaxSize > out.mtu) {
+        // br_nf_ip_fragment: fragments that came larger than the port's MTU cannot leave by it.
+        dropPacket(ns, { device: out.name, packetId: frame.packetId, layers: frame.layers, reason: "mtu-exceeded", summary: `${bridge.name} drops a datagram for ${out.name}: it came in fragments of up to ${b.fragMaxSize} bytes, larger than the port's MTU ${out.mtu}`, detail: `frag_max_size ${b.fragMaxSize} > mtu ${out.mtu}` });
+        return [];
+      }
+      return ipFragments(ns, p, out.name, mtu, frame.packetId).map((piece) => ns.ctx.buildFrame(frame.src, frame.dst, piece, frame.packetId));
     },
   };
 }
 
 /**
- * The bridged DNAT of a packet PREROUTING rewrote after it came up from
- * `bridge`: true when the frame went back to the bridge (towards the new
- * destination's MAC, the source MAC kept), false when the stack should
- * route it as usual (not from a port, not behind this bridge, no
- * neighbour entry).
+ * br_nf_pre_routing_finish after PREROUTING changed the destination: the new
+ * destination's MAC when it lies behind this same bridge and is resolved
+ * (bridged DNAT: the source MAC is kept, as neigh_hh_bridge copies only the
+ * destination), the bridge's own MAC when the packet must be routed, null
+ * when no route leads there (dropped).
  */
-export function bridgedDnat(ns: NetNamespace, bridge: Bridge, frame: Frame, before: Ipv4Payload, p: Ipv4Payload, hc: HookContext, route: Route): boolean {
-  const ingress = bridge.localIngress;
-  if (!ns.bridgeNfCallIptables || ingress === null || p.dst === before.dst || route.table === "local" || route.type !== "unicast" || route.dev !== bridge.name) return false;
-  const neighbour = ns.neigh.get(bridge.name, route.via ?? p.dst);
-  if (neighbour === undefined || neighbour.mac === null) return false;
-  const token: Bridged = { p, hc };
-  bridge.rebridge(ingress, ns.ctx.buildFrame(frame.src, neighbour.mac, p, frame.packetId), token);
-  return true;
+function readdress(ns: NetNamespace, bridge: Device, frame: Frame, p: Ipv4Payload): string | null {
+  const lookup = ns.routes.lookup(p.dst, (r) => r.table === "local" || ns.routeUsable(r));
+  emitLookup(ns, bridge.name, frame.packetId, frame, p.dst, lookup);
+  const route = lookup.route;
+  if (route === null) {
+    dropPacket(ns, { device: bridge.name, packetId: frame.packetId, layers: frame.layers, reason: "no-route", summary: `dropped: no route to ${formatIpv4(p.dst)}, where DNAT sent the packet`, detail: `no route to ${formatIpv4(p.dst)}` });
+    return null;
+  }
+  if (route.table !== "local" && route.type === "unicast" && route.dev === bridge.name) {
+    const neighbour = ns.neigh.get(bridge.name, route.via ?? p.dst);
+    if (neighbour !== undefined && neighbour.mac !== null) return neighbour.mac;
+  }
+  return bridge.mac;
+}
+
+/** The hooks br_netfilter already ran for the frame `dev` (a bridge) is passing up, or null. */
+export function passedUpHooks(dev: Device): HookContext | null {
+  if (dev.kind !== "bridge") return null;
+  const token = (dev as Bridge).passedUpToken;
+  return isBridged(token) ? token.hc : null;
 }

@@ -7,7 +7,11 @@
  * sender gets ICMP time exceeded, code 1 (fragment reassembly time exceeded).
  *
  * The kernel reassembles before local delivery, and before netfilter when
- * conntrack is in use (nf_defrag_ipv4); ipv4.ts calls this at those points.
+ * conntrack is in use (nf_defrag_ipv4), at the IP layer's PREROUTING and at a
+ * bridge's (br_netfilter): ipv4.ts and bridge-netfilter.ts call this at those
+ * points. Each is its own user with queues of its own (ip_defrag_users), and
+ * conntrack's never answer a timeout with ICMP (frag_expire_skip_icmp): the
+ * datagram was not theirs to receive.
  */
 import type { Frame } from "../link/frame.js";
 import type { Ipv4Fragment, Ipv4Payload } from "../link/payload.js";
@@ -25,8 +29,13 @@ const MAX_DATAGRAM = 65535;
 /** net.ipv4.ipfrag_high_thresh: past this many bytes waiting in a namespace, new fragments are dropped. */
 export const IPFRAG_HIGH_THRESH = 4 * 1024 * 1024;
 
+/** Who gathers the fragments: ip_local_deliver, nf_defrag at PREROUTING, or nf_defrag at a bridge's PREROUTING. */
+export type DefragUser = "local" | "conntrack" | "bridge";
+
 export interface FragmentQueue {
   readonly pieces: { offset: number; data: Uint8Array }[];
+  /** The longest fragment's IP length (IPCB's frag_max_size): a bridge fragments the datagram again to it. */
+  maxSize: number;
   /** The payload's length, known once the fragment with MF clear has come. */
   total: number | null;
   /** The offset-0 fragment: the one an ICMP error can quote. */
@@ -40,10 +49,16 @@ export function isFragment(p: Ipv4Payload): p is FragmentPacket {
   return p.l4.kind === "fragment";
 }
 
-const keyOf = (p: Ipv4Payload, f: Ipv4Fragment) => `${p.src}|${p.dst}|${f.protocol}|${p.id}`;
+const keyOf = (user: DefragUser, p: Ipv4Payload, f: Ipv4Fragment) => `${user}|${p.src}|${p.dst}|${f.protocol}|${p.id}`;
+
+/** A datagram joined again, with the length of its longest fragment. */
+export interface Reassembled {
+  p: Ipv4Payload;
+  fragMaxSize: number;
+}
 
 /** Queues a fragment; returns the whole datagram when this one completed it, else null. */
-export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: FragmentPacket): Ipv4Payload | null {
+export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: FragmentPacket, user: DefragUser = "local"): Reassembled | null {
   const f = p.l4;
   const where = `${formatIpv4(p.src)} > ${formatIpv4(p.dst)} id ${p.id}`;
   if (20 + f.offset + f.data.length > MAX_DATAGRAM || (f.more && f.data.length % 8 !== 0)) {
@@ -54,16 +69,17 @@ export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: Fr
     dropPacket(ns, { device, packetId: frame.packetId, layers: frame.layers, reason: "queue-full", summary: `fragment of ${where} dropped: ${ns.fragmentBytes} bytes already wait for reassembly`, detail: `ipfrag_high_thresh ${IPFRAG_HIGH_THRESH}` });
     return null;
   }
-  const key = keyOf(p, f);
+  const key = keyOf(user, p, f);
   let q = ns.fragments.get(key);
   if (q === undefined) {
-    const timer = ns.ctx.scheduler.after(IPFRAG_TIME, () => expire(ns, key, device, frame.packetId, where));
-    q = { pieces: [], total: null, first: null, timer };
+    const timer = ns.ctx.scheduler.after(IPFRAG_TIME, () => expire(ns, key, device, frame.packetId, where, user));
+    q = { pieces: [], maxSize: 0, total: null, first: null, timer };
     ns.fragments.set(key, q);
   }
   // A duplicate (same offset) adds nothing; Linux drops it too.
   if (!q.pieces.some((x) => x.offset === f.offset)) {
     q.pieces.push({ offset: f.offset, data: f.data });
+    q.maxSize = Math.max(q.maxSize, 20 + f.data.length);
     ns.fragmentBytes += f.data.length;
   }
   const end = f.offset + f.data.length;
@@ -115,7 +131,7 @@ export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: Fr
     fragments: q.pieces.length,
   });
   // The whole datagram carries the first fragment's header, as ip_frag_reasm builds it.
-  return { kind: "ipv4", src: first.src, dst: first.dst, ttl: first.ttl, tos: first.tos, id: first.id, dontFragment: first.dontFragment, l4: l4.value };
+  return { p: { kind: "ipv4", src: first.src, dst: first.dst, ttl: first.ttl, tos: first.tos, id: first.id, dontFragment: first.dontFragment, l4: l4.value }, fragMaxSize: q.maxSize };
 }
 
 /** Takes a queue out: its timer off, its bytes given back. */
@@ -125,7 +141,7 @@ function forget(ns: NetNamespace, key: string, q: FragmentQueue): void {
   for (const x of q.pieces) ns.fragmentBytes -= x.data.length;
 }
 
-function expire(ns: NetNamespace, key: string, device: string, packetId: number, where: string): void {
+function expire(ns: NetNamespace, key: string, device: string, packetId: number, where: string, user: DefragUser): void {
   const q = ns.fragments.get(key);
   if (q === undefined) return;
   forget(ns, key, q);
@@ -138,5 +154,5 @@ function expire(ns: NetNamespace, key: string, device: string, packetId: number,
     summary: `fragments of ${where} dropped: the datagram was not complete after ${IPFRAG_TIME / 1_000_000} s`,
     detail: `${q.pieces.length} fragments, ${received} of ${q.total === null ? "?" : q.total} bytes`,
   });
-  if (q.first !== null) sendIcmpError(ns, q.first, device, 11, 1, 0);
+  if (q.first !== null && user === "local") sendIcmpError(ns, q.first, device, 11, 1, 0);
 }

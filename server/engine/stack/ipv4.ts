@@ -4,7 +4,6 @@
  * output of locally generated packets (ip_route_output + neighbour output)
  * and forwarding with TTL decrement. ICMP, TCP and UDP sit above; ARP beside.
  */
-import type { Bridge } from "../link/bridge.js";
 import type { Device } from "../link/device.js";
 import { isGroupMac, type Frame } from "../link/frame.js";
 import { l4Length, l4Protocol, type Ipv4Payload, type L4 } from "../link/payload.js";
@@ -19,8 +18,9 @@ import { tcpInput } from "./tcp.js";
 import { udpInput } from "./udp.js";
 import { ipipInput, ipipOutput } from "./ipip-tunnel.js";
 import { dropPacket } from "./drop.js";
-import { isFragment, reassemble } from "./ip-reassembly.js";
-import { bridgedDnat, bridgeNetfilter } from "./bridge-netfilter.js";
+import { isFragment, reassemble, type DefragUser } from "./ip-reassembly.js";
+import { ipFragments } from "./ip-fragment.js";
+import { bridgeNetfilter, passedUpHooks } from "./bridge-netfilter.js";
 import { martianSource } from "./source-validation.js";
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 4: "ipip", 6: "tcp", 17: "udp" };
@@ -68,7 +68,8 @@ function l2Input(ns: NetNamespace, dev: Device, frame: Frame): void {
   }
 }
 
-function emitLookup(ns: NetNamespace, device: string | null, packetId: number, frame: Frame | null, dst: number, lookup: ReturnType<typeof ns.routes.lookup>): void {
+/** The route-lookup event of a routing decision. */
+export function emitLookup(ns: NetNamespace, device: string | null, packetId: number, frame: Frame | null, dst: number, lookup: ReturnType<typeof ns.routes.lookup>): void {
   const r = lookup.route;
   ns.ctx.trace.emit({
     kind: "route-lookup",
@@ -105,10 +106,11 @@ function reversePathOk(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Paylo
 
 function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payload): void {
   let p = received;
-  let hc: HookContext | null = null;
-  if (!ns.netfilter.empty) {
+  // br_netfilter ran conntrack and PREROUTING as the frame entered the bridge: ip_sabotage_in skips the IP layer's.
+  let hc: HookContext | null = passedUpHooks(dev);
+  if (hc === null && !ns.netfilter.empty) {
     // Conntrack needs whole datagrams: nf_defrag_ipv4 reassembles before PREROUTING's rules.
-    const whole = defragment(ns, dev, frame, p);
+    const whole = defragment(ns, dev, frame, p, "conntrack");
     if (whole === null) return;
     p = whole;
     const pre = hookPrerouting(ns, dev.name, p, frame.packetId);
@@ -120,11 +122,9 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
   const local = lookup.route !== null && lookup.route.table === "local";
   const limitedBroadcast = p.dst === 0xffffffff;
   if (local || limitedBroadcast || dev.forwarding) emitLookup(ns, dev.name, frame.packetId, frame, p.dst, lookup);
-  // br_netfilter: a packet DNAT sent back behind the bridge it came up from is bridged, not routed.
-  if (hc !== null && dev.kind === "bridge" && lookup.route !== null && bridgedDnat(ns, dev as Bridge, frame, received, p, hc, lookup.route)) return;
   if (local || limitedBroadcast) {
     // ip_local_deliver: fragments wait for the rest of their datagram.
-    const whole = defragment(ns, dev, frame, p);
+    const whole = defragment(ns, dev, frame, p, "local");
     if (whole === null) return;
     p = whole;
     if (hc !== null) {
@@ -181,8 +181,8 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
 }
 
 /** A whole packet as it is; a fragment queued, giving the datagram (or null while incomplete). */
-function defragment(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): Ipv4Payload | null {
-  return isFragment(p) ? reassemble(ns, dev.name, frame, p) : p;
+function defragment(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload, user: DefragUser): Ipv4Payload | null {
+  return isFragment(p) ? (reassemble(ns, dev.name, frame, p, user)?.p ?? null) : p;
 }
 
 function dropWith(ns: NetNamespace, device: string, frame: Frame, reason: "no-route" | "ttl-expired", detail: string): void {
@@ -267,36 +267,9 @@ function sendViaRoute(
 /** IPv4's minimum MTU (RFC 791): below it a device cannot carry a fragment. */
 const MIN_MTU = 68;
 
-/**
- * ip_fragment: the payload cut into pieces of the largest multiple of 8 bytes
- * that fits the MTU with a 20-byte header, each sent as its own packet with the
- * datagram's id, MF set on all but the last. Re-fragmenting a fragment keeps
- * its offset and its MF on the last piece.
- */
+/** ip_fragment: the pieces (ip-fragment.ts), each sent as its own packet. */
 function sendFragments(ns: NetNamespace, route: Route, dev: Device, p: Ipv4Payload, packetId: number, inDevice: string | null): void {
-  const from = p.l4.kind === "fragment" ? p.l4 : null;
-  const data = from !== null ? from.data : ns.ctx.encodePacket(p).subarray(20);
-  const protocol = l4Protocol(p.l4);
-  const step = (dev.mtu - 20) & ~7;
-  const count = Math.ceil(data.length / step);
-  ns.ctx.trace.emit({
-    kind: "ip-fragment",
-    host: ns.host,
-    namespace: ns.name,
-    device: dev.name,
-    packetId,
-    layers: null,
-    summary: `${20 + data.length}-byte packet ${formatIpv4(p.src)} > ${formatIpv4(p.dst)} does not fit ${dev.name}'s MTU ${dev.mtu}: sent as ${count} fragments of up to ${step} bytes of data`,
-    outDevice: dev.name,
-    mtu: dev.mtu,
-    length: 20 + data.length,
-    fragments: count,
-  });
-  for (let off = 0; off < data.length; off += step) {
-    const more = off + step < data.length || (from?.more ?? false);
-    const l4: L4 = { kind: "fragment", protocol, offset: (from?.offset ?? 0) + off, more, data: data.subarray(off, off + step) };
-    transmitOn(ns, route, dev, { ...p, dontFragment: false, l4 }, packetId, inDevice);
-  }
+  for (const piece of ipFragments(ns, p, dev.name, dev.mtu, packetId)) transmitOn(ns, route, dev, piece, packetId, inDevice);
 }
 
 /** Hands a packet that fits to the device: tunnel, point-to-point, broadcast, or through the neighbour. */

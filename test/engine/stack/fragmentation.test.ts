@@ -226,7 +226,7 @@ describe("IPv4 reassembly", () => {
     const bogus: Ipv4Payload = { ...first, id: 10, l4: { kind: "fragment", protocol: 1, offset: 65000, more: false, data: new Uint8Array(600) } };
     eth0.receive(net.ctx.buildFrame(from, eth0.mac, bogus, 2));
     net.scheduler.runUntil(1_000);
-    expect(b.fragments.get(`${0xac110002}|${0xac110003}|1|9`)?.pieces).toHaveLength(1);
+    expect(b.fragments.get(`local|${0xac110002}|${0xac110003}|1|9`)?.pieces).toHaveLength(1);
     expect(net.trace.take().find((e) => e.kind === "drop")).toMatchObject({ reason: "bad-frame" });
   });
 });
