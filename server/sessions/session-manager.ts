@@ -51,16 +51,14 @@ import { ALONE, sessionMoved, type SessionOwnership } from "./session-ownership.
 import { SessionRegistry } from "./session-registry.js";
 import { FrameReader, type EventFrame } from "./frame-reader.js";
 import { StoredEvents } from "./stored-events.js";
+import { logReads, type LogReads } from "./log-reads.js";
 import { commandWriter } from "./command-writer.js";
 import {
   commandPage,
   deleteSession,
-  eventRanges,
-  findReplayBase,
   findSession,
   insertSession,
   listSessions,
-  replayRows,
   eventTextReader,
   storedBytesOf,
   type CommandRow,
@@ -153,6 +151,8 @@ export class SessionManager implements SessionService {
   private readonly log: FastifyBaseLogger;
   private readonly commandLog: CommandLog;
   private readonly storedEvents: StoredEvents;
+  /** The log's reads that replays make, through the driver (log-reads.ts). */
+  private readonly reads: LogReads;
   private readonly frames: FrameReader;
   private readonly pool: EnginePool;
   private readonly simulator: SimulatorConfig;
@@ -173,9 +173,10 @@ export class SessionManager implements SessionService {
     this.log = options.log;
     this.simulator = options.simulator ?? DEFAULT_SIMULATOR_CONFIG;
     this.commandLog = new CommandLog(commandWriter(options.database), MAX_COMMAND_GROUP);
-    this.storedEvents = new StoredEvents(prisma, eventTextReader(options.database));
+    this.reads = logReads(options.database);
+    this.storedEvents = new StoredEvents(this.reads.eventRanges, eventTextReader(options.database));
     this.frames = new FrameReader(
-      async (id, seq) => (await eventRanges(prisma, id, seq, 1))[0]?.index ?? null,
+      async (id, seq) => (await this.reads.eventRanges(id, seq, 1))[0]?.index ?? null,
       (id) => this.replayInputs(id),
       (inputs, index) => this.pool.request<"frames">(this.pool.pick(), { type: "frames", inputs, index }),
     );
@@ -676,9 +677,9 @@ export class SessionManager implements SessionService {
   }
 
   async replayInputs(id: string): Promise<ReplayInputs> {
-    const base = await findReplayBase(this.prisma, id);
+    const base = await this.reads.replayBase(id);
     if (base === null) throw notFound(id);
-    return replayInputsOf(base, await replayRows(this.prisma, id));
+    return replayInputsOf(base, await this.reads.replayRows(id));
   }
 
   // ── Internals ───────────────────────────────────────────────────────────
@@ -695,9 +696,9 @@ export class SessionManager implements SessionService {
       throw sessionMoved();
     }
 
-    const base = await findReplayBase(this.prisma, id);
+    const base = await this.reads.replayBase(id);
     if (base === null) throw notFound(id);
-    const rows = await replayRows(this.prisma, id);
+    const rows = await this.reads.replayRows(id);
     const started = performance.now();
     const worker = this.pool.pick();
     const inputs = replayInputsOf(base, rows);

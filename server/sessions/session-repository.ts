@@ -7,7 +7,7 @@
  * minutes); they cross this boundary as plain numbers, exact up to 2^53 µs.
  */
 import type { DatabaseDriver, PrismaClient } from "../db/prisma-client.js";
-import { LEGACY_LIMITS, type EngineLimits, type Interruption, type TopologySpec } from "../engine/index.js";
+import type { EngineLimits, Interruption, TopologySpec } from "../engine/index.js";
 
 export interface SessionRow {
   id: string;
@@ -159,35 +159,10 @@ export interface ReplayBase {
   storedBytes: number;
 }
 
-/** The topology and start parameters a replay builds from, and what the quotas need. */
-export async function findReplayBase(prisma: PrismaClient, id: string): Promise<ReplayBase | null> {
-  const row = await prisma.session.findUnique({ where: { id }, select: { topology: true, seed: true, startTime: true, limits: true, ownerId: true, storedBytes: true } });
-  if (row === null) return null;
-  return {
-    topology: JSON.parse(row.topology) as TopologySpec,
-    seed: row.seed,
-    startTime: Number(row.startTime),
-    // A session from before limits existed replays under the only one it had: the storm budget.
-    limits: row.limits === null ? LEGACY_LIMITS : { ...LEGACY_LIMITS, ...(JSON.parse(row.limits) as Partial<EngineLimits>) },
-    ownerId: row.ownerId,
-    storedBytes: row.storedBytes,
-  };
-}
-
 /** Bytes stored by all of one token's sessions. */
 export async function storedBytesOf(prisma: PrismaClient, ownerId: string): Promise<number> {
   const { _sum } = await prisma.session.aggregate({ where: { ownerId }, _sum: { storedBytes: true } });
   return _sum.storedBytes ?? 0;
-}
-
-/** The whole log, in order, with only what a replay reads. */
-export async function replayRows(prisma: PrismaClient, sessionId: string): Promise<ReplayRow[]> {
-  const rows = await prisma.sessionCommand.findMany({
-    where: { sessionId },
-    orderBy: LOG_ORDER,
-    select: { index: true, host: true, namespace: true, command: true, at: true, eventsTo: true, createdAt: true, interruption: true },
-  });
-  return rows.map((row) => ({ ...row, at: Number(row.at), interruption: interruptionOf(row.interruption) }));
 }
 
 /** A page of the log from command `fromIndex`. */
@@ -199,22 +174,6 @@ export async function commandPage(prisma: PrismaClient, sessionId: string, fromI
     select: { index: true, host: true, namespace: true, command: true, output: true, exitCode: true, at: true, eventsFrom: true, eventsTo: true, interruption: true, createdAt: true },
   });
   return rows.map((row) => ({ ...row, at: Number(row.at), interruption: interruptionOf(row.interruption) }));
-}
-
-/** Rows whose events reach seq `fromSeq` or later, in seq order: their range and their events' JSON. */
-/** The seq ranges of the rows whose events reach seq `fromSeq` or later, in seq order, without their events. */
-export async function eventRanges(
-  prisma: PrismaClient,
-  sessionId: string,
-  fromSeq: number,
-  take: number,
-): Promise<{ index: number; eventsFrom: number; eventsTo: number }[]> {
-  return prisma.sessionCommand.findMany({
-    where: { sessionId, eventsTo: { gt: fromSeq } },
-    orderBy: LOG_ORDER,
-    take,
-    select: { index: true, eventsFrom: true, eventsTo: true },
-  });
 }
 
 /** The stored events of the rows whose eventsTo lies in [from, to], by index. */

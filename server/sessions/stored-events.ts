@@ -12,11 +12,11 @@
  * nothing. Rows written before events were compressed hold their text, read
  * as one piece.
  */
-import type { PrismaClient } from "../db/prisma-client.js";
 import { splitEventsText, type EventText } from "../engine/index.js";
 import { readChunk, readChunkIndex, type StoredChunk } from "../simulator/stored-trace.js";
 import { ByteBoundedCache } from "./byte-bounded-cache.js";
-import { eventRanges, type EventTextReader } from "./session-repository.js";
+import type { LogReads } from "./log-reads.js";
+import type { EventTextReader } from "./session-repository.js";
 
 /** Bytes of cut event text kept, over all sessions. */
 const CACHED_BYTES = 48 * 1024 * 1024;
@@ -51,7 +51,7 @@ export class StoredEvents {
   private readonly pieces = new ByteBoundedCache<CutPiece>(CACHED_BYTES);
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly eventRanges: LogReads["eventRanges"],
     private readonly readTexts: EventTextReader,
   ) {}
 
@@ -59,7 +59,7 @@ export class StoredEvents {
   async *piecesFrom(sessionId: string, fromSeq: number): AsyncGenerator<StoredPiece> {
     let cursor = fromSeq;
     for (;;) {
-      const ranges = (await eventRanges(this.prisma, sessionId, cursor, RANGES_PER_READ)).filter((r) => r.eventsTo > r.eventsFrom);
+      const ranges = (await this.eventRanges(sessionId, cursor, RANGES_PER_READ)).filter((r) => r.eventsTo > r.eventsFrom);
       if (ranges.length === 0) return;
       for (const range of ranges) {
         const row = await this.row(sessionId, range.index, range.eventsTo);

@@ -1,0 +1,83 @@
+/**
+ * The log's reads that replays make go through the database driver
+ * (log-reads.ts), not Prisma: they must give what Prisma reads from the same
+ * rows, on SQLite and on PostgreSQL (npm run test:pg), whoever wrote the row:
+ * the command writer (its own SQL) or Prisma itself.
+ */
+import { describe, expect, it } from "vitest";
+import { commandWriter } from "../../server/sessions/command-writer.js";
+import { logReads } from "../../server/sessions/log-reads.js";
+import type { NewCommand } from "../../server/sessions/session-repository.js";
+import { encodeStoredTrace } from "../../server/simulator/stored-trace.js";
+import { buildTestApp, createToken, startSession } from "../helpers/build-app.js";
+
+const EMPTY_TRACE = await encodeStoredTrace([]);
+
+const row = (index: number, eventsFrom: number, eventsTo: number): NewCommand => ({
+  index,
+  host: "node1",
+  namespace: index % 2 === 0 ? null : "nginx-1",
+  command: `ping -c ${index + 1} 172.17.0.3`,
+  output: `${index}\n`,
+  exitCode: 0,
+  // Past 2^31 µs and past 2^32: the column is a BigInt.
+  at: 3_600_000_000 * 24 * 400 + index * 1_000_003,
+  eventsFrom,
+  eventsTo,
+  events: EMPTY_TRACE,
+  interruption: index === 1 ? { reason: "cpu-budget", afterSteps: 3, limit: 10 } : null,
+  createdAt: new Date(Date.UTC(2026, 10, 29, 12, 0, index, 123 + index)),
+});
+
+describe("the log's reads through the driver", () => {
+  it("read the rows a replay needs, their seq ranges and the session's start parameters as Prisma does", async () => {
+    const app = await buildTestApp();
+    const alice = await createToken(app, "Alice");
+    const id = await startSession(app, alice.token);
+    const write = commandWriter(app.database);
+    const rows = [row(0, 0, 5), row(1, 5, 5), row(2, 5, 40)];
+    for (const r of rows) await write([{ sessionId: id, command: r }]);
+    // A row Prisma writes itself, with its own way of storing dates.
+    const byPrisma = row(3, 40, 41);
+    const { events: _events, interruption: _interruption, ...prismaRow } = byPrisma;
+    await app.prisma.sessionCommand.create({ data: { ...prismaRow, sessionId: id, at: BigInt(byPrisma.at), events: "", eventsDeflated: EMPTY_TRACE } });
+    rows.push(byPrisma);
+
+    const reads = logReads(app.database);
+    const replayRows = await reads.replayRows(id);
+    expect(replayRows).toEqual(
+      rows.map((r) => ({ index: r.index, host: r.host, namespace: r.namespace, command: r.command, at: r.at, eventsTo: r.eventsTo, createdAt: r.createdAt, interruption: r.interruption })),
+    );
+    // What Prisma reads from the same rows.
+    const viaPrisma = await app.prisma.sessionCommand.findMany({ where: { sessionId: id }, orderBy: { index: "asc" }, select: { index: true, at: true, createdAt: true } });
+    expect(replayRows.map((r) => ({ index: r.index, at: BigInt(r.at), createdAt: r.createdAt }))).toEqual(viaPrisma);
+
+    // Ranges from a seq: rows ending after it (an empty one too), in log order, at most `take`.
+    expect(await reads.eventRanges(id, 0, 10)).toEqual([
+      { index: 0, eventsFrom: 0, eventsTo: 5 },
+      { index: 1, eventsFrom: 5, eventsTo: 5 },
+      { index: 2, eventsFrom: 5, eventsTo: 40 },
+      { index: 3, eventsFrom: 40, eventsTo: 41 },
+    ]);
+    expect(await reads.eventRanges(id, 5, 1)).toEqual([{ index: 2, eventsFrom: 5, eventsTo: 40 }]);
+    expect(await reads.eventRanges(id, 4, 2)).toEqual([
+      { index: 0, eventsFrom: 0, eventsTo: 5 },
+      { index: 1, eventsFrom: 5, eventsTo: 5 },
+    ]);
+    expect(await reads.eventRanges(id, 41, 10)).toEqual([]);
+
+    const session = await app.prisma.session.findUniqueOrThrow({ where: { id } });
+    const base = await reads.replayBase(id);
+    expect(base).toEqual({
+      topology: JSON.parse(session.topology),
+      seed: session.seed,
+      startTime: Number(session.startTime),
+      limits: expect.objectContaining(JSON.parse(session.limits!)),
+      ownerId: alice.id,
+      storedBytes: session.storedBytes,
+    });
+    expect(base!.storedBytes).toBeGreaterThan(0);
+    expect(await reads.replayBase("00000000-0000-4000-8000-000000000000")).toBeNull();
+    expect(await reads.replayRows("00000000-0000-4000-8000-000000000000")).toEqual([]);
+  });
+});
