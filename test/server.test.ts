@@ -13,6 +13,7 @@ import { migrationsUpToDate } from "../server/db/migrations-up-to-date.js";
 import { PROJECT_ROOT } from "../server/db/prepare-database.js";
 import { runMain } from "./helpers/run-main.js";
 import { tempDir } from "./helpers/temp-dir.js";
+import { testRedisServer } from "./helpers/test-redis.js";
 
 describe("server/main.ts", () => {
   it("starts on a new database folder, serves /health and /docs, and shuts down cleanly on SIGTERM", async () => {
@@ -30,7 +31,7 @@ describe("server/main.ts", () => {
       // Without CNLAB_INSTANCE_ID: the host name, the process id and a random suffix.
       instance: expect.stringMatching(/^[A-Za-z0-9._-]+-\d+-[0-9a-f]{6}$/),
       sessions: { live: 0, owned: 0 },
-      dependencies: { database: { status: "ok", kind: "sqlite", latencyMs: expect.any(Number) }, redis: { status: "not configured" } },
+      dependencies: { database: { status: "ok", kind: "sqlite", latencyMs: expect.any(Number) }, redis: testRedisServer() === null ? { status: "not configured" } : { status: "ok", latencyMs: expect.any(Number) } },
     });
     expect(health.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 

@@ -15,7 +15,7 @@ import type { FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import { HttpError } from "../http/http-error.js";
 import { sessionMoved } from "../sessions/session-ownership.js";
 import { forwardRequest } from "./forward-request.js";
-import type { LeaseHolder, SessionLeases } from "./session-leases.js";
+import { LeaseRecovering, type LeaseHolder, type SessionLeases } from "./session-leases.js";
 
 export interface OwnerGateOptions {
   instanceId: string;
@@ -33,15 +33,19 @@ export interface OwnerGateOptions {
 /** A dead holder's lease has run out by then, and a survivor has had a second to take the session. */
 const TAKEOVER_MARGIN_MS = 2_000;
 
+/** What a claim that Redis could not settle answers: 503, in the error shape, with when to try again. */
+export function leaseUnavailable(err: unknown): HttpError {
+  if (err instanceof LeaseRecovering) {
+    const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+    return new HttpError(503, "REDIS_UNAVAILABLE", "Redis came back moments ago: the instances are taking their sessions back; try again shortly", { reason: "recovering", retryAfterSeconds: seconds }, { "retry-after": String(seconds) });
+  }
+  return new HttpError(503, "REDIS_UNAVAILABLE", "The instances cannot agree who runs this session: Redis does not answer; try again shortly", { reason: (err as Error).message, retryAfterSeconds: 2 }, { "retry-after": "2" });
+}
+
 export function ownerGate(options: OwnerGateOptions): preHandlerAsyncHookHandler {
   const { instanceId, leases, ttlMs } = options;
 
-  const claim = (id: string) =>
-    leases.claim(id).catch((err: unknown) =>
-      Promise.reject(
-        new HttpError(503, "REDIS_UNAVAILABLE", "The instances cannot agree who runs this session: Redis does not answer; try again shortly", { reason: (err as Error).message }, { "retry-after": "2" }),
-      ),
-    );
+  const claim = (id: string) => leases.claim(id).catch((err: unknown) => Promise.reject(leaseUnavailable(err)));
 
   /** Waits while `holder` (unreachable) still holds the session, up to `until`. */
   const waitForLease = async (id: string, holder: LeaseHolder, until: number) => {

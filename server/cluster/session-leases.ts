@@ -16,6 +16,15 @@
  * instances never both run a session they think they hold. The command log
  * refuses a row out of order as a last fence (migration command_log_order).
  *
+ * When Redis comes back after its connection was lost, it may have lost its
+ * keys too (a restart saves nothing, a promoted replica lags): a lease this
+ * instance still counts on is then missing. The renewal sets it again (the
+ * instance still holds the session by its own deadline, so nobody else can),
+ * and for one TTL after the connection returns this instance takes no
+ * session whose lease is missing (`LeaseRecovering`), except one it has just
+ * created: by then every instance that held a lease across the outage has
+ * set it again or let its engine go, so no session runs on two instances.
+ *
  * It does not decide what to do with a session it cannot have (the cluster
  * plugin forwards the request), and keeps no engine.
  */
@@ -55,15 +64,21 @@ if v == false or string.sub(v, 1, string.len(ARGV[5])) == ARGV[5] then
 end
 return v`;
 
-// KEYS: expiries, then leases. ARGV: "<instance id> ", ttl, expiry, then the sessions. Returns 1 per lease extended, 0 per lease lost.
+// KEYS: expiries, then leases. ARGV: "<instance id> ", ttl, expiry, "<instance id> <url>", then the sessions.
+// Returns 1 per lease extended, 0 per lease lost. A missing lease is set again: only leases this
+// instance still holds by its own deadline are sent, so a missing one means Redis lost it.
 const RENEW = `
 local out = {}
 local mine = ARGV[1]
 for i = 2, #KEYS do
   local v = redis.call('GET', KEYS[i])
-  if v ~= false and string.sub(v, 1, string.len(mine)) == mine then
+  if v == false then
+    redis.call('SET', KEYS[i], ARGV[4], 'PX', ARGV[2])
+    redis.call('ZADD', KEYS[1], ARGV[3], ARGV[i + 3])
+    out[i - 1] = 1
+  elseif string.sub(v, 1, string.len(mine)) == mine then
     redis.call('PEXPIRE', KEYS[i], ARGV[2])
-    redis.call('ZADD', KEYS[1], ARGV[3], ARGV[i + 2])
+    redis.call('ZADD', KEYS[1], ARGV[3], ARGV[i + 3])
     out[i - 1] = 1
   else
     out[i - 1] = 0
@@ -81,6 +96,14 @@ end
 if v == false then redis.call('ZREM', KEYS[2], ARGV[2]) end
 return 1`;
 
+/** The lease is missing while Redis may have lost it (its connection came back less than a TTL ago): nobody may take it yet. */
+export class LeaseRecovering extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super("Redis came back moments ago and may have lost the session's lease: waiting for its holder to set it again");
+    this.name = "LeaseRecovering";
+  }
+}
+
 export function parseHolder(value: string | null): LeaseHolder | null {
   if (value === null) return null;
   const space = value.indexOf(" ");
@@ -95,6 +118,10 @@ export class SessionLeases {
   private readonly mine: string;
   private timer: NodeJS.Timeout | null = null;
   private renewing = false;
+  /** Until then (ms), a missing lease may be one Redis lost: not taken (see the top of the file). */
+  private recoveringUntil = 0;
+  /** Whether the connection was lost since it was last ready. */
+  private disconnected = false;
   /** Leases extended so far (each lease once per renewal). */
   renewals = 0;
 
@@ -104,6 +131,21 @@ export class SessionLeases {
   ) {
     this.now = options.now ?? Date.now;
     this.mine = `${options.instanceId} `;
+    redis.on("close", () => {
+      this.disconnected = true;
+    });
+    redis.on("ready", () => {
+      if (!this.disconnected) return;
+      this.disconnected = false;
+      this.recoveringUntil = this.now() + options.ttlMs;
+      // Set again at once whatever Redis may have lost, rather than at the next renewal.
+      void this.renewAll();
+    });
+  }
+
+  /** Whether Redis came back less than a TTL ago (missing leases are not taken meanwhile). */
+  get recovering(): boolean {
+    return this.now() < this.recoveringUntil;
   }
 
   get heldCount(): number {
@@ -128,12 +170,22 @@ export class SessionLeases {
     return false;
   }
 
-  /** Takes the session if its lease is free (or this instance's); the holder afterwards, this instance or another. */
-  async claim(id: string): Promise<LeaseHolder> {
+  /**
+   * Takes the session if its lease is free (or this instance's); the holder
+   * afterwards, this instance or another. `fresh`: the session was created
+   * here just now, so nobody else can hold it, even while Redis recovers.
+   * Throws LeaseRecovering for a missing lease while Redis recovers.
+   */
+  async claim(id: string, fresh = false): Promise<LeaseHolder> {
     const value = `${this.options.instanceId} ${this.options.url()}`;
     if (this.holds(id)) return parseHolder(value)!;
     const sent = this.now();
     const { ttlMs } = this.options;
+    if (!fresh && sent < this.recoveringUntil) {
+      const current = parseHolder(await this.redis.get(LEASE_PREFIX + id));
+      if (current === null) throw new LeaseRecovering(this.recoveringUntil - sent);
+      if (current.instanceId !== this.options.instanceId) return current;
+    }
     const holder = (await this.redis.eval(CLAIM, 2, LEASE_PREFIX + id, EXPIRIES, value, ttlMs, sent + ttlMs, id, this.mine)) as string;
     if (holder === value) this.held.set(id, { until: this.deadline(sent), since: this.held.get(id)?.since ?? sent });
     return parseHolder(holder)!;
@@ -166,14 +218,16 @@ export class SessionLeases {
     if (this.renewing) return;
     this.renewing = true;
     try {
-      const ids = [...this.held.keys()];
+      // Only leases still this instance's by its own deadline: the script sets a missing one again.
+      const ids = [...this.held.keys()].filter((id) => this.holds(id));
+      const value = `${this.options.instanceId} ${this.options.url()}`;
       for (let i = 0; i < ids.length; i += RENEW_BATCH) {
         const batch = ids.slice(i, i + RENEW_BATCH);
         const sent = this.now();
         const { ttlMs } = this.options;
         let kept: number[];
         try {
-          kept = (await this.redis.eval(RENEW, batch.length + 1, EXPIRIES, ...batch.map((id) => LEASE_PREFIX + id), this.mine, ttlMs, sent + ttlMs, ...batch)) as number[];
+          kept = (await this.redis.eval(RENEW, batch.length + 1, EXPIRIES, ...batch.map((id) => LEASE_PREFIX + id), this.mine, ttlMs, sent + ttlMs, value, ...batch)) as number[];
         } catch (err) {
           // Redis away: the leases run on until their deadlines, checked below and at each use.
           this.options.log.warn({ err: (err as Error).message }, "session leases could not be renewed");

@@ -19,7 +19,7 @@ import type { FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { defaultInstanceId } from "../cluster/instance-id.js";
 import { FORWARDED_HEADER, INSTANCE_HEADER } from "../cluster/forward-request.js";
-import { ownerGate } from "../cluster/owner-gate.js";
+import { leaseUnavailable, ownerGate } from "../cluster/owner-gate.js";
 import { createRedis } from "../cluster/redis-client.js";
 import { SessionLeases } from "../cluster/session-leases.js";
 import { TraceFanOut } from "../cluster/trace-fan-out.js";
@@ -115,8 +115,10 @@ export default fp<ClusterPluginOptions>(
     await fanOut.start();
 
     manager.useOwnership({
+      shared: true,
       holds: (id) => leases.holds(id),
-      claim: async (id) => (await leases.claim(id)).instanceId === instanceId,
+      // Redis away (or just back): 503 REDIS_UNAVAILABLE in the error shape, also for a session being started.
+      claim: async (id, fresh) => (await leases.claim(id, fresh).catch((err: unknown) => Promise.reject(leaseUnavailable(err)))).instanceId === instanceId,
       released: (id) => leases.release(id),
       committed: (id, events) => fanOut.committed(id, events.from, events.to),
       deleted: (id) => fanOut.changed(id, "deleted"),
@@ -168,6 +170,8 @@ export default fp<ClusterPluginOptions>(
       for (const id of leases.heldIds()) {
         if (!manager.isLive(id) && now - (leases.heldSince(id) ?? now) > 2 * ttl) leases.release(id);
       }
+      // Redis came back moments ago: a lease that looks free may be one it lost, not yet set again by its holder.
+      if (leases.recovering) return;
       for (const id of await leases.orphans(ADOPT_PER_SWEEP)) {
         const holder = await leases.claim(id);
         if (holder.instanceId !== instanceId) continue;

@@ -20,6 +20,10 @@
  * Storage quotas: a session, and all of one token's sessions together, may
  * store so many bytes of log; a command that starts under the quota is
  * completed and stored, the next one is refused (409 STORAGE_QUOTA_EXCEEDED).
+ * A token's total is the database's (the sum of its sessions' counters, which
+ * the command log's trigger moves): alone, read once and then kept up to date
+ * by this instance's commands; with other instances on the database, read
+ * before every command, so a token's sessions on several instances add up.
  *
  * It implements SessionService (session-service.ts) for the trace stream and
  * pcap export. It knows nothing of HTTP beyond throwing HttpError.
@@ -156,7 +160,7 @@ export class SessionManager implements SessionService {
   private readonly frames: FrameReader;
   private readonly pool: EnginePool;
   private readonly simulator: SimulatorConfig;
-  /** Bytes stored per token, read once per token and kept up to date by this process's commands. */
+  /** Bytes stored per token, read once per token and kept up to date by this process's commands (alone; shared, read each time). */
   private readonly tokenBytes = new Map<string, number>();
   private copies = 0;
   /** Which sessions this instance may run, and who hears of its commits (session-ownership.ts); alone by default. */
@@ -298,7 +302,7 @@ export class SessionManager implements SessionService {
     const row = await insertSession(this.prisma, { id, labId, labContentHash: lab.contentHash, topology, seed, startTime, ownerId: principal.id, limits });
     this.remember(row);
     // Its network is built in a worker now, so the first command finds it ready.
-    await this.registry.enqueue(id, () => this.ensureLive(id));
+    await this.registry.enqueue(id, () => this.ensureLive(id, true));
     return row;
   }
 
@@ -457,7 +461,8 @@ export class SessionManager implements SessionService {
       );
     }
     let tokenTotal = this.tokenBytes.get(live.ownerId);
-    if (tokenTotal === undefined) {
+    // Other instances' commands for the token's other sessions are in the database only.
+    if (tokenTotal === undefined || this.ownership.shared) {
       tokenTotal = await storedBytesOf(this.prisma, live.ownerId);
       this.tokenBytes.set(live.ownerId, tokenTotal);
     }
@@ -684,15 +689,15 @@ export class SessionManager implements SessionService {
 
   // ── Internals ───────────────────────────────────────────────────────────
 
-  /** The session's engine, rebuilt from the log when not in memory. Call inside the session's queue. */
-  private async ensureLive(id: string): Promise<LiveSession> {
+  /** The session's engine, rebuilt from the log when not in memory (`fresh`: created here just now). Call inside the session's queue. */
+  private async ensureLive(id: string, fresh = false): Promise<LiveSession> {
     const cached = this.registry.get(id);
     if (cached !== undefined) {
       if (this.ownership.holds(id)) return cached;
       // Another instance may have run commands since: this engine is behind the log.
       this.registry.delete(id, cached);
     }
-    if (!(await this.ownership.claim(id))) {
+    if (!(await this.ownership.claim(id, fresh))) {
       throw sessionMoved();
     }
 

@@ -10,10 +10,20 @@
 import { HttpError } from "../http/http-error.js";
 
 export interface SessionOwnership {
+  /**
+   * Whether other instances write to the same database: then what this one
+   * counted of it (a token's stored bytes, for the storage quota) goes stale
+   * as they run commands, and is read again each time it is needed.
+   */
+  readonly shared: boolean;
   /** Whether this instance holds the session now (a synchronous look at what it knows): an engine kept for a session it no longer holds is stale. */
   holds(id: string): boolean;
-  /** Before building the session's engine: take the session for this instance; false when another instance holds it. */
-  claim(id: string): Promise<boolean>;
+  /**
+   * Before building the session's engine: take the session for this instance;
+   * false when another instance holds it. `fresh`: this instance created the
+   * session just now, so nobody else can hold it.
+   */
+  claim(id: string, fresh: boolean): Promise<boolean>;
   /** The session's engine left memory (idle, capacity, a failure, deletion): let the session go. */
   released(id: string): void;
   /** A command's row is committed: events [from, to) are stored. */
@@ -35,6 +45,7 @@ export interface SessionOwnership {
 const done = Promise.resolve();
 
 export const ALONE: SessionOwnership = {
+  shared: false,
   holds: () => true,
   claim: async () => true,
   released: () => undefined,

@@ -1,12 +1,15 @@
 /**
  * Session leases on a real Redis (server/cluster/session-leases.ts): one
  * holder at a time, renewals that keep only what is still this instance's,
- * a lease lost when another took it or when renewals stop, and the leases a
- * dead instance left behind found by the sweep.
+ * a lease lost when another took it or when renewals stop, the leases a
+ * dead instance left behind found by the sweep, and a Redis that restarts
+ * empty: the holder sets its lease again, and nobody takes a session whose
+ * lease is missing until the holders have had a TTL to do so.
  */
 import { Redis } from "ioredis";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { SessionLeases } from "../../server/cluster/session-leases.js";
+import { LeaseRecovering, SessionLeases } from "../../server/cluster/session-leases.js";
+import { startRedis as startOwnRedis } from "../helpers/redis-server.js";
 import { skipCluster, startRedis } from "./cluster-harness.js";
 
 
@@ -98,5 +101,62 @@ describe.skipIf(skipCluster)("session leases in Redis", () => {
     expect(await survivor.orphans(100)).not.toContain(orphan);
     await survivor.close();
     expect(await survivor.orphans(100)).not.toContain(orphan);
+  });
+
+  it("Redis restarts empty: the holder sets its lease again, and another instance takes no session whose lease is missing for a TTL", async () => {
+    // A redis-server of this test's own: it is killed and started again on its port.
+    let server = await startOwnRedis();
+    onTestFinished(() => server.stop());
+    const clock = { now: Date.now() };
+    const lost: string[] = [];
+    const clients: Redis[] = [];
+    const leases = (instanceId: string) => {
+      const redis = new Redis(server.url, { retryStrategy: () => 50 });
+      redis.on("error", () => undefined);
+      clients.push(redis);
+      onTestFinished(() => redis.disconnect());
+      return new SessionLeases(redis, { instanceId, url: () => `http://${instanceId}:3000`, ttlMs: 10_000, now: () => clock.now, onLost: (id) => lost.push(`${instanceId}:${id}`), log: { warn: () => undefined } });
+    };
+    const a = leases("a");
+    const b = leases("b");
+    const held = `held-${process.pid}`;
+    const free = `free-${process.pid}`;
+    expect((await a.claim(held)).instanceId).toBe("a");
+    expect(a.recovering).toBe(false);
+
+    // Killed, and back on its port with nothing (it saves nothing to disk).
+    await server.stop();
+    server = await startOwnRedis({ port: server.port });
+    const raw = new Redis(server.url);
+    onTestFinished(() => raw.disconnect());
+    for (let tries = 0; clients.some((c) => c.status !== "ready"); tries++) {
+      expect(tries).toBeLessThan(200);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(a.recovering).toBe(true);
+    expect(b.recovering).toBe(true);
+
+    // a still counts on its lease (its deadline has not passed) and sets it again in the new Redis.
+    for (let tries = 0; (await raw.get(`cnlab:lease:${held}`)) === null; tries++) {
+      expect(tries).toBeLessThan(200);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(await raw.get(`cnlab:lease:${held}`)).toBe("a http://a:3000");
+    expect(a.holds(held)).toBe(true);
+    expect(await b.claim(held)).toEqual({ instanceId: "a", url: "http://a:3000" });
+
+    // A lease missing while Redis recovers may be one it lost: b does not take it, but does take a session it has just created.
+    await expect(b.claim(free)).rejects.toBeInstanceOf(LeaseRecovering);
+    expect(b.holds(free)).toBe(false);
+    const created = `created-${process.pid}`;
+    expect((await b.claim(created, true)).instanceId).toBe("b");
+
+    // A TTL later every holder has set its lease again (or let it go): a missing one is free.
+    clock.now += 10_001;
+    expect(b.recovering).toBe(false);
+    expect((await b.claim(free)).instanceId).toBe("b");
+    expect(lost).toEqual([]);
+    await a.close();
+    await b.close();
   });
 });

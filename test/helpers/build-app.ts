@@ -4,7 +4,9 @@
  * (unless a logger is given), and closed when the test finishes. The app's
  * first instructor token is TEST_INSTRUCTOR_TOKEN; rate limits are high
  * unless a test sets them. `sharedTestApp` builds the same app once for a
- * whole describe block.
+ * whole describe block. When the run has a Redis (CNLAB_TEST_REDIS=1, as
+ * `npm run test:pg` has), each app gets a database of it (test-redis.ts)
+ * unless the test gives `redisUrl` itself (null: the app runs alone).
  */
 import { readdirSync } from "node:fs";
 import path from "node:path";
@@ -14,6 +16,7 @@ import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
 import { loadLabs, type LoadedLab } from "../../server/labs/load-labs.js";
 import type { CommandOutcome } from "../../server/sessions/session-manager.js";
 import { blockDatabase, freshDatabase } from "./test-database.js";
+import { testRedisDatabase } from "./test-redis.js";
 
 export const REPO_LABS_DIR = path.join(PROJECT_ROOT, "labs");
 /** How many lab files ship in labs/: what a fresh server's catalogue holds. */
@@ -32,10 +35,14 @@ export interface TestAppOptions extends BuildAppOptions, Partial<Omit<AppConfig,
  */
 let repoLabs: Promise<LoadedLab[]> | undefined;
 
-async function createTestApp(databaseUrl: string, options: TestAppOptions): Promise<App> {
+/** The app, and what empties its Redis database of the run once it is closed. */
+async function createTestApp(databaseUrl: string, options: TestAppOptions): Promise<{ app: App; emptyRedis: () => Promise<void> }> {
   const { databaseUrl: _given, labsDir, logger, ...rest } = options;
   const labs = rest.labs ?? (labsDir === undefined ? await (repoLabs ??= loadLabs(REPO_LABS_DIR)) : undefined);
-  return buildApp(
+  const redis = "redisUrl" in options ? null : testRedisDatabase();
+  // What an earlier app of this index left (the indexes come round).
+  await redis?.empty();
+  const app = await buildApp(
     {
       databaseUrl,
       labsDir: labsDir ?? REPO_LABS_DIR,
@@ -43,17 +50,20 @@ async function createTestApp(databaseUrl: string, options: TestAppOptions): Prom
       instructorToken: TEST_INSTRUCTOR_TOKEN,
       commandRate: 100_000,
       sessionRate: 100_000,
+      ...(redis === null ? {} : { redisUrl: redis.url }),
       ...rest,
     },
     { ...rest, ...(labs === undefined ? {} : { labs }), logger: logger ?? false },
   );
+  return { app, emptyRedis: redis?.empty ?? (async () => undefined) };
 }
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
-  const app = await createTestApp(options.databaseUrl ?? (await freshDatabase()).url, options);
+  const { app, emptyRedis } = await createTestApp(options.databaseUrl ?? (await freshDatabase()).url, options);
   // Closing an app the test already closed is harmless.
   onTestFinished(async () => {
     await app.close();
+    await emptyRedis();
   });
   return app;
 }
@@ -69,13 +79,15 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
  */
 export function sharedTestApp(options: Omit<TestAppOptions, "databaseUrl"> = {}): () => App {
   let app: App | undefined;
+  let emptyRedis: (() => Promise<void>) | undefined;
   let database: { url: string; remove: () => Promise<void> } | undefined;
   beforeAll(async () => {
     database = await blockDatabase();
-    app = await createTestApp(database.url, options);
+    ({ app, emptyRedis } = await createTestApp(database.url, options));
   });
   afterAll(async () => {
     await app?.close();
+    await emptyRedis?.();
     await database?.remove();
   });
   return () => {

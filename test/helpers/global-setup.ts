@@ -4,7 +4,9 @@
  * database in a millisecond instead of spawning the CLI itself; under
  * `npm run test:pg` (CNLAB_TEST_DATABASE=postgresql://…) migrates a template
  * PostgreSQL database the same way, which each test copies with CREATE
- * DATABASE … TEMPLATE (postgresql-test-server.ts); and builds
+ * DATABASE … TEMPLATE (postgresql-test-server.ts); with CNLAB_TEST_REDIS=1
+ * (which `npm run test:pg` sets), starts the redis-server every app of the
+ * run gets a database of (test-redis.ts); and builds
  * the server as `npm run build:server` does, into a folder of this run's own
  * (under build/), so the tests that start the real process run what
  * `npm start` runs, built from the sources as they are now.
@@ -16,13 +18,17 @@ import type { TestProject } from "vitest/node";
 import { BUILD_DIR, buildServer } from "../../scripts/build-server.js";
 import { migrateDatabase } from "../../server/db/prepare-database.js";
 import { preparePostgresqlTestServer } from "./postgresql-test-server.js";
+import { startRedis } from "./redis-server.js";
 import type { PostgresqlTestServer } from "./test-database.js";
+import { TEST_REDIS_DATABASES, type TestRedisServer } from "./test-redis.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     templateDatabase: string;
     /** The PostgreSQL server of `npm run test:pg`; null when the suite runs on SQLite. */
     postgresqlTestServer: PostgresqlTestServer | null;
+    /** The run's Redis (CNLAB_TEST_REDIS=1); null: every app runs alone. */
+    testRedis: TestRedisServer | null;
     /** The built server's main.js, for test/helpers/run-main.ts. */
     serverEntry: string;
   }
@@ -41,11 +47,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await removeStaleBuilds();
   const buildDir = await mkdtemp(path.join(BUILD_DIR, "test-"));
   project.provide("serverEntry", await buildServer(buildDir));
+  // Last: a step above that fails leaves no redis-server behind.
+  const redis = await startTestRedis(process.env["CNLAB_TEST_REDIS"]);
+  project.provide("testRedis", redis === null ? null : { url: redis.url, databases: TEST_REDIS_DATABASES });
   return async () => {
     await rm(dir, { recursive: true, force: true });
     await rm(buildDir, { recursive: true, force: true });
     await postgresql?.remove();
+    await redis?.stop();
   };
+}
+
+/** CNLAB_TEST_REDIS=1: a redis-server for the run; a run that asks for one and cannot have it fails, saying why. */
+async function startTestRedis(setting: string | undefined): Promise<{ url: string; stop: () => Promise<void> } | null> {
+  const wanted = (setting ?? "").trim();
+  if (wanted === "" || wanted === "0") return null;
+  if (wanted !== "1") throw new Error(`CNLAB_TEST_REDIS must be 1 (start a redis-server for the run) or 0 / unset (no Redis), not ${JSON.stringify(wanted)}`);
+  try {
+    return await startRedis({ databases: TEST_REDIS_DATABASES });
+  } catch (err) {
+    throw new Error(`CNLAB_TEST_REDIS=1: ${(err as Error).message}. The run with Redis is not skipped: nothing was tested.`);
+  }
 }
 
 /** A run stopped before its teardown leaves its build behind; one a day old belongs to no running test. */

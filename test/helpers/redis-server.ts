@@ -37,11 +37,20 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+export interface StartRedisOptions {
+  /** A port to listen on (a test bringing a stopped Redis back where it was); a free one when absent. */
+  port?: number;
+  /** Numbered databases (Redis's default is 16). */
+  databases?: number;
+}
+
 /** Starts a redis-server and resolves once it answers PING. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   if (!installed) throw new Error("redis-server is not installed (Debian: apt-get install redis-server)");
-  const port = await freePort();
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"], {
+  const port = options.port ?? (await freePort());
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"];
+  if (options.databases !== undefined) args.push("--databases", String(options.databases));
+  const child: ChildProcess = spawn("redis-server", args, {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

@@ -4,6 +4,9 @@
  * arguments (read from package.json), and collects what it prints. Used by the tests that need a real
  * process: listening, signals, exit codes. The process sees only the cnlab settings the
  * test gives (see child-env.ts), whatever the shell running the tests exports.
+ * When the run has a Redis (CNLAB_TEST_REDIS=1) and the test gives no
+ * REDIS_URL, the process gets a database of it of its own (test-redis.ts),
+ * emptied when the test ends.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -12,6 +15,7 @@ import { createInterface } from "node:readline";
 import { inject, onTestFinished } from "vitest";
 import { PROJECT_ROOT } from "../../server/db/prepare-database.js";
 import { childEnv } from "./child-env.js";
+import { testRedisDatabase } from "./test-redis.js";
 
 export interface MainProcess {
   child: ChildProcess;
@@ -32,13 +36,17 @@ const startArgs = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json
   .map((arg) => (arg === "build/main.js" ? inject("serverEntry") : arg));
 
 export function runMain(env: Record<string, string>): MainProcess {
+  const redis = "REDIS_URL" in env ? null : testRedisDatabase();
   const child = spawn(process.execPath, startArgs, {
     cwd: PROJECT_ROOT,
-    env: childEnv(env),
+    env: childEnv(redis === null ? env : { ...env, REDIS_URL: redis.url }),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  onTestFinished(() => {
+  onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (redis === null) return;
+    await exited;
+    await redis.empty();
   });
 
   const logs: Array<Record<string, unknown>> = [];

@@ -11,8 +11,8 @@ import { testDatabaseKind } from "../helpers/test-database.js";
 const latency = expect.any(Number) as unknown as number;
 
 describe("GET /health", () => {
-  it("is 200 with the database checked, the number of labs, the instance and its sessions", async () => {
-    const app = await buildTestApp({ instanceId: "cnlab-test-1" });
+  it("is 200 with the database checked, the number of labs, the instance and its sessions (an instance alone: Redis not configured)", async () => {
+    const app = await buildTestApp({ instanceId: "cnlab-test-1", redisUrl: null });
     const response = await app.inject({ method: "GET", url: "/health" });
 
     expect(response.statusCode).toBe(200);
