@@ -34,6 +34,14 @@ describe("Kubernetes objects in a lab file", () => {
     expect(await errorFor(bad)).toBe('tiny-lab.yaml:24:11 topology.kubernetes.pods[0].name: node node1 has no network namespace "web-1" for the pod (declare it in namespaces or containers)');
   });
 
+  it("a readiness probe with two handlers, one next to ready, and an exec command the model does not run", async () => {
+    const netns = "      namespaces: [web-1]\n      veths:\n        - { name: veth1, peer: { name: eth0, namespace: web-1, addresses: [10.244.0.2/24] } }\n";
+    const pod = (extra: string) => withCluster(`    nodes: [node1]\n    clusterCidr: 10.244.0.0/16\n    pods:\n      - { name: web-1, node: node1, ${extra} }\n`).replace("  kubernetes:\n", `${netns}  kubernetes:\n`);
+    expect(await errorFor(pod("readinessProbe: { tcpSocket: { port: 80 }, exec: { command: [cat, /tmp/ok] } }"))).toContain("topology.kubernetes.pods[0].readinessProbe: may not specify more than 1 handler type");
+    expect(await errorFor(pod("ready: false, readinessProbe: { tcpSocket: { port: 80 } }"))).toContain("topology.kubernetes.pods[0].ready: a pod with a readinessProbe is ready when its probe passes: leave ready out");
+    expect(await errorFor(pod("readinessProbe: { exec: { command: [sh, -c, 'true'] } }"))).toContain("topology.kubernetes.pods[0].readinessProbe.exec.command: exec probes here run cat FILE, ls FILE or test -e|-f FILE");
+  });
+
   it("a cluster IP outside the Service network", async () => {
     const bad = withCluster("    nodes: [node1]\n    clusterCidr: 10.244.0.0/16\n    services:\n      - { name: web, clusterIP: 10.112.0.1, selector: { app: web }, ports: [{ port: 80 }] }\n");
     expect(await errorFor(bad)).toBe("tiny-lab.yaml:24:22 topology.kubernetes.services[0].clusterIP: 10.112.0.1 is not in the service network 10.96.0.0/12");

@@ -19,6 +19,10 @@ import { parseAllDocuments } from "yaml";
 import { key, type Cluster, type Service, type ServicePort } from "../kube/cluster.js";
 import { reconcile, randomString, type Deployment } from "../kube/deployment.js";
 import { syncProxies } from "../kube/proxier.js";
+import { Compile } from "typebox/compile";
+import { probeSchema } from "../kube/probe-schema.js";
+import { probeFromSpec, type ProbeSpec, type ReadinessProbe } from "../kube/readiness-probe.js";
+import { validateProbe } from "../kube/validate-probe.js";
 import { cidrNetwork, parseIpv4, parseIpv4Cidr, prefixMask } from "../wire/ipv4-address.js";
 import { fail, type CommandContext } from "./command-context.js";
 import { notSimulated } from "./not-simulated.js";
@@ -162,6 +166,19 @@ function allocateNodePort(ctx: CommandContext, cluster: Cluster): number {
   throw new Invalid("Internal error occurred: failed to allocate a nodePort: range is full");
 }
 
+const probeValidator = Compile(probeSchema);
+
+/** A container's readinessProbe, checked as the lab file's are. */
+function readinessProbe(name: string, field: string, value: unknown): ReadinessProbe {
+  if (!probeValidator.Check(value)) {
+    const first = [...probeValidator.Errors(value)][0];
+    invalid("Deployment", name, `${field}${first?.instancePath.replace(/\//g, ".") ?? ""}`, `Invalid value: ${first?.message ?? "invalid"}`);
+  }
+  const issue = validateProbe(value as ProbeSpec, "")[0];
+  if (issue !== undefined) invalid("Deployment", name, `${field}${issue.path.replace(/\//g, ".")}`, issue.message);
+  return probeFromSpec(value as ProbeSpec);
+}
+
 const DEPLOYMENT_FIELDS = {
   "": ["apiVersion", "kind", "metadata", "spec"],
   metadata: ["name", "namespace", "labels", "annotations"],
@@ -190,6 +207,7 @@ function deploymentFrom(ctx: CommandContext, o: Obj, namespace: string, existing
   const containers = isObj(template["spec"]) ? template["spec"]["containers"] : undefined;
   if (!Array.isArray(containers) || containers.length === 0) invalid("Deployment", name, "spec.template.spec.containers", "Required value");
   const serve: number[] = [];
+  let probe: ReadinessProbe | undefined;
   containers.forEach((c: unknown, i: number) => {
     const f = `spec.template.spec.containers[${i}]`;
     if (!isObj(c)) invalid("Deployment", name, f, "must be an object");
@@ -203,12 +221,14 @@ function deploymentFrom(ctx: CommandContext, o: Obj, namespace: string, existing
       strict("Deployment", "apps/v1", p, { "": ["name", "containerPort", "protocol"] });
       serve.push(port("Deployment", name, `${f}.ports[${j}].containerPort`, p["containerPort"], true)!);
     });
+    // The pod is ready when every container is; the model keeps one probe per pod: the first container's.
+    if (c["readinessProbe"] !== undefined && probe === undefined) probe = readinessProbe(name, `${f}.readinessProbe`, c["readinessProbe"]);
   });
   if (existing !== undefined) {
     if (JSON.stringify(existing.labels) !== JSON.stringify(selector)) invalid("Deployment", name, "spec.selector", `Invalid value: v1.LabelSelector{MatchLabels:map[string]string{${Object.entries(selector).map(([k, v]) => `"${k}":"${v}"`).join(", ")}}}: field is immutable`);
-    if (JSON.stringify(existing.serve) !== JSON.stringify(serve)) notSimulated("kubectl apply of a changed pod template (a rollout)");
+    if (JSON.stringify(existing.serve) !== JSON.stringify(serve) || JSON.stringify(existing.probe) !== JSON.stringify(probe)) notSimulated("kubectl apply of a changed pod template (a rollout)");
   }
-  return { name, namespace, replicas, labels: selector, serve, templateHash: existing?.templateHash ?? randomString(ctx.net.random, 10), created: existing?.created ?? ctx.net.scheduler.now };
+  return { name, namespace, replicas, labels: selector, serve, ...(probe === undefined ? {} : { probe }), files: existing?.files ?? [], templateHash: existing?.templateHash ?? randomString(ctx.net.random, 10), created: existing?.created ?? ctx.net.scheduler.now };
 }
 
 function applyOne(ctx: CommandContext, cluster: Cluster, o: Obj, namespaceFlag: string): string {

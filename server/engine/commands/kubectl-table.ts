@@ -36,3 +36,30 @@ export function humanDuration(micros: number): string {
   if (hours < 24 * 365 * 8) return Math.floor(hours / 24) % 365 === 0 ? `${years}y` : `${years}y${Math.floor(hours / 24) % 365}d`;
   return `${years}y`;
 }
+
+/**
+ * Go's text/tabwriter as describe uses it (minwidth 0, padding 2, ' '): lines hold tab-terminated
+ * cells; consecutive lines with a cell in the same column form a block whose cells are padded to
+ * the block's widest plus 2; a line without that cell ends the block (and text after a line's
+ * last tab is not a cell).
+ */
+export function tabwrite(lines: string[], padding = 2): string[] {
+  const cells = lines.map((l) => l.split("\t"));
+  const widths = cells.map(() => [] as number[]);
+  const format = (from: number, to: number, col: number) => {
+    for (let i = from; i < to; ) {
+      if (cells[i]!.length - 1 <= col) {
+        i++;
+        continue;
+      }
+      let j = i;
+      let w = 0;
+      while (j < to && cells[j]!.length - 1 > col) w = Math.max(w, cells[j++]![col]!.length + padding);
+      for (let k = i; k < j; k++) widths[k]![col] = w;
+      format(i, j, col + 1);
+      i = j;
+    }
+  };
+  format(0, lines.length, 0);
+  return cells.map((c, i) => c.map((cell, col) => (col < c.length - 1 ? cell.padEnd(widths[i]![col]!) : cell)).join(""));
+}

@@ -1,7 +1,7 @@
 /**
  * kubectl (v1.28) against the lab's cluster, from any node: get (pods,
- * services, endpoints, nodes, deployments; -o wide, -n, -A, --show-labels for pods, several kinds at once),
- * describe service, delete pod|service|deployment (a Deployment's deleted pod is made
+ * services, endpoints, endpointslices, nodes, deployments; -o wide, -n, -A, --show-labels for pods, several kinds at once),
+ * describe service|endpoints|endpointslice (kubectl-endpoints.ts), exec (kubectl-exec.ts), delete pod|service|deployment (a Deployment's deleted pod is made
  * again by its ReplicaSet), label pod, scale and apply (kubectl-scale.ts,
  * kubectl-apply.ts), patch service (a merge
  * patch of its selector, externalTrafficPolicy or sessionAffinity). Changes go to the
@@ -18,12 +18,14 @@ import { describeBlock, humanDuration, table } from "./kubectl-table.js";
 import { apply } from "./kubectl-apply.js";
 import { scale } from "./kubectl-scale.js";
 import { notSimulated } from "./not-simulated.js";
+import { describeEndpoints, describeEndpointSlice, endpointSliceName, endpointSliceRow } from "./kubectl-endpoints.js";
+import { exec } from "./kubectl-exec.js";
 import { describeNetworkPolicies, networkPolicyRows, patchNetworkPolicy } from "./kubectl-network-policy.js";
 
 const VERSION = "v1.28.2";
 const REFUSED = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
 
-type Kind = "pod" | "service" | "endpoints" | "node" | "networkpolicy" | "deployment";
+type Kind = "pod" | "service" | "endpoints" | "endpointslice" | "node" | "networkpolicy" | "deployment";
 const KINDS: Record<string, Kind> = {
   po: "pod",
   pod: "pod",
@@ -33,6 +35,10 @@ const KINDS: Record<string, Kind> = {
   services: "service",
   ep: "endpoints",
   endpoints: "endpoints",
+  endpointslice: "endpointslice",
+  endpointslices: "endpointslice",
+  "endpointslice.discovery.k8s.io": "endpointslice",
+  "endpointslices.discovery.k8s.io": "endpointslice",
   no: "node",
   node: "node",
   nodes: "node",
@@ -45,9 +51,9 @@ const KINDS: Record<string, Kind> = {
   "deployment.apps": "deployment",
   "deployments.apps": "deployment",
 };
-const PLURAL: Record<Kind, string> = { pod: "pods", service: "services", endpoints: "endpoints", node: "nodes", networkpolicy: "networkpolicies.networking.k8s.io", deployment: "deployments.apps" };
+const PLURAL: Record<Kind, string> = { pod: "pods", service: "services", endpoints: "endpoints", endpointslice: "endpointslices.discovery.k8s.io", node: "nodes", networkpolicy: "networkpolicies.networking.k8s.io", deployment: "deployments.apps" };
 /** Kinds a real cluster has that the lab's does not model. */
-const REAL_KINDS = "replicasets rs statefulsets sts daemonsets ds configmaps cm secrets namespaces ns ingresses ing endpointslices jobs cronjobs events ev serviceaccounts sa".split(" ");
+const REAL_KINDS = "replicasets rs statefulsets sts daemonsets ds configmaps cm secrets namespaces ns ingresses ing jobs cronjobs events ev serviceaccounts sa".split(" ");
 
 interface Options {
   namespace: string;
@@ -124,6 +130,12 @@ function objects(ctx: CommandContext, cluster: Cluster, kind: Kind, o: Options):
         .sortedServices()
         .filter((s) => inNs(s.namespace))
         .map((s) => ({ namespace: s.namespace, name: s.name, row: [s.name, endpointList(serviceEndpoints(cluster, s)), age(ctx, s.created)] }));
+    case "endpointslice":
+      return cluster
+        .sortedServices()
+        .filter((s) => inNs(s.namespace))
+        .map((s) => ({ namespace: s.namespace, name: endpointSliceName(s), row: endpointSliceRow(cluster, s, age(ctx, s.created)) }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
     case "networkpolicy":
       return networkPolicyRows(cluster, inNs, (created) => age(ctx, created));
     case "deployment":
@@ -155,6 +167,7 @@ const HEADERS: Record<Kind, { plain: string[]; wide: string[] }> = {
   pod: { plain: ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], wide: ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"] },
   service: { plain: ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], wide: ["SELECTOR"] },
   endpoints: { plain: ["NAME", "ENDPOINTS", "AGE"], wide: [] },
+  endpointslice: { plain: ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], wide: [] },
   networkpolicy: { plain: ["NAME", "POD-SELECTOR", "AGE"], wide: [] },
   deployment: { plain: ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], wide: [] },
   node: { plain: ["NAME", "STATUS", "ROLES", "AGE", "VERSION"], wide: ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"] },
@@ -179,7 +192,7 @@ function get(ctx: CommandContext, cluster: Cluster, o: Options): number {
     }
     if (rows.length === 0) continue;
     const header = [...HEADERS[kind].plain, ...(o.wide ? HEADERS[kind].wide : []), ...(o.showLabels && kind === "pod" ? ["LABELS"] : [])];
-    const label = kind === "endpoints" ? "endpoints" : kind === "networkpolicy" ? "networkpolicy.networking.k8s.io" : kind === "deployment" ? "deployment.apps" : kind;
+    const label = kind === "endpoints" ? "endpoints" : kind === "endpointslice" ? "endpointslice.discovery.k8s.io" : kind === "networkpolicy" ? "networkpolicy.networking.k8s.io" : kind === "deployment" ? "deployment.apps" : kind;
     const body = rows.map((r) => {
       const row = [...r.row];
       if (prefixed) row[0] = `${label}/${row[0]}`;
@@ -223,14 +236,17 @@ function describe(ctx: CommandContext, cluster: Cluster, o: Options): number {
   if (kindWord === undefined) fail("error: You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.", 1);
   const kind = kindOf(kindWord);
   if (kind === "networkpolicy") return describeNetworkPolicies(ctx, cluster, o.namespace, name);
-  if (kind !== "service") notSimulated(`kubectl describe ${kindWord}`);
-  const list = cluster.sortedServices().filter((s) => s.namespace === o.namespace && (name === undefined || s.name === name));
+  if (kind !== "service" && kind !== "endpoints" && kind !== "endpointslice") notSimulated(`kubectl describe ${kindWord}`);
+  // A Service, its Endpoints and its EndpointSlice: one object each per Service here.
+  const nameOf = (s: Service) => (kind === "endpointslice" ? endpointSliceName(s) : s.name);
+  const list = cluster.sortedServices().filter((s) => s.namespace === o.namespace && (name === undefined || nameOf(s) === name));
   if (list.length === 0) {
     if (name !== undefined) notFound(kind, name);
     ctx.out.push(`No resources found in ${o.namespace} namespace.`);
     return 0;
   }
-  list.forEach((s, i) => ctx.out.push(...(i > 0 ? ["", "", ...describeService(cluster, s)] : describeService(cluster, s))));
+  const one = (s: Service) => (kind === "service" ? describeService(cluster, s) : kind === "endpoints" ? describeEndpoints(cluster, s) : describeEndpointSlice(cluster, s));
+  list.forEach((s, i) => ctx.out.push(...(i > 0 ? ["", "", ...one(s)] : one(s))));
   return 0;
 }
 
@@ -363,6 +379,7 @@ export const kubectlCommand: CommandHandler = (argv, ctx) => {
   if (verb === "patch") return patch(ctx, cluster, rest);
   if (verb === "scale") return scale(ctx, cluster, rest);
   if (verb === "apply") return apply(ctx, cluster, rest);
+  if (verb === "exec") return exec(ctx, cluster, rest);
   const o = parseOptions(rest);
   switch (verb) {
     case "get":
@@ -376,7 +393,7 @@ export const kubectlCommand: CommandHandler = (argv, ctx) => {
     case undefined:
       fail("kubectl controls the Kubernetes cluster manager.\n\n Find more information at: https://kubernetes.io/docs/reference/kubectl/\n\nUsage:\n  kubectl [flags] [options]", 0);
     default:
-      if (["apply", "create", "edit", "exec", "logs", "scale", "expose", "run", "rollout", "port-forward", "cp", "top", "annotate", "api-resources", "explain", "config", "cluster-info", "version"].includes(verb)) notSimulated(`kubectl ${verb}`);
+      if (["apply", "create", "edit", "logs", "scale", "expose", "run", "rollout", "port-forward", "cp", "top", "annotate", "api-resources", "explain", "config", "cluster-info", "version"].includes(verb)) notSimulated(`kubectl ${verb}`);
       fail(`error: unknown command "${verb}" for "kubectl"\nRun 'kubectl --help' for usage.`, 1);
   }
 };

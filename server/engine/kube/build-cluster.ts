@@ -15,7 +15,8 @@ import { Cluster, key, type Pod } from "./cluster.js";
 import { randomString, reconcile } from "./deployment.js";
 import { HostLocal } from "./host-local.js";
 import type { KubernetesSpec } from "./kube-schema.js";
-import { createPod, startPod } from "./pod-lifecycle.js";
+import { createPod, startPod, startReadiness } from "./pod-lifecycle.js";
+import { probeFromSpec } from "./readiness-probe.js";
 import { syncProxies } from "./proxier.js";
 import { startDnsServer } from "./dns-server.js";
 import { policyFromSpec } from "./network-policy.js";
@@ -48,8 +49,9 @@ export function buildCluster(net: Network, spec: KubernetesSpec, overlay?: Overl
     // CoreDNS answers on UDP (dns-server.ts); the other processes are serve_hostname.
     const serve = (p.serve ?? []).filter((s) => s.reply === "hostname").map((s) => s.port);
     if (cluster.cni.has(p.node) && p.netns === undefined && !host.namespaces.has(p.name)) {
-      const made = createPod(net, cluster, { name: p.name, namespace: p.namespace ?? "default", node: p.node, labels: p.labels ?? {}, serve, created });
-      if ("ip" in made) made.ready = p.ready ?? true;
+      const probe = p.readinessProbe === undefined ? {} : { probe: probeFromSpec(p.readinessProbe) };
+      const made = createPod(net, cluster, { name: p.name, namespace: p.namespace ?? "default", node: p.node, labels: p.labels ?? {}, serve, created, files: p.files ?? [], settled: true, ...probe });
+      if ("ip" in made && made.probe === undefined) made.ready = p.ready ?? true;
       continue;
     }
     const ns = host.namespaces.get(p.netns ?? p.name)!;
@@ -62,15 +64,19 @@ export function buildCluster(net: Network, spec: KubernetesSpec, overlay?: Overl
       ready: p.ready ?? true,
       ip: ns.device("eth0")!.addresses[0]!.address,
       created,
+      files: new Set(p.files ?? []),
+      probeFailures: [],
+      ...(p.readinessProbe === undefined ? {} : { probe: probeFromSpec(p.readinessProbe) }),
     };
     cluster.pods.set(key(pod.namespace, pod.name), pod);
     startPod(ns, pod, serve);
+    startReadiness(net, cluster, pod, true);
     for (const s of p.serve ?? []) if (s.reply === "dns") startDnsServer(ns, pod, s.port, cluster);
   }
   for (const d of spec.deployments ?? []) {
-    const deployment = { name: d.name, namespace: d.namespace ?? "default", replicas: d.replicas, labels: { ...d.labels }, serve: (d.serve ?? []).map((s) => s.port), templateHash: randomString(net.random, 10), created };
+    const deployment = { name: d.name, namespace: d.namespace ?? "default", replicas: d.replicas, labels: { ...d.labels }, serve: (d.serve ?? []).map((s) => s.port), templateHash: randomString(net.random, 10), created, files: d.files ?? [], ...(d.readinessProbe === undefined ? {} : { probe: probeFromSpec(d.readinessProbe) }) };
     cluster.deployments.set(key(deployment.namespace, deployment.name), deployment);
-    reconcile(net, cluster, deployment, created);
+    reconcile(net, cluster, deployment, created, true);
   }
   for (const s of spec.services ?? []) {
     cluster.services.set(key(s.namespace ?? "default", s.name), {

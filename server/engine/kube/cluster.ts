@@ -12,6 +12,7 @@ import type { Deployment } from "./deployment.js";
 import type { HostLocal } from "./host-local.js";
 import type { KubernetesSpec } from "./kube-schema.js";
 import type { NetworkPolicy } from "./network-policy.js";
+import type { ProbeFailure, ProbeWorker, ReadinessProbe } from "./readiness-probe.js";
 
 export interface Pod {
   name: string;
@@ -29,6 +30,13 @@ export interface Pod {
   owner?: string;
   /** The ports its process listens on. */
   serve?: number[];
+  /** Its container's readiness probe, run by the kubelet (readiness-probe.ts); without one, `ready` is as the lab set it. */
+  probe?: ReadinessProbe;
+  prober?: ProbeWorker;
+  /** The files of its container that probes and `kubectl exec` see (absolute paths). */
+  files: Set<string>;
+  /** Its failed probes, aggregated as the kubelet's event recorder does. */
+  probeFailures: ProbeFailure[];
 }
 
 export interface ServicePort {
@@ -86,6 +94,8 @@ export class Cluster {
   readonly deployments = new Map<string, Deployment>();
   /** Per node, when pods are attached by the CNI chain: its lease and host-local's state. */
   readonly cni = new Map<string, { node: CniNode; ipam: HostLocal }>();
+  /** Per node, the ready endpoints ("ip:port") of each service port at kube-proxy's last sync, keyed by port name and protocol. */
+  readonly proxySynced = new Map<string, Map<string, string[]>>();
 
   constructor(
     readonly nodes: string[],

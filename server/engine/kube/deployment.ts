@@ -12,6 +12,7 @@ import type { SeededRandom } from "../sim/seeded-random.js";
 import type { Network } from "../topology/network.js";
 import type { Cluster, Pod } from "./cluster.js";
 import { createPod, removePod, type PodError } from "./pod-lifecycle.js";
+import type { ReadinessProbe } from "./readiness-probe.js";
 
 export interface Deployment {
   name: string;
@@ -20,6 +21,9 @@ export interface Deployment {
   /** spec.selector.matchLabels, and the template's labels. */
   labels: Record<string, string>;
   serve: number[];
+  /** The pod template's readiness probe and the files its container starts with. */
+  probe?: ReadinessProbe;
+  files?: string[];
   templateHash: string;
   created: number;
 }
@@ -44,8 +48,8 @@ function schedule(cluster: Cluster): string {
   return nodes.reduce((best, n) => (count(n) < count(best) ? n : best), nodes[0]!);
 }
 
-/** Makes or deletes pods until the Deployment has `replicas`: the pods made and deleted, or the ADD that failed. */
-export function reconcile(net: Network, cluster: Cluster, d: Deployment, created: number): { added: Pod[]; removed: Pod[]; error: PodError | null } {
+/** Makes or deletes pods until the Deployment has `replicas`: the pods made and deleted, or the ADD that failed. `settled`: at the lab's start. */
+export function reconcile(net: Network, cluster: Cluster, d: Deployment, created: number, settled = false): { added: Pod[]; removed: Pod[]; error: PodError | null } {
   const added: Pod[] = [];
   const removed: Pod[] = [];
   let pods = podsOf(cluster, d);
@@ -53,7 +57,7 @@ export function reconcile(net: Network, cluster: Cluster, d: Deployment, created
     let name: string;
     do name = `${d.name}-${d.templateHash}-${randomString(net.random, 5)}`;
     while ([...cluster.pods.values()].some((p) => p.name === name));
-    const made = createPod(net, cluster, { name, namespace: d.namespace, node: schedule(cluster), labels: d.labels, serve: d.serve, owner: d.name, created });
+    const made = createPod(net, cluster, { name, namespace: d.namespace, node: schedule(cluster), labels: d.labels, serve: d.serve, owner: d.name, created, settled, ...(d.probe === undefined ? {} : { probe: d.probe }), ...(d.files === undefined ? {} : { files: d.files }) });
     if (!("ip" in made)) return { added, removed, error: made };
     added.push(made);
     pods = podsOf(cluster, d);

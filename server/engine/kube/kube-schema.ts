@@ -13,6 +13,7 @@
  */
 import { Type, type Static, type TString } from "typebox";
 import { networkPolicySchema } from "./network-policy-schema.js";
+import { filesSchema, probeSchema } from "./probe-schema.js";
 
 /** The topology's own primitives, passed in by topology-schema.ts (which embeds this schema: importing them here would make a cycle). */
 export interface SchemaPrimitives {
@@ -52,9 +53,12 @@ export function kubernetesSchema({ Ipv4Address, Ipv4Cidr, ObjectName }: SchemaPr
       /** The network namespace on that node holding the pod's eth0; the pod's name when omitted. */
       netns: Type.Optional(ObjectName),
       labels: Type.Optional(Labels),
-      /** Whether its readiness probe passes; an unready pod is no Service's endpoint. Default true. */
+      /** Whether it is ready, for a pod without readinessProbe; an unready pod is no Service's endpoint. Default true. */
       ready: Type.Optional(Type.Boolean()),
       serve: Type.Optional(Type.Array(PodServeSpec, { maxItems: 8 })),
+      /** Checked by the kubelet every periodSeconds: readiness follows it at run time. */
+      readinessProbe: Type.Optional(probeSchema),
+      files: Type.Optional(filesSchema),
     },
     { additionalProperties: false },
   );
@@ -98,6 +102,8 @@ export function kubernetesSchema({ Ipv4Address, Ipv4Cidr, ObjectName }: SchemaPr
       /** The pod template's labels, which are also its selector's matchLabels. */
       labels: Labels,
       serve: Type.Optional(Type.Array(PodServeSpec, { maxItems: 8 })),
+      readinessProbe: Type.Optional(probeSchema),
+      files: Type.Optional(filesSchema),
     },
     { additionalProperties: false },
   );

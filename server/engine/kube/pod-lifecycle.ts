@@ -10,6 +10,8 @@ import type { NetNamespace } from "../stack/namespace.js";
 import type { Network } from "../topology/network.js";
 import { cniAdd, cniDel, type AttachError } from "./cni-plugins.js";
 import { key, type Cluster, type Pod } from "./cluster.js";
+import { syncProxies } from "./proxier.js";
+import { startProber, stopProber, type ReadinessProbe } from "./readiness-probe.js";
 
 const encoder = new TextEncoder();
 
@@ -28,6 +30,16 @@ export function startPod(ns: NetNamespace, pod: Pod, ports: number[]): void {
   for (const port of ports) ns.sockets.listenTcp({ address: 0, port, process: podProcess(pod), serve: () => hostnameReply(pod.name) });
 }
 
+/**
+ * The kubelet starts the pod's readiness prober, if it has a probe; a flip of its readiness
+ * changes the endpoints, and every node's kube-proxy (and policy controller) resyncs.
+ * `settled`: the pod has been running a while (a lab's start), its probe's verdict already standing.
+ */
+export function startReadiness(net: Network, cluster: Cluster, pod: Pod, settled: boolean): void {
+  if (pod.probe === undefined) return;
+  pod.prober = startProber(net, pod, pod.probe, () => syncProxies(net, cluster), settled);
+}
+
 export type PodError = AttachError | { kind: "no-cni"; node: string };
 
 export interface NewPod {
@@ -38,6 +50,10 @@ export interface NewPod {
   serve: number[];
   owner?: string;
   created: number;
+  probe?: ReadinessProbe;
+  files?: string[];
+  /** Made at the lab's start: its probe's verdict already standing. */
+  settled?: boolean;
 }
 
 /** Runs ADD and starts the pod: the pod, or why its sandbox could not be made. */
@@ -58,15 +74,20 @@ export function createPod(net: Network, cluster: Cluster, p: NewPod): Pod | PodE
     created: p.created,
     attachment: attached,
     serve: [...p.serve],
+    files: new Set(p.files ?? []),
+    probeFailures: [],
     ...(p.owner === undefined ? {} : { owner: p.owner }),
+    ...(p.probe === undefined ? {} : { probe: p.probe }),
   };
   cluster.pods.set(key(pod.namespace, pod.name), pod);
   startPod(host.namespaces.get(pod.netns)!, pod, p.serve);
+  startReadiness(net, cluster, pod, p.settled ?? false);
   return pod;
 }
 
 /** The kubelet stops the pod's process and the CNI chain's DEL removes its network namespace, veth and all. */
 export function removePod(net: Network, cluster: Cluster, pod: Pod): void {
+  if (pod.prober !== undefined) stopProber(pod.prober);
   const host = net.hosts.get(pod.node);
   host?.namespaces.get(pod.netns)?.sockets.closeProcess(podProcess(pod));
   const cni = cluster.cni.get(pod.node);

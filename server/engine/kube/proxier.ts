@@ -210,6 +210,61 @@ export function syncNode(ns: NetNamespace, cluster: Cluster, node: string): void
   restore(ns, "nat", rules.natChains, rules.natRules);
 }
 
+/** The ready endpoints of every service port kube-proxy writes rules for, keyed by port name and protocol. */
+function endpointState(cluster: Cluster): Map<string, { spn: string; protocol: string; endpoints: string[] }> {
+  const state = new Map<string, { spn: string; protocol: string; endpoints: string[] }>();
+  for (const svc of cluster.sortedServices()) {
+    if (svc.clusterIP === null) continue;
+    for (const port of svc.ports) {
+      const spn = servicePortName(svc, port);
+      const protocol = port.protocol.toLowerCase();
+      state.set(`${spn} ${protocol}`, { spn, protocol, endpoints: cluster.endpoints(svc, port).ready.map(ep) });
+    }
+  }
+  return state;
+}
+
+/**
+ * A proxy-sync event for each service port whose ready endpoints changed since the node's last
+ * sync (none at the first, the lab's start): which KUBE-SEP chains came and went, and the
+ * service chain's split now.
+ */
+function reportChanges(net: Network, cluster: Cluster, node: string): void {
+  const now = endpointState(cluster);
+  const before = cluster.proxySynced.get(node);
+  cluster.proxySynced.set(node, new Map([...now].map(([k, v]) => [k, v.endpoints])));
+  if (before === undefined) return;
+  for (const k of new Set([...before.keys(), ...now.keys()])) {
+    const old = before.get(k) ?? [];
+    const cur = now.get(k);
+    const endpoints = cur?.endpoints ?? [];
+    if (old.join(",") === endpoints.join(",")) continue;
+    const [spn, protocol] = cur === undefined ? [k.slice(0, k.lastIndexOf(" ")), k.slice(k.lastIndexOf(" ") + 1)] : [cur.spn, cur.protocol];
+    const sep = (e: string) => `${endpointChain(spn, protocol, e)} (${e})`;
+    const parts = [...endpoints.filter((e) => !old.includes(e)).map((e) => `${sep(e)} added`), ...old.filter((e) => !endpoints.includes(e)).map((e) => `${sep(e)} removed`)];
+    const svc = serviceChain(spn, protocol);
+    const split =
+      endpoints.length === 0
+        ? "no endpoints: REJECT in the filter table"
+        : endpoints.length === 1
+          ? `${svc} jumps to its one KUBE-SEP chain`
+          : `${svc} picks 1 of ${endpoints.length}: --probability ${endpoints.slice(0, -1).map((_, i) => probability(endpoints.length - i)).join(", ")}, then the last`;
+    const detail = `${parts.join("; ")}; ${split}`;
+    net.trace.emit({
+      kind: "proxy-sync",
+      host: node,
+      namespace: net.hosts.get(node)!.root.name,
+      device: null,
+      packetId: null,
+      layers: null,
+      summary: `kube-proxy resyncs ${spn}: endpoints ${endpoints.join(",") || "<none>"} (${detail})`,
+      service: spn,
+      endpoints: endpoints.join(",") || "<none>",
+      detail,
+    });
+  }
+}
+
 /**
  * Every node's kube-proxy resyncs (after any change kubectl makes, or at start), and so does the
  * node's policy controller, which watches the same pods (network-policy-controller.ts).
@@ -217,7 +272,9 @@ export function syncNode(ns: NetNamespace, cluster: Cluster, node: string): void
 export function syncProxies(net: Network, cluster: Cluster): void {
   for (const node of cluster.nodes) {
     const host = net.hosts.get(node);
-    if (host !== undefined) syncNode(host.root, cluster, node);
+    if (host === undefined) continue;
+    syncNode(host.root, cluster, node);
+    reportChanges(net, cluster, node);
   }
   syncPolicies(net, cluster);
 }

@@ -12,6 +12,7 @@ import { ROOT_NAMESPACE, type TopologySpec } from "../topology/topology-schema.j
 import type { TopologyIssue } from "../topology/validate-topology.js";
 import { validateCni } from "./validate-cni.js";
 import { validateDnsAndPolicies } from "./validate-network-policy.js";
+import { validateProbe } from "./validate-probe.js";
 
 export function validateKubernetes(spec: TopologySpec): TopologyIssue[] {
   const k = spec.kubernetes;
@@ -29,6 +30,8 @@ export function validateKubernetes(spec: TopologySpec): TopologyIssue[] {
     const id = `${p.namespace ?? "default"}/${p.name}`;
     if (seenPods.has(id)) issues.push({ path: `${path}/name`, message: `pod ${id} is declared twice` });
     seenPods.add(id);
+    if (p.readinessProbe !== undefined) issues.push(...validateProbe(p.readinessProbe, `${path}/readinessProbe`));
+    if (p.readinessProbe !== undefined && p.ready !== undefined) issues.push({ path: `${path}/ready`, message: "a pod with a readinessProbe is ready when its probe passes: leave ready out" });
     if (!k.nodes.includes(p.node)) {
       issues.push({ path: `${path}/node`, message: `"${p.node}" is not one of the cluster's nodes` });
       return;
@@ -80,6 +83,9 @@ export function validateKubernetes(spec: TopologySpec): TopologyIssue[] {
       }
     });
     if (s.externalTrafficPolicy === "Local" && s.type !== "NodePort") issues.push({ path: `${path}/externalTrafficPolicy`, message: "externalTrafficPolicy applies to NodePort Services only" });
+  });
+  (k.deployments ?? []).forEach((d, i) => {
+    if (d.readinessProbe !== undefined) issues.push(...validateProbe(d.readinessProbe, `/kubernetes/deployments/${i}/readinessProbe`));
   });
   issues.push(...validateDnsAndPolicies(k));
   return issues;

@@ -100,6 +100,10 @@ function kindFields(e: TraceEvent): string {
       return `,"process":"${raw(e.process)}","action":"${raw(e.action)}","detail":"${raw(e.detail)}"`;
     case "cni":
       return `,"command":"${raw(e.command)}","plugin":${str(e.plugin)},"containerId":"${raw(e.containerId)}","ifName":${str(e.ifName)},"netns":${str(e.netns)},"detail":${str(e.detail)}`;
+    case "probe":
+      return `,"pod":${str(e.pod)},"probe":${str(e.probe)},"result":"${raw(e.result)}","ready":${e.ready ? "true" : "false"},"detail":${str(e.detail)}`;
+    case "proxy-sync":
+      return `,"service":${str(e.service)},"endpoints":${str(e.endpoints)},"detail":${str(e.detail)}`;
     case "drop":
       return `,"reason":"${raw(e.reason)}","detail":"${raw(e.detail)}"`;
     default:

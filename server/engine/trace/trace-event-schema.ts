@@ -98,6 +98,12 @@ export const TraceEventSchema = Type.Union(
       { command: Type.Union([Type.Literal("ADD"), Type.Literal("DEL")]), plugin: Str, containerId: Str, ifName: Str, netns: Str, detail: Str },
       "one CNI plugin run for a pod (flannel, bridge, host-local, portmap)",
     ),
+    variant(
+      "probe",
+      { pod: Str, probe: Str, result: Type.Union([Type.Literal("success"), Type.Literal("failure")]), ready: Type.Boolean(), detail: Str },
+      "the kubelet runs a pod's readiness probe (failures, and successes while the pod is not ready)",
+    ),
+    variant("proxy-sync", { service: Str, endpoints: Str, detail: Str }, "kube-proxy rewrites a service port's rules after its ready endpoints changed"),
     variant("drop", { reason: Type.Enum(DROP_REASONS), detail: Str }, "a frame or packet goes no further"),
   ],
   { $id: "https://cnlab.dev/schemas/trace-event.json", title: "cnlab trace event" },

@@ -37,6 +37,8 @@ export const TRACE_EVENT_KINDS = [
   "decap",
   "tunnel-user",
   "cni",
+  "probe",
+  "proxy-sync",
   "drop",
 ] as const;
 export type TraceEventKind = (typeof TRACE_EVENT_KINDS)[number];
@@ -166,6 +168,22 @@ export type TraceEvent = TraceBase &
         containerId: string;
         ifName: string;
         netns: string;
+        detail: string;
+      }
+    | {
+        kind: "probe";
+        /** The kubelet ran a pod's readiness probe: its result (failures, and successes while the pod is not ready), and the pod's readiness after it. */
+        pod: string;
+        probe: string;
+        result: "success" | "failure";
+        ready: boolean;
+        detail: string;
+      }
+    | {
+        kind: "proxy-sync";
+        /** kube-proxy on a node rewrote a service port's rules because its ready endpoints changed: the endpoints now, and the KUBE-SEP chains added and removed. */
+        service: string;
+        endpoints: string;
         detail: string;
       }
     | { kind: "drop"; reason: DropReason; detail: string }

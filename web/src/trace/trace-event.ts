@@ -41,6 +41,8 @@ export const EVENT_KINDS = [
   "decap",
   "tunnel-user",
   "cni",
+  "probe",
+  "proxy-sync",
   "drop",
 ] as const satisfies readonly TraceEventKind[];
 
