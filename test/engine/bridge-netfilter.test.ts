@@ -2,7 +2,9 @@
  * br_netfilter: on a Docker host (net.bridge.bridge-nf-call-iptables = 1) a
  * frame bridged between two containers passes iptables, with the bridge as in
  * and out interface, and conntrack tracks the flow. Checked against the same
- * rules on a bridge in Linux namespaces (test/fixtures/linux/br-netfilter-*).
+ * rules on a bridge in Linux namespaces (test/fixtures/linux/br-netfilter-*),
+ * as is the order of its hooks: fragments joined, PREROUTING's NAT done, and
+ * a DNAT routed, before the bridge decides.
  */
 import { describe, expect, it } from "vitest";
 import { labEngine } from "./helpers/lab-engine.js";
@@ -69,5 +71,101 @@ describe("br_netfilter", () => {
     const ping = nginx1("ping -c 1 172.17.0.3");
     expect(ping.exitCode).toBe(0);
     expect(ping.events.some((e) => e.kind === "netfilter" || e.kind === "conntrack")).toBe(false);
+  });
+});
+
+/** What differs between two runs of the same exchange: the time of day, IP and ICMP ids, round-trip times. */
+const masked = (text: string) =>
+  text
+    .replace(/^\d\d:\d\d:\d\d\.\d{6} /gm, "T ")
+    .replace(/\bid \d+/g, "id N")
+    .replace(/time=[\d.]+ ms/g, "time=X ms")
+    .replace(/= [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms/, "= X ms");
+
+/** The command's output as the Linux fixture holds it. */
+function sameAsLinux(r: { output: string; exitCode: number }, fixture: string): void {
+  const real = linuxFixture(fixture);
+  expect(masked(r.output)).toBe(masked(real.text));
+  expect(r.exitCode).toBe(real.exit);
+}
+
+describe("br_netfilter at the bridge's entry, before the bridge decides", () => {
+  it("joins bridged fragments for conntrack: docker0 shows one 2028-byte datagram each way, FORWARD counts it once, the egress port gets the fragments again", () => {
+    const { root, nginx1 } = dockerHost();
+    linuxRules(root);
+    expect(nginx1("ping -c 1 172.17.0.3").exitCode).toBe(0);
+    const ping = nginx1("ping -c 1 -s 2000 172.17.0.3");
+    expect(ping.exitCode).toBe(0);
+    sameAsLinux(root("tcpdump -i docker0 -n -v icmp"), "br-netfilter-tcpdump-docker0-n-v-icmp-ping-s-2000");
+    sameAsLinux(root("tcpdump -i vethb4963f3 -n -v icmp"), "br-netfilter-tcpdump-vethb4963f3-n-v-icmp-ping-s-2000");
+    sameAsLinux(root("iptables -L FORWARD -v -n"), "br-netfilter-iptables-L-FORWARD-v-n-after-ping-s-2000");
+    // On the host: the second fragment completes the datagram on docker0, the bridge forwards it, FORWARD
+    // accepts it, conntrack confirms the flow, and the port sends it in the two pieces it came in.
+    const request = ping.events.filter((e) => e.namespace === "root" && e.packetId === ping.events.find((x) => x.kind === "conntrack")!.packetId);
+    expect(request.map((e) => `${e.kind} ${e.device}`)).toEqual([
+      "frame-rx veth9c02e56",
+      "frame-rx veth9c02e56",
+      "ip-reassemble docker0",
+      "bridge-forward docker0",
+      "netfilter docker0",
+      "conntrack null",
+      "ip-fragment vethb4963f3",
+      "frame-tx vethb4963f3",
+      "frame-tx vethb4963f3",
+    ]);
+    expect(request.find((e) => e.kind === "ip-fragment")).toMatchObject({ mtu: 1500, length: 2028, fragments: 2 });
+  });
+
+  it("a datagram that came in fragments larger than the egress port's MTU is dropped, not cut smaller", () => {
+    const { root, nginx1 } = dockerHost();
+    linuxRules(root);
+    expect(nginx1("ping -c 1 172.17.0.3").exitCode).toBe(0);
+    expect(root("ip link set vethb4963f3 mtu 1000").exitCode).toBe(0);
+    const ping = nginx1("ping -c 1 -W 1 -s 2000 172.17.0.3");
+    expect(ping.exitCode).toBe(1);
+    expect(ping.events.find((e) => e.kind === "drop" && e.namespace === "root")).toMatchObject({ device: "vethb4963f3", reason: "mtu-exceeded", detail: "frag_max_size 1500 > mtu 1000" });
+  });
+
+  it("DNAT to a container behind the same bridge: the frame is readdressed to its MAC and bridged, not routed (TTL kept, the sender's MAC kept)", () => {
+    const { engine, root, nginx1 } = dockerHost();
+    linuxRules(root);
+    expect(root("iptables -t nat -A PREROUTING -d 10.96.0.100 -j DNAT --to-destination 172.17.0.3").exitCode).toBe(0);
+    expect(root("ping -c 1 172.17.0.3").exitCode).toBe(0);
+    expect(engine.run({ host: "node1", namespace: "nginx-2", command: "ping -c 1 172.17.0.2" }).exitCode).toBe(0);
+    const ping = nginx1("ping -c 1 10.96.0.100");
+    sameAsLinux(ping, "br-netfilter-dnat-ping-c-1-10-96-0-100");
+    sameAsLinux(root("tcpdump -i vethb4963f3 -n -e -v icmp"), "br-netfilter-dnat-tcpdump-vethb4963f3-n-e-v-icmp");
+    // PREROUTING's DNAT, then the route to the new destination (behind docker0 itself), then the bridge's decision.
+    const request = ping.events.filter((e) => e.namespace === "root" && e.packetId === ping.events.find((x) => x.kind === "nat")!.packetId);
+    expect(request.map((e) => e.kind)).toEqual(["frame-rx", "netfilter", "nat", "route-lookup", "bridge-forward", "netfilter", "conntrack", "frame-tx"]);
+    expect(request.find((e) => e.kind === "nat")).toMatchObject({ type: "DNAT", device: "docker0", from: "10.96.0.100", to: "172.17.0.3" });
+  });
+
+  it("the reply to a masqueraded client is un-SNATed as it enters docker0: tcpdump there shows it addressed to the client, then it is routed out", () => {
+    const engine = labEngine("container-to-other-host");
+    const root = (command: string) => engine.run({ host: "node1", command });
+    for (const c of ["iptables -I FORWARD -p icmp -j ACCEPT", "iptables -t nat -A PREROUTING -i eth0 -p icmp -j DNAT --to-destination 172.17.0.2", "iptables -t nat -A POSTROUTING -o docker0 -j MASQUERADE"]) {
+      expect(root(c).exitCode).toBe(0);
+    }
+    const node2 = (command: string) => engine.run({ host: "node2", command });
+    expect(node2("ping -c 1 10.168.0.2").exitCode).toBe(0);
+    const ping = node2("ping -c 1 10.168.0.2");
+    sameAsLinux(ping, "br-netfilter-unsnat-ping-c-1-10-168-0-2");
+    sameAsLinux(root("tcpdump -i docker0 -n -v icmp"), "br-netfilter-unsnat-tcpdump-docker0-n-v-icmp");
+    // Entering docker0: un-SNAT back to the client, a route out of eth0, so up to the stack, which skips PREROUTING:
+    // FORWARD (-p icmp), then POSTROUTING's un-DNAT of the source.
+    const reply = ping.events.filter((e) => e.host === "node1" && e.namespace === "root" && e.packetId === ping.events.find((x) => x.kind === "nat" && x.type === "un-SNAT")!.packetId);
+    expect(reply.map((e) => `${e.kind} ${e.device}`)).toEqual([
+      "frame-rx veth9c02e56",
+      "nat docker0",
+      "route-lookup docker0",
+      "bridge-local docker0",
+      "frame-rx docker0",
+      "route-lookup docker0",
+      "netfilter eth0",
+      "ip-forward docker0",
+      "nat eth0",
+      "frame-tx eth0",
+    ]);
   });
 });
