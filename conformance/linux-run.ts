@@ -15,7 +15,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { labScript } from "../server/lab-script/lab-script.js";
 import { translateCommand } from "../server/lab-script/command-translation.js";
-import { namespaceSuffix } from "../server/lab-script/script-names.js";
+import type { PlacedNamespace } from "../server/lab-script/topology-commands.js";
 import type { CapturedFrame } from "./captured-frame.js";
 import { readSll2Pcap } from "./linux-capture.js";
 import type { Scenario, ScenarioCommand } from "./scenarios.js";
@@ -32,15 +32,6 @@ async function sh(argv: string[], timeoutMs = 30_000): Promise<{ stdout: string;
     const err = e as { stdout?: string; stderr?: string; code?: number };
     return { stdout: err.stdout ?? "", stderr: err.stderr ?? "", code: typeof err.code === "number" ? err.code : 1 };
   }
-}
-
-/** The namespaces a scenario's hosts and containers become (not the segments, whose switch the simulator does not capture). */
-function hostNamespaces(scenario: Scenario): { suffix: string; host: string; namespace: string }[] {
-  return scenario.topology.hosts.flatMap((h) => [
-    { suffix: namespaceSuffix(h.name, null), host: h.name, namespace: "root" },
-    ...(h.namespaces ?? []).map((n) => ({ suffix: namespaceSuffix(h.name, n), host: h.name, namespace: n })),
-    ...(h.containers ?? []).filter((c) => c.network !== "host").map((c) => ({ suffix: namespaceSuffix(h.name, c.name), host: h.name, namespace: c.name })),
-  ]);
 }
 
 /** The first TCP payload a simulated server sent, to be the real listeners' answer. */
@@ -87,7 +78,7 @@ export async function runOnLinux(scenario: Scenario, prefix: string, httpAnswer:
     if (up.code !== 0) throw new Error(`${scenario.id}: the lab script failed to build it: ${up.err.trim()}`);
     let result: RunResult;
     try {
-      result = await captureAndRun(scenario, prefix, dir);
+      result = await captureAndRun(scenario, made.namespaces, prefix, dir);
     } finally {
       await new Promise<void>((resolve) => spawn("bash", [script, "down"], { env, stdio: "ignore" }).on("close", () => resolve()));
     }
@@ -103,8 +94,8 @@ export async function runOnLinux(scenario: Scenario, prefix: string, httpAnswer:
   }
 }
 
-async function captureAndRun(scenario: Scenario, prefix: string, dir: string): Promise<RunResult> {
-  const spaces = hostNamespaces(scenario);
+/** Every namespace of the lab's hosts is captured (the segments' switches are not: the simulator has no such device). */
+async function captureAndRun(scenario: Scenario, spaces: PlacedNamespace[], prefix: string, dir: string): Promise<RunResult> {
   const dumps = spaces.map((s) => ({ ...s, ns: `${prefix}${s.suffix}`, file: path.join(dir, `${s.suffix}.pcap`) }));
   // TCP's window scale follows the largest receive buffer, which Linux sizes from the machine's memory:
   // the kernel's defaults for a machine of a few GB, which the simulator models, make it independent of this one.

@@ -2,14 +2,12 @@
  * What the conformance suite runs: every shipped lab, with the commands of
  * its walkthrough that send traffic or change the kernel's state (ping,
  * curl, traceroute, `ip … add|del|replace|set`, `sysctl -w`, iptables
- * changes; the inspection commands' outputs are held to Linux by the unit
+ * changes, bridges and their ports' flags with `bridge link set` or
+ * `brctl`; the inspection commands' outputs are held to Linux by the unit
  * tests' fixtures instead), and the extra scenarios issue 12 names, on small
- * topologies of their own.
- *
- * Not yet: the labs whose pods the CNI chain wires (kubernetes.cni:
- * cni-bridge-plugin, service-hairpin). The lab script builds what the
- * topology declares, and their pods, cni0 and veths are made by the
- * simulator's plugins, so Linux would have no pods to compare.
+ * topologies of their own. The labs whose pods the CNI chain wires
+ * (kubernetes.cni) are compared too: the lab script makes those pods as the
+ * simulator's plugins did (lab-script/cni-commands.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -38,7 +36,7 @@ export interface Scenario {
 }
 
 const TRAFFIC = /^(ping|curl|traceroute|arping)\b/;
-const STATE_CHANGE = /^(ip (-\S+ )*(route|r|addr|address|a|link|l|neigh|neighbour|n) (add|del|delete|replace|change|set|flush)\b|sysctl -w\b|iptables (-t \S+ )?-[AIDRFPNX]\b|bridge fdb (add|del|append|replace)\b)/;
+const STATE_CHANGE = /^(ip (-\S+ )*(route|r|addr|address|a|link|l|neigh|neighbour|n) (add|del|delete|replace|change|set|flush)\b|sysctl -w\b|iptables (-t \S+ )?-[AIDRFPNX]\b|bridge fdb (add|del|append|replace)\b|bridge link set\b|brctl (addbr|delbr|addif|delif|hairpin|stp|setageing)\b)/;
 
 /** Whether a walkthrough command is one the suite runs on both sides. */
 export function isComparedCommand(command: string): boolean {
@@ -58,7 +56,6 @@ export function labScenarios(labsDir: string): Scenario[] {
     .filter((f) => f.endsWith(".yaml"))
     .sort()
     .map((f) => parse(readFileSync(path.join(labsDir, f), "utf8")) as LabFileShape)
-    .filter((lab) => lab.topology.kubernetes?.cni === undefined)
     .map((lab) => ({
       id: lab.id,
       title: lab.title.en,

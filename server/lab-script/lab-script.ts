@@ -14,13 +14,14 @@
  * script); a failed build removes what it made.
  */
 import { Engine, type TopologySpec } from "../engine/index.js";
+import { cniLines, cniPods } from "./cni-commands.js";
 import { commandLines, type SessionCommand } from "./command-translation.js";
 import { listenerLines } from "./listener-commands.js";
 import { netfilterLines } from "./netfilter-commands.js";
 import { overlayLines } from "./overlay-commands.js";
 import { helperFunctions } from "./runtime-helpers.js";
 import { defaultPrefix } from "./script-names.js";
-import { hostLines, namespaceLines, namespaceSuffixes, segmentLines } from "./topology-commands.js";
+import { hostLines, namespaceLines, namespaceSuffixes, placedNamespaces, segmentLines, type PlacedNamespace } from "./topology-commands.js";
 
 export interface LabScriptInput {
   labId: string;
@@ -36,7 +37,8 @@ export interface LabScriptInput {
   source?: string;
 }
 
-export type LabScriptResult = { kind: "ok"; script: string } | { kind: "invalid-topology"; message: string };
+/** The script, and the namespaces it makes for the lab's hosts and theirs (not the segments' switches), which a capture of the lab spans. */
+export type LabScriptResult = { kind: "ok"; script: string; namespaces: PlacedNamespace[] } | { kind: "invalid-topology"; message: string };
 
 function fn(name: string, lines: string[]): string {
   return `${name}() {\n${lines.length === 0 ? "  :" : lines.map((l) => `  ${l}`).join("\n")}\n}\n`;
@@ -50,7 +52,8 @@ export function labScript(input: LabScriptInput): LabScriptResult {
   const state = engine.state();
   const prefix = input.prefix ?? defaultPrefix(input.labId);
   const commands = input.commands ?? [];
-  const namespaces = namespaceSuffixes(input.topology).map((s) => `"\${P}${s}"`);
+  const pods = cniPods(input.topology, state);
+  const namespaces = [...namespaceSuffixes(input.topology), ...pods.map((p) => p.suffix)].map((s) => `"\${P}${s}"`);
 
   const header = [
     "#!/usr/bin/env bash",
@@ -112,10 +115,10 @@ if [ -t 0 ]; then read -r -p "Press Enter to remove the lab. " _; fi
     header,
     helperFunctions(),
     runCommand,
-    fn("build", [...namespaceLines(input.topology), ...segmentLines(input.topology), ...hostLines(input.topology, state), ...overlayLines(input.topology, state), ...netfilterLines(engine)]),
+    fn("build", [...namespaceLines(input.topology), ...segmentLines(input.topology), ...hostLines(input.topology, state), ...overlayLines(input.topology, state), ...cniLines(input.topology, state, engine), ...netfilterLines(engine)]),
     fn("start_processes", listenerLines(state)),
     fn("commands", commandLines(commands)),
     main,
   ].join("\n");
-  return { kind: "ok", script };
+  return { kind: "ok", script, namespaces: [...placedNamespaces(input.topology), ...pods] };
 }

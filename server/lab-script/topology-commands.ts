@@ -28,6 +28,22 @@ export function namespaceSuffixes(spec: TopologySpec): string[] {
   return [...new Set(out)];
 }
 
+/** A namespace of one of the lab's hosts: the host's own ("root") or one inside it. */
+export interface PlacedNamespace {
+  host: string;
+  namespace: string;
+  suffix: string;
+}
+
+/** The hosts' namespaces the topology declares (not the segments'), in the order the script makes them. */
+export function placedNamespaces(spec: TopologySpec): PlacedNamespace[] {
+  return spec.hosts.flatMap((h) => [
+    { host: h.name, namespace: "root", suffix: namespaceSuffix(h.name, null) },
+    ...(h.namespaces ?? []).map((n) => ({ host: h.name, namespace: n, suffix: namespaceSuffix(h.name, n) })),
+    ...(h.containers ?? []).filter((c) => c.network !== "host").map((c) => ({ host: h.name, namespace: c.name, suffix: namespaceSuffix(h.name, c.name) })),
+  ]);
+}
+
 /** Segments, declared or only named by a NIC. */
 function segmentsOf(spec: TopologySpec): string[] {
   const names = (spec.segments ?? []).map((s) => s.name);
@@ -46,19 +62,24 @@ function linkOptions(mac: string | undefined, mtu: number | undefined): string[]
   return [...(mac === undefined ? [] : ["address", mac]), ...(mtu === undefined ? [] : ["mtu", String(mtu)])];
 }
 
-function broadcastFor(cidr: string): string[] {
+export function broadcastFor(cidr: string): string[] {
   // As Docker, ifconfig and the simulator do: a broadcast address below /31.
   return Number(cidr.split("/")[1]) < 31 ? ["broadcast", "+"] : [];
 }
 
 export function namespaceLines(spec: TopologySpec): string[] {
   const lines = [comment("Namespaces: one per host, per container and per `ip netns` namespace, one per underlay segment.")];
-  for (const suffix of namespaceSuffixes(spec)) {
-    lines.push(`ip netns add "\${P}${suffix}"`);
-    lines.push(execIn(suffix, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]));
-    lines.push(ipIn(suffix, ["link", "set", "lo", "up"]));
-  }
+  for (const suffix of namespaceSuffixes(spec)) lines.push(...namespaceSetupLines(suffix));
   return lines;
+}
+
+/** One namespace made: IPv6 off before any device exists, lo up. */
+export function namespaceSetupLines(suffix: string): string[] {
+  return [
+    `ip netns add "\${P}${suffix}"`,
+    execIn(suffix, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]),
+    ipIn(suffix, ["link", "set", "lo", "up"]),
+  ];
 }
 
 export function segmentLines(spec: TopologySpec): string[] {

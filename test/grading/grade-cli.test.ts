@@ -71,17 +71,17 @@ describe("npm run grade", () => {
 
     expect(tableRun.code, tableRun.stderr).toBe(0);
     const lines = tableRun.stdout.split("\n");
-    expect(lines[0]).toMatch(/^lab host-gw, run [0-9a-f-]{36}: 2 sessions, 50 points at most, average 25\.0$/);
-    expect(lines[2]).toMatch(/^STUDENT\s+SESSION\s+SCORE\s+read-route\s+cross-node-ping\s+no-tunnel\s+add-node3$/);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^Li Wei\\s+${solved.slice(0, 8)}\\s+50/50\\s+10/10\\s+15/15\\s+5/5\\s+20/20$`)));
-    expect(lines).toContainEqual(expect.stringMatching(/^张三\s+[0-9a-f]{8}\s+0\/50\s+0\/10\s+0\/15\s+skip\/5\s+0\/20$/));
+    expect(lines[0]).toMatch(/^lab host-gw, run [0-9a-f-]{36}: 2 sessions, 60 points at most, average 30\.0$/);
+    expect(lines[2]).toMatch(/^STUDENT\s+SESSION\s+SCORE\s+read-route\s+cross-node-ping\s+no-tunnel\s+add-node3\s+pod-gateway$/);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^Li Wei\\s+${solved.slice(0, 8)}\\s+60/60\\s+10/10\\s+15/15\\s+5/5\\s+20/20\\s+10/10$`)));
+    expect(lines).toContainEqual(expect.stringMatching(/^张三\s+[0-9a-f]{8}\s+0\/60\s+0\/10\s+0\/15\s+skip\/5\s+0\/20\s+0\/10$/));
     // Not a terminal: progress as plain lines.
     expect(tableRun.stderr).toMatch(/graded 2\/2 sessions\n$/);
 
     expect(junitRun.code, junitRun.stderr).toBe(0);
     expect(junitRun.stdout).toBe("");
     const xml = await readFile(out, "utf8");
-    expect(xml).toContain('<testsuites name="cnlab grading host-gw" tests="8" failures="0" errors="0" skipped="0"');
+    expect(xml).toContain('<testsuites name="cnlab grading host-gw" tests="10" failures="0" errors="0" skipped="0"');
     expect(xml).toContain(`<testsuite name="Li Wei (${solved})"`);
 
     expect(badToken).toMatchObject({ code: 4, stdout: "" });

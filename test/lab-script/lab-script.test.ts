@@ -91,6 +91,43 @@ describe("what the script writes", () => {
     expect(script).toContain(`ip netns exec "\${P}node1" bridge fdb append ${vtep2.mac} dev flannel.1 dst 10.168.0.3`);
   });
 
+  it("makes the pods the CNI chain wired as the bridge plugin did: cni0 (lease MTU, gateway MAC and address), a namespace and veth pair per pod with the simulator's names and MACs, hairpin as the delegate says, host-local's address, the routes via the gateway", () => {
+    const lab = labs.find((l) => l.id === "flannel-vxlan")!;
+    const made = labScript({ labId: lab.id, title: lab.title.en, topology: lab.topology });
+    if (made.kind !== "ok") throw new Error(made.message);
+    const node1 = (Engine.create(lab.topology, { seed: 1 }) as Engine).state().hosts.find((h) => h.name === "node1")!;
+    const port = node1.namespaces.find((n) => n.name === "root")!.interfaces.find((i) => i.master === "cni0")!;
+    const lines = made.script.split("\n").map((l) => l.trim());
+    const at = (line: string) => {
+      const i = lines.indexOf(line);
+      expect(i, line).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const order = [
+      at('ip -n "${P}node1" link add cni0 address 0a:58:0a:f4:01:01 mtu 1450 type bridge stp_state 0'),
+      at('ip netns add "${P}node1-c1"'),
+      at(`ip -n "\${P}node1" link add ${port.name} address ${port.mac} mtu 1450 type veth peer name eth0 address 0a:58:0a:f4:01:02 mtu 1450 netns "\${P}node1-c1"`),
+      at(`ip -n "\${P}node1" link set ${port.name} master cni0`),
+      at(`ip -n "\${P}node1" link set dev ${port.name} type bridge_slave hairpin on`),
+      at('ip -n "${P}node1-c1" addr add 10.244.1.2/24 broadcast + dev eth0'),
+      at('ip -n "${P}node1-c1" route add 10.244.0.0/16 via 10.244.1.1 dev eth0'),
+      at('ip -n "${P}node1-c1" route add default via 10.244.1.1 dev eth0'),
+      at('ip -n "${P}node1" addr add 10.244.1.1/24 broadcast + dev cni0'),
+    ];
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(made.script).toContain('NAMESPACES=("${P}seg-underlay" "${P}node1" "${P}node2" "${P}node1-c1" "${P}node2-c3")');
+    expect(made.namespaces).toEqual([
+      { host: "node1", namespace: "root", suffix: "node1" },
+      { host: "node2", namespace: "root", suffix: "node2" },
+      { host: "node1", namespace: "c1", suffix: "node1-c1" },
+      { host: "node2", namespace: "c3", suffix: "node2-c3" },
+    ]);
+    // service-hairpin's delegate turns hairpin mode off: the script leaves every port as the plugin did.
+    const hairpin = scriptOf(labs.find((l) => l.id === "service-hairpin")!);
+    expect(hairpin.match(/type bridge_slave hairpin off/g)).toHaveLength(2);
+    expect(hairpin).not.toContain("hairpin on");
+  });
+
   it("checks for IPIP before Calico's tunl0, and leaves out a host-gw route the kernel would refuse", () => {
     expect(scriptOf(labs.find((l) => l.id === "calico")!)).toContain("require_link_kind ipip");
     expect(scriptOf(labs.find((l) => l.id === "host-gw-routed")!)).toContain("# node1 flanneld cannot add 10.244.2.0/24 via 10.168.1.3 dev eth0");

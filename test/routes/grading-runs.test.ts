@@ -27,15 +27,15 @@ describe("grading runs", () => {
     const started = await app.inject({ method: "POST", url: "/api/grading/runs", headers: instructor, payload: { labId: "flannel-vxlan" } });
     expect(started.statusCode).toBe(202);
     const summary = started.json<RunView>();
-    expect(summary).toMatchObject({ labId: "flannel-vxlan", status: "running", progress: { total: 2 }, maxScore: 55, createdBy: { name: "instructor" } });
+    expect(summary).toMatchObject({ labId: "flannel-vxlan", status: "running", progress: { total: 2 }, maxScore: 65, createdBy: { name: "instructor" } });
     expect(started.headers["location"]).toBe(`/api/grading/runs/${summary.id}`);
 
     const run = await waitForRun(app, summary.id);
     expect(run).toMatchObject({ status: "done", progress: { total: 2, graded: 2 }, finishedAt: expect.any(String) });
-    expect(run.tasks.map((task) => task.id)).toEqual(["vtep", "cross-node-ping", "mtu", "add-node3"]);
+    expect(run.tasks.map((task) => task.id)).toEqual(["vtep", "cross-node-ping", "mtu", "add-node3", "pod-bridge"]);
     const bySession = new Map(run.sessions.map((session) => [session.sessionId, session]));
-    expect(bySession.get(solved)).toMatchObject({ owner: { id: li.id, name: "Li Wei" }, score: 55, maxScore: 55, error: null });
-    expect(bySession.get(untouched)).toMatchObject({ owner: { name: "Zhang San" }, score: 0, maxScore: 55 });
+    expect(bySession.get(solved)).toMatchObject({ owner: { id: li.id, name: "Li Wei" }, score: 65, maxScore: 65, error: null });
+    expect(bySession.get(untouched)).toMatchObject({ owner: { name: "Zhang San" }, score: 0, maxScore: 65 });
     const route = bySession.get(untouched)!.tasks.find((task) => task.taskId === "add-node3")!;
     expect(route).toMatchObject({ points: 20, earned: 0, status: "failed", passed: false });
     expect(route.checks[0]).toEqual({ index: 0, kind: "route", status: "failed", passed: false, points: 0, feedback: loadLab("flannel-vxlan").tasks![3]!.checks[0]!.feedback });
@@ -49,7 +49,7 @@ describe("grading runs", () => {
     const li = await createToken(app, "Li, \"Wei\"");
     const id = await startSession(app, li.token, "host-gw");
     const lab = loadLab("host-gw");
-    // Everything but the last task: add-node3 fails.
+    // Everything but the last step of the solution: add-node3 fails.
     await playSolution(app, li.token, id, "host-gw", lab.solution!.slice(0, -1));
     const runId = (await app.inject({ method: "POST", url: "/api/grading/runs", headers: instructor, payload: { labId: "host-gw", sessionIds: [id] } })).json<{ id: string }>().id;
     await waitForRun(app, runId);
@@ -61,17 +61,17 @@ describe("grading runs", () => {
     expect(lines[0]).toBe(CSV_COLUMNS.join(","));
     expect(lines).toHaveLength(1 + lab.tasks!.length + 1);
     expect(lines.at(-1)).toBe("");
-    expect(lines[1]).toMatch(new RegExp(`^${runId},host-gw,${id},${li.id},"Li, ""Wei""",read-route,"A route, not a tunnel",passed,10,10,2,2,,30,50,\\d{4}-`));
-    expect(lines[4]).toContain(`,add-node3,Route a new node,failed,0,20,0,1,${lab.tasks![3]!.checks[0]!.feedback.en},30,50,`);
+    expect(lines[1]).toMatch(new RegExp(`^${runId},host-gw,${id},${li.id},"Li, ""Wei""",read-route,"A route, not a tunnel",passed,10,10,2,2,,40,60,\\d{4}-`));
+    expect(lines[4]).toContain(`,add-node3,Route a new node,failed,0,20,0,1,${lab.tasks![3]!.checks[0]!.feedback.en},40,60,`);
 
     const junit = await app.inject({ method: "GET", url: `/api/grading/runs/${runId}?format=junit`, headers: instructor });
     expect(junit.headers["content-type"]).toBe("application/xml; charset=utf-8");
     const xml = junit.body;
-    expect(xml).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="cnlab grading host-gw" tests="8" failures="1" errors="0" skipped="0"/);
-    expect(xml).toContain(`<testsuite name="Li, &quot;Wei&quot; (${id})" tests="8" failures="1" errors="0" skipped="0"`);
-    expect(xml.match(/<testcase /g)).toHaveLength(8);
+    expect(xml).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="cnlab grading host-gw" tests="10" failures="1" errors="0" skipped="0"/);
+    expect(xml).toContain(`<testsuite name="Li, &quot;Wei&quot; (${id})" tests="10" failures="1" errors="0" skipped="0"`);
+    expect(xml.match(/<testcase /g)).toHaveLength(10);
     expect(xml).toContain(`<testcase classname="host-gw.add-node3" name="check 1: route" time="0">\n      <failure message="node1 has no route that sends node3&apos;s pod subnet to node3 itself." type="route">`);
-    expect(xml).toContain('<property name="score" value="30"/>');
+    expect(xml).toContain('<property name="score" value="40"/>');
   });
 
   it("are for instructors: a student gets 403; unknown labs and runs 404; sessions must belong to the lab", async () => {
