@@ -14,6 +14,7 @@
 import { deflateRawSync } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import { serializeEvents, type Engine } from "../server/engine/index.js";
+import { DEFLATE_OPTIONS } from "../server/simulator/stored-trace.js";
 import { KernelPing, kernelPingAvailable } from "./kernel-ping.js";
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 7);
@@ -52,7 +53,7 @@ export function kernelRatio(makeSession: () => Engine): void {
       const t1 = performance.now();
       const json = serializeEvents(result.events);
       const t2 = performance.now();
-      const deflated = deflateRawSync(json);
+      const deflated = deflateRawSync(json, DEFLATE_OPTIONS);
       const t3 = performance.now();
       const perPing = (ms: number) => (ms * 1000) / SIM_PINGS;
       rounds.push({

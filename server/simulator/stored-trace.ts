@@ -65,9 +65,18 @@ const inflate = promisify(inflateRaw);
  */
 const INFLATE_OPTIONS = { chunkSize: 1024 * 1024 };
 
+/**
+ * zlib's level 2 rather than its default 6: on a ping's trace it deflates
+ * three times faster (41 against 134 ms for a thousand round trips' 16 MB of
+ * JSON) for 600 bytes stored per round trip instead of 385, still well under
+ * the 2 KB a round trip may take. Every command's events pass through here,
+ * on the same two cores as the requests; reading inflates either the same.
+ */
+export const DEFLATE_OPTIONS = { level: 2 };
+
 /** Deflates each chunk's JSON array text (on libuv's thread pool) and lays them out behind their index. */
 export async function encodeStoredTrace(chunks: readonly { firstSeq: number; count: number; json: string }[]): Promise<Uint8Array> {
-  const deflated = await Promise.all(chunks.map((c) => deflate(c.json)));
+  const deflated = await Promise.all(chunks.map((c) => deflate(c.json, DEFLATE_OPTIONS)));
   const headerBytes = HEADER_BYTES + ENTRY_BYTES * chunks.length;
   const total = deflated.reduce((sum, d) => sum + d.byteLength, headerBytes);
   const out = new Uint8Array(total);

@@ -40,7 +40,7 @@ describe("the log's reads through the driver", () => {
     // A row Prisma writes itself, with its own way of storing dates.
     const byPrisma = row(3, 40, 41);
     const { events: _events, interruption: _interruption, ...prismaRow } = byPrisma;
-    await app.prisma.sessionCommand.create({ data: { ...prismaRow, sessionId: id, at: BigInt(byPrisma.at), events: "", eventsDeflated: EMPTY_TRACE } });
+    await app.prisma.sessionCommand.create({ data: { ...prismaRow, sessionId: id, at: BigInt(byPrisma.at), events: "", eventsDeflated: new Uint8Array(EMPTY_TRACE) } });
     rows.push(byPrisma);
 
     const reads = logReads(app.database);
