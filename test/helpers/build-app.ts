@@ -5,8 +5,9 @@
  * first instructor token is TEST_INSTRUCTOR_TOKEN; rate limits are high
  * unless a test sets them. `sharedTestApp` builds the same app once for a
  * whole describe block. When the run has a Redis (CNLAB_TEST_REDIS=1, as
- * `npm run test:pg` has), each app gets a database of it (test-redis.ts)
- * unless the test gives `redisUrl` itself (null: the app runs alone).
+ * `npm run test:pg` has), each app gets the Redis database of its cnlab
+ * database (test-redis.ts) unless the test gives `redisUrl` itself (null:
+ * the app runs alone).
  */
 import { readdirSync } from "node:fs";
 import path from "node:path";
@@ -35,13 +36,13 @@ export interface TestAppOptions extends BuildAppOptions, Partial<Omit<AppConfig,
  */
 let repoLabs: Promise<LoadedLab[]> | undefined;
 
-/** The app, and what empties its Redis database of the run once it is closed. */
-async function createTestApp(databaseUrl: string, options: TestAppOptions): Promise<{ app: App; emptyRedis: () => Promise<void> }> {
+/** The app, and what lets go of its Redis database of the run once it is closed. */
+async function createTestApp(databaseUrl: string, options: TestAppOptions): Promise<{ app: App; releaseRedis: () => Promise<void> }> {
   const { databaseUrl: _given, labsDir, logger, ...rest } = options;
   const labs = rest.labs ?? (labsDir === undefined ? await (repoLabs ??= loadLabs(REPO_LABS_DIR)) : undefined);
-  const redis = "redisUrl" in options ? null : testRedisDatabase();
+  const redis = "redisUrl" in options ? null : testRedisDatabase(databaseUrl);
   // What an earlier app of this index left (the indexes come round).
-  await redis?.empty();
+  if (redis?.fresh === true) await redis.empty();
   const app = await buildApp(
     {
       databaseUrl,
@@ -55,15 +56,15 @@ async function createTestApp(databaseUrl: string, options: TestAppOptions): Prom
     },
     { ...rest, ...(labs === undefined ? {} : { labs }), logger: logger ?? false },
   );
-  return { app, emptyRedis: redis?.empty ?? (async () => undefined) };
+  return { app, releaseRedis: redis?.release ?? (async () => undefined) };
 }
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
-  const { app, emptyRedis } = await createTestApp(options.databaseUrl ?? (await freshDatabase()).url, options);
+  const { app, releaseRedis } = await createTestApp(options.databaseUrl ?? (await freshDatabase()).url, options);
   // Closing an app the test already closed is harmless.
   onTestFinished(async () => {
     await app.close();
-    await emptyRedis();
+    await releaseRedis();
   });
   return app;
 }
@@ -79,15 +80,15 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<App> {
  */
 export function sharedTestApp(options: Omit<TestAppOptions, "databaseUrl"> = {}): () => App {
   let app: App | undefined;
-  let emptyRedis: (() => Promise<void>) | undefined;
+  let releaseRedis: (() => Promise<void>) | undefined;
   let database: { url: string; remove: () => Promise<void> } | undefined;
   beforeAll(async () => {
     database = await blockDatabase();
-    ({ app, emptyRedis } = await createTestApp(database.url, options));
+    ({ app, releaseRedis } = await createTestApp(database.url, options));
   });
   afterAll(async () => {
     await app?.close();
-    await emptyRedis?.();
+    await releaseRedis?.();
     await database?.remove();
   });
   return () => {

@@ -5,8 +5,8 @@
  * process: listening, signals, exit codes. The process sees only the cnlab settings the
  * test gives (see child-env.ts), whatever the shell running the tests exports.
  * When the run has a Redis (CNLAB_TEST_REDIS=1) and the test gives no
- * REDIS_URL, the process gets a database of it of its own (test-redis.ts),
- * emptied when the test ends.
+ * REDIS_URL, the process gets the Redis database of its DATABASE_URL
+ * (test-redis.ts), shared with the other apps on it, as one deployment's.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -36,7 +36,7 @@ const startArgs = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json
   .map((arg) => (arg === "build/main.js" ? inject("serverEntry") : arg));
 
 export function runMain(env: Record<string, string>): MainProcess {
-  const redis = "REDIS_URL" in env ? null : testRedisDatabase();
+  const redis = "REDIS_URL" in env ? null : testRedisDatabase(env["DATABASE_URL"] ?? "");
   const child = spawn(process.execPath, startArgs, {
     cwd: PROJECT_ROOT,
     env: childEnv(redis === null ? env : { ...env, REDIS_URL: redis.url }),
@@ -46,7 +46,7 @@ export function runMain(env: Record<string, string>): MainProcess {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     if (redis === null) return;
     await exited;
-    await redis.empty();
+    await redis.release();
   });
 
   const logs: Array<Record<string, unknown>> = [];

@@ -15,11 +15,11 @@ import { freshDatabase } from "../helpers/test-database.js";
 const startSessionOn = (app: App, token: string) => app.inject({ method: "POST", url: "/api/sessions", headers: bearer(token), payload: { labId: "bridge-two-containers" } });
 const badToken = (app: App, i: number) => app.inject({ method: "GET", url: "/api/sessions", headers: bearer(`cnlab_wrong-guess-${i}-0000000000`) });
 
-/** Two instances on one database; with `redisUrl`, on one Redis too. */
+/** Two instances on one database; with `redisUrl`, on one Redis too, else each alone (even in a run that gives apps a Redis). */
 async function twoInstances(options: { redisUrl?: string; sessionRate?: number; authFailuresPerMinute?: number }): Promise<[App, App]> {
   const { url } = await freshDatabase();
-  const a = await buildTestApp({ ...options, databaseUrl: url, instanceId: "cnlab-a" });
-  const b = await buildTestApp({ ...options, databaseUrl: url, instanceId: "cnlab-b" });
+  const a = await buildTestApp({ redisUrl: null, ...options, databaseUrl: url, instanceId: "cnlab-a" });
+  const b = await buildTestApp({ redisUrl: null, ...options, databaseUrl: url, instanceId: "cnlab-b" });
   return [a, b];
 }
 
