@@ -141,6 +141,35 @@ describe("br_netfilter at the bridge's entry, before the bridge decides", () => 
     expect(request.find((e) => e.kind === "nat")).toMatchObject({ type: "DNAT", device: "docker0", from: "10.96.0.100", to: "172.17.0.3" });
   });
 
+  it("DNAT to a container whose neighbour entry is STALE: the frame leaves docker0 by its neighbour output (docker0's MAC, the entry to DELAY), then is bridged on with the sender's MAC, TTL kept", () => {
+    const { engine, root, nginx1 } = dockerHost();
+    linuxRules(root);
+    expect(root("iptables -t nat -A PREROUTING -d 10.96.0.100 -j DNAT --to-destination 172.17.0.3").exitCode).toBe(0);
+    expect(nginx1("ping -c 1 172.17.0.3").exitCode).toBe(0);
+    expect(nginx1("ping -c 1 172.17.0.1").exitCode).toBe(0);
+    expect(engine.run({ host: "node1", namespace: "nginx-2", command: "ping -c 1 172.17.0.2" }).exitCode).toBe(0);
+    expect(root("ip neigh replace 172.17.0.3 lladdr 02:42:ac:11:00:03 dev docker0 nud stale").exitCode).toBe(0);
+    const ping = nginx1("ping -c 1 10.96.0.100");
+    sameAsLinux(ping, "br-netfilter-dnat-stale-ping-c-1-10-96-0-100");
+    sameAsLinux(root("tcpdump -p -i docker0 -n -e -v icmp"), "br-netfilter-dnat-stale-tcpdump-p-docker0-n-e-v-icmp");
+    sameAsLinux(root("tcpdump -i vethb4963f3 -n -e -v icmp"), "br-netfilter-dnat-stale-tcpdump-vethb4963f3-n-e-v-icmp");
+    const neighbour = (text: string) => text.split("\n").find((l) => l.startsWith("172.17.0.3 "));
+    expect(neighbour(root("ip neigh show dev docker0").output)).toBe(neighbour(linuxFixture("br-netfilter-dnat-stale-ip-neigh-show-dev-docker0").text));
+    const request = ping.events.filter((e) => e.namespace === "root" && e.packetId === ping.events.find((x) => x.kind === "nat")!.packetId);
+    expect(request.map((e) => `${e.kind} ${e.device}`)).toEqual([
+      "frame-rx veth9c02e56",
+      "netfilter docker0",
+      "nat docker0",
+      "route-lookup docker0",
+      "frame-tx docker0",
+      "bridge-forward docker0",
+      "netfilter docker0",
+      "conntrack null",
+      "frame-tx vethb4963f3",
+    ]);
+    expect(ping.events.find((e) => e.kind === "neigh-state" && e.device === "docker0")).toMatchObject({ ip: "172.17.0.3", from: "STALE", to: "DELAY" });
+  });
+
   it("the reply to a masqueraded client is un-SNATed as it enters docker0: tcpdump there shows it addressed to the client, then it is routed out", () => {
     const engine = labEngine("container-to-other-host");
     const root = (command: string) => engine.run({ host: "node1", command });

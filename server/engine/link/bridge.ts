@@ -103,10 +103,22 @@ export class Bridge extends Device implements Enslaver {
   ingress(port: Device, frame: Frame): void {
     this.learn(port, frame);
     const nf = this.ns.bridgeNetfilter;
-    const pre = nf === undefined || nf === null ? "skip" : nf.prerouting(this, frame);
+    const pre = nf === undefined || nf === null ? "skip" : nf.prerouting(this, port, frame);
     if (pre === null) return;
     if (pre === "skip") this.decide(port, frame, "skip");
     else this.decide(port, pre.frame, pre.token);
+  }
+
+  /**
+   * br_dev_xmit of a frame br_netfilter sent through the bridge's neighbour
+   * output (a DNAT to an address behind this bridge whose neighbour entry was
+   * not confirmed, once it could be sent): it leaves the bridge device as what
+   * the host sends does, then br_nf_pre_routing_finish_bridge_slow puts the
+   * sender's MAC back (`resumed`) and the bridge decides as for a frame that
+   * came in by `ingress`, its hooks going on.
+   */
+  transmitBridgedDnat(sent: Frame, ingress: Device, resumed: Frame, token: object): void {
+    if (this.leaves(sent)) this.decide(ingress, resumed, token);
   }
 
   /** Frames the host's stack sends through the bridge device: they passed OUTPUT and POSTROUTING there. */

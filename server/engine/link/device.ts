@@ -32,14 +32,14 @@ export interface NamespaceLabel {
  */
 export interface BridgeNetfilter {
   /**
-   * PREROUTING for a frame entering from a port: "skip" when the hooks do not
+   * PREROUTING for a frame entering from `port`: "skip" when the hooks do not
    * apply, null when the frame was dropped or is a fragment waiting for the
    * rest of its datagram, else the frame to decide on (rewritten by NAT, whole
    * when reassembled, addressed to the bridge when NAT sends it to be routed,
    * or to the new destination when to be bridged again) and a token for the
    * hooks that follow.
    */
-  prerouting(bridge: Device, frame: Frame): { frame: Frame; token: object } | "skip" | null;
+  prerouting(bridge: Device, port: Device, frame: Frame): { frame: Frame; token: object } | "skip" | null;
   /** FORWARD and POSTROUTING towards egress port `out`: the frames to send (rewritten by NAT; a reassembled datagram in fragments again), none when dropped. */
   forward(bridge: Device, token: object, frame: Frame, out: Device): Frame[];
 }
@@ -139,10 +139,15 @@ export abstract class Device {
 
   /** Sends a frame out of this device (from the stack or from its bridge). */
   transmit(frame: Frame): void {
+    if (this.leaves(frame)) this.carry(frame);
+  }
+
+  /** dev_queue_xmit's side of sending: false when the device cannot send (dropped); else counted, captured and traced. */
+  protected leaves(frame: Frame): boolean {
     if (!this.adminUp || !this.hasCarrier()) {
       this.stats.txDropped++;
       this.emitDrop(frame, "link-down", `${this.name} is ${this.adminUp ? "without carrier" : "down"}`);
-      return;
+      return false;
     }
     this.stats.txPackets++;
     this.stats.txBytes += frame.bytes.length;
@@ -157,7 +162,7 @@ export abstract class Device {
       summary: `${this.name} sends ${frame.summary}`,
       length: frame.bytes.length,
     });
-    this.carry(frame);
+    return true;
   }
 
   /** A frame arrives from the medium (the veth peer, the segment, the loopback). */

@@ -11,6 +11,7 @@
  * needed one is dropped ("neighbour table overflow"), a request is still
  * answered without its sender being learnt.
  */
+import type { Bridge } from "../link/bridge.js";
 import type { Device } from "../link/device.js";
 import { BROADCAST_MAC, type Frame } from "../link/frame.js";
 import type { ArpPayload, Ipv4Payload } from "../link/payload.js";
@@ -28,6 +29,8 @@ export interface NeighbourPending {
   packetId: number;
   /** The device the packet came in on, for the ICMP error's source; null when generated here. */
   inDevice: string | null;
+  /** Set by br_netfilter for a bridged DNAT: the bridge sends the frame, then bridges it on from this port with this source MAC. */
+  bridgedDnat?: { ingress: Device; src: string; token: object };
 }
 
 /** Hooks from the IP layer: what to do with packets whose resolution failed. */
@@ -64,8 +67,10 @@ function setState(ns: NetNamespace, e: NeighbourEntry, to: NeighbourState, reaso
   });
 }
 
-function sendFrame(ns: NetNamespace, dev: Device, dst: string, payload: Ipv4Payload | ArpPayload, packetId: number): void {
-  dev.transmit(ns.ctx.buildFrame(dev.mac, dst, payload, packetId));
+function sendFrame(ns: NetNamespace, dev: Device, dst: string, payload: Ipv4Payload | ArpPayload, packetId: number, bridged?: NeighbourPending["bridgedDnat"]): void {
+  const frame = ns.ctx.buildFrame(dev.mac, dst, payload, packetId);
+  if (bridged !== undefined && dev.kind === "bridge") (dev as Bridge).transmitBridgedDnat(frame, bridged.ingress, ns.ctx.buildFrame(bridged.src, dst, payload, packetId), bridged.token);
+  else dev.transmit(frame);
 }
 
 /**
@@ -173,7 +178,7 @@ function flushQueue(ns: NetNamespace, e: NeighbourEntry): void {
   ns.pending.delete(key(e.dev, e.ip));
   const dev = ns.device(e.dev);
   if (dev === undefined || e.mac === null) return;
-  for (const p of q) sendFrame(ns, dev, e.mac, p.payload, p.packetId);
+  for (const p of q) sendFrame(ns, dev, e.mac, p.payload, p.packetId, p.bridgedDnat);
 }
 
 function fail(ns: NetNamespace, e: NeighbourEntry): void {
@@ -216,11 +221,11 @@ export function neighOutput(ns: NetNamespace, dev: Device, nextHop: number, pend
     case "REACHABLE":
     case "DELAY":
     case "PROBE":
-      sendFrame(ns, dev, e.mac!, pending.payload, pending.packetId);
+      sendFrame(ns, dev, e.mac!, pending.payload, pending.packetId, pending.bridgedDnat);
       return;
     case "STALE":
       enterDelay(ns, dev, e, "stale entry used to send");
-      sendFrame(ns, dev, e.mac!, pending.payload, pending.packetId);
+      sendFrame(ns, dev, e.mac!, pending.payload, pending.packetId, pending.bridgedDnat);
       return;
     case "INCOMPLETE":
       enqueue(ns, e, pending);

@@ -10,8 +10,10 @@
  *                        reply's un-SNAT)
  *   br_nf_pre_routing_finish  destination changed: routed (ip_route_input);
  *                        behind this same bridge, the frame is bridged again
- *                        to the new destination's MAC (bridged DNAT), else it
- *                        is readdressed to the bridge and passed up
+ *                        to the new destination's MAC (bridged DNAT; through
+ *                        the bridge's neighbour output when that entry is not
+ *                        confirmed), else it is readdressed to the bridge and
+ *                        passed up
  *   br_handle_frame_finish  the bridge decides on the frame as it now is, so
  *                        a capture on the bridge sees it translated and whole
  *   bridged:             FORWARD (in and out the bridge; -m physdev sees it
@@ -25,10 +27,12 @@
  * why `conntrack -L` lists flows between two containers, and why tcpdump on
  * cni0 shows a pod's packets to a Service already addressed to a backend.
  *
- * Simplified: a bridged DNAT whose new destination has no neighbour entry yet
- * is passed up and routed (through FORWARD, its TTL decremented) instead of
- * resolved first and bridged (br_nf_pre_routing_finish_bridge's neigh output);
- * conntrack runs whenever the namespace has rules, not only when one needs it.
+ * Simplified: conntrack runs whenever the namespace has rules, not only when
+ * one needs it. Not modelled: what a promiscuous bridge (tcpdump on it) does
+ * besides showing frames: Linux passes its copy of a bridged-DNAT frame up as
+ * addressed to the host, its conntrack entry reset, so the IP layer routes it
+ * as well (FORWARD sees it INVALID; without a rule dropping that, the
+ * destination gets the packet twice).
  */
 import type { Bridge } from "../link/bridge.js";
 import type { BridgeNetfilter, Device } from "../link/device.js";
@@ -38,6 +42,7 @@ import { formatIpv4 } from "../wire/ipv4-address.js";
 import { dropPacket } from "./drop.js";
 import { ipFragments } from "./ip-fragment.js";
 import { isFragment, reassemble } from "./ip-reassembly.js";
+import { neighOutput } from "./arp.js";
 import { emitLookup } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
 import { hookFilter, hookPostrouting, hookPrerouting, type HookContext } from "./netfilter/hooks.js";
@@ -55,7 +60,7 @@ const isBridged = (token: object | null): token is Bridged => token !== null && 
 
 export function bridgeNetfilter(ns: NetNamespace): BridgeNetfilter {
   return {
-    prerouting(bridge: Device, frame: Frame) {
+    prerouting(bridge: Device, port: Device, frame: Frame) {
       const received = frame.payload;
       if (!ns.bridgeNfCallIptables || ns.netfilter.empty || received.kind !== "ipv4") return "skip";
       let p = received;
@@ -67,10 +72,10 @@ export function bridgeNetfilter(ns: NetNamespace): BridgeNetfilter {
         fragMaxSize = whole.fragMaxSize;
       }
       const pre = hookPrerouting(ns, bridge.name, p, frame.packetId);
-      const dst = pre.p.dst === p.dst ? frame.dst : readdress(ns, bridge, frame, pre.p);
+      const token: Bridged = { kind: "br-netfilter", p: pre.p, hc: pre.hc, fragMaxSize };
+      const dst = pre.p.dst === p.dst ? frame.dst : readdress(ns, bridge, port, frame, token);
       if (dst === null) return null;
       const out = pre.p === received && dst === frame.dst ? frame : ns.ctx.buildFrame(frame.src, dst, pre.p, frame.packetId);
-      const token: Bridged = { kind: "br-netfilter", p: pre.p, hc: pre.hc, fragMaxSize };
       return { frame: out, token };
     },
     forward(bridge: Device, token: object, frame: Frame, out: Device) {
@@ -93,13 +98,19 @@ export function bridgeNetfilter(ns: NetNamespace): BridgeNetfilter {
 }
 
 /**
- * br_nf_pre_routing_finish after PREROUTING changed the destination: the new
- * destination's MAC when it lies behind this same bridge and is resolved
- * (bridged DNAT: the source MAC is kept, as neigh_hh_bridge copies only the
- * destination), the bridge's own MAC when the packet must be routed, null
- * when no route leads there (dropped).
+ * br_nf_pre_routing_finish after PREROUTING changed the destination, routed
+ * (ip_route_input): the bridge's own MAC when the packet must be routed or
+ * is local, so the bridge passes it up; null when no route leads there
+ * (dropped) or when the frame was handed to the neighbour output. Behind this
+ * same bridge it is a bridged DNAT (br_nf_pre_routing_finish_bridge): with
+ * the neighbour confirmed (NUD_CONNECTED) the frame takes its MAC as
+ * destination, the source MAC kept (neigh_hh_bridge), and is bridged;
+ * otherwise it goes to the bridge device's neighbour output, which resolves
+ * or confirms the entry, sends it out of the bridge device, and has the
+ * bridge go on bridging it from `port` (arp.ts, Bridge.transmitBridgedDnat).
  */
-function readdress(ns: NetNamespace, bridge: Device, frame: Frame, p: Ipv4Payload): string | null {
+function readdress(ns: NetNamespace, bridge: Device, port: Device, frame: Frame, token: Bridged): string | null {
+  const p = token.p;
   const lookup = ns.routes.lookup(p.dst, (r) => r.table === "local" || ns.routeUsable(r));
   emitLookup(ns, bridge.name, frame.packetId, frame, p.dst, lookup);
   const route = lookup.route;
@@ -107,11 +118,12 @@ function readdress(ns: NetNamespace, bridge: Device, frame: Frame, p: Ipv4Payloa
     dropPacket(ns, { device: bridge.name, packetId: frame.packetId, layers: frame.layers, reason: "no-route", summary: `dropped: no route to ${formatIpv4(p.dst)}, where DNAT sent the packet`, detail: `no route to ${formatIpv4(p.dst)}` });
     return null;
   }
-  if (route.table !== "local" && route.type === "unicast" && route.dev === bridge.name) {
-    const neighbour = ns.neigh.get(bridge.name, route.via ?? p.dst);
-    if (neighbour !== undefined && neighbour.mac !== null) return neighbour.mac;
-  }
-  return bridge.mac;
+  if (route.table === "local" || route.type !== "unicast" || route.dev !== bridge.name) return bridge.mac;
+  const nextHop = route.via ?? p.dst;
+  const neighbour = ns.neigh.get(bridge.name, nextHop);
+  if (neighbour !== undefined && neighbour.mac !== null && (neighbour.state === "REACHABLE" || neighbour.state === "PERMANENT")) return neighbour.mac;
+  neighOutput(ns, bridge, nextHop, { payload: p, packetId: frame.packetId, inDevice: bridge.name, bridgedDnat: { ingress: port, src: frame.src, token } });
+  return null;
 }
 
 /** The hooks br_netfilter already ran for the frame `dev` (a bridge) is passing up, or null. */
