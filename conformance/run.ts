@@ -5,7 +5,8 @@
  * the cleanup left something behind. Needs root, iproute2, iptables,
  * tcpdump, conntrack and python3 (the lab script's listeners and flanneld).
  * `npm run conformance -- <scenario> …` runs only those and does not touch
- * the report.
+ * the report. CONFORMANCE_PREFIX names the run's namespaces (default
+ * cnconf-), for two runs side by side.
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -20,13 +21,20 @@ import { runSimulated } from "./simulated-run.js";
 import type { Tables } from "./tables.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-/** Every namespace the suite makes starts with this, so a previous run's leftovers can be found. */
-const PREFIX = "cnconf-";
+/**
+ * Every namespace the suite makes starts with this, so a previous run's leftovers can be found;
+ * CONFORMANCE_PREFIX gives another, so that two runs on one machine leave each other alone.
+ */
+const PREFIX = process.env.CONFORMANCE_PREFIX ?? "cnconf-";
 /** Runs of a scenario with a random draw (kube-proxy's backends) until Linux draws what the simulator drew. */
 const RANDOM_ATTEMPTS = 10;
 const TOOLS = ["ip", "bridge", "tcpdump", "iptables-save", "conntrack", "python3"];
 
 function preflight(): void {
+  if (!/^[a-z][a-z0-9-]{0,15}-$/.test(PREFIX)) {
+    console.error("conformance: CONFORMANCE_PREFIX must be a few lower-case letters, digits and '-', ending in '-'");
+    process.exit(2);
+  }
   if (process.getuid?.() !== 0) {
     console.error("conformance: must run as root (it builds network namespaces)");
     process.exit(2);
