@@ -2,22 +2,17 @@
  * curl for plain HTTP: connects over the simulated TCP, sends a GET, prints
  * the body (-i: with the headers, -v: curl's verbose trail, -s: no error
  * text), and fails with curl's own exit codes (7 cannot connect, 28 timeout,
- * 6 cannot resolve, 3 bad URL).
+ * 6 cannot resolve, 3 bad URL). Host names resolve as getaddrinfo.ts does.
  */
-import { isLimitReached } from "../object-quota.js";
-import { tcpClose, tcpConnect, tcpSend } from "../stack/tcp.js";
-import type { TcpConnection } from "../stack/sockets.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandHandler } from "./command-context.js";
 import { CURL_LONG_OPTIONS, CURL_SHORT_OPTIONS } from "./curl-options.js";
 import { notSimulated } from "./not-simulated.js";
-import { limitReached } from "./object-limit.js";
-import { resolveHost } from "./resolve-host.js";
+import { httpGet } from "./http-get.js";
+import { getaddrinfo } from "./getaddrinfo.js";
 
 const SECOND = 1_000_000;
 const USER_AGENT = "curl/7.88.1";
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 interface CurlOptions {
   url: string;
@@ -80,10 +75,12 @@ export const curlCommand: CommandHandler = (argv, ctx) => {
   const port = m[3] === undefined || m[3] === "" ? 80 : Number(m[3]);
   if (port > 65535) return errorOut(3, "URL using bad/illegal format or missing URL");
   const path = (m[4] === undefined || m[4] === "" ? "/" : m[4]) + (m[5] ?? "");
-  const dst = resolveHost(hostName);
-  if (dst === null) return errorOut(6, `Could not resolve host: ${hostName}`);
+  // In a pod the name goes to the cluster's DNS first: its query and answer come before the SYN in the trace.
+  const resolved = getaddrinfo(ctx, hostName, "curl");
+  if (!resolved.ok) return errorOut(6, `Could not resolve host: ${hostName}`);
+  const dst = resolved.address;
 
-  const { ns, out, net } = ctx;
+  const { out, net } = ctx;
   const sched = net.scheduler;
   const start = sched.now;
   const verbose = (line: string) => {
@@ -91,73 +88,28 @@ export const curlCommand: CommandHandler = (argv, ctx) => {
   };
   const addr = formatIpv4(dst);
   verbose(`*   Trying ${addr}:${port}...`);
-  let error: string | null = null;
-  let connected = false;
-  let finished = false;
-  let received = new Uint8Array(0);
-  let expected: number | null = null;
-  let headerEnd = -1;
   const request =
     `GET ${path} HTTP/1.1\r\nHost: ${port === 80 ? hostName : `${hostName}:${port}`}\r\nUser-Agent: ${USER_AGENT}\r\nAccept: */*\r\n\r\n`;
-  let conn: TcpConnection | "ENETUNREACH" = "ENETUNREACH";
-  const made = tcpConnect(ns, dst, port, "curl", {
-    onConnected: () => {
-      connected = true;
-      verbose(`* Connected to ${hostName} (${addr}) port ${port} (#0)`);
-      for (const l of request.split("\r\n").slice(0, -1)) verbose(`> ${l}`);
-      tcpSend(ns, conn as TcpConnection, encoder.encode(request));
-    },
-    onData: (data) => {
-      const merged = new Uint8Array(received.length + data.length);
-      merged.set(received);
-      merged.set(data, received.length);
-      received = merged;
-      const text = decoder.decode(received);
-      headerEnd = text.indexOf("\r\n\r\n");
-      if (headerEnd >= 0 && expected === null) {
-        const cl = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, headerEnd));
-        expected = cl === null ? 0 : Number(cl[1]);
-      }
-      if (headerEnd >= 0 && expected !== null && received.length - (headerEnd + 4) >= expected) {
-        finished = true;
-        tcpClose(ns, conn as TcpConnection);
-      }
-    },
-    onClosed: () => {
-      finished = true;
-    },
-    onError: (e) => {
-      error = e;
-    },
-  });
-  // socket() refused: curl gives up before connecting (CURLE_COULDNT_CONNECT).
-  if (isLimitReached(made)) limitReached(made, 7);
-  conn = made;
-  if (conn === "ENETUNREACH") error = "ENETUNREACH";
-
   const connectLimit = start + Math.round(o.connectTimeout * SECOND);
   const totalLimit = o.maxTime === null ? start + 3600 * SECOND : start + Math.round(o.maxTime * SECOND);
-  sched.runUntilDone(() => error !== null || connected || sched.now >= connectLimit, Math.min(connectLimit, totalLimit));
+  const r = httpGet(ctx, dst, port, request, "curl", connectLimit, totalLimit, 7);
   const elapsed = () => Math.floor((sched.now - start) / 1000);
-  if (!connected && error === null) {
-    sched.runUntil(Math.min(connectLimit, totalLimit));
-    if (typeof conn !== "string") tcpClose(ns, conn);
+  if (r.kind === "connect-timeout") {
     verbose(`* Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Timeout was reached`);
     verbose("* Closing connection 0");
     return errorOut(28, `Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Timeout was reached`);
   }
-  if (!connected) {
-    const reason = error === "ECONNREFUSED" ? "Connection refused" : error === "ENETUNREACH" ? "Network is unreachable" : "No route to host";
+  if (r.kind === "connect-failed") {
+    const reason = r.error === "ECONNREFUSED" ? "Connection refused" : r.error === "ENETUNREACH" ? "Network is unreachable" : "No route to host";
     verbose(`* connect to ${addr} port ${port} failed: ${reason}`);
     verbose(`* Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Couldn't connect to server`);
     verbose("* Closing connection 0");
     return errorOut(7, `Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Couldn't connect to server`);
   }
-  sched.runUntilDone(() => finished || error !== null, totalLimit);
-  if (!finished) return errorOut(28, `Operation timed out after ${elapsed()} milliseconds with ${received.length} bytes received`);
-  const text = decoder.decode(received);
-  const head = headerEnd >= 0 ? text.slice(0, headerEnd) : text;
-  const body = headerEnd >= 0 ? text.slice(headerEnd + 4) : "";
+  verbose(`* Connected to ${hostName} (${addr}) port ${port} (#0)`);
+  for (const l of request.split("\r\n").slice(0, -1)) verbose(`> ${l}`);
+  if (r.kind === "transfer-timeout") return errorOut(28, `Operation timed out after ${elapsed()} milliseconds with ${r.received} bytes received`);
+  const { head, body } = r;
   for (const l of head.split("\r\n")) verbose(`< ${l}`);
   verbose("< ");
   if (o.include) out.push(...head.split("\r\n"), "");

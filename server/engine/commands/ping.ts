@@ -14,7 +14,7 @@ import { ipOutput } from "../stack/ipv4.js";
 import { icmpMessage } from "../stack/icmp.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import { fail, type CommandHandler, type CommandProcess } from "./command-context.js";
-import { resolveHost } from "./resolve-host.js";
+import { gaiMessage, getaddrinfo } from "./getaddrinfo.js";
 import { MIN_FLOOD_INTERVAL, parsePingOptions as parse, type PingOptions } from "./ping-options.js";
 import { pingStatistics } from "./ping-statistics.js";
 
@@ -217,8 +217,11 @@ class PingProcess implements CommandProcess {
 
 export const pingCommand: CommandHandler = (argv, ctx) => {
   const o = parse(argv);
-  const dst = resolveHost(o.target);
-  if (dst === null) fail(`ping: ${o.target}: Name or service not known`, 2);
+  // A name resolves through the pod's resolver (getaddrinfo.ts); iputils prints the canonical name it got back.
+  const resolved = getaddrinfo(ctx, o.target, "ping");
+  if (!resolved.ok) fail(`ping: ${o.target}: ${gaiMessage(resolved.error)}`, 2);
+  const dst = resolved.address;
+  o.target = resolved.canonical;
   const { ns, out, net } = ctx;
   const sched = net.scheduler;
   // connect(): a route must exist before anything is sent.

@@ -24,6 +24,8 @@ import { ssCommand } from "./ss.js";
 import { sysctlCommand } from "./sysctl.js";
 import { tcpdumpCommand } from "./tcpdump.js";
 import { tracerouteCommand } from "./traceroute.js";
+import { ncCommand } from "./nc.js";
+import { wgetCommand } from "./wget.js";
 
 export const COMMANDS: Record<string, CommandHandler> = {
   arp: arpCommand,
@@ -42,6 +44,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   "iptables-save": iptablesSaveCommand,
   kubectl: kubectlCommand,
   ls: lsCommand,
+  nc: ncCommand,
   nslookup: nslookupCommand,
   ping: pingCommand,
   route: routeCommand,
@@ -50,4 +53,5 @@ export const COMMANDS: Record<string, CommandHandler> = {
   sysctl: sysctlCommand,
   tcpdump: tcpdumpCommand,
   traceroute: tracerouteCommand,
+  wget: wgetCommand,
 };
