@@ -2,19 +2,22 @@
  * bench/run.ts --kernel-ratio (npm run bench:kernel): the simulator's ping
  * round trip against the real kernel's, in the same run. Each round times a
  * flood ping between two namespaces on a bridge (kernel-ping.ts), then one
- * `ping -c 1000` in a long-lived two-container session, three ways: events
- * built; built and serialised to JSON as the worker stores them; and
- * serialised and deflated (what the command log keeps). Prints, per round
+ * `ping -c 1000` in a long-lived two-container session, stepped as the
+ * simulator's worker steps it and its events taken after each step, three
+ * ways: events built (and let go); built and serialised to JSON a chunk at a
+ * time as the worker does; and recorded as the worker records them, each
+ * chunk deflated on libuv's thread pool as it is cut, till the stored trace
+ * is laid out (event-chunker.ts). Prints, per round
  * trip, min / median / max over the rounds of each, and of simulator ÷ kernel
  * computed per round (the two measured seconds apart, so a busy moment of the
  * machine weighs on both).
  *
  * Without root or `ip netns` it says so and prints the simulator's figures alone.
  */
-import { deflateRawSync } from "node:zlib";
 import { performance } from "node:perf_hooks";
-import { serializeEvents, type Engine } from "../server/engine/index.js";
-import { DEFLATE_OPTIONS } from "../server/simulator/stored-trace.js";
+import { CommandJob, serializeEvents, type CommandRequest, type Engine, type TraceEvent } from "../server/engine/index.js";
+import { EventChunker } from "../server/simulator/event-chunker.js";
+import { CHUNK_EVENTS } from "../server/simulator/stored-trace.js";
 import { KernelPing, kernelPingAvailable } from "./kernel-ping.js";
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 7);
@@ -31,7 +34,21 @@ interface Round {
   deflatedBytes: number;
 }
 
-export function kernelRatio(makeSession: () => Engine): void {
+/** Steps the command to its end, handing each step's events to `take`; the number of events. */
+function stepped(engine: Engine, command: CommandRequest, take: (events: TraceEvent[]) => void): number {
+  const job = engine.start(command);
+  if (!(job instanceof CommandJob)) throw new Error("the ping ended in one step");
+  let count = 0;
+  const hand = (events: TraceEvent[]) => {
+    count += events.length;
+    take(events);
+  };
+  while (!job.step()) hand(job.takeEvents());
+  hand(job.result().events);
+  return count;
+}
+
+export async function kernelRatio(makeSession: () => Engine): Promise<void> {
   const available = kernelPingAvailable();
   if (!available.ok) console.log(`kernel ratio: the kernel's side is skipped: ${available.why}`);
   const kernel = available.ok ? new KernelPing() : null;
@@ -48,26 +65,49 @@ export function kernelRatio(makeSession: () => Engine): void {
     const rounds: Round[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const kernelMicros = kernel?.roundTrip(KERNEL_PINGS) ?? null;
-      const t0 = performance.now();
-      const result = engine.run(command);
-      const t1 = performance.now();
-      const json = serializeEvents(result.events);
-      const t2 = performance.now();
-      const deflated = deflateRawSync(json, DEFLATE_OPTIONS);
-      const t3 = performance.now();
       const perPing = (ms: number) => (ms * 1000) / SIM_PINGS;
+
+      let t0 = performance.now();
+      const events = stepped(engine, command, () => {});
+      const built = performance.now() - t0;
+
+      // Serialised a chunk at a time, as the worker cuts them.
+      let jsonBytes = 0;
+      let pending: TraceEvent[] = [];
+      t0 = performance.now();
+      stepped(engine, command, (taken) => {
+        pending = pending.concat(taken);
+        while (pending.length >= CHUNK_EVENTS) {
+          jsonBytes += serializeEvents(pending.slice(0, CHUNK_EVENTS)).length;
+          pending = pending.slice(CHUNK_EVENTS);
+        }
+      });
+      if (pending.length > 0) jsonBytes += serializeEvents(pending).length;
+      const json = performance.now() - t0;
+
+      // Recorded as the worker records it, till the stored trace is laid out.
+      t0 = performance.now();
+      const chunker = new EventChunker();
+      stepped(engine, command, (taken) => {
+        chunker.add(taken);
+        while (chunker.cut(false));
+      });
+      while (chunker.cut(true));
+      const stored = await chunker.finish();
+      const deflated = performance.now() - t0;
+
       rounds.push({
         kernel: kernelMicros,
-        built: perPing(t1 - t0),
-        json: perPing(t2 - t0),
-        deflated: perPing(t3 - t0),
-        events: result.events.length / SIM_PINGS,
-        jsonBytes: Buffer.byteLength(json) / SIM_PINGS,
-        deflatedBytes: deflated.byteLength / SIM_PINGS,
+        built: perPing(built),
+        json: perPing(json),
+        deflated: perPing(deflated),
+        events: events / SIM_PINGS,
+        jsonBytes: jsonBytes / SIM_PINGS,
+        deflatedBytes: stored.byteLength / SIM_PINGS,
       });
       const last = rounds.at(-1)!;
       console.log(
-        `  round ${round + 1}: kernel ${last.kernel === null ? "—" : last.kernel.toFixed(1)} µs, simulator ${last.built.toFixed(1)} / ${last.json.toFixed(1)} / ${last.deflated.toFixed(1)} µs (built / + JSON / + deflated)`,
+        `  round ${round + 1}: kernel ${last.kernel === null ? "—" : last.kernel.toFixed(1)} µs, simulator ${last.built.toFixed(1)} / ${last.json.toFixed(1)} / ${last.deflated.toFixed(1)} µs (built / + JSON / stored)`,
       );
     }
     report(rounds);
@@ -92,7 +132,7 @@ function report(rounds: Round[]): void {
   const rows: Array<[string, (r: Round) => number]> = [
     ["simulator, events built", (r) => r.built],
     ["simulator, + serialised to JSON", (r) => r.json],
-    ["simulator, + JSON deflated (as stored)", (r) => r.deflated],
+    ["simulator, recorded as the worker stores it", (r) => r.deflated],
   ];
   for (const [name, time] of rows) {
     const ratio = kernel.length > 0 ? `   ÷ kernel ${spread(rounds.map((r) => time(r) / r.kernel!))} ×` : "";

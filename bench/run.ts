@@ -25,7 +25,7 @@ function make(spec: TopologySpec, seed = 1): Engine {
 
 // npm run bench:kernel: the simulator's ping round trip against the real kernel's, and nothing else.
 if (process.argv.includes("--kernel-ratio")) {
-  kernelRatio(() => make(twoContainers));
+  await kernelRatio(() => make(twoContainers));
   process.exit(0);
 }
 

@@ -38,6 +38,7 @@ export interface Interruption {
 export interface CommandResult {
   output: string;
   exitCode: number;
+  /** The events it recorded, but for those takeEvents() already handed over. */
   events: TraceEvent[];
   /** Virtual time when the command finished, µs. */
   time: number;
@@ -123,6 +124,15 @@ export class CommandJob {
       if (!(e instanceof BudgetExceeded)) throw e;
       this.storm(e.budget);
     }
+  }
+
+  /**
+   * The events recorded so far, handed over now instead of with the result:
+   * a ping at its event budget records hundreds of thousands, and held until
+   * its end they outlive the young generation and cost a full collection.
+   */
+  takeEvents(): TraceEvent[] {
+    return this.net.trace.drain();
   }
 
   /** Runs every step to the end (tests, replays, probes). */

@@ -18,7 +18,6 @@ import {
   replaySteps,
   SelectorWatch,
   type ReplayObserver,
-  serializeEvents,
   type ReplayInputs,
   type WorkerFailure,
   type WorkerMessage,
@@ -28,7 +27,7 @@ import {
 import type { EngineWorkerData } from "./engine-pool.js";
 import { SliceScheduler, type SliceTask } from "./slice-scheduler.js";
 import { lowerThreadPriority } from "./thread-priority.js";
-import { CHUNK_EVENTS, encodeStoredTrace, liveChunkIndexes } from "./stored-trace.js";
+import { EventChunker } from "./event-chunker.js";
 
 /** What a capture chunk holds at most, bytes: the server streams them on as they come. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -85,9 +84,19 @@ function checkPlace(engine: Engine, host: string, namespace: string | undefined)
   }
 }
 
-/** Steps a job to its end, stopping it between two steps once it is over its budget. */
-function* stepJob(job: CommandJob, task: SliceTask, budget: { cpuMs: number; wallMs: number }) {
+/**
+ * Steps a job to its end, stopping it between two steps once it is over its
+ * budget, and hands the events of each step to `chunker` as they come (the
+ * serialising of a full chunk is a slice of its own, and counts as the
+ * command's work); without one (a probe's), the events are let go.
+ */
+function* stepJob(job: CommandJob, task: SliceTask, budget: { cpuMs: number; wallMs: number }, chunker: EventChunker | null) {
   while (!job.step()) {
+    const events = job.takeEvents();
+    if (chunker !== null) {
+      chunker.add(events);
+      while (chunker.cut(false)) yield;
+    }
     yield;
     if (task.cpuMs > budget.cpuMs) job.interrupt("cpu-budget", budget.cpuMs);
     else if (performance.now() - task.startedAt > budget.wallMs) job.interrupt("wall-budget", budget.wallMs);
@@ -114,34 +123,31 @@ function handle(req: WorkerRequest): void {
           checkPlace(engine, req.host, req.namespace);
           const eventsFrom = engine.nextSeq;
           const job = engine.start({ host: req.host, namespace: req.namespace, command: req.command, at: req.at });
+          // Serialising (a chunk a slice) and compressing (on libuv's thread pool) here keep both off
+          // the thread that answers requests, and this one goes on with other sessions meanwhile.
+          const chunker = new EventChunker();
           let result;
           try {
-            result = job instanceof CommandJob ? yield* stepJob(job, task, req.budget) : job;
+            result = job instanceof CommandJob ? yield* stepJob(job, task, req.budget, chunker) : job;
           } catch (err) {
             // Half-way through a change: the server rebuilds the session from its log.
             sessions.delete(req.session);
             throw err;
           }
-          // Serialising (a chunk a slice) and compressing (on libuv's thread pool) here keep both off
-          // the thread that answers requests, and this one goes on with other sessions meanwhile.
-          const chunks: { firstSeq: number; count: number; json: string }[] = [];
-          for (let i = 0; i < result.events.length; i += CHUNK_EVENTS) {
-            const events = result.events.slice(i, i + CHUNK_EVENTS);
-            chunks.push({ firstSeq: events[0]!.seq, count: events.length, json: serializeEvents(events) });
-            yield;
-          }
+          chunker.add(result.events);
+          while (chunker.cut(true)) yield;
           const answer = {
             output: result.output,
             exitCode: result.exitCode,
             // The head and the tail of a long command go live; its middle is read from the store (stored-trace.ts).
-            eventsJson: req.withJson ? liveChunkIndexes(chunks.length).map((i) => chunks[i]!.json) : null,
+            eventsJson: req.withJson ? chunker.liveJson() : null,
             eventsFrom,
             eventsTo: engine.nextSeq,
             time: result.time,
             interruption: result.interruption,
             cpuMs: task.cpuMs,
           };
-          encodeStoredTrace(chunks).then(
+          chunker.finish().then(
             (eventsStored) => {
               const value: WorkerReplies["run"] = { ...answer, eventsStored };
               send({ type: "reply", id: req.id, ok: true, value }, [eventsStored.buffer as ArrayBuffer]);
@@ -230,7 +236,7 @@ function handle(req: WorkerRequest): void {
             return;
           }
           const job = engine.start({ host: req.host, namespace: req.namespace, command: req.command, at: engine.now });
-          const result = job instanceof CommandJob ? yield* stepJob(job, task, PROBE_BUDGET) : job;
+          const result = job instanceof CommandJob ? yield* stepJob(job, task, PROBE_BUDGET, null) : job;
           reply<"probe">(req.id, { output: result.output, exitCode: result.exitCode });
         },
         (err) => failed(req.id, err),

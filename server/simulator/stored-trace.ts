@@ -74,25 +74,54 @@ const INFLATE_OPTIONS = { chunkSize: 1024 * 1024 };
  */
 export const DEFLATE_OPTIONS = { level: 2 };
 
+/** One chunk of a command's events: the seq of its first, how many, and their JSON array text. */
+export interface EventChunk {
+  firstSeq: number;
+  count: number;
+  json: string;
+}
+
+/**
+ * A command's stored trace, built as its chunks come: each is deflated (on
+ * libuv's thread pool) as soon as it is added, while the command goes on;
+ * finish() lays them out behind their index.
+ */
+export class StoredTraceWriter {
+  private readonly entries: { firstSeq: number; count: number; deflated: Promise<Buffer> }[] = [];
+
+  add(chunk: EventChunk): void {
+    const deflated = deflate(chunk.json, DEFLATE_OPTIONS);
+    // Awaited by finish(); until then a failure must not count as unhandled.
+    deflated.catch(() => {});
+    this.entries.push({ firstSeq: chunk.firstSeq, count: chunk.count, deflated });
+  }
+
+  async finish(): Promise<Uint8Array> {
+    const deflated = await Promise.all(this.entries.map((e) => e.deflated));
+    const headerBytes = HEADER_BYTES + ENTRY_BYTES * this.entries.length;
+    const total = deflated.reduce((sum, d) => sum + d.byteLength, headerBytes);
+    const out = new Uint8Array(total);
+    const view = new DataView(out.buffer);
+    out.set(MAGIC, 0);
+    view.setUint32(4, this.entries.length, true);
+    let offset = headerBytes;
+    this.entries.forEach((chunk, i) => {
+      const entry = HEADER_BYTES + ENTRY_BYTES * i;
+      view.setUint32(entry, chunk.firstSeq, true);
+      view.setUint32(entry + 4, chunk.count, true);
+      view.setUint32(entry + 8, deflated[i]!.byteLength, true);
+      out.set(deflated[i]!, offset);
+      offset += deflated[i]!.byteLength;
+    });
+    return out;
+  }
+}
+
 /** Deflates each chunk's JSON array text (on libuv's thread pool) and lays them out behind their index. */
-export async function encodeStoredTrace(chunks: readonly { firstSeq: number; count: number; json: string }[]): Promise<Uint8Array> {
-  const deflated = await Promise.all(chunks.map((c) => deflate(c.json, DEFLATE_OPTIONS)));
-  const headerBytes = HEADER_BYTES + ENTRY_BYTES * chunks.length;
-  const total = deflated.reduce((sum, d) => sum + d.byteLength, headerBytes);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  out.set(MAGIC, 0);
-  view.setUint32(4, chunks.length, true);
-  let offset = headerBytes;
-  chunks.forEach((chunk, i) => {
-    const entry = HEADER_BYTES + ENTRY_BYTES * i;
-    view.setUint32(entry, chunk.firstSeq, true);
-    view.setUint32(entry + 4, chunk.count, true);
-    view.setUint32(entry + 8, deflated[i]!.byteLength, true);
-    out.set(deflated[i]!, offset);
-    offset += deflated[i]!.byteLength;
-  });
-  return out;
+export async function encodeStoredTrace(chunks: readonly EventChunk[]): Promise<Uint8Array> {
+  const writer = new StoredTraceWriter();
+  for (const chunk of chunks) writer.add(chunk);
+  return writer.finish();
 }
 
 /** The chunks of a stored blob. Throws on one that is not in this layout or does not add up. */

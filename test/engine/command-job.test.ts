@@ -29,6 +29,24 @@ describe("commands in steps", () => {
     expect(a.output).toContain("5 packets transmitted, 5 received, 0% packet loss");
   });
 
+  it("events taken while the command runs are the ones its result would have held, in order, and the event limit still counts them", () => {
+    const limits = { ...DEFAULT_LIMITS, commandEvents: 3_000 };
+    const stepped = labEngine("bridge-two-containers", { limits });
+    const whole = labEngine("bridge-two-containers", { limits });
+    const job = stepped.start({ ...NGINX1, command: "ping -c 500 172.17.0.3" }) as CommandJob;
+    const taken = [];
+    while (!job.step()) taken.push(...job.takeEvents());
+    expect(taken.length).toBeGreaterThan(0);
+    const a = job.result();
+    const b = whole.run({ ...NGINX1, command: "ping -c 500 172.17.0.3" });
+    expect([...taken, ...a.events]).toEqual(b.events);
+    expect(a.output).toBe(b.output);
+    // Taking them does not reset the command's event count: the limit stops both at the same step.
+    expect(a.interruption).toEqual(b.interruption);
+    expect(a.interruption?.reason).toBe("event-budget");
+    expect(job.takeEvents()).toEqual([]);
+  });
+
   it("ping -c 100000 sends as many as asked until the event limit stops it, with true statistics and a message naming the limit", () => {
     const limits = { ...DEFAULT_LIMITS, commandEvents: 2_000 };
     const engine = labEngine("bridge-two-containers", { limits });

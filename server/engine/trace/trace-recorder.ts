@@ -62,6 +62,13 @@ export class TraceRecorder {
     this.exhausted = false;
   }
 
+  /** Hands over what was recorded so far, the budgets untouched: a long command's events leave while it runs. */
+  drain(): TraceEvent[] {
+    const out = this.batch;
+    this.batch = [];
+    return out;
+  }
+
   /** Hands over what was recorded since the last take and starts a new budget. */
   take(): TraceEvent[] {
     const out = this.batch;
