@@ -30,6 +30,12 @@ export function httpGet(ctx: CommandContext, dst: number, port: number, request:
   let expected: number | null = null;
   let headerEnd = -1;
   let conn: TcpConnection | "ENETUNREACH" = "ENETUNREACH";
+  // The tool arms its connect timeout before it calls connect(): a SYN retransmission due at the same instant comes after it.
+  const connectBy = Math.min(connectLimit, totalLimit);
+  let timedOut = false;
+  const deadline = sched.at(connectBy, () => {
+    timedOut = true;
+  });
   const made = tcpConnect(ns, dst, port, process, {
     onConnected: () => {
       connected = true;
@@ -59,12 +65,15 @@ export function httpGet(ctx: CommandContext, dst: number, port: number, request:
     },
   });
   // socket() refused: the tool gives up before connecting.
-  if (isLimitReached(made)) limitReached(made, exitIfNoSocket);
+  if (isLimitReached(made)) {
+    deadline.cancelled = true;
+    limitReached(made, exitIfNoSocket);
+  }
   conn = made;
   if (conn === "ENETUNREACH") error = "ENETUNREACH";
-  sched.runUntilDone(() => error !== null || connected || sched.now >= connectLimit, Math.min(connectLimit, totalLimit));
+  sched.runUntilDone(() => error !== null || connected || timedOut, connectBy);
+  deadline.cancelled = true;
   if (!connected && error === null) {
-    sched.runUntil(Math.min(connectLimit, totalLimit));
     if (typeof conn !== "string") tcpClose(ns, conn);
     return { kind: "connect-timeout" };
   }

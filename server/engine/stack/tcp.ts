@@ -1,7 +1,8 @@
 /**
  * Enough TCP for the chapter's exercises: listening sockets with bind
- * conflicts, the three-way handshake (SYN retransmitted at 1, 2, 4… s like
- * tcp_syn_retries), one request/response exchange, the FIN handshake with
+ * conflicts, the three-way handshake (the SYN retransmitted 1 s apart five
+ * times, then 2, 4… s apart, as tcp_syn_linear_timeouts and tcp_syn_retries
+ * make it), one request/response exchange, the FIN handshake with
  * TIME-WAIT, RST for a closed port and ICMP errors aborting a connect. Data is
  * never lost inside the simulator, so data retransmission is not modelled.
  */
@@ -27,7 +28,17 @@ const WINDOW_SCALE = 7;
  * unscaled; they are also each side's rcv_ssthresh for a short exchange.
  */
 const INITIAL_WINDOW = { client: 64240, server: 65160 } as const;
+/**
+ * net.ipv4.tcp_syn_retries and tcp_syn_linear_timeouts (6 and 4): a
+ * connecting socket keeps its first RTO (1 s) for its first retransmissions,
+ * then doubles it, and gives up after syn_retries + linear_timeouts of them
+ * (tcp_write_timeout): SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s,
+ * ETIMEDOUT at 131 s. (Linux's timer wheel fires each a little late, some
+ * 20 ms for the 1 s ones and a second for the 32 s one, 134 s in all, so a
+ * tool's timeout of a whole number of seconds comes first.)
+ */
 const SYN_RETRIES = 6;
+const SYN_LINEAR_TIMEOUTS = 4;
 const TIME_WAIT = 60_000_000;
 const NO_FLAGS: TcpFlags = { syn: false, ack: false, fin: false, rst: false, psh: false };
 const EMPTY = new Uint8Array(0);
@@ -155,10 +166,10 @@ export function tcpConnect(ns: NetNamespace, remote: number, remotePort: number,
 function sendSyn(ns: NetNamespace, c: TcpConnection): void {
   send(ns, c, { syn: true }, EMPTY, c.sndNxt);
   const serial = ++c.retransmitSerial;
-  const delay = 1_000_000 * 2 ** c.synRetries;
+  const delay = 1_000_000 * 2 ** Math.max(0, c.synRetries - SYN_LINEAR_TIMEOUTS);
   ns.ctx.scheduler.after(delay, () => {
     if (c.retransmitSerial !== serial || c.state !== "SYN-SENT") return;
-    if (c.synRetries >= SYN_RETRIES) {
+    if (c.synRetries >= SYN_RETRIES + SYN_LINEAR_TIMEOUTS) {
       setState(ns, c, "CLOSED");
       c.events.onError?.("ETIMEDOUT");
       return;

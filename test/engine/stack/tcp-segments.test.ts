@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { DecodedFrame, TcpLayer } from "../../../server/engine/wire/packet.js";
 import { labEngine } from "../helpers/lab-engine.js";
 import { frameRecorder, headerLines, linuxCapture } from "../helpers/linux-capture.js";
+import { linuxFixture } from "../helpers/linux-fixtures.js";
 
 const tcpLines = (lines: string[]) => lines.filter((l) => l.includes("| tcp "));
 
@@ -81,5 +82,42 @@ describe("TCP segments as Linux sends them", () => {
     engine.run({ host: "node1", namespace: "nginx-1", command: "curl -s http://172.17.0.3/index.html" });
     // SYN 60, ACK 52, GET 136 (as captured), ACK of the answer, FIN and last ACK 52 each.
     expect(inNginx2("iptables-save -c").output).toContain("\n[6:404] -A INPUT -p tcp -m tcp --dport 80\n");
+  });
+});
+
+describe("SYN retransmission (tcp_syn_linear_timeouts)", () => {
+  /** Times, the ephemeral port, the sequence number, the TS value and the window scale (Linux's tcp_rmem) vary between runs. */
+  const masked = (text: string) =>
+    text
+      .replace(/^\d\d:\d\d:\d\d\.\d{6} /gm, "T ")
+      .replace(/172\.17\.0\.2\.\d+ >/g, "172.17.0.2.PORT >")
+      .replace(/seq \d+/g, "seq N")
+      .replace(/TS val \d+/g, "TS val N")
+      .replace(/wscale \d+/g, "wscale W")
+      .replace(/after \d+ ms/g, "after X ms");
+
+  it("a connect that gets no answer retransmits its SYN a second apart, so curl --connect-timeout 5 sends five SYNs, as on Linux", () => {
+    const engine = labEngine("bridge-two-containers");
+    expect(engine.run({ host: "node1", namespace: "nginx-2", command: "iptables -A INPUT -p tcp --dport 80 -j DROP" }).exitCode).toBe(0);
+    expect(engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" }).exitCode).toBe(0);
+    const curl = engine.run({ host: "node1", namespace: "nginx-1", command: "curl -sS --connect-timeout 5 http://172.17.0.3/" });
+    const real = linuxFixture("syn-linear-curl-connect-timeout-5");
+    expect([masked(curl.output), curl.exitCode]).toEqual([masked(real.text), real.exit]);
+    const capture = engine.run({ host: "node1", namespace: "nginx-1", command: "tcpdump -i eth0 -n tcp" });
+    expect(masked(capture.output)).toBe(masked(linuxFixture("syn-linear-tcpdump-eth0-n-tcp").text));
+    // One second apart: the fifth SYN at 4 s, the sixth would be at 5 s, after curl's timeout.
+    const sent = curl.events.filter((e) => e.kind === "frame-tx" && e.namespace === "nginx-1" && e.summary.includes("Flags [S]")).map((e) => e.time - curl.events[0]!.time);
+    expect(sent).toEqual([0, 1_000_000, 2_000_000, 3_000_000, 4_000_000]);
+  });
+
+  it("then doubles its RTO, and gives up after ten retransmissions: ETIMEDOUT 131 s after connect()", () => {
+    const engine = labEngine("bridge-two-containers");
+    expect(engine.run({ host: "node1", namespace: "nginx-2", command: "iptables -A INPUT -p tcp --dport 80 -j DROP" }).exitCode).toBe(0);
+    expect(engine.run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" }).exitCode).toBe(0);
+    const curl = engine.run({ host: "node1", namespace: "nginx-1", command: "curl -sS http://172.17.0.3/" });
+    const start = curl.events[0]!.time;
+    const sent = curl.events.filter((e) => e.kind === "frame-tx" && e.namespace === "nginx-1" && e.summary.includes("Flags [S]")).map((e) => (e.time - start) / 1_000_000);
+    expect(sent).toEqual([0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67]);
+    expect(curl.output).toContain("Failed to connect to 172.17.0.3 port 80 after 131000 ms: Couldn't connect to server");
   });
 });
