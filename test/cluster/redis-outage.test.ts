@@ -7,13 +7,14 @@
  *
  * - no instance crashes, and no request hangs: while Redis is away every
  *   answer is either the command's (acknowledged) or 503 in the error shape,
- *   and /health says Redis is down;
+ *   a new session is refused with 503 too, and /health says Redis is down;
  * - every acknowledged command is in the log and in the network, at its
  *   index, once; nothing refused is;
  * - once Redis is back, the instances recover by themselves: /health is 200,
- *   commands are served again by one instance holding the lease (set again in
- *   the new Redis), rate limits count in Redis again, and a WebSocket on the
- *   other instance, open all along, ends with every event in order, once.
+ *   a new session is given out at once, commands are served again by one
+ *   instance holding the lease (set again in the new Redis), rate limits
+ *   count in Redis again, and a WebSocket on the other instance, open all
+ *   along, ends with every event in order, once.
  */
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
@@ -117,9 +118,12 @@ describe.skipIf(skipCluster)("Redis dies in the middle of a run and comes back e
         expect(health.body).toEqual({ error: { code: "REDIS_UNAVAILABLE", message: "Redis is not answering" } });
         expect(instance.process.child.exitCode).toBeNull();
       }
-      // Reads from the database go on.
+      // Reads from the database go on; a new session cannot be given to an instance.
       const during = await call(b!.url, "GET", `/api/sessions/${id}/commands?limit=1000`);
       expect(during.status).toBe(200);
+      const startedDuring = await call(b!.url, "POST", "/api/sessions", { labId: "bridge-two-containers" });
+      expect(startedDuring.status).toBe(503);
+      expect(startedDuring.body).toMatchObject({ error: { code: "REDIS_UNAVAILABLE" } });
 
       // Redis comes back on the same port, empty.
       redis = await startRedis({ port });
@@ -136,6 +140,11 @@ describe.skipIf(skipCluster)("Redis dies in the middle of a run and comes back e
             await sleep(200);
           }
         }
+
+        // A new session is taken at once, even while the instances take their sessions back.
+        const startedAfter = await call(b!.url, "POST", "/api/sessions", { labId: "bridge-two-containers" });
+        expect(startedAfter.status, JSON.stringify(startedAfter.body)).toBe(201);
+        expect((await client.get(`cnlab:lease:${startedAfter.body["id"] as string}`))?.split(" ")[0]).toBe("b");
 
         // Commands are served again (after at most a lease's time of "recovering"), by one instance, which holds the lease.
         const servedBy = new Set<string>();
