@@ -51,9 +51,8 @@ import { hookFilter, hookPostrouting, hookPrerouting, type HookContext } from ".
 interface Bridged {
   readonly kind: "br-netfilter";
   p: Ipv4Payload;
+  /** With fragMaxSize set when the datagram was reassembled here. */
   hc: HookContext;
-  /** The largest fragment's IP length when the datagram was reassembled here, else 0. */
-  fragMaxSize: number;
 }
 
 const isBridged = (token: object | null): token is Bridged => token !== null && (token as Partial<Bridged>).kind === "br-netfilter";
@@ -72,7 +71,9 @@ export function bridgeNetfilter(ns: NetNamespace): BridgeNetfilter {
         fragMaxSize = whole.fragMaxSize;
       }
       const pre = hookPrerouting(ns, bridge.name, p, frame.packetId);
-      const token: Bridged = { kind: "br-netfilter", p: pre.p, hc: pre.hc, fragMaxSize };
+      // Bridged, or passed up and routed, the datagram leaves in pieces no larger than those it came in.
+      if (fragMaxSize > 0) pre.hc.fragMaxSize = fragMaxSize;
+      const token: Bridged = { kind: "br-netfilter", p: pre.p, hc: pre.hc };
       const dst = pre.p.dst === p.dst ? frame.dst : readdress(ns, bridge, port, frame, token);
       if (dst === null) return null;
       const out = pre.p === received && dst === frame.dst ? frame : ns.ctx.buildFrame(frame.src, dst, pre.p, frame.packetId);
@@ -85,14 +86,14 @@ export function bridgeNetfilter(ns: NetNamespace): BridgeNetfilter {
       if (!hookFilter(ns, "FORWARD", hc, b.p, bridge.name, bridge.name)) return [];
       const p = hookPostrouting(ns, hc, b.p, bridge.name);
       const length = 20 + l4Length(p.l4);
-      const mtu = b.fragMaxSize > 0 ? Math.min(b.fragMaxSize, out.mtu) : out.mtu;
-      if (b.fragMaxSize === 0 || length <= mtu) return [p === frame.payload ? frame : ns.ctx.buildFrame(frame.src, frame.dst, p, frame.packetId)];
-      if (b.fragMaxSize > out.mtu) {
+      const fragMaxSize = hc.fragMaxSize ?? 0;
+      if (fragMaxSize === 0 || (length <= fragMaxSize && length <= out.mtu)) return [p === frame.payload ? frame : ns.ctx.buildFrame(frame.src, frame.dst, p, frame.packetId)];
+      if (fragMaxSize > out.mtu) {
         // br_nf_ip_fragment: fragments that came larger than the port's MTU cannot leave by it.
-        dropPacket(ns, { device: out.name, packetId: frame.packetId, layers: frame.layers, reason: "mtu-exceeded", summary: `${bridge.name} drops a datagram for ${out.name}: it came in fragments of up to ${b.fragMaxSize} bytes, larger than the port's MTU ${out.mtu}`, detail: `frag_max_size ${b.fragMaxSize} > mtu ${out.mtu}` });
+        dropPacket(ns, { device: out.name, packetId: frame.packetId, layers: frame.layers, reason: "mtu-exceeded", summary: `${bridge.name} drops a datagram for ${out.name}: it came in fragments of up to ${fragMaxSize} bytes, larger than the port's MTU ${out.mtu}`, detail: `frag_max_size ${fragMaxSize} > mtu ${out.mtu}` });
         return [];
       }
-      return ipFragments(ns, p, out.name, mtu, frame.packetId).map((piece) => ns.ctx.buildFrame(frame.src, frame.dst, piece, frame.packetId));
+      return ipFragments(ns, p, out.name, out.mtu, frame.packetId, fragMaxSize).map((piece) => ns.ctx.buildFrame(frame.src, frame.dst, piece, frame.packetId));
     },
   };
 }

@@ -13,8 +13,15 @@ import { l4Protocol, type Ipv4Payload, type L4 } from "../link/payload.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import type { NetNamespace } from "./namespace.js";
 
-/** The pieces of `p` for a device of `mtu`, with the ip-fragment event that says so. */
-export function ipFragments(ns: NetNamespace, p: Ipv4Payload, device: string, mtu: number, packetId: number): Ipv4Payload[] {
+/**
+ * The pieces of `p` for a device of `mtu`, with the ip-fragment event that
+ * says so. `fragMaxSize`: the datagram was reassembled for conntrack from
+ * fragments of up to that size, which is then the limit when smaller than the
+ * MTU (ip_do_fragment), so it leaves in the pieces it came in.
+ */
+export function ipFragments(ns: NetNamespace, p: Ipv4Payload, device: string, mtu: number, packetId: number, fragMaxSize = 0): Ipv4Payload[] {
+  const fromFragments = fragMaxSize > 0 && fragMaxSize < mtu;
+  if (fromFragments) mtu = fragMaxSize;
   const from = p.l4.kind === "fragment" ? p.l4 : null;
   const data = from !== null ? from.data : ns.ctx.encodePacket(p).subarray(20);
   const protocol = l4Protocol(p.l4);
@@ -27,7 +34,9 @@ export function ipFragments(ns: NetNamespace, p: Ipv4Payload, device: string, mt
     device,
     packetId,
     layers: null,
-    summary: `${20 + data.length}-byte packet ${formatIpv4(p.src)} > ${formatIpv4(p.dst)} does not fit ${device}'s MTU ${mtu}: sent as ${count} fragments of up to ${step} bytes of data`,
+    summary: fromFragments
+      ? `${20 + data.length}-byte packet ${formatIpv4(p.src)} > ${formatIpv4(p.dst)}, reassembled from fragments of up to ${mtu} bytes, leaves ${device} as ${count} fragments of up to ${step} bytes of data again`
+      : `${20 + data.length}-byte packet ${formatIpv4(p.src)} > ${formatIpv4(p.dst)} does not fit ${device}'s MTU ${mtu}: sent as ${count} fragments of up to ${step} bytes of data`,
     outDevice: device,
     mtu,
     length: 20 + data.length,

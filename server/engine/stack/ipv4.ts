@@ -110,12 +110,17 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
   let hc: HookContext | null = passedUpHooks(dev);
   if (hc === null && !ns.netfilter.empty) {
     // Conntrack needs whole datagrams: nf_defrag_ipv4 reassembles before PREROUTING's rules.
-    const whole = defragment(ns, dev, frame, p, "conntrack");
-    if (whole === null) return;
-    p = whole;
+    let fragMaxSize = 0;
+    if (isFragment(p)) {
+      const whole = reassemble(ns, dev.name, frame, p, "conntrack");
+      if (whole === null) return;
+      p = whole.p;
+      fragMaxSize = whole.fragMaxSize;
+    }
     const pre = hookPrerouting(ns, dev.name, p, frame.packetId);
     p = pre.p;
     hc = pre.hc;
+    if (fragMaxSize > 0) hc.fragMaxSize = fragMaxSize;
   }
   if (!reversePathOk(ns, dev, frame, p)) return;
   const lookup = ns.routes.lookup(p.dst, (r) => r.table === "local" || ns.routeUsable(r));
@@ -227,7 +232,9 @@ function localDeliver(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payloa
  * destinations. A packet larger than the device's MTU is cut into fragments
  * (ip_fragment) when it may be: a forwarded one without DF, a local one unless
  * its socket said IP_PMTUDISC_DO. Otherwise a forwarded packet gets ICMP
- * "fragmentation needed" back and a local one fails with EMSGSIZE.
+ * "fragmentation needed" back and a local one fails with EMSGSIZE. A datagram
+ * conntrack reassembled leaves in fragments no larger than the largest that
+ * came, even when it would fit the MTU whole (frag_max_size).
  */
 function sendViaRoute(
   ns: NetNamespace,
@@ -242,13 +249,14 @@ function sendViaRoute(
   if (dev === undefined) return null;
   const p = hc === null ? packet : hookPostrouting(ns, hc, packet, dev.name);
   const length = 20 + l4Length(p.l4);
-  if (length <= dev.mtu || dev.kind === "loopback") {
+  const fragMaxSize = hc?.fragMaxSize ?? 0;
+  if ((length <= dev.mtu && (fragMaxSize === 0 || length <= fragMaxSize)) || dev.kind === "loopback") {
     transmitOn(ns, route, dev, p, packetId, inDevice);
     return null;
   }
   const mayFragment = inDevice === null ? pmtuDisc !== "do" : !p.dontFragment;
   if (mayFragment && dev.mtu >= MIN_MTU) {
-    sendFragments(ns, route, dev, p, packetId, inDevice);
+    sendFragments(ns, route, dev, p, packetId, inDevice, fragMaxSize);
     return null;
   }
   dropPacket(ns, {
@@ -268,8 +276,8 @@ function sendViaRoute(
 const MIN_MTU = 68;
 
 /** ip_fragment: the pieces (ip-fragment.ts), each sent as its own packet. */
-function sendFragments(ns: NetNamespace, route: Route, dev: Device, p: Ipv4Payload, packetId: number, inDevice: string | null): void {
-  for (const piece of ipFragments(ns, p, dev.name, dev.mtu, packetId)) transmitOn(ns, route, dev, piece, packetId, inDevice);
+function sendFragments(ns: NetNamespace, route: Route, dev: Device, p: Ipv4Payload, packetId: number, inDevice: string | null, fragMaxSize: number): void {
+  for (const piece of ipFragments(ns, p, dev.name, dev.mtu, packetId, fragMaxSize)) transmitOn(ns, route, dev, piece, packetId, inDevice);
 }
 
 /** Hands a packet that fits to the device: tunnel, point-to-point, broadcast, or through the neighbour. */

@@ -11,7 +11,7 @@ import type { Ipv4Layer } from "../../../server/engine/wire/packet.js";
 import { buildNetwork } from "../../../server/engine/topology/build-network.js";
 import type { TopologySpec } from "../../../server/engine/topology/topology-schema.js";
 import type { TraceEvent } from "../../../server/engine/trace/trace-event.js";
-import { labEngine, loadLab } from "../helpers/lab-engine.js";
+import { engineFor, labEngine, loadLab } from "../helpers/lab-engine.js";
 import { linuxFixture } from "../helpers/linux-fixtures.js";
 
 const ipv4Of = (e: TraceEvent) => e.layers?.find((l): l is Ipv4Layer => l.kind === "ipv4");
@@ -122,6 +122,37 @@ describe("IPv4 fragmentation", () => {
     expect(r.events.find((e) => e.kind === "ip-reassemble" && e.namespace === "c3")).toMatchObject({ fragments: 5, length: 3028 });
     const df = engine.run({ host: "node1", namespace: "c1", command: "ping -c 1 -M do -s 1472 10.244.2.2" });
     expect(df.output).toMatch(/\nFrom [\d.]+ icmp_seq=1 Frag needed and DF set \(mtu = 1480\)\n/);
+  });
+});
+
+describe("a datagram conntrack reassembled", () => {
+  /** a — router — b, the router's link to b with MTU 9000, as in the Linux capture. */
+  const routed: TopologySpec = {
+    segments: [{ name: "left" }, { name: "right" }],
+    hosts: [
+      { name: "a", nics: [{ name: "eth0", segment: "left", mac: "02:00:00:00:01:02", addresses: ["10.0.1.2/24"] }], routes: [{ to: "default", via: "10.0.1.1" }] },
+      {
+        name: "router",
+        forwarding: true,
+        nics: [
+          { name: "eth0", segment: "left", mac: "02:00:00:00:01:01", addresses: ["10.0.1.1/24"] },
+          { name: "eth1", segment: "right", mac: "02:00:00:00:02:01", mtu: 9000, addresses: ["10.0.2.1/24"] },
+        ],
+      },
+      { name: "b", nics: [{ name: "eth0", segment: "right", mac: "02:00:00:00:02:02", mtu: 9000, addresses: ["10.0.2.2/24"] }], routes: [{ to: "default", via: "10.0.2.1" }] },
+    ],
+  };
+
+  it("leaves the router in the fragments it came in, though the next link's MTU would take it whole (frag_max_size)", () => {
+    const engine = engineFor(routed);
+    expect(engine.run({ host: "router", command: "iptables -A FORWARD -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT" }).exitCode).toBe(0);
+    expect(engine.run({ host: "a", command: "ping -c 1 10.0.2.2" }).exitCode).toBe(0);
+    const ping = engine.run({ host: "a", command: "ping -c 1 -s 2000 10.0.2.2" });
+    expect(ping.exitCode).toBe(0);
+    const masked = (text: string) => text.replace(/^\d\d:\d\d:\d\d\.\d{6} /gm, "T ").replace(/\bid \d+/g, "id N");
+    const real = linuxFixture("frag-max-size-b-tcpdump-eth0-n-v-icmp");
+    expect(masked(engine.run({ host: "b", command: "tcpdump -i eth0 -n -v icmp" }).output)).toBe(masked(real.text));
+    expect(ping.events.find((e) => e.kind === "ip-fragment" && e.host === "router")).toMatchObject({ outDevice: "eth1", mtu: 1500, length: 2028, fragments: 2 });
   });
 });
 

@@ -22,6 +22,8 @@ export interface HookContext {
   ct: CtMatch | null;
   /** Set by br_netfilter for a frame a bridge forwards between two of its ports (-m physdev --physdev-is-bridged). */
   bridged?: boolean;
+  /** IPCB's frag_max_size: conntrack reassembled the datagram from fragments of up to this many bytes, and it leaves in pieces no larger. */
+  fragMaxSize?: number;
   /** skb->mark while the packet is in this namespace (a packet that crosses into another namespace starts at 0, as skb_scrub_packet leaves it). */
   mark: number;
 }
