@@ -42,6 +42,12 @@ describe("Kubernetes objects in a lab file", () => {
     expect(await errorFor(pod("readinessProbe: { exec: { command: [sh, -c, 'true'] } }"))).toContain("topology.kubernetes.pods[0].readinessProbe.exec.command: exec probes here run cat FILE, ls FILE or test -e|-f FILE");
   });
 
+  it("an ipBlock next to a selector, and an except outside its CIDR", async () => {
+    const policy = (peer: string) => withCluster(`    nodes: [node1]\n    clusterCidr: 10.244.0.0/16\n    networkPolicies:\n      - { name: p, podSelector: {}, policyTypes: [Egress], egress: [{ to: [${peer}] }] }\n`);
+    expect(await errorFor(policy("{ ipBlock: { cidr: 10.0.0.0/8 }, podSelector: {} }"))).toContain("topology.kubernetes.networkPolicies[0].egress[0].to[0]: may not specify both ipBlock and another peer");
+    expect(await errorFor(policy("{ ipBlock: { cidr: 10.0.0.0/8, except: [192.168.0.0/16] } }"))).toContain('topology.kubernetes.networkPolicies[0].egress[0].to[0].ipBlock.except[0]: Invalid value: "192.168.0.0/16": must be a strict subset of `cidr`');
+  });
+
   it("a cluster IP outside the Service network", async () => {
     const bad = withCluster("    nodes: [node1]\n    clusterCidr: 10.244.0.0/16\n    services:\n      - { name: web, clusterIP: 10.112.0.1, selector: { app: web }, ports: [{ port: 80 }] }\n");
     expect(await errorFor(bad)).toBe("tiny-lab.yaml:24:22 topology.kubernetes.services[0].clusterIP: 10.112.0.1 is not in the service network 10.96.0.0/12");

@@ -7,13 +7,18 @@
  *     Service network;
  *   - KUBE-NWPLCY-COMMON (drop INVALID, accept RELATED,ESTABLISHED and three
  *     ICMP types) and KUBE-NWPLCY-DEFAULT (mark 0x10000: allowed);
- *   - per policy a KUBE-NWPLCY-<hash> chain and hash:ip sets: KUBE-DST-<hash>
- *     holding the pods it selects, KUBE-SRC-<hash> per ingress rule holding
- *     the pods its `from` allows; each allowed combination is a pair of rules,
- *     MARK 0x10000 then RETURN when marked;
+ *   - per policy a KUBE-NWPLCY-<hash> chain and its sets. For ingress: a
+ *     hash:ip KUBE-DST-<hash> holding the pods it selects, per rule a hash:ip
+ *     KUBE-SRC-<hash> of the pods its `from` allows and a hash:net
+ *     KUBE-SRC-<hash> of its ipBlocks (each `except` a nomatch entry). For
+ *     egress the mirror image: a hash:ip KUBE-SRC-<hash> of the pods it
+ *     selects, per rule KUBE-DST-<hash> sets of the pods and ipBlocks its
+ *     `to` allows. Each allowed combination is a pair of rules, MARK 0x10000
+ *     then RETURN when marked;
  *   - per pod of this node a KUBE-POD-FW-<hash> chain: the common chain, the
- *     node's own traffic accepted, the policies that select the pod (or the
- *     default chain when none does, per direction), REJECT unless marked,
+ *     node's own traffic accepted, the policies that select the pod, by
+ *     destination for ingress and by source for egress (or the default
+ *     chain when none does, per direction), REJECT unless marked,
  *     then the mark cleared and 0x20000 ("netpol-ok") set, which the end of
  *     the KUBE-ROUTER-* chains accepts;
  *   - jumps from KUBE-ROUTER-FORWARD (routed, and bridged with -m physdev
@@ -27,7 +32,7 @@
  * KUBE-ROUTER-INPUT, and the KUBE-NWPLCY-TAIL chain of recent releases (its
  * only rule without --netpol-default-deny is the 0x20000 ACCEPT written here
  * at the end of each top-level chain instead, as releases before it did).
- * Egress rules and named ports are refused by validate-kube.ts.
+ * Named ports and endPort are refused by the schema.
  */
 import { createHash } from "node:crypto";
 import { ruleFromArgs } from "../commands/iptables.js";
@@ -36,10 +41,11 @@ import type { NetNamespace } from "../stack/namespace.js";
 import { sameRule } from "../stack/netfilter/rule.js";
 import type { Chain } from "../stack/netfilter/tables.js";
 import type { Network } from "../topology/network.js";
-import { formatIpv4 } from "../wire/ipv4-address.js";
+import type { NetEntry } from "../stack/netfilter/ipsets.js";
+import { formatIpv4, parseIpv4CidrOrThrow } from "../wire/ipv4-address.js";
 import { base32 } from "./chain-names.js";
 import type { Cluster, Pod } from "./cluster.js";
-import { rulePods, targetPods, type NetworkPolicy } from "./network-policy.js";
+import { rulePods, targetPods, type NetworkPolicy, type PolicyPeer, type PolicyPort } from "./network-policy.js";
 
 type Line = string[];
 
@@ -61,7 +67,30 @@ const hash16 = (text: string) => base32(createHash("sha256").update(text).digest
 export const podFirewallChain = (pod: Pod, version: string) => `KUBE-POD-FW-${hash16(pod.namespace + pod.name + version)}`;
 export const policyChain = (p: NetworkPolicy, version: string) => `KUBE-NWPLCY-${hash16(p.namespace + p.name + version + IPV4)}`;
 export const targetDestSet = (p: NetworkPolicy) => `KUBE-DST-${hash16(p.namespace + p.name + IPV4)}`;
+export const targetSourceSet = (p: NetworkPolicy) => `KUBE-SRC-${hash16(p.namespace + p.name + IPV4)}`;
 export const ruleSourceSet = (p: NetworkPolicy, rule: number) => `KUBE-SRC-${hash16(`${p.namespace}${p.name}ingressrule${rule}${IPV4}pod`)}`;
+export const ruleSourceBlockSet = (p: NetworkPolicy, rule: number) => `KUBE-SRC-${hash16(`${p.namespace}${p.name}ingressrule${rule}${IPV4}ipblock`)}`;
+export const ruleDestSet = (p: NetworkPolicy, rule: number) => `KUBE-DST-${hash16(`${p.namespace}${p.name}egressrule${rule}${IPV4}pod`)}`;
+export const ruleDestBlockSet = (p: NetworkPolicy, rule: number) => `KUBE-DST-${hash16(`${p.namespace}${p.name}egressrule${rule}${IPV4}ipblock`)}`;
+
+/** evalIPBlockPeer: each ipBlock's CIDR, and its excepts as nomatch entries; a /0 as its two halves, which hash:net can hold. */
+export function ipBlockEntries(peers: PolicyPeer[] | null): NetEntry[] {
+  const out: NetEntry[] = [];
+  const add = (cidr: string, nomatch: boolean) => {
+    const c = parseIpv4CidrOrThrow(cidr);
+    if (c.prefixLength === 0) out.push({ address: 0, prefix: 1, nomatch }, { address: 0x80000000, prefix: 1, nomatch });
+    else out.push({ address: (c.address & ((0xffffffff << (32 - c.prefixLength)) >>> 0)) >>> 0, prefix: c.prefixLength, nomatch });
+  };
+  for (const peer of peers ?? []) {
+    if (peer.ipBlock === null || peer.podSelector !== null || peer.namespaceSelector !== null) continue;
+    add(peer.ipBlock.cidr, false);
+    for (const e of peer.ipBlock.except) add(e, true);
+  }
+  return out;
+}
+
+/** A set's content: pods' addresses, or networks. */
+export type SetContent = { type: "hash:ip"; members: number[] } | { type: "hash:net"; nets: NetEntry[] };
 
 /** addUUIDForRuleSpec: the comment of a positioned rule ends with a hash of its chain and words. */
 function withUuid(chain: string, words: string[]): string[] {
@@ -76,7 +105,7 @@ const isOwnChain = (name: string) => name.startsWith("KUBE-POD-FW-") || (name.st
 export interface PolicyRules {
   chains: string[];
   rules: Line[];
-  sets: Map<string, number[]>;
+  sets: Map<string, SetContent>;
 }
 
 /** The filter rules and sets kube-router on `node` writes for the cluster at `version`. */
@@ -91,7 +120,8 @@ export function policyRules(cluster: Cluster, node: string, version: string): Po
     ["-A", COMMON_CHAIN, "-m", "comment", "--comment", "allow icmp destination unreachable messages", "-p", "icmp", "--icmp-type", "destination-unreachable", "-j", "ACCEPT"],
     ["-A", COMMON_CHAIN, "-m", "comment", "--comment", "allow icmp time exceeded messages", "-p", "icmp", "--icmp-type", "time-exceeded", "-j", "ACCEPT"],
   ];
-  const sets = new Map<string, number[]>();
+  const sets = new Map<string, SetContent>();
+  const podSet = (pods: Pod[]): SetContent => ({ type: "hash:ip", members: pods.map((pod) => pod.ip) });
   const policies = [...cluster.networkPolicies.values()].sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));
   const targets = new Map<NetworkPolicy, Pod[]>(policies.map((p) => [p, targetPods(cluster, p)]));
 
@@ -99,26 +129,60 @@ export function policyRules(cluster: Cluster, node: string, version: string): Po
   for (const p of policies) {
     const chain = policyChain(p, version);
     chains.push(chain);
-    const dst = targetDestSet(p);
-    sets.set(dst, targets.get(p)!.map((pod) => pod.ip));
     const comment = (kind: string) => ["-m", "comment", "--comment", `${p.namespace}/${p.name} ${kind}`];
-    const allow = (kind: string, src: string | null, port: { protocol: string; port: number } | null) => {
-      const words = [...comment(kind), ...(src === null ? [] : ["-m", "set", "--match-set", src, "src"]), "-m", "set", "--match-set", dst, "dst", ...(port === null ? [] : ["-p", port.protocol, "--dport", String(port.port)])];
-      rules.push(["-A", chain, ...words, "-j", "MARK", "--set-xmark", "0x10000/0x10000"]);
-      rules.push(["-A", chain, ...words, "-m", "mark", "--mark", "0x10000/0x10000", "-j", "RETURN"]);
+    // appendRuleToPolicyChain: the source set, the destination set, the port; MARK, then RETURN once marked.
+    const allow = (kind: string, src: string | null, dst: string | null, ports: PolicyPort[] | null) => {
+      for (const port of ports ?? [null]) {
+        const words = [...comment(kind), ...(src === null ? [] : ["-m", "set", "--match-set", src, "src"]), ...(dst === null ? [] : ["-m", "set", "--match-set", dst, "dst"]), ...(port === null ? [] : ["-p", port.protocol, "--dport", String(port.port)])];
+        rules.push(["-A", chain, ...words, "-j", "MARK", "--set-xmark", "0x10000/0x10000"]);
+        rules.push(["-A", chain, ...words, "-m", "mark", "--mark", "0x10000/0x10000", "-j", "RETURN"]);
+      }
     };
-    p.ingress.forEach((rule, i) => {
-      if (rule.from !== null) {
-        const pods = rulePods(cluster, p, rule);
-        // A `from` that selects no pod adds no rule: nothing is allowed by it.
-        if (pods.length === 0) return;
-        const src = ruleSourceSet(p, i);
-        sets.set(src, pods.map((pod) => pod.ip));
-        if (rule.ports === null) allow("ingress pods", src, null);
-        else for (const port of rule.ports) allow("ingress pods", src, port);
-      } else if (rule.ports === null) allow("ingress any", null, null);
-      else for (const port of rule.ports) allow("ingress any", null, port);
-    });
+    if (p.policyTypes.includes("Ingress")) {
+      const dst = targetDestSet(p);
+      sets.set(dst, podSet(targets.get(p)!));
+      p.ingress.forEach((rule, i) => {
+        if (rule.from === null) {
+          allow("ingress any", null, dst, rule.ports);
+          return;
+        }
+        const pods = rulePods(cluster, p, rule.from);
+        // A `from` that selects no pod adds no pod rule: nothing is allowed by it.
+        if (pods.length > 0) {
+          const src = ruleSourceSet(p, i);
+          sets.set(src, podSet(pods));
+          allow("ingress pods", src, dst, rule.ports);
+        }
+        const blocks = ipBlockEntries(rule.from);
+        if (blocks.length > 0) {
+          const src = ruleSourceBlockSet(p, i);
+          sets.set(src, { type: "hash:net", nets: blocks });
+          allow("ingress ipBlock", src, dst, rule.ports);
+        }
+      });
+    }
+    if (p.policyTypes.includes("Egress")) {
+      const src = targetSourceSet(p);
+      sets.set(src, podSet(targets.get(p)!));
+      p.egress.forEach((rule, i) => {
+        if (rule.to === null) {
+          allow("egress any", src, null, rule.ports);
+          return;
+        }
+        const pods = rulePods(cluster, p, rule.to);
+        if (pods.length > 0) {
+          const dst = ruleDestSet(p, i);
+          sets.set(dst, podSet(pods));
+          allow("egress pods", src, dst, rule.ports);
+        }
+        const blocks = ipBlockEntries(rule.to);
+        if (blocks.length > 0) {
+          const dst = ruleDestBlockSet(p, i);
+          sets.set(dst, { type: "hash:net", nets: blocks });
+          allow("egress ipBlock", src, dst, rule.ports);
+        }
+      });
+    }
   }
 
   // syncPodFirewallChains: the pods of this node, each behind its own chain.
@@ -129,15 +193,14 @@ export function policyRules(cluster: Cluster, node: string, version: string): Po
     chains.push(chain);
     const ip = formatIpv4(pod.ip);
     const head: Line[] = [];
-    let ingress = false;
+    const selecting = (type: "Ingress" | "Egress") => policies.filter((p) => p.policyTypes.includes(type) && targets.get(p)!.some((t) => t.ip === pod.ip));
     // Each rule kube-router writes with -I 1 lands above the previous ones: built here in the order they end up.
-    for (const p of policies) {
-      if (!targets.get(p)!.some((t) => t.ip === pod.ip)) continue;
-      ingress = true;
-      head.unshift(["-A", chain, "-d", ip, "-m", "comment", "--comment", `${p.namespace}/${p.name} policy`, "-j", policyChain(p, version)]);
-    }
-    if (!ingress) head.unshift(["-A", chain, "-d", ip, "-m", "comment", "--comment", "default ingress", "-j", DEFAULT_CHAIN]);
-    head.unshift(["-A", chain, "-s", ip, "-m", "comment", "--comment", "default egress", "-j", DEFAULT_CHAIN]);
+    const ingress = selecting("Ingress");
+    for (const p of ingress) head.unshift(["-A", chain, "-d", ip, "-m", "comment", "--comment", `${p.namespace}/${p.name} policy`, "-j", policyChain(p, version)]);
+    if (ingress.length === 0) head.unshift(["-A", chain, "-d", ip, "-m", "comment", "--comment", "default ingress", "-j", DEFAULT_CHAIN]);
+    const egress = selecting("Egress");
+    for (const p of egress) head.unshift(["-A", chain, "-s", ip, "-m", "comment", "--comment", `${p.namespace}/${p.name} policy`, "-j", policyChain(p, version)]);
+    if (egress.length === 0) head.unshift(["-A", chain, "-s", ip, "-m", "comment", "--comment", "default egress", "-j", DEFAULT_CHAIN]);
     head.unshift(["-A", chain, "-m", "comment", "--comment", "from local node", "-m", "addrtype", "--src-type", "LOCAL", "-d", ip, "-j", "ACCEPT"]);
     head.unshift(["-A", chain, "-m", "comment", "--comment", "common netpol rules", "-j", COMMON_CHAIN]);
     rules.push(
@@ -172,15 +235,16 @@ function ensureChain(ns: NetNamespace, name: string): Chain | null {
 export function syncNodePolicies(ns: NetNamespace, cluster: Cluster, node: string, version: string): void {
   const nf = ns.netfilter;
   const { chains, rules, sets } = policyRules(cluster, node, version);
-  for (const [name, members] of sets) {
+  for (const [name, content] of sets) {
     let set = nf.ipsets.get(name);
     if (set === undefined) {
-      const made = nf.ipsets.create(name, 0, ns.ctx.random.nextUint32());
+      const made = nf.ipsets.create(name, 0, ns.ctx.random.nextUint32(), content.type);
       if (isLimitReached(made)) continue;
       set = made;
     }
     nf.ipsets.flush(set);
-    for (const m of members) nf.ipsets.add(set, m);
+    if (content.type === "hash:ip") for (const m of content.members) nf.ipsets.add(set, m);
+    else for (const n of content.nets) nf.ipsets.add(set, n.address, n.prefix, n.nomatch);
   }
   for (const name of chains) {
     const c = ensureChain(ns, name);

@@ -2,22 +2,26 @@
  * A NetworkPolicy (networking.k8s.io/v1) as lab data, in the shape of its
  * YAML: the pods it selects (`podSelector.matchLabels`, `{}` for all of its
  * namespace), `policyTypes`, and ingress rules whose `from` peers are a
- * podSelector, a namespaceSelector, or both in one item. Two items of `from`
- * add up (OR); one item holding both selectors narrows (AND): the lab file
- * keeps that structure exactly, because it is the lesson. Ports are numbers
- * (named ports and ipBlock peers are not modelled; egress rules are refused
- * by validate-kube.ts until they are).
+ * podSelector, a namespaceSelector, or both in one item, or an ipBlock
+ * (a CIDR with `except` holes), and egress rules whose `to` peers are the
+ * same. Two items of `from` add up (OR); one item holding both selectors
+ * narrows (AND): the lab file keeps that structure exactly, because it is
+ * the lesson. Ports are numbers (named ports and endPort are not modelled);
+ * validate-network-policy.ts checks what the schema cannot.
  */
 import { Type, type TSchema } from "typebox";
 
 export function networkPolicySchema<N extends TSchema, L extends TSchema>({ KubeName, Labels }: { KubeName: N; Labels: L }) {
   const Selector = Type.Object({ matchLabels: Type.Optional(Labels) }, { additionalProperties: false, description: "a label selector: matchLabels only; {} selects everything" });
+  const Cidr = Type.String({ pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$", description: "an IPv4 CIDR" });
+  const IpBlock = Type.Object({ cidr: Cidr, except: Type.Optional(Type.Array(Cidr, { maxItems: 8 })) }, { additionalProperties: false, description: "addresses by CIDR, less the except CIDRs inside it" });
   const Peer = Type.Object(
     {
       podSelector: Type.Optional(Selector),
       namespaceSelector: Type.Optional(Selector),
+      ipBlock: Type.Optional(IpBlock),
     },
-    { additionalProperties: false, description: "a peer: pods of the policy's namespace (podSelector), every pod of the namespaces selected (namespaceSelector), or both in one item: those pods of those namespaces" },
+    { additionalProperties: false, description: "a peer: pods of the policy's namespace (podSelector), every pod of the namespaces selected (namespaceSelector), or both in one item: those pods of those namespaces; or, alone, an ipBlock" },
   );
   const Port = Type.Object(
     {
@@ -35,6 +39,15 @@ export function networkPolicySchema<N extends TSchema, L extends TSchema>({ Kube
     },
     { additionalProperties: false },
   );
+  const EgressRule = Type.Object(
+    {
+      /** Omitted: to anywhere. */
+      to: Type.Optional(Type.Array(Peer, { maxItems: 8 })),
+      /** Omitted: every port. */
+      ports: Type.Optional(Type.Array(Port, { maxItems: 8 })),
+    },
+    { additionalProperties: false },
+  );
   return Type.Object(
     {
       name: KubeName,
@@ -43,6 +56,8 @@ export function networkPolicySchema<N extends TSchema, L extends TSchema>({ Kube
       policyTypes: Type.Optional(Type.Array(Type.Union([Type.Literal("Ingress"), Type.Literal("Egress")]), { minItems: 1, maxItems: 2 })),
       /** Omitted or empty with policyTypes [Ingress]: the selected pods accept nothing. */
       ingress: Type.Optional(Type.Array(IngressRule, { maxItems: 8 })),
+      /** Omitted or empty with Egress among policyTypes: the selected pods send nothing. */
+      egress: Type.Optional(Type.Array(EgressRule, { maxItems: 8 })),
     },
     { additionalProperties: false },
   );

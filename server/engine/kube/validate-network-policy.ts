@@ -1,10 +1,13 @@
 /**
  * What the API server (and this model) refuses in the cluster's DNS settings,
  * namespaces and NetworkPolicies beyond their shape: a namespace or policy
- * declared twice, a `from` item with no selector (ipBlock is not modelled),
- * egress policies (not modelled yet), a clusterDns outside the Service
- * network, and a CoreDNS process (serve: dns) in a cluster that gives pods
- * no DNS. Issues are JSON pointers into the topology.
+ * declared twice, a peer with nothing in it or an ipBlock next to a
+ * selector, an ipBlock whose CIDR or except is no network or whose except is
+ * not strictly inside the CIDR (the API server's words), egress rules on a
+ * policy whose policyTypes leave Egress out (they would do nothing), a
+ * clusterDns outside the Service network, and a CoreDNS process (serve:
+ * dns) in a cluster that gives pods no DNS. Issues are JSON pointers into
+ * the topology.
  */
 import { cidrNetwork, parseIpv4, parseIpv4Cidr, prefixMask } from "../wire/ipv4-address.js";
 import type { TopologyIssue } from "../topology/validate-topology.js";
@@ -35,12 +38,32 @@ export function validateDnsAndPolicies(k: KubernetesSpec): TopologyIssue[] {
     const id = `${p.namespace ?? "default"}/${p.name}`;
     if (policies.has(id)) issues.push({ path: `${path}/name`, message: `network policy ${id} is declared twice` });
     policies.add(id);
-    if ((p.policyTypes ?? []).includes("Egress")) issues.push({ path: `${path}/policyTypes`, message: "egress policies are not simulated: give policyTypes [Ingress]" });
-    (p.ingress ?? []).forEach((r, j) => {
-      (r.from ?? []).forEach((f, m) => {
-        if (f.podSelector === undefined && f.namespaceSelector === undefined) issues.push({ path: `${path}/ingress/${j}/from/${m}`, message: "a from item needs a podSelector, a namespaceSelector or both (ipBlock is not simulated)" });
-      });
-    });
+    if (p.policyTypes !== undefined && !p.policyTypes.includes("Egress") && (p.egress ?? []).length > 0) issues.push({ path: `${path}/egress`, message: "egress rules do nothing unless policyTypes lists Egress" });
+    (p.ingress ?? []).forEach((r, j) => (r.from ?? []).forEach((f, m) => issues.push(...peerIssues(f, `${path}/ingress/${j}/from/${m}`))));
+    (p.egress ?? []).forEach((r, j) => (r.to ?? []).forEach((f, m) => issues.push(...peerIssues(f, `${path}/egress/${j}/to/${m}`))));
+  });
+  return issues;
+}
+
+type Peer = NonNullable<NonNullable<NonNullable<KubernetesSpec["networkPolicies"]>[number]["ingress"]>[number]["from"]>[number];
+
+/** ValidateNetworkPolicyPeer and ValidateIPBlock, in the API server's words. */
+function peerIssues(f: Peer, path: string): TopologyIssue[] {
+  const count = [f.podSelector, f.namespaceSelector, f.ipBlock].filter((x) => x !== undefined).length;
+  if (count === 0) return [{ path, message: "must specify a peer: a podSelector, a namespaceSelector (or both), or an ipBlock" }];
+  if (count > 1 && f.ipBlock !== undefined) return [{ path, message: "may not specify both ipBlock and another peer" }];
+  if (f.ipBlock === undefined) return [];
+  const cidr = parseIpv4Cidr(f.ipBlock.cidr);
+  if (!cidr.ok) return [{ path: `${path}/ipBlock/cidr`, message: `Invalid value: "${f.ipBlock.cidr}": must be a valid CIDR` }];
+  const issues: TopologyIssue[] = [];
+  (f.ipBlock.except ?? []).forEach((e, i) => {
+    const ex = parseIpv4Cidr(e);
+    if (!ex.ok) {
+      issues.push({ path: `${path}/ipBlock/except/${i}`, message: `Invalid value: "${e}": must be a valid CIDR` });
+      return;
+    }
+    const inside = ((ex.value.address & prefixMask(cidr.value.prefixLength)) >>> 0) === cidrNetwork(cidr.value);
+    if (!inside || ex.value.prefixLength <= cidr.value.prefixLength) issues.push({ path: `${path}/ipBlock/except/${i}`, message: `Invalid value: "${e}": must be a strict subset of \`cidr\`` });
   });
   return issues;
 }

@@ -101,10 +101,10 @@ describe("NetworkPolicy with kube-router", () => {
     const e = labEngine("network-policy");
     const chains = () => e.run({ host: "node1", command: "iptables -S" }).output.split("\n").filter((l) => l.startsWith("-N KUBE-POD-FW-") || l.startsWith("-N KUBE-NWPLCY-")).length;
     const before = e.run({ host: "node1", command: "iptables -S" }).output;
-    expect(chains()).toBe(6);
+    expect(chains()).toBe(7);
     e.run({ host: "node1", command: "sleep 1" });
     e.run({ host: "node1", command: "kubectl label pod debug app=prometheus -n monitoring" });
-    expect(chains()).toBe(6);
+    expect(chains()).toBe(7);
     expect(e.run({ host: "node1", command: "iptables -S" }).output).not.toBe(before);
   });
 
@@ -139,8 +139,9 @@ describe("NetworkPolicy with kube-router", () => {
     const e = labEngine("network-policy");
     const bad = e.run({ host: "node1", command: `kubectl patch netpol web-allow-frontend --type merge -p '{"spec":{"ingress":[{"from":[{}]}]}}'` });
     expect(bad.exitCode).toBe(1);
-    expect(bad.output).toContain("a peer needs a podSelector or a namespaceSelector");
-    expect(e.run({ host: "node1", command: `kubectl patch netpol web-allow-frontend -p '{"spec":{"egress":[]}}'` }).exitCode).toBe(1);
+    expect(bad.output).toBe('The NetworkPolicy "web-allow-frontend" is invalid: spec.ingress[0].from[0]: must specify a peer: a podSelector, a namespaceSelector (or both), or an ipBlock\n');
+    const hole = e.run({ host: "node1", command: `kubectl patch netpol web-allow-frontend --type merge -p '{"spec":{"ingress":[{"from":[{"ipBlock":{"cidr":"10.0.0.0/8","except":["192.168.0.0/16"]}}]}]}}'` });
+    expect(hole).toMatchObject({ output: 'The NetworkPolicy "web-allow-frontend" is invalid: spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "192.168.0.0/16": must be a strict subset of `cidr`\n', exitCode: 1 });
     expect(e.run(curl("frontend", "node1")).exitCode).toBe(0);
   });
 });

@@ -34,7 +34,7 @@ function scan(net: Network): ObjectCounts {
       c.sockets += s.tcpListeners.length + s.tcpConnections.length + s.udp.length + s.ping.size;
       for (const table of Object.values(ns.netfilter.tables)) for (const chain of table.values()) c.rules += chain.rules.length + (chain.builtin ? 0 : 1);
       // An ip set and each of its entries count as rules too (they are netfilter state a policy controller makes in bulk).
-      for (const set of ns.netfilter.ipsets.list()) c.rules += 1 + set.members.size;
+      for (const set of ns.netfilter.ipsets.list()) c.rules += 1 + (set.type === "hash:ip" ? set.members.size : set.nets.length);
     }
   }
   return c;
