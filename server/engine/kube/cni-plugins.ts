@@ -15,6 +15,14 @@
  * Not modelled: the pause container, CNI_ARGS beyond the pod's name, the
  * state flannel keeps in /var/lib/cni/flannel, ipMasq (flanneld
  * masquerades, so the delegate turns it off), portmap's hostPort chains.
+ * Run in namespaces here (the bridge plugin 1.1.1 with flannel's delegate
+ * configuration), the plugin left what this one leaves: cni0 with the MTU and
+ * the gateway's /24, hairpin on every port, eth0 with the lease's address and
+ * the routes default then pod network via the gateway. It differs in what a
+ * lab cannot show: the plugins since 0.8 leave cni0's and eth0's MACs random
+ * (here 0a:58 and the address, as the older plugins set them, so lab texts
+ * can name them), and set arp_notify on eth0, whose gratuitous ARP leaves
+ * before the host end joins cni0, so nothing learns from it.
  */
 import { createHash } from "node:crypto";
 import { Bridge } from "../link/bridge.js";
