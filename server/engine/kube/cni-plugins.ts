@@ -22,7 +22,8 @@
  * lab cannot show: the plugins since 0.8 leave cni0's and eth0's MACs random
  * (here 0a:58 and the address, as the older plugins set them, so lab texts
  * can name them), and set arp_notify on eth0, whose gratuitous ARP leaves
- * before the host end joins cni0, so nothing learns from it.
+ * before the host end joins cni0: nothing learns from it, and only a capture
+ * on the new host veth shows it (not sent here).
  */
 import { createHash } from "node:crypto";
 import { Bridge } from "../link/bridge.js";
