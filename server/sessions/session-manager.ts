@@ -29,7 +29,7 @@
  * pcap export. It knows nothing of HTTP beyond throwing HttpError.
  */
 import { randomInt, randomUUID } from "node:crypto";
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { FastifyBaseLogger } from "fastify";
 import type { Principal } from "../auth/principal.js";
 import type { DatabaseDriver, PrismaClient } from "../db/prisma-client.js";
@@ -270,10 +270,16 @@ export class SessionManager implements SessionService {
     this.registry.sweep();
   }
 
-  /** Waits for rows being written, lets every session go (other instances may take them), then stops the idle sweep and the workers. */
+  /**
+   * Lets the commands running finish (each within its wall budget) and their
+   * rows be written, refusing what was queued behind them (503 SHUTTING_DOWN),
+   * lets every session go (other instances may take them), then stops the idle
+   * sweep and the workers.
+   */
   close(): Promise<void> {
     // Idempotent: the cluster plugin closes the sessions before giving their leases back, then the sessions plugin's hook runs.
     this.closing ??= (async () => {
+      await Promise.race([this.registry.settled(), sleep(this.simulator.budget.wallMs + 1_000, undefined, { ref: false })]);
       await this.commandLog.flushed();
       this.registry.deleteWhere(() => true);
       this.registry.close();
@@ -691,6 +697,9 @@ export class SessionManager implements SessionService {
 
   /** The session's engine, rebuilt from the log when not in memory (`fresh`: created here just now). Call inside the session's queue. */
   private async ensureLive(id: string, fresh = false): Promise<LiveSession> {
+    // A task that was queued behind another when the server began to stop: close() lets the
+    // running ones finish and be written, and refuses the rest rather than start them.
+    if (this.closing !== null) throw new HttpError(503, "SHUTTING_DOWN", "The server is shutting down: nothing was run; try again in a moment");
     const cached = this.registry.get(id);
     if (cached !== undefined) {
       if (this.ownership.holds(id)) return cached;

@@ -62,6 +62,11 @@ export class SessionRegistry<T> {
     return result;
   }
 
+  /** Settles once every task queued so far, of every session, has settled. */
+  async settled(): Promise<void> {
+    await Promise.all(this.tails.values());
+  }
+
   /** The sessions in memory, least recently used first. */
   ids(): string[] {
     return [...this.live.keys()];
