@@ -181,8 +181,8 @@ describe("br_netfilter at the bridge's entry, before the bridge decides", () => 
     const ping = node2("ping -c 1 10.168.0.2");
     sameAsLinux(ping, "br-netfilter-unsnat-ping-c-1-10-168-0-2");
     sameAsLinux(root("tcpdump -i docker0 -n -v icmp"), "br-netfilter-unsnat-tcpdump-docker0-n-v-icmp");
-    // Entering docker0: un-SNAT back to the client, a route out of eth0, so up to the stack, which skips PREROUTING:
-    // FORWARD (-p icmp), then POSTROUTING's un-DNAT of the source.
+    // Entering docker0: un-SNAT back to the client, a route out of eth0, so up to the stack, which skips PREROUTING
+    // and keeps that route: FORWARD (-p icmp), then POSTROUTING's un-DNAT of the source.
     const reply = ping.events.filter((e) => e.host === "node1" && e.namespace === "root" && e.packetId === ping.events.find((x) => x.kind === "nat" && x.type === "un-SNAT")!.packetId);
     expect(reply.map((e) => `${e.kind} ${e.device}`)).toEqual([
       "frame-rx veth9c02e56",
@@ -190,7 +190,6 @@ describe("br_netfilter at the bridge's entry, before the bridge decides", () => 
       "route-lookup docker0",
       "bridge-local docker0",
       "frame-rx docker0",
-      "route-lookup docker0",
       "netfilter eth0",
       "ip-forward docker0",
       "nat eth0",

@@ -45,6 +45,7 @@ import { isFragment, reassemble } from "./ip-reassembly.js";
 import { neighOutput } from "./arp.js";
 import { emitLookup } from "./ipv4.js";
 import type { NetNamespace } from "./namespace.js";
+import type { RouteLookup } from "./route-table.js";
 import { hookFilter, hookPostrouting, hookPrerouting, type HookContext } from "./netfilter/hooks.js";
 
 /** What PREROUTING at the bridge leaves for the hooks that follow. */
@@ -53,6 +54,14 @@ interface Bridged {
   p: Ipv4Payload;
   /** With fragMaxSize set when the datagram was reassembled here. */
   hc: HookContext;
+  /** The routing decision br_nf_pre_routing_finish took for a changed destination (skb's dst), which the IP layer then keeps. */
+  lookup: RouteLookup | null;
+}
+
+/** What br_netfilter hands the IP layer with a frame the bridge passes up. */
+export interface PassedUp {
+  hc: HookContext;
+  lookup: RouteLookup | null;
 }
 
 const isBridged = (token: object | null): token is Bridged => token !== null && (token as Partial<Bridged>).kind === "br-netfilter";
@@ -73,7 +82,7 @@ export function bridgeNetfilter(ns: NetNamespace): BridgeNetfilter {
       const pre = hookPrerouting(ns, bridge.name, p, frame.packetId);
       // Bridged, or passed up and routed, the datagram leaves in pieces no larger than those it came in.
       if (fragMaxSize > 0) pre.hc.fragMaxSize = fragMaxSize;
-      const token: Bridged = { kind: "br-netfilter", p: pre.p, hc: pre.hc };
+      const token: Bridged = { kind: "br-netfilter", p: pre.p, hc: pre.hc, lookup: null };
       const dst = pre.p.dst === p.dst ? frame.dst : readdress(ns, bridge, port, frame, token);
       if (dst === null) return null;
       const out = pre.p === received && dst === frame.dst ? frame : ns.ctx.buildFrame(frame.src, dst, pre.p, frame.packetId);
@@ -114,6 +123,7 @@ function readdress(ns: NetNamespace, bridge: Device, port: Device, frame: Frame,
   const p = token.p;
   const lookup = ns.routes.lookup(p.dst, (r) => r.table === "local" || ns.routeUsable(r));
   emitLookup(ns, bridge.name, frame.packetId, frame, p.dst, lookup);
+  token.lookup = lookup;
   const route = lookup.route;
   if (route === null) {
     dropPacket(ns, { device: bridge.name, packetId: frame.packetId, layers: frame.layers, reason: "no-route", summary: `dropped: no route to ${formatIpv4(p.dst)}, where DNAT sent the packet`, detail: `no route to ${formatIpv4(p.dst)}` });
@@ -127,9 +137,9 @@ function readdress(ns: NetNamespace, bridge: Device, port: Device, frame: Frame,
   return null;
 }
 
-/** The hooks br_netfilter already ran for the frame `dev` (a bridge) is passing up, or null. */
-export function passedUpHooks(dev: Device): HookContext | null {
+/** What br_netfilter already did for the frame `dev` (a bridge) is passing up: its hooks, and its route when DNAT chose one; null when it did nothing. */
+export function passedUp(dev: Device): PassedUp | null {
   if (dev.kind !== "bridge") return null;
   const token = (dev as Bridge).passedUpToken;
-  return isBridged(token) ? token.hc : null;
+  return isBridged(token) ? { hc: token.hc, lookup: token.lookup } : null;
 }

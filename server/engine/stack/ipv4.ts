@@ -20,7 +20,7 @@ import { ipipInput, ipipOutput } from "./ipip-tunnel.js";
 import { dropPacket } from "./drop.js";
 import { isFragment, reassemble, type DefragUser } from "./ip-reassembly.js";
 import { ipFragments } from "./ip-fragment.js";
-import { bridgeNetfilter, passedUpHooks } from "./bridge-netfilter.js";
+import { bridgeNetfilter, passedUp } from "./bridge-netfilter.js";
 import { martianSource } from "./source-validation.js";
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 4: "ipip", 6: "tcp", 17: "udp" };
@@ -107,7 +107,8 @@ function reversePathOk(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Paylo
 function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payload): void {
   let p = received;
   // br_netfilter ran conntrack and PREROUTING as the frame entered the bridge: ip_sabotage_in skips the IP layer's.
-  let hc: HookContext | null = passedUpHooks(dev);
+  const up = passedUp(dev);
+  let hc: HookContext | null = up?.hc ?? null;
   if (hc === null && !ns.netfilter.empty) {
     // Conntrack needs whole datagrams: nf_defrag_ipv4 reassembles before PREROUTING's rules.
     let fragMaxSize = 0;
@@ -123,10 +124,12 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
     if (fragMaxSize > 0) hc.fragMaxSize = fragMaxSize;
   }
   if (!reversePathOk(ns, dev, frame, p)) return;
-  const lookup = ns.routes.lookup(p.dst, (r) => r.table === "local" || ns.routeUsable(r));
+  // A destination DNAT changed at the bridge was routed there already (the skb keeps that dst): no second lookup.
+  const decided = up?.lookup ?? null;
+  const lookup = decided ?? ns.routes.lookup(p.dst, (r) => r.table === "local" || ns.routeUsable(r));
   const local = lookup.route !== null && lookup.route.table === "local";
   const limitedBroadcast = p.dst === 0xffffffff;
-  if (local || limitedBroadcast || dev.forwarding) emitLookup(ns, dev.name, frame.packetId, frame, p.dst, lookup);
+  if (decided === null && (local || limitedBroadcast || dev.forwarding)) emitLookup(ns, dev.name, frame.packetId, frame, p.dst, lookup);
   if (local || limitedBroadcast) {
     // ip_local_deliver: fragments wait for the rest of their datagram.
     const whole = defragment(ns, dev, frame, p, "local");
