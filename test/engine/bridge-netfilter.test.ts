@@ -7,7 +7,10 @@
  * a DNAT routed, before the bridge decides.
  */
 import { describe, expect, it } from "vitest";
-import { labEngine } from "./helpers/lab-engine.js";
+import type { Ipv4Payload } from "../../server/engine/link/payload.js";
+import { buildNetwork } from "../../server/engine/topology/build-network.js";
+import type { TopologySpec } from "../../server/engine/topology/topology-schema.js";
+import { labEngine, loadLab } from "./helpers/lab-engine.js";
 import { linuxFixture } from "./helpers/linux-fixtures.js";
 
 function dockerHost() {
@@ -195,5 +198,29 @@ describe("br_netfilter at the bridge's entry, before the bridge decides", () => 
       "nat eth0",
       "frame-tx eth0",
     ]);
+  });
+});
+
+describe("br_netfilter and broadcast frames", () => {
+  it("an IPv4 broadcast from a port passes conntrack and PREROUTING as it enters, and FORWARD towards the other port", () => {
+    // Linux, `ping -b 172.17.255.255` from one of two containers with rules in every chain: [1:84] in nat PREROUTING,
+    // filter FORWARD and INPUT, one conntrack entry.
+    const topology = loadLab("bridge-two-containers").topology as TopologySpec;
+    const net = buildNetwork(topology, { seed: 1, startTime: 0, eventBudget: 100_000 });
+    const host = net.hosts.get("node1")!;
+    // What `ping -b` sends (the simulator's ping does not take -b): an echo request to the subnet's broadcast address.
+    const eth0 = host.namespaces.get("nginx-1")!.device("eth0")!;
+    const request: Ipv4Payload = { kind: "ipv4", src: 0xac110002, dst: 0xac11ffff, ttl: 64, tos: 0, id: 1, dontFragment: true, l4: { kind: "icmp-echo", type: "request", id: 7, seq: 1, data: new Uint8Array(56) } };
+    eth0.transmit(net.ctx.buildFrame(eth0.mac, "ff:ff:ff:ff:ff:ff", request, 1));
+    net.scheduler.runUntil(1_000_000);
+    const root = net.trace.take().filter((e) => e.namespace === "root");
+    const kinds = root.map((e) => `${e.kind} ${e.device}`);
+    // PREROUTING before the bridge floods; FORWARD for the copy to the other port, where conntrack confirms the flow; then the copy passed up.
+    expect(kinds.slice(0, 3)).toEqual(["frame-rx veth9c02e56", "bridge-learn docker0", "bridge-flood docker0"]);
+    expect(kinds.indexOf("netfilter docker0")).toBeLessThan(kinds.indexOf("conntrack null"));
+    expect(kinds.indexOf("conntrack null")).toBeLessThan(kinds.indexOf("frame-tx vethb4963f3"));
+    expect(kinds.indexOf("frame-tx vethb4963f3")).toBeLessThan(kinds.indexOf("bridge-local docker0"));
+    expect(root.find((e) => e.kind === "netfilter")).toMatchObject({ table: "filter", chain: "FORWARD", rule: "-A FORWARD -j DOCKER-USER" });
+    expect(root.filter((e) => e.kind === "conntrack")).toEqual([expect.objectContaining({ orig: "src=172.17.0.2 dst=172.17.255.255 id=7" })]);
   });
 });
