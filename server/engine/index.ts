@@ -13,7 +13,7 @@ export { compileSelector, SelectorWatch, type EventSelector } from "./trace/even
 export { compileMatcherRegex, textMatcher, type PlainRule, type TextMatch } from "./trace/text-matcher.js";
 export { commandFramesSteps, type CommandFrames, type CommandFramesOutcome } from "./capture/command-frames.js";
 export { captureSteps, deviceName, type CaptureDevice, type CaptureOutcome, type DeviceSelection } from "./capture/session-capture.js";
-export type { InterfaceState, NamespaceState, NetworkState } from "./state/snapshot.js";
+export type { InterfaceState, KubernetesState, NamespaceState, NetworkState } from "./state/snapshot.js";
 export { ROOT_NAMESPACE, Ipv4Address, TopologySpec, HostSpec } from "./topology/topology-schema.js";
 export { validateTopology, type TopologyIssue } from "./topology/validate-topology.js";
 export { TRACE_EVENT_KINDS, DROP_REASONS, assertNever, type TraceEvent, type TraceEventKind, type DropReason } from "./trace/trace-event.js";

@@ -64,7 +64,7 @@ const names: CompletionNames = { devices: ["docker0", "eth0", "lo", "veth9c02e56
 describe("tab completion", () => {
   it("completes command names", () => {
     expect(complete("brc", 3, names)).toMatchObject({ start: 0, candidates: ["brctl"], replacement: "brctl " });
-    expect(complete("i", 1, names).candidates).toEqual(["ifconfig", "ip", "ipset", "iptables"]);
+    expect(complete("i", 1, names).candidates).toEqual(["ifconfig", "ip", "ipset", "iptables", "iptables-save"]);
     expect(complete("i", 1, names).replacement).toBe("i");
   });
 

@@ -17,6 +17,7 @@ const ns = (name: string, interfaces: StateInterface[], more: Partial<StateNames
 // bridge-two-containers as GET /state describes it.
 const state: NetworkState = {
   time: 0,
+  kubernetes: null,
   hosts: [{
     name: "node1",
     containers: [

@@ -8,7 +8,8 @@
  * pretend the file is missing.
  */
 import { Bridge } from "../link/bridge.js";
-import { CONFLIST_PATH, conflist, IPAM_DIR, PLUGIN_DIR, PLUGINS, SUBNET_ENV_PATH, subnetEnv } from "../kube/cni-config.js";
+import { CONFLIST_PATH, conflist, IPAM_DIR, SUBNET_ENV_PATH, subnetEnv } from "../kube/cni-config.js";
+import { cniDirectories } from "../kube/cni-files.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import type { CommandContext } from "./command-context.js";
 import { resolvConf, resolvConfLines } from "./resolv-conf.js";
@@ -20,12 +21,7 @@ function cniView(ctx: CommandContext, path: string): FileView | null {
   const cni = ctx.net.kube?.cni.get(ctx.host.name);
   if (cni === undefined) return null;
   const reserved = [...cni.ipam.reserved.entries()].sort((a, b) => a[0] - b[0]);
-  const dirs: Record<string, string[]> = {
-    "/etc/cni/net.d": ["10-flannel.conflist"],
-    [PLUGIN_DIR]: PLUGINS,
-    "/run/flannel": ["subnet.env"],
-    [IPAM_DIR]: [...reserved.map(([ip]) => formatIpv4(ip)), ...(cni.ipam.lastReserved === null ? [] : ["last_reserved_ip.0"]), "lock"],
-  };
+  const dirs = cniDirectories(cni.ipam);
   const dir = dirs[path];
   if (dir !== undefined) return { kind: "dir", entries: dir };
   if (path === CONFLIST_PATH) return { kind: "file", lines: conflist(cni.node.hairpinMode) };

@@ -14,6 +14,7 @@ import { orderedChains, type Netfilter, type Policy, type TableName } from "../s
 import { formatRoute } from "../stack/route-table.js";
 import type { Network } from "../topology/network.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
+import { cniPaths } from "../kube/cni-files.js";
 
 export interface InterfaceState {
   ifindex: number;
@@ -74,8 +75,28 @@ export interface ChainState {
   rules: { spec: string; packets: number; bytes: number }[];
 }
 
+/** A Kubernetes object's name and namespace. */
+export interface KubeObjectRef {
+  namespace: string;
+  name: string;
+}
+
+/** The cluster's objects by name (what kubectl completes), and which nodes and pods have the files cat and ls show. */
+export interface KubernetesState {
+  namespaces: string[];
+  pods: { namespace: string; name: string; node: string; netns: string }[];
+  services: KubeObjectRef[];
+  deployments: KubeObjectRef[];
+  networkPolicies: KubeObjectRef[];
+  /** Per node whose CNI chain attaches pods, the paths of its chain's files (/etc/cni/net.d, /opt/cni/bin, /run/flannel, host-local's store), directories ending in "/". */
+  cniFiles: { node: string; paths: string[] }[];
+  /** Whether pods get the cluster's /etc/resolv.conf. */
+  dns: boolean;
+}
+
 export interface NetworkState {
   time: number;
+  kubernetes: KubernetesState | null;
   hosts: {
     name: string;
     namespaces: NamespaceState[];
@@ -83,10 +104,28 @@ export interface NetworkState {
   }[];
 }
 
+function kubernetesState(net: Network): KubernetesState | null {
+  const k = net.kube;
+  if (k === null) return null;
+  const byName = (a: KubeObjectRef, b: KubeObjectRef) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1);
+  const ref = (o: KubeObjectRef): KubeObjectRef => ({ namespace: o.namespace, name: o.name });
+  const pods = [...k.pods.values()].map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, netns: p.netns })).sort(byName);
+  const services = [...k.services.values()].map(ref).sort(byName);
+  const deployments = [...k.deployments.values()].map(ref).sort(byName);
+  const networkPolicies = [...k.networkPolicies.values()].map(ref).sort(byName);
+  const namespaces = [...new Set(["default", ...k.namespaceLabels.keys(), ...[...pods, ...services, ...deployments, ...networkPolicies].map((o) => o.namespace)])].sort();
+  const cniFiles = k.nodes.flatMap((node) => {
+    const cni = k.cni.get(node);
+    return cni === undefined ? [] : [{ node, paths: cniPaths(cni.ipam) }];
+  });
+  return { namespaces, pods, services, deployments, networkPolicies, cniFiles, dns: k.dns !== null };
+}
+
 export function snapshotNetwork(net: Network): NetworkState {
   const now = net.scheduler.now;
   return {
     time: now,
+    kubernetes: kubernetesState(net),
     hosts: [...net.hosts.values()].map((h) => ({
       name: h.name,
       namespaces: [...h.namespaces.values()].map((ns) => ({

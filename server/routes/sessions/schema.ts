@@ -238,8 +238,24 @@ const NamespaceState = Type.Object({
   ),
 });
 
+const KubeObjectRef = Type.Object({ namespace: Type.String(), name: Type.String() });
+
 export const NetworkStateSchema = Type.Object({
   time: Type.Integer({ description: "virtual time now, µs" }),
+  kubernetes: Nullable(
+    Type.Object(
+      {
+        namespaces: Type.Array(Type.String()),
+        pods: Type.Array(Type.Object({ namespace: Type.String(), name: Type.String(), node: Type.String(), netns: Type.String() })),
+        services: Type.Array(KubeObjectRef),
+        deployments: Type.Array(KubeObjectRef),
+        networkPolicies: Type.Array(KubeObjectRef),
+        cniFiles: Type.Array(Type.Object({ node: Type.String(), paths: Type.Array(Type.String()) }), { description: "per node with a CNI chain, the paths of its files (directories end in /)" }),
+        dns: Type.Boolean({ description: "whether pods get the cluster's resolv.conf" }),
+      },
+      { description: "the cluster's objects by name, when the lab has one" },
+    ),
+  ),
   hosts: Type.Array(
     Type.Object({
       name: Type.String(),

@@ -23,6 +23,7 @@ import { TraceSocket, type SocketStatus } from "../bench/trace-socket.js";
 import { useI18n } from "../i18n.js";
 import { navigate } from "../router.js";
 import type { CompletionNames } from "../terminal/completion.js";
+import { knownFiles } from "../terminal/known-files.js";
 import { buildGraph, lightsFor } from "../topology/topology-graph.js";
 import { decisionOf, EMPTY_FILTER, matchesFilter, type TraceEvent, type TraceFilter } from "../trace/trace-event.js";
 import { INITIAL_PLAYER, playerReducer, tickMs } from "../trace/trace-player.js";
@@ -219,6 +220,8 @@ export function BenchPage(props: { me: Me; labId?: string; sessionId?: string; o
       bridges: ns?.interfaces.filter((d) => d.kind === "bridge").map((d) => d.name) ?? [],
       containers: host?.containers.map((c) => c.name) ?? [],
       namespaces: host?.namespaces.filter((n) => n.name !== "root" && !containers.has(n.name)).map((n) => n.name) ?? [],
+      kube: stateRef.current?.kubernetes ?? null,
+      files: knownFiles(stateRef.current, target.host, target.namespace),
     };
   });
 
