@@ -146,6 +146,9 @@ const RECORD_CACHE_LIMIT = 50_000;
 /** Rows written in one transaction at most. */
 const MAX_COMMAND_GROUP = 256;
 
+/** How long a shutdown waits for the commands running (the process gives its whole shutdown 10 s). */
+const CLOSE_GRACE_MS = 6_000;
+
 export class SessionManager implements SessionService {
   private readonly registry: SessionRegistry<LiveSession>;
   private readonly records = new Map<string, SessionRecord>();
@@ -271,7 +274,7 @@ export class SessionManager implements SessionService {
   }
 
   /**
-   * Lets the commands running finish (each within its wall budget) and their
+   * Lets the commands running finish (for up to CLOSE_GRACE_MS) and their
    * rows be written, refusing what was queued behind them (503 SHUTTING_DOWN),
    * lets every session go (other instances may take them), then stops the idle
    * sweep and the workers.
@@ -279,7 +282,7 @@ export class SessionManager implements SessionService {
   close(): Promise<void> {
     // Idempotent: the cluster plugin closes the sessions before giving their leases back, then the sessions plugin's hook runs.
     this.closing ??= (async () => {
-      await Promise.race([this.registry.settled(), sleep(this.simulator.budget.wallMs + 1_000, undefined, { ref: false })]);
+      await Promise.race([this.registry.settled(), sleep(Math.min(this.simulator.budget.wallMs, CLOSE_GRACE_MS), undefined, { ref: false })]);
       await this.commandLog.flushed();
       this.registry.deleteWhere(() => true);
       this.registry.close();
@@ -507,6 +510,10 @@ export class SessionManager implements SessionService {
     }
     // The engine may be half-way through a change, or gone: rebuild it from the log next time.
     this.registry.delete(id, live);
+    if (err instanceof WorkerCrashed && this.closing !== null) {
+      this.log.info({ sessionId: id }, "a command still running when the server stopped was not recorded");
+      return new HttpError(503, "SHUTTING_DOWN", "The server stopped while running this; nothing was recorded: send it again in a moment");
+    }
     if (err instanceof WorkerCrashed) {
       this.log.error({ err, sessionId: id }, "the simulator's worker stopped while it held this session");
       return new HttpError(503, "SIMULATOR_RESTARTED", "The simulator restarted while running this; nothing was recorded: send it again");
