@@ -28,6 +28,8 @@ export interface ConntrackEntry {
   tcpState: CtTcpState | null;
   /** Virtual µs when the entry expires unless refreshed. */
   expires: number;
+  /** UDP: virtual µs after which traffic both ways makes the flow a stream (stream_ts, two seconds after its first packet). */
+  streamAt: number;
 }
 
 export type CtDirection = "orig" | "reply";
@@ -39,6 +41,8 @@ export interface CtMatch {
 }
 
 const SECOND = 1_000_000;
+/** How long a UDP flow must last before traffic both ways makes it a stream (the kernel's stream_ts, 2 * HZ). */
+const UDP_STREAM_AFTER = 2 * SECOND;
 /** nf_conntrack defaults (net.netfilter.nf_conntrack_*_timeout*). */
 const TIMEOUT = {
   icmp: 30 * SECOND,
@@ -96,6 +100,7 @@ export class Conntrack {
       assured: false,
       tcpState: protocol === 6 ? "SYN_SENT" : null,
       expires: now + (protocol === 1 ? TIMEOUT.icmp : protocol === 17 ? TIMEOUT.udp : TIMEOUT.tcp.SYN_SENT),
+      streamAt: now + UDP_STREAM_AFTER,
     };
     return { entry, direction: "orig", isNew: true };
   }
@@ -134,8 +139,13 @@ export class Conntrack {
       e.tcpState = s;
       e.expires = now + TIMEOUT.tcp[s];
     } else if (l4.kind === "udp") {
-      if (m.direction === "reply" && e.seenReply && !e.assured && !m.isNew) e.assured = true;
-      e.expires = now + (e.seenReply ? TIMEOUT.udpStream : TIMEOUT.udp);
+      // nf_conntrack_udp_packet: a flow with traffic both ways becomes a stream (ASSURED, the longer
+      // timeout) only once a packet comes more than two seconds after its first one; a single query
+      // and answer (DNS, one ping through flanneld) keeps the unreplied timeout and no ASSURED.
+      if (e.seenReply && now > e.streamAt) {
+        e.assured = true;
+        e.expires = now + TIMEOUT.udpStream;
+      } else e.expires = now + TIMEOUT.udp;
     } else {
       e.expires = now + TIMEOUT.icmp;
     }
