@@ -4,8 +4,7 @@
  * whole list of events would give, and the chunks that go live the same.
  */
 import { describe, expect, it } from "vitest";
-import { CommandJob } from "../../server/engine/command-job.js";
-import { serializeEvents, type TraceEvent } from "../../server/engine/index.js";
+import { CommandJob, serializeEvents, type TraceEvent } from "../../server/engine/index.js";
 import { EventChunker } from "../../server/simulator/event-chunker.js";
 import { CHUNK_EVENTS, encodeStoredTrace, liveChunkIndexes, readChunk, readChunkIndex } from "../../server/simulator/stored-trace.js";
 import { labEngine } from "../engine/helpers/lab-engine.js";
