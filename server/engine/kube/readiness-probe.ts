@@ -14,9 +14,14 @@
  * as its readiness result starts as Failure. On a flip the endpoints change
  * and the caller's resync runs (kube-proxy and the policy controller).
  *
- * Each probe that fails, and each one that succeeds while the pod is not
- * ready, is a `probe` trace event (the kubelet's "Readiness probe failed"
- * event and its success log); the probe's own packets are not simulated.
+ * The probes that count toward a flip are `probe` trace events: a failure
+ * while fewer than failureThreshold have failed in a row, a success while
+ * the pod is not ready and fewer than successThreshold have passed (the
+ * kubelet's "Readiness probe failed" event and its success log). A pod that
+ * stays unready is still probed every period, but its repeated failures are
+ * only counted, as the kubelet's event recorder aggregates them: a session
+ * left for a day must not fill its next command's trace with them. The
+ * probe's own packets are not simulated.
  * Not modelled: timeoutSeconds (a probe here never hangs), the worker's
  * random start jitter, startup and liveness probes, gRPC probes.
  */
@@ -122,7 +127,8 @@ export function probeOnce(net: Network, pod: Pod, probe: ReadinessProbe, worker:
       seen.last = now;
     }
   }
-  if (!result.ok || !before) {
+  const counting = result.ok ? !before && worker.run <= probe.successThreshold : worker.run <= probe.failureThreshold;
+  if (counting) {
     const flip = pod.ready !== before ? `: pod ${pod.ready ? "ready" : "not ready"}` : ` (${worker.run} of ${result.ok ? probe.successThreshold : probe.failureThreshold} in a row)`;
     const outcome = result.ok ? "succeeded" : `failed: ${result.output}`;
     net.trace.emit({

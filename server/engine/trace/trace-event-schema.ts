@@ -101,7 +101,7 @@ export const TraceEventSchema = Type.Union(
     variant(
       "probe",
       { pod: Str, probe: Str, result: Type.Union([Type.Literal("success"), Type.Literal("failure")]), ready: Type.Boolean(), detail: Str },
-      "the kubelet runs a pod's readiness probe (failures, and successes while the pod is not ready)",
+      "the kubelet runs a pod's readiness probe, and the result counts toward a flip of its readiness",
     ),
     variant("proxy-sync", { service: Str, endpoints: Str, detail: Str }, "kube-proxy rewrites a service port's rules after its ready endpoints changed"),
     variant("drop", { reason: Type.Enum(DROP_REASONS), detail: Str }, "a frame or packet goes no further"),

@@ -172,7 +172,7 @@ export type TraceEvent = TraceBase &
       }
     | {
         kind: "probe";
-        /** The kubelet ran a pod's readiness probe: its result (failures, and successes while the pod is not ready), and the pod's readiness after it. */
+        /** The kubelet ran a pod's readiness probe and the result counts toward a flip of its readiness: the result, and the pod's readiness after it. */
         pod: string;
         probe: string;
         result: "success" | "failure";

@@ -102,24 +102,32 @@ describe("readiness probes", () => {
     expect(run("iptables -S KUBE-SERVICES", 36).output).toContain('"default/web has no endpoints"');
   });
 
-  it("tcpSocket and httpGet probes test the pod's listeners: a probe of a port nothing serves fails with the kubelet's dial error", () => {
+  it("tcpSocket and httpGet probes test the pod's listeners: a tcpSocket probe of the served port passes, an httpGet of a port nothing serves keeps the pod out", () => {
     const topology = structuredClone(loadLab("service-debugging").topology) as TopologySpec;
     const pods = topology.kubernetes!.pods!;
     pods[0]!.readinessProbe = { tcpSocket: { port: 9376 } };
     pods[1]!.readinessProbe = { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 5 };
     const { run } = fixedLab(topology);
     expect(run("kubectl get endpoints web", 2).output).toContain("web    10.244.1.2:9376   10m");
-    const r = run("kubectl get pods web-6f7b9-qm8zd", 6);
+    const r = run("kubectl get pods web-6f7b9-qm8zd", 30);
     expect(r.output).toContain("0/1");
-    const probe = kube(r.events)[0];
-    expect(probe).toMatchObject({ kind: "probe", result: "failure", ready: false, probe: "http-get http://:8080/healthz delay=0s timeout=1s period=5s #success=1 #failure=3" });
-    expect(probe!.kind === "probe" && probe!.detail).toBe('Get "http://10.244.2.2:8080/healthz": dial tcp 10.244.2.2:8080: connect: connection refused');
+    // Unready since the lab's start: its failures are counted, not traced again.
+    expect(kube(r.events)).toEqual([]);
+  });
+
+  it("a pod that stays unready: only the failures that count toward its flip are traced, however long the session waits", () => {
+    const { run } = fixedLab();
+    run("kubectl exec web-6f7b9-xk2lp -- rm /tmp/healthy", 2);
+    const day = run("kubectl get pods web-6f7b9-xk2lp", 86_400);
+    expect(day.output).toContain("0/1");
+    expect(kube(day.events).map((x) => (x.kind === "probe" ? `probe ${x.result} ${x.ready}` : x.kind))).toEqual(["probe failure true", "probe failure true", "probe failure false", "proxy-sync", "proxy-sync"]);
   });
 
   it("a Deployment's pod made again after kubectl delete pod starts not ready, and joins the endpoints at its first passing probe", () => {
     const topology = structuredClone(loadLab("cni-bridge-plugin").topology) as TopologySpec;
     const d = topology.kubernetes!.deployments![0]!;
     d.readinessProbe = { tcpSocket: { port: 8080 }, initialDelaySeconds: 5 };
+    // A second Deployment whose probe asks a port its pods do not serve: its new pod's failures are traced, up to the threshold.
     const e = engineFor(topology);
     const at = (s: number) => s * SECOND;
     const pods = e.run({ host: "node1", command: "kubectl get pods", at: at(1) }).output;
@@ -134,6 +142,26 @@ describe("readiness probes", () => {
     const events = kube(ready.events);
     expect(events[0]).toMatchObject({ kind: "probe", result: "success", ready: true, time: at(7) });
     expect(events.filter((x) => x.kind === "proxy-sync").length).toBeGreaterThan(0);
+  });
+
+  it("a new pod whose httpGet probe asks a port nothing serves: three failures with the kubelet's dial error, then silence, and never an endpoint", () => {
+    const topology = structuredClone(loadLab("cni-bridge-plugin").topology) as TopologySpec;
+    topology.kubernetes!.deployments![0]!.readinessProbe = { httpGet: { path: "/healthz", port: 9999 }, periodSeconds: 5 };
+    const e = engineFor(topology);
+    const pods = e.run({ host: "node1", command: "kubectl get pods", at: SECOND }).output;
+    const victim = /^(web-\S+)\s+0\/1/m.exec(pods)![1]!;
+    // The first probe runs as the pod starts (initialDelaySeconds 0), while kubectl's command settles.
+    const deleted = e.run({ host: "node1", command: `kubectl delete pod ${victim}`, at: 2 * SECOND });
+    const r = e.run({ host: "node1", command: "kubectl get endpoints web", at: 60 * SECOND });
+    expect(r.output).toContain("<none>");
+    const failures = kube([...deleted.events, ...r.events]).filter((x): x is Extract<TraceEvent, { kind: "probe" }> => x.kind === "probe");
+    expect(failures.map((x) => [x.result, x.ready])).toEqual([
+      ["failure", false],
+      ["failure", false],
+      ["failure", false],
+    ]);
+    expect(failures[0]!.detail).toMatch(/^Get "http:\/\/10\.244\.\d+\.\d+:9999\/healthz": dial tcp 10\.244\.\d+\.\d+:9999: connect: connection refused$/);
+    expect(failures[0]!.probe).toBe("http-get http://:9999/healthz delay=0s timeout=1s period=5s #success=1 #failure=3");
   });
 });
 
