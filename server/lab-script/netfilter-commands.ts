@@ -55,12 +55,13 @@ function sysctlLines(engine: Engine, host: string, ns: string): string[] {
 function ipsetLines(engine: Engine, host: string, ns: string): string[] {
   const out = engine.run({ host, namespace: ns, command: "ipset save" });
   if (out.exitCode !== 0 || out.output.trim() === "") return [];
-  const lines = [comment("ip sets (hash:ip) the rules below test with -m set; needs the ipset tool."), "require_ipset"];
+  const lines = [comment("ip sets (hash:ip, hash:net) the rules below test with -m set; needs the ipset tool."), "require_ipset"];
   for (const line of out.output.split("\n")) {
-    const create = /^create (\S+) hash:ip .*?(?: timeout (\d+))?(?: bucketsize| initval|$)/.exec(line);
-    const add = /^add (\S+) (\S+)( timeout \d+)?$/.exec(line);
-    if (create !== null) lines.push(execIn(namespaceSuffix(host, ns), ["ipset", "create", create[1]!, "hash:ip", ...(create[2] === undefined ? [] : ["timeout", create[2]])]));
-    else if (add !== null) lines.push(execIn(namespaceSuffix(host, ns), ["ipset", "add", add[1]!, add[2]!, ...(add[3] === undefined ? [] : add[3].trim().split(" "))]));
+    const create = /^create (\S+) (hash:ip|hash:net) .*?(?: timeout (\d+))?(?: bucketsize| initval|$)/.exec(line);
+    // An entry's options as ipset save writes them: its timeout, and `nomatch` (hash:net: an exception inside a wider entry).
+    const add = /^add (\S+) (\S+)((?: timeout \d+| nomatch)*)$/.exec(line);
+    if (create !== null) lines.push(execIn(namespaceSuffix(host, ns), ["ipset", "create", create[1]!, create[2]!, ...(create[3] === undefined ? [] : ["timeout", create[3]])]));
+    else if (add !== null) lines.push(execIn(namespaceSuffix(host, ns), ["ipset", "add", add[1]!, add[2]!, ...add[3]!.trim().split(" ").filter((word) => word !== "")]));
   }
   return lines;
 }

@@ -138,3 +138,22 @@ describe("what the script writes", () => {
     expect(made.kind).toBe("invalid-topology");
   });
 });
+
+describe("the lab script's ip sets", () => {
+  it("makes a NetworkPolicy ipBlock's hash:net set, its except as a nomatch entry, before the rules that test it", () => {
+    const lab = structuredClone(labs.find((l) => l.id === "network-policy")!);
+    const policies = (lab.topology as { kubernetes: { networkPolicies: { name: string; egress?: unknown[] }[] } }).kubernetes.networkPolicies;
+    const egress = policies.find((p) => p.name === "frontend-egress")!;
+    egress.egress = [{ to: [{ ipBlock: { cidr: "10.244.0.0/16", except: ["10.244.2.0/24"] } }], ports: [{ protocol: "TCP", port: 8080 }] }];
+    const script = scriptOf(lab);
+    expect(() => execFileSync("bash", ["-n"], { input: script })).not.toThrow();
+
+    const created = [...script.matchAll(/ipset create (\S+) hash:net\b/g)].map((m) => m[1]!);
+    expect(created.length).toBeGreaterThan(0);
+    const netSet = created[0]!;
+    expect(script).toMatch(new RegExp(`ipset add ${netSet} 10\\.244\\.0\\.0/16\\b`));
+    expect(script).toMatch(new RegExp(`ipset add ${netSet} 10\\.244\\.2\\.0/24( timeout [0-9]+)? nomatch\\b`));
+    // Sets first: iptables refuses a rule that names a set not made yet.
+    expect(script.indexOf(`ipset create ${netSet}`)).toBeLessThan(script.indexOf(`--match-set ${netSet}`));
+  });
+});
