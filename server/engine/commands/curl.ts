@@ -100,11 +100,13 @@ export const curlCommand: CommandHandler = (argv, ctx) => {
     return errorOut(28, `Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Timeout was reached`);
   }
   if (r.kind === "connect-failed") {
-    const reason = r.error === "ECONNREFUSED" ? "Connection refused" : r.error === "ENETUNREACH" ? "Network is unreachable" : "No route to host";
+    const reason =
+      r.error === "ECONNREFUSED" ? "Connection refused" : r.error === "ENETUNREACH" ? "Network is unreachable" : r.error === "ETIMEDOUT" ? "Connection timed out" : "No route to host";
     verbose(`* connect to ${addr} port ${port} failed: ${reason}`);
     verbose(`* Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Couldn't connect to server`);
     verbose("* Closing connection 0");
-    return errorOut(7, `Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Couldn't connect to server`);
+    // The kernel gave up on the SYNs (ETIMEDOUT): curl 7.88 says it could not connect, but exits 28, a timeout.
+    return errorOut(r.error === "ETIMEDOUT" ? 28 : 7, `Failed to connect to ${hostName} port ${port} after ${elapsed()} ms: Couldn't connect to server`);
   }
   verbose(`* Connected to ${hostName} (${addr}) port ${port} (#0)`);
   for (const l of request.split("\r\n").slice(0, -1)) verbose(`> ${l}`);

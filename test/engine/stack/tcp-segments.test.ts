@@ -119,5 +119,7 @@ describe("SYN retransmission (tcp_syn_linear_timeouts)", () => {
     const sent = curl.events.filter((e) => e.kind === "frame-tx" && e.namespace === "nginx-1" && e.summary.includes("Flags [S]")).map((e) => (e.time - start) / 1_000_000);
     expect(sent).toEqual([0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67]);
     expect(curl.output).toContain("Failed to connect to 172.17.0.3 port 80 after 131000 ms: Couldn't connect to server");
+    // curl 7.88 exits 28 (a timeout) when the kernel gives up on the SYNs, 7 only when the connect is refused or unreachable.
+    expect(curl.exitCode).toBe(28);
   });
 });
