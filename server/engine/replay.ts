@@ -14,6 +14,7 @@ import { Engine } from "./engine.js";
 import type { FrameCapture } from "./link/device.js";
 import type { EngineLimits } from "./limits.js";
 import type { TopologySpec } from "./topology/topology-schema.js";
+import type { TraceEvent } from "./trace/trace-event.js";
 
 export interface ReplayCommand {
   host: string;
@@ -43,10 +44,18 @@ export interface Divergence {
   actual: number;
 }
 
-/** Told when each logged command starts and what it produced (a capture of one command's frames listens). */
+/**
+ * Told when each logged command starts, the events it records as its steps
+ * record them, and when it ends (a capture of one command's frames listens;
+ * a grading copy watches the events go by). The events are handed over a
+ * step at a time and not kept: a replayed ping at its event budget records
+ * hundreds of thousands of them.
+ */
 export interface ReplayObserver {
   commandStarts?(index: number): void;
-  commandEnded?(index: number, result: CommandResult): void;
+  /** Some of command `index`'s events, in order; together, each of them once. */
+  commandEvents?(index: number, events: readonly TraceEvent[]): void;
+  commandEnded?(index: number): void;
 }
 
 export type ReplayOutcome =
@@ -69,12 +78,17 @@ export function* replaySteps(inputs: ReplayInputs, capture?: FrameCapture, obser
     );
     let result: CommandResult;
     if (job instanceof CommandJob) {
-      while (!job.step()) yield;
+      while (!job.step()) {
+        const events = job.takeEvents();
+        if (events.length > 0) observer?.commandEvents?.(index, events);
+        yield;
+      }
       result = job.result();
     } else {
       result = job;
     }
-    observer?.commandEnded?.(index, result);
+    if (result.events.length > 0) observer?.commandEvents?.(index, result.events);
+    observer?.commandEnded?.(index);
     if (divergedAt === null && command.eventsTo !== undefined && engine.nextSeq !== command.eventsTo) {
       divergedAt = { index, expected: command.eventsTo, actual: engine.nextSeq };
     }

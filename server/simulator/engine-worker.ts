@@ -221,7 +221,7 @@ function handle(req: WorkerRequest): void {
         // The grader's trace checks are answered from the replay's own events as they go by:
         // the server need not read the stored trace back.
         const watch = new SelectorWatch(req.selectors);
-        const outcome = yield* rebuild(req.inputs, { commandEnded: (_index, result) => watch.watch(result.events) });
+        const outcome = yield* rebuild(req.inputs, { commandEvents: (_index, events) => watch.watch(events) });
         copies.set(req.copy, outcome.engine);
         reply<"copy">(req.id, { state: outcome.engine.state(), seen: watch.seen });
       }, (err) => failed(req.id, err));

@@ -47,6 +47,34 @@ describe("commands in steps", () => {
     expect(job.takeEvents()).toEqual([]);
   });
 
+  it("a replay hands each command's events to its observer a step at a time, every one once and in order", () => {
+    const lab = loadLab("bridge-two-containers");
+    const commands = [
+      { ...NGINX1, command: "ping -c 40 172.17.0.3", at: 1_000_000 },
+      { ...NGINX1, command: "ip neigh", at: 60_000_000 },
+    ];
+    const original = labEngine("bridge-two-containers", { seed: 3 });
+    const expected = commands.map((c) => original.run(c).events);
+
+    const seen: { index: number; pieces: number; events: unknown[] }[] = [];
+    const ended: number[] = [];
+    const replayed = replaySession({ topology: lab.topology, seed: 3, startTime: 0, limits: DEFAULT_LIMITS, commands }, undefined, {
+      commandStarts: (index) => seen.push({ index, pieces: 0, events: [] }),
+      commandEvents: (index, events) => {
+        const current = seen.at(-1)!;
+        expect(current.index).toBe(index);
+        current.pieces++;
+        current.events.push(...events);
+      },
+      commandEnded: (index) => ended.push(index),
+    });
+    expect(replayed.kind).toBe("ok");
+    expect(ended).toEqual([0, 1]);
+    expect(seen.map((s) => s.events)).toEqual(expected);
+    // A ping of forty probes over forty seconds of virtual time: its events came in many pieces, not held to its end.
+    expect(seen[0]!.pieces).toBeGreaterThan(10);
+  });
+
   it("ping -c 100000 sends as many as asked until the event limit stops it, with true statistics and a message naming the limit", () => {
     const limits = { ...DEFAULT_LIMITS, commandEvents: 2_000 };
     const engine = labEngine("bridge-two-containers", { limits });

@@ -75,7 +75,7 @@ export class EngineSession {
               commands: this.log.map(({ host, namespace, command, at }) => ({ host, namespace, command, at })),
             },
             undefined,
-            { commandEnded: (_index, result) => watch.watch(result.events) },
+            { commandEvents: (_index, events) => watch.watch(events) },
           );
           if (outcome.kind !== "ok") throw new Error(outcome.message);
           const { engine } = outcome;

@@ -16,7 +16,7 @@
 import type { Device } from "../link/device.js";
 import type { Frame } from "../link/frame.js";
 import { isLayer3Device } from "../link/point-to-point.js";
-import { replaySteps, type ReplayInputs } from "../replay.js";
+import { replaySteps, type ReplayInputs, type ReplayObserver } from "../replay.js";
 import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.js";
 
 export interface CommandFrames {
@@ -56,14 +56,18 @@ export function* commandFramesSteps(inputs: ReplayInputs, index: number): Genera
     seen.set(frame.layers, { bytes: raw ? frame.bytes.slice(ETHERNET_HEADER_LENGTH) : frame.bytes.slice(), raw });
   };
   let frames: CommandFrames | null = null;
-  const observer = {
-    commandStarts: (i: number) => {
+  const events: { seq: number; layers?: object | null }[] = [];
+  const observer: ReplayObserver = {
+    commandStarts: (i) => {
       capturing = i === index;
     },
-    commandEnded: (i: number, result: { events: ReadonlyArray<{ seq: number; layers?: object | null }> }) => {
+    commandEvents: (i, some) => {
+      if (i === index) for (const event of some) events.push(event);
+    },
+    commandEnded: (i) => {
       if (i !== index) return;
       capturing = false;
-      frames = collect(result.events, seen);
+      frames = collect(events, seen);
     },
   };
   const outcome = yield* replaySteps({ ...inputs, commands: inputs.commands.slice(0, index + 1) }, capture, observer);
