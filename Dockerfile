@@ -52,4 +52,4 @@ EXPOSE 3000
 
 # `npm start` runs the same command, but npm and its shell do not pass SIGTERM
 # on to the server, so `docker stop` would kill it instead of letting it drain.
-CMD ["node", "--max-semi-space-size=64", "build/main.js"]
+CMD ["node", "--max-semi-space-size=32", "build/main.js"]

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** `npm start`'s node arguments, as package.json gives them. */
-export const NODE_FLAGS = ["--max-semi-space-size=64"];
+export const NODE_FLAGS = ["--max-semi-space-size=32"];
 
 export async function freePort(): Promise<number> {
   const server = createServer();
