@@ -74,7 +74,8 @@ async function startInstance(entry: string, id: string, redisUrl: string, databa
     databaseUrl,
     logLevel: LOG_LEVEL,
     instructorToken: INSTRUCTOR_TOKEN,
-    env: { REDIS_URL: redisUrl, CNLAB_INSTANCE_ID: id, CNLAB_LEASE_MS: String(LEASE_MS), CNLAB_MAX_STREAMS_PER_TOKEN: "10000" },
+    // One token drives every session here: its trace bandwidth (a student's) would cut its clients off as lagged.
+    env: { REDIS_URL: redisUrl, CNLAB_INSTANCE_ID: id, CNLAB_LEASE_MS: String(LEASE_MS), CNLAB_MAX_STREAMS_PER_TOKEN: "10000", CNLAB_REPLAY_MB_PER_SECOND: "10000" },
   });
   await waitForHealth(url, child);
   return { id, url, child };
