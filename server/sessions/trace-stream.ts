@@ -15,7 +15,8 @@
  *
  * The socket's own buffer is kept under a high-water mark: the stream sends
  * while the socket has less than that waiting, then waits for the socket to
- * write out before sending more.
+ * write out before sending more. (A caught-up client takes a live batch,
+ * at most a command's chunk, whole: it may pass the mark by that much.)
  *
  * What it does not do: authenticate, parse client messages or keep the
  * connection alive (the route does), or know where events are stored (a
@@ -129,9 +130,30 @@ function setOf(list: string[] | undefined): Set<string> | null {
   return list === undefined || list.length === 0 ? null : new Set(list);
 }
 
-// Live batches are the same objects for every client of a session: their JSON is made once.
+// Live batches are the same objects for every client of a session: their JSON is made once,
+// and so are the messages of a batch for every client that takes it whole (the fast path).
 const eventJsonCache = new WeakMap<TraceEvent, string>();
-const batchMessageCache = new WeakMap<readonly StreamEvent[], Buffer>();
+const batchMessageCache = new WeakMap<readonly StreamEvent[], Buffer[]>();
+
+/** A batch as `events` messages of at most `pageSize` events, made once for all the clients that take it whole. */
+function batchMessages(batch: readonly StreamEvent[], pageSize: number): Buffer[] {
+  let messages = batchMessageCache.get(batch);
+  if (messages === undefined) {
+    messages = [];
+    for (let i = 0; i < batch.length; i += pageSize) messages.push(eventsMessage(batch.slice(i, i + pageSize).map(eventJson)));
+    batchMessageCache.set(batch, messages);
+  }
+  return messages;
+}
+
+/**
+ * The largest live batch a caught-up client takes whole, past its socket's
+ * high-water mark if need be: a command's chunk (CHUNK_EVENTS, about half a
+ * megabyte). A long command's live chunks used to be cut into pages for
+ * every client on its own, which for a few watchers of a heavy ping held
+ * the request thread for hundreds of milliseconds.
+ */
+const FAST_BATCH_EVENTS = 1_000;
 
 /** A stored event's JSON as stored; an event object's written once. */
 function eventJson(e: StreamEvent): string {
@@ -296,13 +318,11 @@ export class TraceStream {
       }
     }
 
-    const fastPath = this.state === "live" && this.unfiltered && start === 0 && this.outboxHead === this.outbox.length && batch.length <= this.options.pageSize && !this.waitingForDrain;
+    const fastPath = this.state === "live" && this.unfiltered && start === 0 && this.outboxHead === this.outbox.length && batch.length <= FAST_BATCH_EVENTS && !this.waitingForDrain;
     this.liveCursor = batch[batch.length - 1]!.seq + 1;
     if (fastPath) {
       if (this.socket.bufferedAmount <= this.options.socketHighWater) {
-        let message = batchMessageCache.get(batch);
-        if (message === undefined) batchMessageCache.set(batch, (message = eventsMessage(batch.map(eventJson))));
-        this.send(message);
+        for (const message of batchMessages(batch, this.options.pageSize)) this.send(message);
         this.sentCursor = this.liveCursor;
         return;
       }

@@ -95,6 +95,30 @@ describe("trace stream", () => {
     expect(socket.messages).toHaveLength(5);
   });
 
+  it("sends a caught-up client a command's chunk whole, in pages of at most pageSize, the same messages to every such client", async () => {
+    const sessions = new FakeSessions();
+    sessions.create("s1", { id: "t1", role: "student", name: "Li Wei" }, loadLab("bridge-two-containers").topology as TopologySpec);
+    const sent: Buffer[][] = [[], []];
+    const sockets = sent.map((into) => {
+      const socket = new FakeSocket();
+      const send = socket.send.bind(socket);
+      socket.send = (data, options, cb) => {
+        into.push(data);
+        send(data, options, cb);
+      };
+      return socket;
+    });
+    const streams = sockets.map((socket) => new TraceStream(sessions.source("s1"), socket, 0, {}, { ...DEFAULT_TRACE_STREAM_OPTIONS, pageSize: 400 }));
+    await until(() => streams.every((s) => s.currentState === "live"), "live");
+    sessions.publish("s1", 1000);
+    for (const socket of sockets) {
+      expect(socket.seqs()).toEqual(range(0, 1000));
+      expect(socket.messages.map((m) => (m.type === "events" ? m.events.length : m.type))).toEqual([400, 400, 200]);
+    }
+    // Built once for both clients.
+    expect(sent[1]!.every((message, i) => message === sent[0]![i])).toBe(true);
+  });
+
   it("starts from fromSeq", async () => {
     const { socket, stream } = setup({}, {}, 40, 50);
     await until(() => stream.currentState === "live");
