@@ -63,8 +63,6 @@ import {
   findSession,
   insertSession,
   listSessions,
-  eventTextReader,
-  storedBytesOf,
   type CommandRow,
   type ReplayBase,
   type ReplayRow,
@@ -181,7 +179,7 @@ export class SessionManager implements SessionService {
     this.simulator = options.simulator ?? DEFAULT_SIMULATOR_CONFIG;
     this.commandLog = new CommandLog(commandWriter(options.database), MAX_COMMAND_GROUP);
     this.reads = logReads(options.database);
-    this.storedEvents = new StoredEvents(this.reads.eventRanges, eventTextReader(options.database));
+    this.storedEvents = new StoredEvents(this.reads);
     this.frames = new FrameReader(
       async (id, seq) => (await this.reads.eventRanges(id, seq, 1))[0]?.index ?? null,
       (id) => this.replayInputs(id),
@@ -472,7 +470,7 @@ export class SessionManager implements SessionService {
     let tokenTotal = this.tokenBytes.get(live.ownerId);
     // Other instances' commands for the token's other sessions are in the database only.
     if (tokenTotal === undefined || this.ownership.shared) {
-      tokenTotal = await storedBytesOf(this.prisma, live.ownerId);
+      tokenTotal = await this.reads.tokenStoredBytes(live.ownerId);
       this.tokenBytes.set(live.ownerId, tokenTotal);
     }
     if (tokenTotal >= tokenStorageBytes) {

@@ -6,7 +6,7 @@
  * Virtual times are BigInt columns (µs overflow a 32-bit Int after 35
  * minutes); they cross this boundary as plain numbers, exact up to 2^53 µs.
  */
-import type { DatabaseDriver, PrismaClient } from "../db/prisma-client.js";
+import type { PrismaClient } from "../db/prisma-client.js";
 import type { EngineLimits, Interruption, TopologySpec } from "../engine/index.js";
 
 export interface SessionRow {
@@ -50,9 +50,6 @@ export type NewCommand = CommandRow & {
   /** The events as stored: chunks of JSON, each deflated, behind an index (simulator/stored-trace.ts). */
   events: Uint8Array;
 };
-
-/** A row's stored events: the JSON array text (rows written before compression), or its deflated chunks. */
-export type StoredEventsColumn = { text: string } | { chunked: Uint8Array };
 
 const interruptionOf = (text: string | null): Interruption | null => (text === null ? null : (JSON.parse(text) as Interruption));
 
@@ -159,12 +156,6 @@ export interface ReplayBase {
   storedBytes: number;
 }
 
-/** Bytes stored by all of one token's sessions. */
-export async function storedBytesOf(prisma: PrismaClient, ownerId: string): Promise<number> {
-  const { _sum } = await prisma.session.aggregate({ where: { ownerId }, _sum: { storedBytes: true } });
-  return _sum.storedBytes ?? 0;
-}
-
 /** A page of the log from command `fromIndex`. */
 export async function commandPage(prisma: PrismaClient, sessionId: string, fromIndex: number, limit: number): Promise<CommandRow[]> {
   const rows = await prisma.sessionCommand.findMany({
@@ -174,43 +165,4 @@ export async function commandPage(prisma: PrismaClient, sessionId: string, fromI
     select: { index: true, host: true, namespace: true, command: true, output: true, exitCode: true, at: true, eventsFrom: true, eventsTo: true, interruption: true, createdAt: true },
   });
   return rows.map((row) => ({ ...row, at: Number(row.at), interruption: interruptionOf(row.interruption) }));
-}
-
-/** The stored events of the rows whose eventsTo lies in [from, to], by index. */
-export type EventTextReader = (sessionId: string, fromEventsTo: number, toEventsTo: number) => Promise<Map<number, StoredEventsColumn>>;
-
-const EVENT_TEXTS_SQL = `SELECT "index", "events", "eventsDeflated" FROM "SessionCommand" WHERE "sessionId" = $1 AND "eventsTo" >= $2 AND "eventsTo" <= $3`;
-
-function storedEventsColumn(row: { events: string; eventsDeflated: Uint8Array | null }): StoredEventsColumn {
-  return row.eventsDeflated === null ? { text: row.events } : { chunked: row.eventsDeflated };
-}
-
-/**
- * Reads stored events (deflated JSON array texts, or the text itself in older
- * rows) of rows by their seq ranges, straight through the database driver: a
- * long command's events are megabytes, which Prisma's result handling would
- * copy and convert on the way, on the thread that answers requests. The
- * (sessionId, eventsTo, index) index finds them.
- */
-export function eventTextReader(driver: DatabaseDriver): EventTextReader {
-  switch (driver.kind) {
-    case "sqlite": {
-      const select = driver.connection.prepare<[string, number, number], { index: number; events: string; eventsDeflated: Uint8Array | null }>(
-        EVENT_TEXTS_SQL.replace(/\$[0-9]/g, "?"),
-      );
-      // Prisma's connection reads integers as BigInt; these fit a number.
-      select.safeIntegers(false);
-      return async (sessionId, fromEventsTo, toEventsTo) =>
-        new Map(select.all(sessionId, fromEventsTo, toEventsTo).map((row) => [row.index, storedEventsColumn(row)]));
-    }
-    case "postgresql": {
-      const pool = driver.pool;
-      return async (sessionId, fromEventsTo, toEventsTo) => {
-        const { rows } = await pool.query<{ index: number; events: string; eventsDeflated: Buffer | null }>(EVENT_TEXTS_SQL, [sessionId, fromEventsTo, toEventsTo]);
-        return new Map(rows.map((row) => [row.index, storedEventsColumn(row)]));
-      };
-    }
-    default:
-      return driver satisfies never;
-  }
 }

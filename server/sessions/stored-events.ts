@@ -16,7 +16,6 @@ import { splitEventsText, type EventText } from "../engine/index.js";
 import { readChunk, readChunkIndex, type StoredChunk } from "../simulator/stored-trace.js";
 import { ByteBoundedCache } from "./byte-bounded-cache.js";
 import type { LogReads } from "./log-reads.js";
-import type { EventTextReader } from "./session-repository.js";
 
 /** Bytes of cut event text kept, over all sessions. */
 const CACHED_BYTES = 48 * 1024 * 1024;
@@ -51,15 +50,14 @@ export class StoredEvents {
   private readonly pieces = new ByteBoundedCache<CutPiece>(CACHED_BYTES);
 
   constructor(
-    private readonly eventRanges: LogReads["eventRanges"],
-    private readonly readTexts: EventTextReader,
+    private readonly reads: Pick<LogReads, "eventRanges" | "eventTexts">,
   ) {}
 
   /** The pieces of the rows whose events reach seq `fromSeq` or later, in seq order, a batch of rows at a time. */
   async *piecesFrom(sessionId: string, fromSeq: number): AsyncGenerator<StoredPiece> {
     let cursor = fromSeq;
     for (;;) {
-      const ranges = (await this.eventRanges(sessionId, cursor, RANGES_PER_READ)).filter((r) => r.eventsTo > r.eventsFrom);
+      const ranges = (await this.reads.eventRanges(sessionId, cursor, RANGES_PER_READ)).filter((r) => r.eventsTo > r.eventsFrom);
       if (ranges.length === 0) return;
       for (const range of ranges) {
         const row = await this.row(sessionId, range.index, range.eventsTo);
@@ -89,7 +87,7 @@ export class StoredEvents {
     const key = `${sessionId}/${index}`;
     const hit = this.rows.get(key);
     if (hit !== undefined) return hit;
-    const stored = (await this.readTexts(sessionId, eventsTo, eventsTo)).get(index) ?? { text: "[]" };
+    const stored = (await this.reads.eventTexts(sessionId, eventsTo, eventsTo)).get(index) ?? { text: "[]" };
     // An old row's text is cut and kept as its one piece: kept here too, it would be held uncounted.
     if ("text" in stored) return { kind: "text", text: stored.text };
     const row: StoredRow = { kind: "chunked", blob: stored.chunked, chunks: readChunkIndex(stored.chunked) };

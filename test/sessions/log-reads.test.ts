@@ -1,5 +1,5 @@
 /**
- * The log's reads that replays make go through the database driver
+ * The log's reads on the hot paths go through the database driver
  * (log-reads.ts), not Prisma: they must give what Prisma reads from the same
  * rows, on SQLite and on PostgreSQL (npm run test:pg), whoever wrote the row:
  * the command writer (its own SQL) or Prisma itself.
@@ -79,5 +79,21 @@ describe("the log's reads through the driver", () => {
     expect(base!.storedBytes).toBeGreaterThan(0);
     expect(await reads.replayBase("00000000-0000-4000-8000-000000000000")).toBeNull();
     expect(await reads.replayRows("00000000-0000-4000-8000-000000000000")).toEqual([]);
+
+    // Stored events by the rows' eventsTo: the deflated blob of each row in the range, by index.
+    const texts = await reads.eventTexts(id, 5, 40);
+    expect([...texts.keys()].sort()).toEqual([0, 1, 2]);
+    const stored = texts.get(2);
+    expect(stored !== undefined && "chunked" in stored && Buffer.from(stored.chunked).equals(Buffer.from(EMPTY_TRACE))).toBe(true);
+    expect(await reads.eventTexts(id, 42, 50)).toEqual(new Map());
+
+    // A token's stored bytes over its sessions, as Prisma sums them; none for a token with no session.
+    const second = await startSession(app, alice.token);
+    await write([{ sessionId: second, command: row(0, 0, 3) }]);
+    const { _sum } = await app.prisma.session.aggregate({ where: { ownerId: alice.id }, _sum: { storedBytes: true } });
+    expect(await reads.tokenStoredBytes(alice.id)).toBe(_sum.storedBytes);
+    expect(await reads.tokenStoredBytes(alice.id)).toBeGreaterThan(session.storedBytes);
+    const bob = await createToken(app, "Bob");
+    expect(await reads.tokenStoredBytes(bob.id)).toBe(0);
   });
 });
