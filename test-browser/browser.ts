@@ -83,11 +83,18 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   };
 }
 
+/** One person at one browser. */
+export interface BrowserUser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
 /**
- * One person at one browser: Chromium with a fresh profile of its own (so two
- * users share no storage), a 1280×800 window, downloads accepted.
+ * Chromium with a fresh profile of its own (so two users share no storage),
+ * a 1280×800 window, downloads accepted.
  */
-export async function launchUser(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+export async function launchUser(): Promise<BrowserUser> {
   const profile = mkdtempSync(path.join(tmpdir(), "cnlab-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -122,6 +129,15 @@ export async function apiCall<T>(base: string, token: string, method: string, ur
   });
   if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
+}
+
+/**
+ * Signs a new student in as a join link does: a token made with the
+ * instructor's, then the catalogue opened with it in the address's fragment.
+ */
+export async function joinAs(page: Page, base: string, name: string): Promise<void> {
+  const { token } = await apiCall<{ token: string }>(base, INSTRUCTOR_TOKEN, "POST", "/api/tokens", { name });
+  await page.goto(`${base}/#token=${token}`);
 }
 
 /** The text on the visible terminal's screen (xterm's DOM renderer draws one element per row). */

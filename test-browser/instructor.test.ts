@@ -5,30 +5,14 @@
  * sees a broken lab file's error at its line and column.
  */
 import { readFileSync } from "node:fs";
-import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INSTRUCTOR_TOKEN, launchUser, screenshot, startServer, terminalText, typeInTerminal, waitForPrompt, type RunningServer } from "./browser.js";
+import { describe, expect } from "vitest";
+import { browserTest } from "./browser-test.js";
+import { INSTRUCTOR_TOKEN, screenshot, terminalText, typeInTerminal, waitForPrompt } from "./browser.js";
 
 describe("an instructor in the browser", () => {
-  let server: RunningServer;
-  let teacher: Awaited<ReturnType<typeof launchUser>>;
-  let student: Awaited<ReturnType<typeof launchUser>>;
-  let page: Page;
   const links: string[] = [];
 
-  beforeAll(async () => {
-    server = await startServer();
-    teacher = await launchUser();
-    student = await launchUser();
-    page = teacher.page;
-  });
-  afterAll(async () => {
-    await teacher?.close();
-    await student?.close();
-    await server?.stop();
-  });
-
-  it("signs in with the instructor token and creates a class of three with join links", async () => {
+  browserTest("signs in with the instructor token and creates a class of three with join links", async ({ server, page }) => {
     await page.goto(server.base);
     await page.locator(".signin input").fill(INSTRUCTOR_TOKEN);
     await page.locator(".signin button[type=submit]").click();
@@ -54,8 +38,8 @@ describe("an instructor in the browser", () => {
     await page.emulateMedia({ media: "screen" });
   });
 
-  it("watches Li Lei's session live, read-only: the terminal output and the trace arrive as Li Lei works", async () => {
-    const s = student.page;
+  browserTest("watches Li Lei's session live, read-only: the terminal output and the trace arrive as Li Lei works", async ({ page, secondUser }) => {
+    const s = secondUser.page;
     await s.goto(links[0]!);
     await s.locator("[data-lab=bridge-two-containers] a.btn").click();
     await s.locator(".pane.visible .xterm-rows").waitFor();
@@ -84,7 +68,7 @@ describe("an instructor in the browser", () => {
     await screenshot(page, "instructor-watch");
   });
 
-  it("runs grading for the lab, shows the per-task table and downloads the CSV", async () => {
+  browserTest("runs grading for the lab, shows the per-task table and downloads the CSV", async ({ server, page }) => {
     await page.goto(`${server.base}/instructor/grading`);
     await page.locator("[data-testid=lab-select]").selectOption("bridge-two-containers");
     await page.locator("[data-testid=start-grading]").click();
@@ -99,7 +83,7 @@ describe("an instructor in the browser", () => {
     await screenshot(page, "instructor-grading");
   });
 
-  it("shows a broken lab file's error at its line and column", async () => {
+  browserTest("shows a broken lab file's error at its line and column", async ({ server, page }) => {
     await page.goto(`${server.base}/instructor/labs`);
     const yaml = readFileSync(new URL("../labs/bridge-two-containers.yaml", import.meta.url), "utf8")
       .replace("id: bridge-two-containers", "id: my-bridge-lab")

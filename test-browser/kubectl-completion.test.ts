@@ -3,30 +3,13 @@
  * service-debugging lab: the kind, then a pod's name taken from the
  * session's state, then the command runs and shows the unready pod.
  */
-import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, INSTRUCTOR_TOKEN, launchUser, startServer, terminalText, typeInTerminal, waitForPrompt, type RunningServer } from "./browser.js";
+import { describe, expect } from "vitest";
+import { browserTest } from "./browser-test.js";
+import { joinAs, terminalText, typeInTerminal, waitForPrompt } from "./browser.js";
 
 describe("kubectl completion in the browser", () => {
-  let server: RunningServer;
-  let user: Awaited<ReturnType<typeof launchUser>>;
-  let page: Page;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    server = await startServer();
-    user = await launchUser();
-    page = user.page;
-    page.on("pageerror", (err) => pageErrors.push(err.message));
-  });
-  afterAll(async () => {
-    await user?.close();
-    await server?.stop();
-  });
-
-  it("completes kubectl's kind and a pod of the session, then runs it", async () => {
-    const { token } = await apiCall<{ token: string }>(server.base, INSTRUCTOR_TOKEN, "POST", "/api/tokens", { name: "Han Meimei" });
-    await page.goto(`${server.base}/#token=${token}`);
+  browserTest("completes kubectl's kind and a pod of the session, then runs it", async ({ server, page, pageErrors }) => {
+    await joinAs(page, server.base, "Han Meimei");
     await page.locator("[data-lab=service-debugging] a.btn").click();
     await page.locator("[data-testid=bench]").waitFor();
     await page.locator(".pane.visible .xterm-rows").waitFor();

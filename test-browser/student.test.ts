@@ -7,41 +7,24 @@
  * a pcap that parses, and finishes the tasks to full marks.
  */
 import { readFileSync } from "node:fs";
-import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, INSTRUCTOR_TOKEN, launchUser, parsePcap, screenshot, startServer, terminalText, typeInTerminal, waitForPrompt, type RunningServer } from "./browser.js";
+import { describe, expect } from "vitest";
+import { browserTest } from "./browser-test.js";
+import { apiCall, INSTRUCTOR_TOKEN, joinAs, parsePcap, screenshot, terminalText, typeInTerminal, waitForPrompt } from "./browser.js";
 
 interface Lab {
   walkthrough: Array<{ host: string; namespace?: string; command: string }>;
 }
 
 describe("a student in the browser", () => {
-  let server: RunningServer;
-  let user: Awaited<ReturnType<typeof launchUser>>;
-  let page: Page;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    server = await startServer();
-    user = await launchUser();
-    page = user.page;
-    page.on("pageerror", (err) => pageErrors.push(err.message));
-  });
-  afterAll(async () => {
-    await user?.close();
-    await server?.stop();
-  });
-
-  it("signs in through a join link, which leaves no token in the address bar", async () => {
-    const { token } = await apiCall<{ token: string }>(server.base, INSTRUCTOR_TOKEN, "POST", "/api/tokens", { name: "Li Lei" });
-    await page.goto(`${server.base}/#token=${token}`);
+  browserTest("signs in through a join link, which leaves no token in the address bar", async ({ server, page }) => {
+    await joinAs(page, server.base, "Li Lei");
     await expect.poll(() => page.locator("[data-testid=me]").textContent()).toContain("Li Lei");
     expect(page.url()).not.toContain("token");
     await page.locator("[data-lab=bridge-two-containers]").waitFor();
     await screenshot(page, "catalogue");
   });
 
-  it("opens bridge-two-containers and runs every walkthrough step from the terminal, with Tab completion", async () => {
+  browserTest("opens bridge-two-containers and runs every walkthrough step from the terminal, with Tab completion", async ({ server, page }) => {
     await page.locator("[data-lab=bridge-two-containers] a.btn").click();
     await page.locator("[data-testid=bench]").waitFor();
     await page.locator(".pane.visible .xterm-rows").waitFor();
@@ -77,7 +60,7 @@ describe("a student in the browser", () => {
     expect(await page.locator(".step.done").count()).toBe(lab.walkthrough.length);
   });
 
-  it("steps through the ping's trace to docker0 flooding the ARP request, lit on the diagram", async () => {
+  browserTest("steps through the ping's trace to docker0 flooding the ARP request, lit on the diagram", async ({ page }) => {
     await page.locator("[data-testid=trace-command]").selectOption({ label: "#5 nginx-1$ ping -c 1 172.17.0.3" });
     const current = page.locator(".eventlist .row.current");
     for (let i = 0; i < 40; i++) {
@@ -94,7 +77,7 @@ describe("a student in the browser", () => {
     await screenshot(page, "trace-arp-flood");
   });
 
-  it("opens the ICMP layer of an echo request and sees its bytes lit in the hex view", async () => {
+  browserTest("opens the ICMP layer of an echo request and sees its bytes lit in the hex view", async ({ page }) => {
     await page.locator("[data-testid=filter-kind]").selectOption("frame-tx");
     await page.locator(".eventlist .row", { hasText: "ICMP echo request" }).first().click();
     await page.locator("[data-testid=layer-icmp] > button").click();
@@ -107,7 +90,7 @@ describe("a student in the browser", () => {
     await page.locator("[data-testid=filter-kind]").selectOption("");
   });
 
-  it("shows docker0's frames as tcpdump -n -e prints them and downloads a pcap that parses", async () => {
+  browserTest("shows docker0's frames as tcpdump -n -e prints them and downloads a pcap that parses", async ({ page }) => {
     await page.locator("[data-testid=captures-tab]").click();
     await expect.poll(() => page.locator("[data-testid=capture-lines]").textContent()).toContain("ethertype ARP (0x0806), length 42: Request who-has 172.17.0.3 tell 172.17.0.2");
     const [download] = await Promise.all([page.waitForEvent("download"), page.locator("[data-testid=download-pcap]").click()]);
@@ -121,7 +104,7 @@ describe("a student in the browser", () => {
     expect(download.suggestedFilename()).toMatch(/docker0\.pcap$/);
   });
 
-  it("highlights the kernel tables' rows a command changed", async () => {
+  browserTest("highlights the kernel tables' rows a command changed", async ({ page }) => {
     await page.locator("[data-testid=tables-tab]").click();
     await page.locator(`.terminals [data-target="node1/root"]`).click();
     await typeInTerminal(page, "docker run -d --name nginx-3 nginx");
@@ -145,7 +128,7 @@ describe("a student in the browser", () => {
     await screenshot(page, "kernel-tables-netfilter");
   });
 
-  it("keeps every trace event once across a dropped WebSocket", async () => {
+  browserTest("keeps every trace event once across a dropped WebSocket", async ({ server, page }) => {
     await page.locator(".bench [role=tablist] button", { hasText: "Trace" }).click();
     await page.evaluate(() => (globalThis as unknown as { cnlabTraceSocket: { dropForTest(): void } }).cnlabTraceSocket.dropForTest());
     await expect.poll(() => page.locator("[data-testid=socket-status]").textContent()).toContain("live");
@@ -159,7 +142,7 @@ describe("a student in the browser", () => {
     await expect.poll(() => page.locator("[data-testid=player-pos]").textContent()).toBe(`0/${nextSeq}`);
   });
 
-  it("answers the question task and reaches full progress", async () => {
+  browserTest("answers the question task and reaches full progress", async ({ page }) => {
     await page.locator("[data-testid=tasks-tab]").click();
     await page.locator("[data-testid=answer-which-port]").fill("vethb4963f3");
     await page.locator("[data-task=which-port] button[type=submit]").click();
@@ -168,7 +151,7 @@ describe("a student in the browser", () => {
     await screenshot(page, "tasks-done");
   });
 
-  it("switches to Chinese and to the dark theme, the lab's own texts included", async () => {
+  browserTest("switches to Chinese and to the dark theme, the lab's own texts included", async ({ page, pageErrors }) => {
     await page.locator("button", { hasText: "中文" }).click();
     await page.locator(".bench [role=tab]", { hasText: "指南" }).click();
     await expect.poll(() => page.locator(".guide").textContent()).toContain("容器 nginx-1（172.17.0.2）和 nginx-2（172.17.0.3）运行在 node1 上");
