@@ -68,7 +68,7 @@ export interface RunReply {
   exitCode: number;
   /** The events as JSON array texts of at most a thousand events each (serializeEvent's); null unless the request asked for them. */
   eventsJson: string[] | null;
-  /** The events as the log stores them: chunks of JSON, each deflated, behind an index (server/simulator/stored-trace.ts). */
+  /** The events as the log stores them: chunks in the compact form, each deflated, behind an index (server/simulator/stored-trace.ts). */
   eventsStored: Uint8Array;
   /** Seqs of the events: [eventsFrom, eventsTo). */
   eventsFrom: number;

@@ -47,7 +47,7 @@ export interface CommandRow {
 export type ReplayRow = Pick<CommandRow, "index" | "host" | "namespace" | "command" | "at" | "eventsTo" | "createdAt" | "interruption">;
 
 export type NewCommand = CommandRow & {
-  /** The events as stored: chunks of JSON, each deflated, behind an index (simulator/stored-trace.ts). */
+  /** The events as stored: compact chunks, each deflated, behind an index (simulator/stored-trace.ts). */
   events: Uint8Array;
 };
 

@@ -19,8 +19,8 @@ export class EventChunker {
   /** Where the events not yet cut start in `pending`. */
   private start = 0;
   private readonly writer = new StoredTraceWriter();
-  private readonly head: string[] = [];
-  private latest = "";
+  private readonly head: TraceEvent[][] = [];
+  private latest: TraceEvent[] = [];
   private cutCount = 0;
 
   add(events: readonly TraceEvent[]): void {
@@ -28,9 +28,9 @@ export class EventChunker {
   }
 
   /**
-   * Serialises one chunk, if there is one to cut: a full one, or, once the
+   * Encodes one chunk, if there is one to cut: a full one, or, once the
    * command has ended (`ended`), what is left. True when it cut one: the
-   * caller yields between two, so one chunk's serialising is one slice.
+   * caller yields between two, so one chunk's encoding is one slice.
    */
   cut(ended: boolean): boolean {
     const left = this.pending.length - this.start;
@@ -45,17 +45,16 @@ export class EventChunker {
       this.pending = this.pending.slice(this.start);
       this.start = 0;
     }
-    const json = serializeEvents(events);
-    this.writer.add({ firstSeq: events[0]!.seq, count: events.length, json });
-    if (this.cutCount < LIVE_HEAD_CHUNKS) this.head.push(json);
-    this.latest = json;
+    this.writer.addEvents(events);
+    if (this.cutCount < LIVE_HEAD_CHUNKS) this.head.push(events);
+    this.latest = events;
     this.cutCount++;
     return true;
   }
 
   /** The JSON of the chunks that go to live watchers, in order; call once every chunk is cut. */
   liveJson(): string[] {
-    return liveChunkIndexes(this.cutCount).map((i) => (i < this.head.length ? this.head[i]! : this.latest));
+    return liveChunkIndexes(this.cutCount).map((i) => serializeEvents(i < this.head.length ? this.head[i]! : this.latest));
   }
 
   /** The stored trace, once every chunk is deflated. */

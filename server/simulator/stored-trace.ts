@@ -1,24 +1,27 @@
 /**
  * How a command's trace events are stored: cut into chunks of at most
- * CHUNK_EVENTS events, each chunk the JSON array text of its events deflated
- * on its own (raw DEFLATE, RFC 1951), behind a small index. A reader that
- * wants a page of events from seq s inflates and cuts only the chunk holding
- * s: a ping stopped at its event budget is ten thousand events and several
- * megabytes of text, which inflated and cut at once would hold the thread
- * that answers requests for tens of milliseconds.
+ * CHUNK_EVENTS events, each chunk encoded on its own and deflated (raw
+ * DEFLATE, RFC 1951), behind a small index. A reader that wants a page of
+ * events from seq s inflates and decodes only the chunk holding s: a ping
+ * stopped at its event budget is ten thousand events and several megabytes
+ * of JSON, which made at once would hold the thread that answers requests
+ * for tens of milliseconds.
  *
  * Layout (integers little-endian, unsigned 32-bit):
- *   "CNT1"  magic and version
+ *   magic   "CNT2": each chunk is the engine's compact form of its events
+ *           (engine/trace/compact-events.ts); "CNT1", written before it: each
+ *           chunk is its events' JSON array text
  *   n       the number of chunks
  *   n × (firstSeq, eventCount, deflatedLength)
  *   the n deflated chunks, one after the other
  *
- * The worker writes it (server/simulator/engine-worker.ts); sessions read it.
- * Rows stored before events were compressed hold the JSON text itself, in
- * another column (session-repository.ts).
+ * The worker writes it (server/simulator/engine-worker.ts); sessions read it,
+ * either layout. Rows stored before events were compressed hold the JSON text
+ * itself, in another column (session-repository.ts).
  */
 import { deflateRaw, inflateRaw } from "node:zlib";
 import { promisify } from "node:util";
+import { decodeEventsCompact, encodeEventsCompact, type TraceEvent } from "../engine/index.js";
 
 /** Events per chunk: about half a megabyte of JSON for frames, a few milliseconds to inflate and cut. */
 export const CHUNK_EVENTS = 1_000;
@@ -41,7 +44,10 @@ export function liveChunkIndexes(count: number): number[] {
   return count > LIVE_HEAD_CHUNKS ? [...head, count - 1] : head;
 }
 
-const MAGIC = [0x43, 0x4e, 0x54, 0x31]; // "CNT1"
+const MAGIC_PREFIX = [0x43, 0x4e, 0x54]; // "CNT"
+/** The fourth byte of the magic: "1" for JSON chunks, "2" for compact ones. */
+const JSON_FORMAT = 0x31;
+const COMPACT_FORMAT = 0x32;
 const HEADER_BYTES = 8;
 const ENTRY_BYTES = 12;
 
@@ -74,7 +80,7 @@ const INFLATE_OPTIONS = { chunkSize: 1024 * 1024 };
  */
 export const DEFLATE_OPTIONS = { level: 2 };
 
-/** One chunk of a command's events: the seq of its first, how many, and their JSON array text. */
+/** One chunk of a command's events as the first layout stored them: the seq of the first, how many, and their JSON array text. */
 export interface EventChunk {
   firstSeq: number;
   count: number;
@@ -82,18 +88,33 @@ export interface EventChunk {
 }
 
 /**
- * A command's stored trace, built as its chunks come: each is deflated (on
- * libuv's thread pool) as soon as it is added, while the command goes on;
- * finish() lays them out behind their index.
+ * A command's stored trace, built as its chunks come: each is encoded and
+ * handed to deflate (on libuv's thread pool) as soon as it is added, while the
+ * command goes on; finish() lays them out behind their index.
  */
 export class StoredTraceWriter {
   private readonly entries: { firstSeq: number; count: number; deflated: Promise<Buffer> }[] = [];
 
+  /** `json`: the first layout's chunks, for rows as they were written before the compact one (tests of old rows). */
+  constructor(private readonly format: "compact" | "json" = "compact") {}
+
+  /** A chunk of events, in order: compact-encoded here (the compact layout). */
+  addEvents(events: readonly TraceEvent[]): void {
+    if (this.format !== "compact") throw new Error("stored trace: events go to a compact writer");
+    this.push(events[0]?.seq ?? 0, events.length, encodeEventsCompact(events));
+  }
+
+  /** A chunk as JSON array text (the first layout). */
   add(chunk: EventChunk): void {
-    const deflated = deflate(chunk.json, DEFLATE_OPTIONS);
+    if (this.format !== "json") throw new Error("stored trace: JSON chunks go to a json writer");
+    this.push(chunk.firstSeq, chunk.count, chunk.json);
+  }
+
+  private push(firstSeq: number, count: number, data: string | Uint8Array): void {
+    const deflated = deflate(data, DEFLATE_OPTIONS);
     // Awaited by finish(); until then a failure must not count as unhandled.
     deflated.catch(() => {});
-    this.entries.push({ firstSeq: chunk.firstSeq, count: chunk.count, deflated });
+    this.entries.push({ firstSeq, count, deflated });
   }
 
   async finish(): Promise<Uint8Array> {
@@ -102,7 +123,8 @@ export class StoredTraceWriter {
     const total = deflated.reduce((sum, d) => sum + d.byteLength, headerBytes);
     const out = new Uint8Array(total);
     const view = new DataView(out.buffer);
-    out.set(MAGIC, 0);
+    out.set(MAGIC_PREFIX, 0);
+    out[3] = this.format === "compact" ? COMPACT_FORMAT : JSON_FORMAT;
     view.setUint32(4, this.entries.length, true);
     let offset = headerBytes;
     this.entries.forEach((chunk, i) => {
@@ -117,16 +139,25 @@ export class StoredTraceWriter {
   }
 }
 
-/** Deflates each chunk's JSON array text (on libuv's thread pool) and lays them out behind their index. */
+/** A stored trace in the first layout (JSON chunks), as rows written before the compact one hold it. */
 export async function encodeStoredTrace(chunks: readonly EventChunk[]): Promise<Uint8Array> {
-  const writer = new StoredTraceWriter();
+  const writer = new StoredTraceWriter("json");
   for (const chunk of chunks) writer.add(chunk);
+  return writer.finish();
+}
+
+/** A stored trace of these events, cut into chunks and compact-encoded as the worker stores them. */
+export async function encodeCompactTrace(events: readonly TraceEvent[]): Promise<Uint8Array> {
+  const writer = new StoredTraceWriter("compact");
+  for (let i = 0; i < events.length; i += CHUNK_EVENTS) writer.addEvents(events.slice(i, i + CHUNK_EVENTS));
   return writer.finish();
 }
 
 /** The chunks of a stored blob. Throws on one that is not in this layout or does not add up. */
 export function readChunkIndex(blob: Uint8Array): StoredChunk[] {
-  if (blob.byteLength < HEADER_BYTES || MAGIC.some((byte, i) => blob[i] !== byte)) throw new Error("stored trace: not a chunked trace (no CNT1 header)");
+  if (blob.byteLength < HEADER_BYTES || MAGIC_PREFIX.some((byte, i) => blob[i] !== byte) || (blob[3] !== JSON_FORMAT && blob[3] !== COMPACT_FORMAT)) {
+    throw new Error("stored trace: not a chunked trace (no CNT1 or CNT2 header)");
+  }
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const count = view.getUint32(4, true);
   let start = HEADER_BYTES + ENTRY_BYTES * count;
@@ -144,7 +175,11 @@ export function readChunkIndex(blob: Uint8Array): StoredChunk[] {
   return chunks;
 }
 
-/** One chunk's JSON array text, inflated on libuv's thread pool. */
+/** One chunk's events as JSON array text: inflated on libuv's thread pool, and decoded from the compact form. */
 export async function readChunk(blob: Uint8Array, chunk: StoredChunk): Promise<string> {
-  return (await inflate(blob.subarray(chunk.start, chunk.end), INFLATE_OPTIONS)).toString("utf8");
+  const inflated = await inflate(blob.subarray(chunk.start, chunk.end), INFLATE_OPTIONS);
+  if (blob[3] === JSON_FORMAT) return inflated.toString("utf8");
+  const events = decodeEventsCompact(inflated);
+  if (events.length !== chunk.to - chunk.from) throw new Error(`stored trace: a chunk of ${events.length} events where its index says ${chunk.to - chunk.from}`);
+  return `[${events.join(",")}]`;
 }

@@ -3,7 +3,9 @@
  * index, so a page from any seq inflates one chunk, never a whole command.
  */
 import { describe, expect, it } from "vitest";
-import { CHUNK_EVENTS, LIVE_HEAD_CHUNKS, encodeStoredTrace, liveChunkIndexes, readChunk, readChunkIndex } from "../../server/simulator/stored-trace.js";
+import { serializeEvents } from "../../server/engine/index.js";
+import { CHUNK_EVENTS, LIVE_HEAD_CHUNKS, encodeCompactTrace, encodeStoredTrace, liveChunkIndexes, readChunk, readChunkIndex } from "../../server/simulator/stored-trace.js";
+import { labEngine } from "../engine/helpers/lab-engine.js";
 
 const eventsJson = (from: number, to: number) => `[${Array.from({ length: to - from }, (_, i) => `{"seq":${from + i},"kind":"route-lookup"}`).join(",")}]`;
 
@@ -23,6 +25,28 @@ describe("the stored trace", () => {
     // Repetitive JSON shrinks: the blob is far smaller than its text.
     const big = await encodeStoredTrace([{ firstSeq: 0, count: CHUNK_EVENTS, json: eventsJson(0, CHUNK_EVENTS) }]);
     expect(big.byteLength * 10).toBeLessThan(eventsJson(0, CHUNK_EVENTS).length);
+  });
+
+  it("stores events compactly (CNT2) and reads each chunk back as the JSON serializeEvents writes, in under a tenth of the bytes", async () => {
+    const events = labEngine("bridge-two-containers").run({ host: "node1", namespace: "nginx-1", command: "ping -c 100 172.17.0.3" }).events;
+    expect(events.length).toBeGreaterThan(2 * CHUNK_EVENTS);
+    const blob = await encodeCompactTrace(events);
+    expect(new TextDecoder().decode(blob.subarray(0, 4))).toBe("CNT2");
+    const chunks = readChunkIndex(blob);
+    expect(chunks.map((c) => c.to - c.from)).toEqual([CHUNK_EVENTS, CHUNK_EVENTS, events.length - 2 * CHUNK_EVENTS]);
+    for (const [i, chunk] of chunks.entries()) {
+      expect(chunk.from).toBe(events[i * CHUNK_EVENTS]!.seq);
+      expect(await readChunk(blob, chunk)).toBe(serializeEvents(events.slice(i * CHUNK_EVENTS, (i + 1) * CHUNK_EVENTS)));
+    }
+    expect(blob.byteLength * 10).toBeLessThan(serializeEvents(events).length);
+  });
+
+  it("refuses a compact chunk whose events do not match its index", async () => {
+    const events = labEngine("bridge-two-containers").run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" }).events;
+    const blob = await encodeCompactTrace(events);
+    const lying = blob.slice();
+    new DataView(lying.buffer).setUint32(12, events.length + 1, true);
+    await expect(readChunk(lying, readChunkIndex(lying)[0]!)).rejects.toThrow(/where its index says/);
   });
 
   it("inflates a chunk larger than one output buffer whole", async () => {

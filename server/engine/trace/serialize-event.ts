@@ -17,7 +17,7 @@ import { assertNever, type TraceEvent } from "./trace-event.js";
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** A string's JSON text between its quotes: the string itself, unless it needs escapes. */
-function raw(s: string): string {
+export function raw(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s).slice(1, -1) : s;
 }
 
@@ -30,7 +30,7 @@ function strOrNull(s: string | null): string {
 }
 
 /** Numbers print as JSON.stringify prints them; a non-finite one (never expected) as null, as it would. */
-function num(n: number): string {
+export function num(n: number): string {
   return Number.isFinite(n) ? `${n}` : "null";
 }
 
