@@ -9,24 +9,13 @@ import { describe, expect, it } from "vitest";
 import { commandWriter, prismaDateTime } from "../../server/sessions/command-writer.js";
 import type { NewCommand } from "../../server/sessions/session-repository.js";
 import { buildTestApp, createToken, startSession } from "../helpers/build-app.js";
+import { logRow } from "../helpers/command-log-rows.js";
 import { queryRows } from "../helpers/raw-sql.js";
 
 const AT = new Date(Date.UTC(2026, 11, 4, 9, 30, 15, 250));
 
-const command = (index: number, events: Uint8Array): NewCommand => ({
-  index,
-  host: "node1",
-  namespace: null,
-  command: "ip addr",
-  output: "网络\n",
-  exitCode: 0,
-  at: 1_000 + index,
-  eventsFrom: 0,
-  eventsTo: 4,
-  events,
-  interruption: null,
-  createdAt: AT,
-});
+/** A row whose output is not ASCII, written at AT, with events of the test's choosing. */
+const command = (index: number, events: Uint8Array): NewCommand => ({ ...logRow(index, 0, 4), output: "网络\n", events, createdAt: AT });
 
 describe("the command log's append trigger", () => {
   it("counts what a row stores in bytes: the output as UTF-8, old rows' event text, new rows' deflated events", async () => {

@@ -9,25 +9,8 @@ import { commandWriter, prismaDateTime } from "../../server/sessions/command-wri
 import { encodeStoredTrace } from "../../server/simulator/stored-trace.js";
 import type { NewCommand } from "../../server/sessions/session-repository.js";
 import { buildTestApp, createToken, startSession } from "../helpers/build-app.js";
+import { CPU_BUDGET_STOP, logRow } from "../helpers/command-log-rows.js";
 import { queryRows } from "../helpers/raw-sql.js";
-
-/** A command that recorded no event, as the worker stores it: an index of no chunks. */
-const EMPTY_TRACE = await encodeStoredTrace([]);
-
-const row = (index: number, eventsFrom = 0, eventsTo = 0): NewCommand => ({
-  index,
-  host: "node1",
-  namespace: index % 2 === 0 ? null : "nginx-1",
-  command: `echo ${index}`,
-  output: `${index}\n`,
-  exitCode: 0,
-  at: 3_600_000_000 * 24 * 400 + index,
-  eventsFrom,
-  eventsTo,
-  events: EMPTY_TRACE,
-  interruption: null,
-  createdAt: new Date(Date.UTC(2026, 10, 29, 12, 0, index)),
-});
 
 describe("the command writer", () => {
   it("writes rows Prisma reads back unchanged, and moves the session's counters", async () => {
@@ -36,15 +19,15 @@ describe("the command writer", () => {
     const id = await startSession(app, alice.token);
     const write = commandWriter(app.database);
 
-    await write([{ sessionId: id, command: row(0, 0, 5) }]);
-    const stopped = { ...row(1, 5, 5), interruption: { reason: "cpu-budget" as const, afterSteps: 3, limit: 10 } };
+    await write([{ sessionId: id, command: logRow(0, 0, 5) }]);
+    const stopped = { ...logRow(1, 5, 5), interruption: CPU_BUDGET_STOP };
     await write([{ sessionId: id, command: stopped }]);
     const withoutEvents = ({ events: _events, ...rest }: NewCommand) => rest;
-    expect(await app.sessionManager.commands(id, 0, 10)).toEqual([withoutEvents(row(0, 0, 5)), withoutEvents(stopped)]);
+    expect(await app.sessionManager.commands(id, 0, 10)).toEqual([withoutEvents(logRow(0, 0, 5)), withoutEvents(stopped)]);
     const session = await app.sessionManager.get(id);
-    expect(session).toMatchObject({ commandCount: 2, nextSeq: 5, lastCommandAt: row(1).createdAt });
+    expect(session).toMatchObject({ commandCount: 2, nextSeq: 5, lastCommandAt: logRow(1).createdAt });
     // The append trigger counts what the rows store: outputs as UTF-8, events deflated.
-    const bytes = [row(0, 0, 5), stopped].reduce((sum, r) => sum + Buffer.byteLength(r.output) + r.events.byteLength, 0);
+    const bytes = [logRow(0, 0, 5), stopped].reduce((sum, r) => sum + Buffer.byteLength(r.output) + r.events.byteLength, 0);
     expect(session.storedBytes).toBe(bytes);
   });
 
@@ -53,13 +36,13 @@ describe("the command writer", () => {
     const alice = await createToken(app, "Alice");
     const id = await startSession(app, alice.token);
     const write = commandWriter(app.database);
-    await write([{ sessionId: id, command: row(0) }]);
+    await write([{ sessionId: id, command: logRow(0) }]);
 
-    await expect(write([{ sessionId: id, command: row(0) }])).rejects.toThrow(/index out of order/);
-    await expect(write([{ sessionId: id, command: row(2) }])).rejects.toThrow(/index out of order/);
-    await expect(write([{ sessionId: "00000000-0000-4000-8000-000000000000", command: row(0) }])).rejects.toThrow(/index out of order/);
+    await expect(write([{ sessionId: id, command: logRow(0) }])).rejects.toThrow(/index out of order/);
+    await expect(write([{ sessionId: id, command: logRow(2) }])).rejects.toThrow(/index out of order/);
+    await expect(write([{ sessionId: "00000000-0000-4000-8000-000000000000", command: logRow(0) }])).rejects.toThrow(/index out of order/);
     // A group is all or nothing.
-    await expect(write([{ sessionId: id, command: row(1) }, { sessionId: id, command: row(3) }])).rejects.toThrow(/index out of order/);
+    await expect(write([{ sessionId: id, command: logRow(1) }, { sessionId: id, command: logRow(3) }])).rejects.toThrow(/index out of order/);
     expect(await app.prisma.sessionCommand.count({ where: { sessionId: id } })).toBe(1);
   });
 
@@ -76,7 +59,7 @@ describe("the command writer", () => {
     );
     // And a newer one: its events in chunks (here of one event each), each deflated.
     const chunked = await encodeStoredTrace([2, 3].map((seq) => ({ firstSeq: seq, count: 1, json: `[${event(seq)}]` })));
-    await commandWriter(app.database)([{ sessionId: id, command: { ...row(1, 2, 4), events: chunked } }]);
+    await commandWriter(app.database)([{ sessionId: id, command: { ...logRow(1, 2, 4), events: chunked } }]);
     const page = await app.sessionManager.eventsPage(id, 0, 10, {});
     expect(JSON.parse(page.eventsJson).map((e: { summary: string }) => e.summary)).toEqual(["s0", "s1", "s2", "s3"]);
     const fromThree = await app.sessionManager.eventsPage(id, 3, 10, {});

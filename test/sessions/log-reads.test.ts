@@ -7,27 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { commandWriter } from "../../server/sessions/command-writer.js";
 import { logReads } from "../../server/sessions/log-reads.js";
-import type { NewCommand } from "../../server/sessions/session-repository.js";
-import { encodeStoredTrace } from "../../server/simulator/stored-trace.js";
 import { buildTestApp, createToken, startSession } from "../helpers/build-app.js";
-
-const EMPTY_TRACE = await encodeStoredTrace([]);
-
-const row = (index: number, eventsFrom: number, eventsTo: number): NewCommand => ({
-  index,
-  host: "node1",
-  namespace: index % 2 === 0 ? null : "nginx-1",
-  command: `ping -c ${index + 1} 172.17.0.3`,
-  output: `${index}\n`,
-  exitCode: 0,
-  // Past 2^31 µs and past 2^32: the column is a BigInt.
-  at: 3_600_000_000 * 24 * 400 + index * 1_000_003,
-  eventsFrom,
-  eventsTo,
-  events: EMPTY_TRACE,
-  interruption: index === 1 ? { reason: "cpu-budget", afterSteps: 3, limit: 10 } : null,
-  createdAt: new Date(Date.UTC(2026, 10, 29, 12, 0, index, 123 + index)),
-});
+import { CPU_BUDGET_STOP, EMPTY_TRACE, logRow } from "../helpers/command-log-rows.js";
 
 describe("the log's reads through the driver", () => {
   it("read the rows a replay needs, their seq ranges and the session's start parameters as Prisma does", async () => {
@@ -35,10 +16,10 @@ describe("the log's reads through the driver", () => {
     const alice = await createToken(app, "Alice");
     const id = await startSession(app, alice.token);
     const write = commandWriter(app.database);
-    const rows = [row(0, 0, 5), row(1, 5, 5), row(2, 5, 40)];
+    const rows = [logRow(0, 0, 5), { ...logRow(1, 5, 5), interruption: CPU_BUDGET_STOP }, logRow(2, 5, 40)];
     for (const r of rows) await write([{ sessionId: id, command: r }]);
     // A row Prisma writes itself, with its own way of storing dates.
-    const byPrisma = row(3, 40, 41);
+    const byPrisma = logRow(3, 40, 41);
     const { events: _events, interruption: _interruption, ...prismaRow } = byPrisma;
     await app.prisma.sessionCommand.create({ data: { ...prismaRow, sessionId: id, at: BigInt(byPrisma.at), events: "", eventsDeflated: new Uint8Array(EMPTY_TRACE) } });
     rows.push(byPrisma);
@@ -89,7 +70,7 @@ describe("the log's reads through the driver", () => {
 
     // A token's stored bytes over its sessions, as Prisma sums them; none for a token with no session.
     const second = await startSession(app, alice.token);
-    await write([{ sessionId: second, command: row(0, 0, 3) }]);
+    await write([{ sessionId: second, command: logRow(0, 0, 3) }]);
     const { _sum } = await app.prisma.session.aggregate({ where: { ownerId: alice.id }, _sum: { storedBytes: true } });
     expect(await reads.tokenStoredBytes(alice.id)).toBe(_sum.storedBytes);
     expect(await reads.tokenStoredBytes(alice.id)).toBeGreaterThan(session.storedBytes);
