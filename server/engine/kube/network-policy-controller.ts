@@ -108,6 +108,88 @@ export interface PolicyRules {
   sets: Map<string, SetContent>;
 }
 
+/** A rule of either direction: its peers (ingress's `from`, egress's `to`; null: any) and ports. */
+interface DirectionRule {
+  peers: PolicyPeer[] | null;
+  ports: PolicyPort[] | null;
+}
+
+/**
+ * What tells ingress from egress in kube-router's rules: ingress takes the
+ * policy's pods as destinations and its rules' peers as sources, egress the
+ * other way round, and each names its sets and comments after itself.
+ */
+interface Direction {
+  type: "Ingress" | "Egress";
+  /** The word of its comments ("ingress pods", "default egress"). */
+  word: "ingress" | "egress";
+  /** Which end of a packet the policy's own pods are. */
+  policyPodsAre: "dst" | "src";
+  rules(p: NetworkPolicy): DirectionRule[];
+  policyPodSet(p: NetworkPolicy): string;
+  peerPodSet(p: NetworkPolicy, rule: number): string;
+  peerBlockSet(p: NetworkPolicy, rule: number): string;
+}
+
+const INGRESS: Direction = {
+  type: "Ingress",
+  word: "ingress",
+  policyPodsAre: "dst",
+  rules: (p) => p.ingress.map((r) => ({ peers: r.from, ports: r.ports })),
+  policyPodSet: targetDestSet,
+  peerPodSet: ruleSourceSet,
+  peerBlockSet: ruleSourceBlockSet,
+};
+const EGRESS: Direction = {
+  type: "Egress",
+  word: "egress",
+  policyPodsAre: "src",
+  rules: (p) => p.egress.map((r) => ({ peers: r.to, ports: r.ports })),
+  policyPodSet: targetSourceSet,
+  peerPodSet: ruleDestSet,
+  peerBlockSet: ruleDestBlockSet,
+};
+/** In the order kube-router writes them. */
+const DIRECTIONS = [INGRESS, EGRESS];
+/** How a pod chain matches its pod at that end of the packet. */
+const ADDRESS_FLAG = { dst: "-d", src: "-s" } as const;
+
+const podSet = (pods: Pod[]): SetContent => ({ type: "hash:ip", members: pods.map((pod) => pod.ip) });
+
+/** appendRuleToPolicyChain, bound to one policy's chain. */
+type Allow = (kind: string, src: string | null, dst: string | null, ports: PolicyPort[] | null) => void;
+
+/**
+ * processIngressRules / processEgressRules: the set of the pods the policy
+ * selects, per rule the sets of the pods and the ipBlocks its peers allow,
+ * and an allowed combination for each, in one direction.
+ */
+function directionRules(cluster: Cluster, p: NetworkPolicy, direction: Direction, targets: Pod[], sets: Map<string, SetContent>, allow: Allow): void {
+  const own = direction.policyPodSet(p);
+  sets.set(own, podSet(targets));
+  // The pair of sets as appendRuleToPolicyChain takes them, source first; null: any address at that end.
+  const between = (peer: string | null): [string | null, string | null] => (direction.policyPodsAre === "dst" ? [peer, own] : [own, peer]);
+  direction.rules(p).forEach((rule, i) => {
+    if (rule.peers === null) {
+      allow(`${direction.word} any`, ...between(null), rule.ports);
+      return;
+    }
+    const pods = rulePods(cluster, p, rule.peers);
+    // Peers that select no pod add no pod rule: nothing is allowed by them.
+    if (pods.length > 0) {
+      const peer = direction.peerPodSet(p, i);
+      sets.set(peer, podSet(pods));
+      allow(`${direction.word} pods`, ...between(peer), rule.ports);
+    }
+    const blocks = ipBlockEntries(rule.peers);
+    if (blocks.length > 0) {
+      const peer = direction.peerBlockSet(p, i);
+      sets.set(peer, { type: "hash:net", nets: blocks });
+      allow(`${direction.word} ipBlock`, ...between(peer), rule.ports);
+    }
+  });
+}
+
 /** The filter rules and sets kube-router on `node` writes for the cluster at `version`. */
 export function policyRules(cluster: Cluster, node: string, version: string): PolicyRules {
   const chains: string[] = [INPUT_CHAIN, FORWARD_CHAIN, OUTPUT_CHAIN, DEFAULT_CHAIN, COMMON_CHAIN];
@@ -121,7 +203,6 @@ export function policyRules(cluster: Cluster, node: string, version: string): Po
     ["-A", COMMON_CHAIN, "-m", "comment", "--comment", "allow icmp time exceeded messages", "-p", "icmp", "--icmp-type", "time-exceeded", "-j", "ACCEPT"],
   ];
   const sets = new Map<string, SetContent>();
-  const podSet = (pods: Pod[]): SetContent => ({ type: "hash:ip", members: pods.map((pod) => pod.ip) });
   const policies = [...cluster.networkPolicies.values()].sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));
   const targets = new Map<NetworkPolicy, Pod[]>(policies.map((p) => [p, targetPods(cluster, p)]));
 
@@ -131,57 +212,15 @@ export function policyRules(cluster: Cluster, node: string, version: string): Po
     chains.push(chain);
     const comment = (kind: string) => ["-m", "comment", "--comment", `${p.namespace}/${p.name} ${kind}`];
     // appendRuleToPolicyChain: the source set, the destination set, the port; MARK, then RETURN once marked.
-    const allow = (kind: string, src: string | null, dst: string | null, ports: PolicyPort[] | null) => {
+    const allow: Allow = (kind, src, dst, ports) => {
       for (const port of ports ?? [null]) {
         const words = [...comment(kind), ...(src === null ? [] : ["-m", "set", "--match-set", src, "src"]), ...(dst === null ? [] : ["-m", "set", "--match-set", dst, "dst"]), ...(port === null ? [] : ["-p", port.protocol, "--dport", String(port.port)])];
         rules.push(["-A", chain, ...words, "-j", "MARK", "--set-xmark", "0x10000/0x10000"]);
         rules.push(["-A", chain, ...words, "-m", "mark", "--mark", "0x10000/0x10000", "-j", "RETURN"]);
       }
     };
-    if (p.policyTypes.includes("Ingress")) {
-      const dst = targetDestSet(p);
-      sets.set(dst, podSet(targets.get(p)!));
-      p.ingress.forEach((rule, i) => {
-        if (rule.from === null) {
-          allow("ingress any", null, dst, rule.ports);
-          return;
-        }
-        const pods = rulePods(cluster, p, rule.from);
-        // A `from` that selects no pod adds no pod rule: nothing is allowed by it.
-        if (pods.length > 0) {
-          const src = ruleSourceSet(p, i);
-          sets.set(src, podSet(pods));
-          allow("ingress pods", src, dst, rule.ports);
-        }
-        const blocks = ipBlockEntries(rule.from);
-        if (blocks.length > 0) {
-          const src = ruleSourceBlockSet(p, i);
-          sets.set(src, { type: "hash:net", nets: blocks });
-          allow("ingress ipBlock", src, dst, rule.ports);
-        }
-      });
-    }
-    if (p.policyTypes.includes("Egress")) {
-      const src = targetSourceSet(p);
-      sets.set(src, podSet(targets.get(p)!));
-      p.egress.forEach((rule, i) => {
-        if (rule.to === null) {
-          allow("egress any", src, null, rule.ports);
-          return;
-        }
-        const pods = rulePods(cluster, p, rule.to);
-        if (pods.length > 0) {
-          const dst = ruleDestSet(p, i);
-          sets.set(dst, podSet(pods));
-          allow("egress pods", src, dst, rule.ports);
-        }
-        const blocks = ipBlockEntries(rule.to);
-        if (blocks.length > 0) {
-          const dst = ruleDestBlockSet(p, i);
-          sets.set(dst, { type: "hash:net", nets: blocks });
-          allow("egress ipBlock", src, dst, rule.ports);
-        }
-      });
+    for (const direction of DIRECTIONS) {
+      if (p.policyTypes.includes(direction.type)) directionRules(cluster, p, direction, targets.get(p)!, sets, allow);
     }
   }
 
@@ -193,14 +232,13 @@ export function policyRules(cluster: Cluster, node: string, version: string): Po
     chains.push(chain);
     const ip = formatIpv4(pod.ip);
     const head: Line[] = [];
-    const selecting = (type: "Ingress" | "Egress") => policies.filter((p) => p.policyTypes.includes(type) && targets.get(p)!.some((t) => t.ip === pod.ip));
     // Each rule kube-router writes with -I 1 lands above the previous ones: built here in the order they end up.
-    const ingress = selecting("Ingress");
-    for (const p of ingress) head.unshift(["-A", chain, "-d", ip, "-m", "comment", "--comment", `${p.namespace}/${p.name} policy`, "-j", policyChain(p, version)]);
-    if (ingress.length === 0) head.unshift(["-A", chain, "-d", ip, "-m", "comment", "--comment", "default ingress", "-j", DEFAULT_CHAIN]);
-    const egress = selecting("Egress");
-    for (const p of egress) head.unshift(["-A", chain, "-s", ip, "-m", "comment", "--comment", `${p.namespace}/${p.name} policy`, "-j", policyChain(p, version)]);
-    if (egress.length === 0) head.unshift(["-A", chain, "-s", ip, "-m", "comment", "--comment", "default egress", "-j", DEFAULT_CHAIN]);
+    for (const direction of DIRECTIONS) {
+      const selecting = policies.filter((p) => p.policyTypes.includes(direction.type) && targets.get(p)!.some((t) => t.ip === pod.ip));
+      const byAddress = [ADDRESS_FLAG[direction.policyPodsAre], ip];
+      for (const p of selecting) head.unshift(["-A", chain, ...byAddress, "-m", "comment", "--comment", `${p.namespace}/${p.name} policy`, "-j", policyChain(p, version)]);
+      if (selecting.length === 0) head.unshift(["-A", chain, ...byAddress, "-m", "comment", "--comment", `default ${direction.word}`, "-j", DEFAULT_CHAIN]);
+    }
     head.unshift(["-A", chain, "-m", "comment", "--comment", "from local node", "-m", "addrtype", "--src-type", "LOCAL", "-d", ip, "-j", "ACCEPT"]);
     head.unshift(["-A", chain, "-m", "comment", "--comment", "common netpol rules", "-j", COMMON_CHAIN]);
     rules.push(
