@@ -5,9 +5,10 @@
  * `ping -c 1000` in a long-lived two-container session, stepped as the
  * simulator's worker steps it and its events taken after each step, three
  * ways: events built (and let go); built and serialised to JSON a chunk at a
- * time as the worker does; and recorded as the worker records them, each
- * chunk deflated on libuv's thread pool as it is cut, till the stored trace
- * is laid out (event-chunker.ts). Prints, per round
+ * time (what a client reading them gets; the first stored layout); and
+ * recorded as the worker records them, each chunk encoded compactly and
+ * deflated as it is cut, till the stored trace is laid out (event-chunker.ts).
+ * Prints, per round
  * trip, min / median / max over the rounds of each, and of simulator ÷ kernel
  * computed per round (the two measured seconds apart, so a busy moment of the
  * machine weighs on both).
@@ -93,7 +94,7 @@ export async function kernelRatio(makeSession: () => Engine): Promise<void> {
         while (chunker.cut(false));
       });
       while (chunker.cut(true));
-      const stored = await chunker.finish();
+      const stored = chunker.finish();
       const deflated = performance.now() - t0;
 
       rounds.push({

@@ -123,8 +123,8 @@ function handle(req: WorkerRequest): void {
           checkPlace(engine, req.host, req.namespace);
           const eventsFrom = engine.nextSeq;
           const job = engine.start({ host: req.host, namespace: req.namespace, command: req.command, at: req.at });
-          // Serialising (a chunk a slice) and compressing (on libuv's thread pool) here keep both off
-          // the thread that answers requests, and this one goes on with other sessions meanwhile.
+          // Encoding and compressing the trace (a chunk a slice) here keep both off the thread that
+          // answers requests, and this one goes on with other sessions between two slices.
           const chunker = new EventChunker();
           let result;
           try {
@@ -136,7 +136,8 @@ function handle(req: WorkerRequest): void {
           }
           chunker.add(result.events);
           while (chunker.cut(true)) yield;
-          const answer = {
+          const eventsStored = chunker.finish();
+          const value: WorkerReplies["run"] = {
             output: result.output,
             exitCode: result.exitCode,
             // The head and the tail of a long command go live; its middle is read from the store (stored-trace.ts).
@@ -146,14 +147,9 @@ function handle(req: WorkerRequest): void {
             time: result.time,
             interruption: result.interruption,
             cpuMs: task.cpuMs,
+            eventsStored,
           };
-          chunker.finish().then(
-            (eventsStored) => {
-              const value: WorkerReplies["run"] = { ...answer, eventsStored };
-              send({ type: "reply", id: req.id, ok: true, value }, [eventsStored.buffer as ArrayBuffer]);
-            },
-            (err: unknown) => failed(req.id, err),
-          );
+          send({ type: "reply", id: req.id, ok: true, value }, [eventsStored.buffer as ArrayBuffer]);
         },
         (err) => failed(req.id, err),
       );

@@ -57,8 +57,8 @@ export class EventChunker {
     return liveChunkIndexes(this.cutCount).map((i) => serializeEvents(i < this.head.length ? this.head[i]! : this.latest));
   }
 
-  /** The stored trace, once every chunk is deflated. */
-  finish(): Promise<Uint8Array> {
+  /** The stored trace; call once every chunk is cut. */
+  finish(): Uint8Array {
     return this.writer.finish();
   }
 }

@@ -19,7 +19,7 @@
  * either layout. Rows stored before events were compressed hold the JSON text
  * itself, in another column (session-repository.ts).
  */
-import { deflateRaw, inflateRaw } from "node:zlib";
+import { deflateRawSync, inflateRaw } from "node:zlib";
 import { promisify } from "node:util";
 import { decodeEventsCompact, encodeEventsCompact, type TraceEvent } from "../engine/index.js";
 
@@ -60,7 +60,6 @@ export interface StoredChunk {
   end: number;
 }
 
-const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
 /**
  * zlib's asynchronous inflate hands its output back in pieces of chunkSize
@@ -72,9 +71,9 @@ const inflate = promisify(inflateRaw);
 const INFLATE_OPTIONS = { chunkSize: 1024 * 1024 };
 
 /**
- * zlib's level 2 rather than its default 6: on a ping's trace it deflates
- * three times faster (41 against 134 ms for a thousand round trips' 16 MB of
- * JSON) for 600 bytes stored per round trip instead of 385, still well under
+ * zlib's level 2 rather than its default 6: it deflates about three times
+ * faster for a little more stored (a ping round trip: 273 bytes compact, 600
+ * as JSON in the first layout, against 385 for JSON at level 6), well under
  * the 2 KB a round trip may take. Every command's events pass through here,
  * on the same two cores as the requests; reading inflates either the same.
  */
@@ -89,11 +88,15 @@ export interface EventChunk {
 
 /**
  * A command's stored trace, built as its chunks come: each is encoded and
- * handed to deflate (on libuv's thread pool) as soon as it is added, while the
- * command goes on; finish() lays them out behind their index.
+ * deflated as soon as it is added, while the command goes on; finish() lays
+ * them out behind their index. Deflating is synchronous, on the simulator's
+ * worker: a compact chunk of a thousand events is about 60 KB and deflates in
+ * a fraction of a millisecond, less than a round trip through libuv's thread
+ * pool costs a short command in waiting (the JSON chunks of the first layout,
+ * ten times larger, went there).
  */
 export class StoredTraceWriter {
-  private readonly entries: { firstSeq: number; count: number; deflated: Promise<Buffer> }[] = [];
+  private readonly entries: { firstSeq: number; count: number; deflated: Buffer }[] = [];
 
   /** `json`: the first layout's chunks, for rows as they were written before the compact one (tests of old rows). */
   constructor(private readonly format: "compact" | "json" = "compact") {}
@@ -111,14 +114,11 @@ export class StoredTraceWriter {
   }
 
   private push(firstSeq: number, count: number, data: string | Uint8Array): void {
-    const deflated = deflate(data, DEFLATE_OPTIONS);
-    // Awaited by finish(); until then a failure must not count as unhandled.
-    deflated.catch(() => {});
-    this.entries.push({ firstSeq, count, deflated });
+    this.entries.push({ firstSeq, count, deflated: deflateRawSync(data, DEFLATE_OPTIONS) });
   }
 
-  async finish(): Promise<Uint8Array> {
-    const deflated = await Promise.all(this.entries.map((e) => e.deflated));
+  finish(): Uint8Array {
+    const deflated = this.entries.map((e) => e.deflated);
     const headerBytes = HEADER_BYTES + ENTRY_BYTES * this.entries.length;
     const total = deflated.reduce((sum, d) => sum + d.byteLength, headerBytes);
     const out = new Uint8Array(total);
@@ -140,14 +140,14 @@ export class StoredTraceWriter {
 }
 
 /** A stored trace in the first layout (JSON chunks), as rows written before the compact one hold it. */
-export async function encodeStoredTrace(chunks: readonly EventChunk[]): Promise<Uint8Array> {
+export function encodeStoredTrace(chunks: readonly EventChunk[]): Uint8Array {
   const writer = new StoredTraceWriter("json");
   for (const chunk of chunks) writer.add(chunk);
   return writer.finish();
 }
 
 /** A stored trace of these events, cut into chunks and compact-encoded as the worker stores them. */
-export async function encodeCompactTrace(events: readonly TraceEvent[]): Promise<Uint8Array> {
+export function encodeCompactTrace(events: readonly TraceEvent[]): Uint8Array {
   const writer = new StoredTraceWriter("compact");
   for (let i = 0; i < events.length; i += CHUNK_EVENTS) writer.addEvents(events.slice(i, i + CHUNK_EVENTS));
   return writer.finish();

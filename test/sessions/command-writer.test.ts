@@ -58,7 +58,7 @@ describe("the command writer", () => {
       [id, `[${event(0)},${event(1)}]`, prismaDateTime(new Date(Date.UTC(2026, 10, 29)))],
     );
     // And a newer one: its events in chunks (here of one event each), each deflated.
-    const chunked = await encodeStoredTrace([2, 3].map((seq) => ({ firstSeq: seq, count: 1, json: `[${event(seq)}]` })));
+    const chunked = encodeStoredTrace([2, 3].map((seq) => ({ firstSeq: seq, count: 1, json: `[${event(seq)}]` })));
     await commandWriter(app.database)([{ sessionId: id, command: { ...logRow(1, 2, 4), events: chunked } }]);
     const page = await app.sessionManager.eventsPage(id, 0, 10, {});
     expect(JSON.parse(page.eventsJson).map((e: { summary: string }) => e.summary)).toEqual(["s0", "s1", "s2", "s3"]);

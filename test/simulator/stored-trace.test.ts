@@ -11,7 +11,7 @@ const eventsJson = (from: number, to: number) => `[${Array.from({ length: to - f
 
 describe("the stored trace", () => {
   it("keeps each chunk's seqs and text, and gives them back one chunk at a time", async () => {
-    const blob = await encodeStoredTrace([
+    const blob = encodeStoredTrace([
       { firstSeq: 10, count: 3, json: eventsJson(10, 13) },
       { firstSeq: 13, count: 2, json: eventsJson(13, 15) },
     ]);
@@ -23,14 +23,14 @@ describe("the stored trace", () => {
     expect(await readChunk(blob, chunks[0]!)).toBe(eventsJson(10, 13));
     expect(await readChunk(blob, chunks[1]!)).toBe(eventsJson(13, 15));
     // Repetitive JSON shrinks: the blob is far smaller than its text.
-    const big = await encodeStoredTrace([{ firstSeq: 0, count: CHUNK_EVENTS, json: eventsJson(0, CHUNK_EVENTS) }]);
+    const big = encodeStoredTrace([{ firstSeq: 0, count: CHUNK_EVENTS, json: eventsJson(0, CHUNK_EVENTS) }]);
     expect(big.byteLength * 10).toBeLessThan(eventsJson(0, CHUNK_EVENTS).length);
   });
 
   it("stores events compactly (CNT2) and reads each chunk back as the JSON serializeEvents writes, in under a tenth of the bytes", async () => {
     const events = labEngine("bridge-two-containers").run({ host: "node1", namespace: "nginx-1", command: "ping -c 100 172.17.0.3" }).events;
     expect(events.length).toBeGreaterThan(2 * CHUNK_EVENTS);
-    const blob = await encodeCompactTrace(events);
+    const blob = encodeCompactTrace(events);
     expect(new TextDecoder().decode(blob.subarray(0, 4))).toBe("CNT2");
     const chunks = readChunkIndex(blob);
     expect(chunks.map((c) => c.to - c.from)).toEqual([CHUNK_EVENTS, CHUNK_EVENTS, events.length - 2 * CHUNK_EVENTS]);
@@ -43,7 +43,7 @@ describe("the stored trace", () => {
 
   it("refuses a compact chunk whose events do not match its index", async () => {
     const events = labEngine("bridge-two-containers").run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" }).events;
-    const blob = await encodeCompactTrace(events);
+    const blob = encodeCompactTrace(events);
     const lying = blob.slice();
     new DataView(lying.buffer).setUint32(12, events.length + 1, true);
     await expect(readChunk(lying, readChunkIndex(lying)[0]!)).rejects.toThrow(/where its index says/);
@@ -53,7 +53,7 @@ describe("the stored trace", () => {
     // 60,000 events make about 2.4 MB of text: more than the 1 MiB inflate buffer, so several rounds.
     const json = eventsJson(0, 60_000);
     expect(json.length).toBeGreaterThan(2 * 1024 * 1024);
-    const blob = await encodeStoredTrace([{ firstSeq: 0, count: 60_000, json }]);
+    const blob = encodeStoredTrace([{ firstSeq: 0, count: 60_000, json }]);
     expect(await readChunk(blob, readChunkIndex(blob)[0]!)).toBe(json);
   });
 
@@ -66,14 +66,14 @@ describe("the stored trace", () => {
   });
 
   it("a command without events is an index of no chunks", async () => {
-    const blob = await encodeStoredTrace([]);
+    const blob = encodeStoredTrace([]);
     expect(readChunkIndex(blob)).toEqual([]);
     expect(blob.byteLength).toBe(8);
   });
 
   it("refuses a blob that is not in the layout, or whose chunks run past its end", async () => {
     expect(() => readChunkIndex(new TextEncoder().encode("[]"))).toThrow(/not a chunked trace/);
-    const blob = await encodeStoredTrace([{ firstSeq: 0, count: 2, json: eventsJson(0, 2) }]);
+    const blob = encodeStoredTrace([{ firstSeq: 0, count: 2, json: eventsJson(0, 2) }]);
     expect(() => readChunkIndex(blob.subarray(0, blob.byteLength - 1))).toThrow(/ends past the blob/);
     const lying = blob.slice();
     new DataView(lying.buffer).setUint32(4, 1_000_000, true);
