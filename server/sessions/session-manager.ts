@@ -442,7 +442,7 @@ export class SessionManager implements SessionService {
           // chunks are inflated on the thread pool, one after the other.
           const blob = result.eventsStored;
           const chunks = readChunkIndex(blob);
-          for (const i of liveChunkIndexes(chunks.length)) this.notify(id, splitEventsText(await readChunk(blob, chunks[i]!)));
+          for (const i of liveChunkIndexes(chunks.length)) this.notify(id, await readChunk(blob, chunks[i]!));
         }
       }
       return {
@@ -593,10 +593,10 @@ export class SessionManager implements SessionService {
     scan: for await (const row of this.storedEvents.piecesFrom(id, cursor)) {
       if (count >= limit || cursor >= total || scanned >= MAX_SCANNED_EVENTS) break;
       const size = row.eventsTo - row.eventsFrom;
-      if (!filtered && row.eventsFrom >= cursor && count + size <= limit && bytes + row.text.length <= MAX_PAGE_BYTES) {
-        parts.push(row.text.slice(1, -1));
+      if (!filtered && row.eventsFrom >= cursor && count + size <= limit && bytes + row.bytes <= MAX_PAGE_BYTES) {
+        for (const event of row.events()) parts.push(event.json);
         count += size;
-        bytes += row.text.length;
+        bytes += row.bytes;
         cursor = row.eventsTo;
         scanned += size;
         continue;

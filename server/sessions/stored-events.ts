@@ -3,9 +3,9 @@
  * command's events again for every page. A command's events are stored in
  * its log row as chunks of at most a thousand events, each deflated on its
  * own (simulator/stored-trace.ts). A page inflates (on libuv's thread pool)
- * and cuts (splitEventsText: no parsing) only the chunks it reaches, so the
- * thread that answers every request never inflates or cuts more than one
- * chunk's half megabyte of text at a time, however long the command. Rows'
+ * and decodes only the chunks it reaches, so the thread that answers every
+ * request never makes more than one chunk's events' JSON (about half a
+ * megabyte) at a time, however long the command. Rows'
  * seq ranges are read first (small); a row's blob and its chunk index, and
  * each chunk once cut, are kept in caches bounded by the bytes they hold, so
  * the next page of the same chunk, and the next stream replaying it, cost
@@ -17,7 +17,7 @@ import { readChunk, readChunkIndex, type StoredChunk } from "../simulator/stored
 import { ByteBoundedCache } from "./byte-bounded-cache.js";
 import type { LogReads } from "./log-reads.js";
 
-/** Bytes of cut event text kept, over all sessions. */
+/** Bytes of decoded event JSON kept, over all sessions. */
 const CACHED_BYTES = 48 * 1024 * 1024;
 /** Bytes of compressed rows kept (a ping at its event budget stores a few hundred kilobytes). */
 const ROW_CACHE_BYTES = 16 * 1024 * 1024;
@@ -30,23 +30,23 @@ export interface StoredPiece {
   /** Seqs of the piece's events: [eventsFrom, eventsTo). */
   eventsFrom: number;
   eventsTo: number;
-  /** The piece's events as a JSON array text. */
-  text: string;
-  /** The piece's events, cut from its text. */
+  /** Its events' JSON, each with a comma: what the piece adds to a page. */
+  bytes: number;
+  /** The piece's events, each with its JSON. */
   events(): EventText[];
 }
 
 type StoredRow = { kind: "text"; text: string } | { kind: "chunked"; blob: Uint8Array; chunks: StoredChunk[] };
 
 interface CutPiece {
-  text: string;
   events: EventText[];
+  bytes: number;
 }
 
 export class StoredEvents {
   /** Rows read, by "session/index": the compressed blob and its chunk index, or an old row's text. */
   private readonly rows = new ByteBoundedCache<StoredRow>(ROW_CACHE_BYTES);
-  /** Pieces inflated and cut, by "session/index/chunk". */
+  /** Pieces inflated and decoded (or cut), by "session/index/chunk". */
   private readonly pieces = new ByteBoundedCache<CutPiece>(CACHED_BYTES);
 
   constructor(
@@ -62,13 +62,13 @@ export class StoredEvents {
       for (const range of ranges) {
         const row = await this.row(sessionId, range.index, range.eventsTo);
         if (row.kind === "text") {
-          const piece = await this.piece(`${sessionId}/${range.index}/text`, async () => row.text);
-          yield { ...range, text: piece.text, events: () => piece.events };
+          const piece = await this.piece(`${sessionId}/${range.index}/text`, async () => splitEventsText(row.text));
+          yield { ...range, bytes: piece.bytes, events: () => piece.events };
         } else {
           for (const [n, chunk] of row.chunks.entries()) {
             if (chunk.to <= cursor) continue;
             const piece = await this.piece(`${sessionId}/${range.index}/${n}`, () => readChunk(row.blob, chunk));
-            yield { index: range.index, eventsFrom: chunk.from, eventsTo: chunk.to, text: piece.text, events: () => piece.events };
+            yield { index: range.index, eventsFrom: chunk.from, eventsTo: chunk.to, bytes: piece.bytes, events: () => piece.events };
           }
         }
         cursor = range.eventsTo;
@@ -95,12 +95,12 @@ export class StoredEvents {
     return row;
   }
 
-  private async piece(key: string, read: () => Promise<string>): Promise<CutPiece> {
+  private async piece(key: string, read: () => Promise<EventText[]>): Promise<CutPiece> {
     const hit = this.pieces.get(key);
     if (hit !== undefined) return hit;
-    const text = await read();
-    const piece = { text, events: splitEventsText(text) };
-    this.pieces.set(key, piece, text.length);
+    const events = await read();
+    const piece = { events, bytes: events.reduce((sum, e) => sum + e.json.length + 1, 0) };
+    this.pieces.set(key, piece, piece.bytes);
     return piece;
   }
 }

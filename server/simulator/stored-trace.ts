@@ -21,7 +21,7 @@
  */
 import { deflateRawSync, inflateRaw } from "node:zlib";
 import { promisify } from "node:util";
-import { decodeEventsCompact, encodeEventsCompact, type TraceEvent } from "../engine/index.js";
+import { decodeEventsCompact, encodeEventsCompact, splitEventsText, type EventText, type TraceEvent } from "../engine/index.js";
 
 /** Events per chunk: about half a megabyte of JSON for frames, a few milliseconds to inflate and cut. */
 export const CHUNK_EVENTS = 1_000;
@@ -175,11 +175,10 @@ export function readChunkIndex(blob: Uint8Array): StoredChunk[] {
   return chunks;
 }
 
-/** One chunk's events as JSON array text: inflated on libuv's thread pool, and decoded from the compact form. */
-export async function readChunk(blob: Uint8Array, chunk: StoredChunk): Promise<string> {
+/** One chunk's events, each with its JSON: inflated on libuv's thread pool, and decoded from the compact form (or cut from the first layout's text). */
+export async function readChunk(blob: Uint8Array, chunk: StoredChunk): Promise<EventText[]> {
   const inflated = await inflate(blob.subarray(chunk.start, chunk.end), INFLATE_OPTIONS);
-  if (blob[3] === JSON_FORMAT) return inflated.toString("utf8");
-  const events = decodeEventsCompact(inflated);
+  const events = blob[3] === JSON_FORMAT ? splitEventsText(inflated.toString("utf8")) : decodeEventsCompact(inflated);
   if (events.length !== chunk.to - chunk.from) throw new Error(`stored trace: a chunk of ${events.length} events where its index says ${chunk.to - chunk.from}`);
-  return `[${events.join(",")}]`;
+  return events;
 }

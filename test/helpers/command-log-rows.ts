@@ -11,7 +11,7 @@ import type { NewCommand } from "../../server/sessions/session-repository.js";
 import { encodeStoredTrace } from "../../server/simulator/stored-trace.js";
 
 /** A command that recorded no event, as the worker stores it: an index of no chunks. */
-export const EMPTY_TRACE = await encodeStoredTrace([]);
+export const EMPTY_TRACE = encodeStoredTrace([]);
 
 /** How a command the CPU budget stopped is stored. */
 export const CPU_BUDGET_STOP: Interruption = { reason: "cpu-budget", afterSteps: 3, limit: 10 };

@@ -50,7 +50,7 @@ describe("cutting a command's events into stored chunks as it runs", () => {
       // And what is stored reads back as the events.
       const index = readChunkIndex(stored);
       expect(index.map((c) => c.to - c.from)).toEqual(expected.map((c) => c.count));
-      for (const [i, chunk] of index.entries()) expect(await readChunk(stored, chunk)).toBe(expected[i]!.json);
+      for (const [i, chunk] of index.entries()) expect(`[${(await readChunk(stored, chunk)).map((e) => e.json).join(",")}]`).toBe(expected[i]!.json);
     });
   }
 

@@ -9,7 +9,8 @@
  * event is a few varints: a round trip is about 2 KB before compression.
  * JSON is made only when a client reads the events (decodeEventsCompact),
  * through the same rules serializeEvent follows, which a test holds to
- * serializeEvent over every lab's events.
+ * serializeEvent over every lab's events; with each event come the fields a
+ * filter reads (event-text.ts), known here without reading the JSON again.
  *
  * Layout of one batch (integers are unsigned LEB128 varints):
  *   textCount, textBytes, then the texts' UTF-8, joined by "\n"
@@ -29,6 +30,7 @@
  * (server/simulator/stored-trace.ts names each by its magic).
  */
 import { EVENT_FIELDS, type FieldType } from "./event-fields.js";
+import { unescapeJsonString, type EventText } from "./event-text.js";
 import { num, raw } from "./serialize-event.js";
 import type { TraceEvent, TraceEventKind } from "./trace-event.js";
 
@@ -195,8 +197,8 @@ class ByteReader {
   }
 }
 
-/** Each event of a batch as the JSON text serializeEvent would have written for it. */
-export function decodeEventsCompact(bytes: Uint8Array): string[] {
+/** Each event of a batch, its JSON the text serializeEvent would have written for it. */
+export function decodeEventsCompact(bytes: Uint8Array): EventText[] {
   const r = new ByteReader(bytes);
   const textCount = r.varint();
   const textLength = r.varint();
@@ -210,8 +212,11 @@ export function decodeEventsCompact(bytes: Uint8Array): string[] {
     return t;
   };
   const number = (code: number): string => (code % 2 === 0 ? `${code / 2}` : text((code - 1) / 2));
+  // Hosts, namespaces and devices as strings again, once per text.
+  const plain = new Array<string | undefined>(textCount);
+  const plainText = (ref: number): string => (plain[ref] ??= unescapeJsonString(text(ref)));
   const count = r.varint();
-  const out = new Array<string>(count);
+  const out = new Array<EventText>(count);
   let seq = 0;
   let time = 0;
   for (let i = 0; i < count; i++) {
@@ -220,8 +225,10 @@ export function decodeEventsCompact(bytes: Uint8Array): string[] {
     if (fields === undefined) throw new Error(`compact trace: unknown event kind "${kind}"`);
     seq += unzigzag(r.varint());
     time += unzigzag(r.varint());
-    const host = text(r.varint());
-    const namespace = text(r.varint());
+    const hostRef = r.varint();
+    const host = text(hostRef);
+    const namespaceRef = r.varint();
+    const namespace = text(namespaceRef);
     const device = r.varint();
     const packetId = r.varint();
     const summary = text(r.varint());
@@ -257,7 +264,14 @@ export function decodeEventsCompact(bytes: Uint8Array): string[] {
           assertNeverType(type);
       }
     }
-    out[i] = `${json},"layers":${layers === 0 ? "null" : text(layers - 1)}}`;
+    out[i] = {
+      seq,
+      kind,
+      host: plainText(hostRef),
+      namespace: plainText(namespaceRef),
+      device: device === 0 ? null : plainText(device - 1),
+      json: `${json},"layers":${layers === 0 ? "null" : text(layers - 1)}}`,
+    };
   }
   if (r.at !== bytes.length) throw new Error(`compact trace: ${bytes.length - r.at} bytes left after the events`);
   return out;

@@ -48,14 +48,15 @@ function eventText(json: string): EventText {
   return {
     seq: Number(m[1]),
     kind: m[2] as TraceEvent["kind"],
-    host: unescape(m[3]!),
-    namespace: unescape(m[4]!),
-    device: m[5] === "null" ? null : unescape(m[5]!.slice(1, -1)),
+    host: unescapeJsonString(m[3]!),
+    namespace: unescapeJsonString(m[4]!),
+    device: m[5] === "null" ? null : unescapeJsonString(m[5]!.slice(1, -1)),
     json,
   };
 }
 
-const unescape = (s: string): string => (s.includes("\\") ? (JSON.parse(`"${s}"`) as string) : s);
+/** A string from its JSON text between the quotes. */
+export const unescapeJsonString = (s: string): string => (s.includes("\\") ? (JSON.parse(`"${s}"`) as string) : s);
 
 /** The kinds of the event's top-level layers (ethernet, arp, ipv4, icmp …); none when it has no frame. */
 export function layerKindsOf(e: EventText): string[] {
