@@ -1,10 +1,12 @@
 /**
- * The comparison of one scenario's two runs. Frames: per interface, the two
- * ordered lists are aligned (longest common subsequence on each frame's
- * direction and protocol), aligned pairs are compared field by field, and
- * frames only one side has are listed. Tables: per namespace, lines only
- * one side has. Each difference is one line; the same difference on several
- * frames of an interface is one line with a count.
+ * The comparison of one scenario's two runs, or of its simulated run with a
+ * hand-written expectation of what Linux would do (expectation.ts) where
+ * this machine cannot build it. Frames: per interface, the two ordered
+ * lists are aligned (longest common subsequence on each frame's direction
+ * and protocol), aligned pairs are compared field by field, and frames only
+ * one side has are listed. Tables: per namespace, lines only one side has.
+ * Each difference is one line; the same difference on several frames of an
+ * interface is one line with a count.
  */
 import { whereOf, type CapturedFrame } from "./captured-frame.js";
 import { frameFields, frameLabel, RoleMapper, type FrameFields } from "./frame-fields.js";
@@ -65,9 +67,27 @@ function align(a: FrameFields[], b: FrameFields[]): [number | null, number | nul
   return pairs;
 }
 
+/** What the other side is called in a difference's text. */
+interface OtherSide {
+  /** "only on Linux: …" */
+  only: string;
+  /** "… simulator 64, Linux 63" */
+  name: string;
+}
+
+const LINUX: OtherSide = { only: "only on Linux", name: "Linux" };
+const EXPECTED: OtherSide = { only: "only in the expectation", name: "expected" };
+
 export function compareRuns(sim: { frames: CapturedFrame[]; tables: Tables }, linux: { frames: CapturedFrame[]; tables: Tables }, frameLimit?: number): Comparison {
-  const a = byInterface(sim.frames, frameLimit);
-  const b = byInterface(linux.frames, frameLimit);
+  return compareSides(byInterface(sim.frames, frameLimit), sim.tables, byInterface(linux.frames, frameLimit), linux.tables, LINUX);
+}
+
+/** The simulated run against an expectation: its frames are already fields, with roles numbered as byInterface numbers them. */
+export function compareWithExpectation(sim: { frames: CapturedFrame[]; tables: Tables }, expected: { frames: Map<string, FrameFields[]>; tables: Tables }): Comparison {
+  return compareSides(byInterface(sim.frames, undefined), sim.tables, expected.frames, expected.tables, EXPECTED);
+}
+
+function compareSides(a: Map<string, FrameFields[]>, simTables: Tables, b: Map<string, FrameFields[]>, otherTables: Tables, other: OtherSide): Comparison {
   const counted = new Map<string, { where: string; text: string; count: number }>();
   const note = (where: string, text: string) => {
     const key = `${where}\u0000${text}`;
@@ -83,7 +103,7 @@ export function compareRuns(sim: { frames: CapturedFrame[]; tables: Tables }, li
     const fb = b.get(where) ?? [];
     for (const [i, j] of align(fa, fb)) {
       if (i !== null && j === null) note(where, `only in the simulator: ${frameLabel(fa[i]!)}`);
-      else if (i === null && j !== null) note(where, `only on Linux: ${frameLabel(fb[j]!)}`);
+      else if (i === null && j !== null) note(where, `${other.only}: ${frameLabel(fb[j]!)}`);
       else if (i !== null && j !== null) {
         paired++;
         const x = new Map(fa[i]!);
@@ -92,26 +112,26 @@ export function compareRuns(sim: { frames: CapturedFrame[]; tables: Tables }, li
         for (const name of new Set([...x.keys(), ...y.keys()])) {
           if (x.get(name) === y.get(name)) continue;
           same = false;
-          note(where, `${frameLabel(fa[i]!)}: ${name} simulator ${x.get(name) ?? "(none)"}, Linux ${y.get(name) ?? "(none)"}`);
+          note(where, `${frameLabel(fa[i]!)}: ${name} simulator ${x.get(name) ?? "(none)"}, ${other.name} ${y.get(name) ?? "(none)"}`);
         }
         if (same) identical++;
       }
     }
   }
   let tablesCompared = 0;
-  for (const ns of [...new Set([...sim.tables.keys(), ...linux.tables.keys()])].sort()) {
-    const ta = sim.tables.get(ns);
-    const tb = linux.tables.get(ns);
+  for (const ns of [...new Set([...simTables.keys(), ...otherTables.keys()])].sort()) {
+    const ta = simTables.get(ns);
+    const tb = otherTables.get(ns);
     for (const table of TABLE_NAMES) {
       tablesCompared++;
       const la = ta?.[table] ?? [];
       const lb = tb?.[table] ?? [];
       if (table === "iptables" && la.join("\n") !== lb.join("\n") && la.length === lb.length) {
-        la.forEach((l, k) => l !== lb[k] && note(`${ns} ${table}`, `line ${k + 1}: simulator \`${l}\`, Linux \`${lb[k]}\``));
+        la.forEach((l, k) => l !== lb[k] && note(`${ns} ${table}`, `line ${k + 1}: simulator \`${l}\`, ${other.name} \`${lb[k]}\``));
         continue;
       }
       for (const l of la) if (!lb.includes(l)) note(`${ns} ${table}`, `only in the simulator: \`${l}\``);
-      for (const l of lb) if (!la.includes(l)) note(`${ns} ${table}`, `only on Linux: \`${l}\``);
+      for (const l of lb) if (!la.includes(l)) note(`${ns} ${table}`, `${other.only}: \`${l}\``);
     }
   }
   return {
@@ -126,13 +146,13 @@ export function compareRuns(sim: { frames: CapturedFrame[]; tables: Tables }, li
 }
 
 /** Both sides' frames of each interface, one line each, for looking into a difference (CONFORMANCE_DEBUG=1). */
-export function dumpFrames(sim: CapturedFrame[], linux: CapturedFrame[]): string {
+export function dumpFrames(sim: CapturedFrame[], other: CapturedFrame[] | Map<string, FrameFields[]>): string {
   const a = byInterface(sim, undefined);
-  const b = byInterface(linux, undefined);
+  const b = other instanceof Map ? other : byInterface(other, undefined);
   const out: string[] = [];
   for (const where of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     out.push(`== ${where}`);
-    for (const [side, list] of [["sim", a.get(where) ?? []], ["linux", b.get(where) ?? []]] as const) {
+    for (const [side, list] of [["sim", a.get(where) ?? []], [other instanceof Map ? "exp" : "linux", b.get(where) ?? []]] as const) {
       for (const f of list) out.push(`  ${side.padEnd(5)} ${f.map(([k, v]) => `${k}=${v}`).join(" ")}`);
     }
   }

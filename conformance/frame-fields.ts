@@ -62,6 +62,9 @@ export function frameFields(frame: CapturedFrame, roles: RoleMapper): FrameField
   let depth = 0;
   let ip: { src: string; dst: string } | null = null;
   for (const layer of layers) {
+    // A packet inside an IPv4 packet (IPIP) is the inner one, as the frame inside VXLAN is: its fields must not
+    // take the outer header's names, or the outer TTL and DF would never be compared.
+    if (layer.kind === "ipv4" && ip !== null && prefix === "") prefix = "inner.";
     if (layer.kind === "ethernet") {
       if (depth > 0) prefix = "inner.";
       depth++;
@@ -185,7 +188,7 @@ function withEthernet(ipPacket: Uint8Array): Uint8Array {
 /** A short label for a frame in the report: "out icmp echo-request 172.17.0.2 > 172.17.0.3". */
 export function frameLabel(fields: FrameFields): string {
   const get = (name: string) => fields.find(([k]) => k === name)?.[1];
-  const proto = get("icmp.type") ?? (get("tcp.flags") !== undefined ? `tcp [${get("tcp.flags")}]` : undefined) ?? (get("udp.dport") !== undefined ? `udp ${get("udp.sport")}>${get("udp.dport")}` : undefined);
+  const proto = get("icmp.type") ?? (get("tcp.flags") !== undefined ? `tcp [${get("tcp.flags")}]` : undefined) ?? (get("udp.dport") !== undefined ? `udp ${get("udp.sport")}>${get("udp.dport")}` : undefined) ?? (get("ip.proto") === "4" ? "ipip" : undefined);
   if (get("arp.op") !== undefined) return `${get("dir")} arp ${get("arp.op")} ${get("arp.target")?.split(" ")[1]}`;
   const inner = get("inner.icmp.type") ?? get("inner.arp.op");
   return `${get("dir")} ${proto ?? get("eth.type") ?? "?"} ${get("ip.src") ?? ""} > ${get("ip.dst") ?? ""}${inner === undefined ? "" : ` (inner ${inner})`}`.trim();

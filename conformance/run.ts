@@ -6,14 +6,18 @@
  * tcpdump, conntrack and python3 (the lab script's listeners and flanneld).
  * `npm run conformance -- <scenario> …` runs only those and does not touch
  * the report. CONFORMANCE_PREFIX names the run's namespaces (default
- * cnconf-), for two runs side by side.
+ * cnconf-), for two runs side by side. A scenario this kernel cannot build
+ * (it lacks a device kind) that has a hand-written expectation in
+ * conformance/expectations/ is compared with that instead, and says so.
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { allowedBy, readAllowList } from "./allow-list.js";
-import { compareRuns, dumpFrames } from "./compare.js";
+import { compareRuns, compareWithExpectation, dumpFrames } from "./compare.js";
+import { expectationFor } from "./expectation.js";
+import { kernelMakes } from "./kernel-features.js";
 import { runOnLinux, simulatedHttpAnswer } from "./linux-run.js";
 import { totals, writeReport, type ScenarioOutcome } from "./report.js";
 import { extraScenarios, labScenarios } from "./scenarios.js";
@@ -73,7 +77,13 @@ async function main(): Promise<void> {
     const started = Date.now();
     const sim = runSimulated(scenario);
     let outcome: ScenarioOutcome;
-    try {
+    const expectation = expectationFor(path.join(ROOT, "conformance", "expectations"), scenario.id, ROOT);
+    if (expectation !== null && !kernelMakes(expectation.needs, PREFIX)) {
+      // This kernel cannot build the scenario: the simulator is held to a hand-written statement of what Linux would do.
+      const comparison = compareWithExpectation(sim, expectation);
+      if (process.env.CONFORMANCE_DEBUG === "1") console.log(dumpFrames(sim.frames, expectation.frames));
+      outcome = { scenario, comparison, notBuilt: `this kernel cannot make ${expectation.needs} devices`, expectation, judged: comparison.differences.map((d) => ({ difference: d, allowedBy: allowedBy(allow, scenario.id, d) })), leftBehind: [] };
+    } else try {
       const random = [...sim.tables.values()].some((t) => t.iptables.some((l) => l.includes("--mode random")));
       let linux = await runOnLinux(scenario, `${PREFIX}${i}-`, simulatedHttpAnswer(sim.frames));
       // kube-proxy's `-m statistic --mode random` draws a backend: on Linux at random, in the simulator
@@ -92,7 +102,7 @@ async function main(): Promise<void> {
     }
     outcomes.push(outcome);
     const bad = outcome.judged.filter((j) => j.allowedBy === undefined).length;
-    console.log(`${scenario.id}: ${outcome.comparison === null ? "not built" : `${outcome.comparison.framesPaired} frames paired, ${outcome.judged.length} differences`}${bad > 0 ? `, ${bad} not allowed` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(`${scenario.id}: ${outcome.comparison === null ? "not built" : `${outcome.comparison.framesPaired} frames paired${outcome.expectation === undefined ? "" : ` with the hand-written expectation ${outcome.expectation.file}`}, ${outcome.judged.length} differences`}${bad > 0 ? `, ${bad} not allowed` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     for (const j of outcome.judged) if (j.allowedBy === undefined) console.log(`  ${j.difference.where}: ${j.difference.text}`);
   }
   if (only.length === 0) {

@@ -51,7 +51,7 @@ export function simulatedTables(engine: Engine): Tables {
   for (const host of engine.state().hosts) {
     for (const ns of host.namespaces) {
       const t = emptyTables();
-      t.link = ns.interfaces.map((i) => `${i.name} mtu ${i.mtu} ${i.up ? "UP" : "DOWN"}${i.master === null ? "" : ` master ${i.master}`} ${i.mac}`);
+      t.link = ns.interfaces.map((i) => `${i.name} mtu ${i.mtu} ${i.up ? "UP" : "DOWN"}${i.master === null ? "" : ` master ${i.master}`} ${linkAddress(i)}`);
       t.addr = ns.interfaces.flatMap((i) => i.addresses.map((a) => `${i.name} ${a}`));
       const run = (command: string) => engine.run({ host: host.name, namespace: ns.name, command });
       // As Linux's side reads it: `ip route` prints what the state leaves out (linkdown on a carrierless device).
@@ -65,6 +65,14 @@ export function simulatedTables(engine: Engine): Tables {
     }
   }
   return tables;
+}
+
+/**
+ * A device's link-layer address as `ip -j link` gives it: an IPIP device's is its tunnel's 4-byte local
+ * address, printed as IPv4 (0.0.0.0 on the fallback tunl0, as `link/ipip 0.0.0.0` in `ip link`).
+ */
+function linkAddress(i: { kind: string; mac: string }): string {
+  return i.kind === "ipip" ? "0.0.0.0" : i.mac;
 }
 
 interface IpLink {

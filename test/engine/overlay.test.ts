@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { Engine } from "../../server/engine/engine.js";
 import type { TopologySpec } from "../../server/engine/topology/topology-schema.js";
 import type { TraceEvent } from "../../server/engine/trace/trace-event.js";
+import type { Ipv4Layer } from "../../server/engine/wire/packet.js";
 import { engineFor } from "./helpers/lab-engine.js";
 import { calicoCluster, overlayCluster } from "./helpers/overlay-cluster.js";
 
@@ -177,6 +178,22 @@ describe("Calico", () => {
     expect(encap).toMatchObject({ tunnel: "ipip", outer: "10.168.0.2 > 10.168.1.3", device: "tunl0" });
     const atRouter = r.events.find((e) => e.kind === "ip-forward" && e.host === "router")!;
     expect(atRouter.layers!.map((l) => l.kind)).toEqual(["ethernet", "ipv4", "ipv4", "icmp"]);
+  });
+
+  it("IPIP mode: the outer header takes the inner TTL and DF, as the fallback tunl0 (ttl inherit, nopmtudisc) has ip_tunnel_xmit do", () => {
+    const engine = engineFor(calicoCluster("ipip", true));
+    const r = engine.run({ host: "node1", namespace: "c1", command: "ping -c 1 10.244.2.2" });
+    const outer = (host: string, kind: "frame-tx" | "frame-rx") => {
+      const e = r.events.find((x) => x.kind === kind && x.host === host && x.namespace === "root" && x.device === "eth0" && x.layers?.[1]?.kind === "ipv4" && x.layers[2]?.kind === "ipv4")!;
+      const [o, i] = [e.layers![1], e.layers![2]] as Ipv4Layer[];
+      return { outerTtl: o!.ttl, outerDf: o!.dontFragment, outerTos: (o!.dscp << 2) | o!.ecn, idSet: o!.identification !== 0, innerTtl: i!.ttl, innerDf: i!.dontFragment };
+    };
+    // c1's request left with ttl 64 and DF; node1's forward into tunl0 lowered it to 63, and the outer header copies both.
+    expect(outer("node1", "frame-tx")).toEqual({ outerTtl: 63, outerDf: true, outerTos: 0, idSet: true, innerTtl: 63, innerDf: true });
+    // The router lowers only the outer TTL.
+    expect(outer("node2", "frame-rx")).toMatchObject({ outerTtl: 62, innerTtl: 63 });
+    // c3's echo reply has no DF (the kernel's ICMP socket does not set it), so neither has its outer header.
+    expect(outer("node2", "frame-tx")).toEqual({ outerTtl: 63, outerDf: false, outerTos: 0, idSet: true, innerTtl: 63, innerDf: false });
   });
 
   it("plain BGP mode across a router fails: the peer's next hop is not on-link, so no route is installed", () => {

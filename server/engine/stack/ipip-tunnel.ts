@@ -1,9 +1,11 @@
 /**
- * IP-in-IP (Calico's tunl0, modelled from the ipip driver's documentation:
- * the kernel here has no ipip module to compare with). A packet routed into
- * tunl0 is wrapped in an outer IPv4 header (protocol 4) addressed to the
- * route's gateway, the peer node; a protocol-4 packet delivered locally is
- * unwrapped and received on tunl0 as if it had arrived there.
+ * IP-in-IP (Calico's tunl0, modelled from the ipip driver's source,
+ * net/ipv4/ipip.c and ip_tunnel.c: the kernel here has no ipip module to
+ * compare with; conformance/expectations/calico.yaml states what it would
+ * send). A packet routed into tunl0 is wrapped in an outer IPv4 header
+ * (protocol 4) addressed to the route's gateway, the peer node; a protocol-4
+ * packet delivered locally is unwrapped and received on tunl0 as if it had
+ * arrived there.
  */
 import type { Device } from "../link/device.js";
 import type { Frame } from "../link/frame.js";
@@ -39,7 +41,17 @@ export function ipipOutput(ns: NetNamespace, dev: Device, p: Ipv4Payload, remote
   const out = underlay === null ? undefined : ns.device(underlay.dev);
   const src = out === undefined ? 0 : ns.sourceFor(out, underlay, remote);
   emit(ns, "encap", dev.name, packetId, `${formatIpv4(src)} > ${formatIpv4(remote)}`, frame);
-  ipOutput(ns, remote, { kind: "ipip", inner: p }, { ...(src === 0 ? {} : { src }), packetId, pmtuDisc: "dont" });
+  // tunl0 is the fallback device the module makes with every parameter zero (ip_tunnel_init_net), and Calico
+  // sets only its MTU, state and address: ttl 0 (inherit), tos 0, pmtudisc off. So ip_tunnel_xmit gives the
+  // outer header the inner TTL (already lowered by the forward into tunl0), the inner ECN bits
+  // (INET_ECN_encapsulate), and DF only when the inner packet has it; iptunnel_xmit always draws an id.
+  ipOutput(ns, remote, { kind: "ipip", inner: p }, { ...(src === 0 ? {} : { src }), packetId, ttl: p.ttl, tos: ecnEncapsulate(p.tos), pmtuDisc: p.dontFragment ? "want" : "dont" });
+}
+
+/** The outer ECN bits for an inner TOS byte: copied, except CE, which becomes ECT(0) (INET_ECN_encapsulate). */
+function ecnEncapsulate(innerTos: number): number {
+  const ecn = innerTos & 3;
+  return ecn === 3 ? 2 : ecn;
 }
 
 export function ipipInput(ns: NetNamespace, dev: Device, frame: Frame, outer: Ipv4Payload, l4: IpipPacket): void {
