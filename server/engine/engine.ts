@@ -12,6 +12,7 @@
  */
 import { CommandJob, type CommandResult, type Interruption } from "./command-job.js";
 import type { FrameCapture } from "./link/device.js";
+import { clusterDnsZone, type ClusterDnsZone } from "./kube/dns-zone.js";
 import { DEFAULT_LIMITS, type EngineLimits } from "./limits.js";
 import { buildNetwork } from "./topology/build-network.js";
 import type { Network, SimHost } from "./topology/network.js";
@@ -124,6 +125,11 @@ export class Engine {
 
   state(): NetworkState {
     return snapshotNetwork(this.net);
+  }
+
+  /** The names the cluster's DNS serves now, for a server that answers as the simulated CoreDNS does; null without a cluster. */
+  clusterDnsZone(): ClusterDnsZone | null {
+    return this.net.kube === null ? null : clusterDnsZone(this.net.kube);
   }
 
   /** For the container shorthand: which namespace `docker exec NAME` means. */

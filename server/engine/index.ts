@@ -14,6 +14,7 @@ export { compileMatcherRegex, textMatcher, type PlainRule, type TextMatch } from
 export { commandFramesSteps, type CommandFrames, type CommandFramesOutcome } from "./capture/command-frames.js";
 export { captureSteps, deviceName, type CaptureDevice, type CaptureOutcome, type DeviceSelection } from "./capture/session-capture.js";
 export type { InterfaceState, KubernetesState, NamespaceState, NetworkState } from "./state/snapshot.js";
+export type { ClusterDnsZone } from "./kube/dns-zone.js";
 export { ROOT_NAMESPACE, Ipv4Address, TopologySpec, HostSpec } from "./topology/topology-schema.js";
 export { validateTopology, type TopologyIssue } from "./topology/validate-topology.js";
 export { TRACE_EVENT_KINDS, DROP_REASONS, assertNever, type TraceEvent, type TraceEventKind, type DropReason } from "./trace/trace-event.js";

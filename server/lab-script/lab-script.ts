@@ -1,7 +1,8 @@
 /**
  * A lab (and optionally a session's commands) as a bash script that builds it
  * for real with ip netns, veth pairs, bridges, VXLAN, TUN, iptables and
- * sysctls, so a student or instructor can run the same lab on a Linux box,
+ * sysctls (and pods' resolv.conf, with a DNS responder standing in for
+ * CoreDNS), so a student or instructor can run the same lab on a Linux box,
  * and the conformance suite can hold the simulator to the kernel.
  *
  * The simulator is built from the topology once, to read what the lab leaves
@@ -15,6 +16,7 @@
  */
 import { Engine, type TopologySpec } from "../engine/index.js";
 import { cniLines, cniPods } from "./cni-commands.js";
+import { dnsZoneWord, podResolverLines } from "./cluster-dns-commands.js";
 import { commandLines, type SessionCommand } from "./command-translation.js";
 import { listenerLines } from "./listener-commands.js";
 import { netfilterLines } from "./netfilter-commands.js";
@@ -115,8 +117,8 @@ if [ -t 0 ]; then read -r -p "Press Enter to remove the lab. " _; fi
     header,
     helperFunctions(),
     runCommand,
-    fn("build", [...namespaceLines(input.topology), ...segmentLines(input.topology), ...hostLines(input.topology, state), ...overlayLines(input.topology, state), ...cniLines(input.topology, state, engine), ...netfilterLines(engine)]),
-    fn("start_processes", listenerLines(state)),
+    fn("build", [...namespaceLines(input.topology), ...segmentLines(input.topology), ...hostLines(input.topology, state), ...overlayLines(input.topology, state), ...cniLines(input.topology, state, engine), ...podResolverLines(state, engine), ...netfilterLines(engine)]),
+    fn("start_processes", listenerLines(state, dnsZoneWord(engine))),
     fn("commands", commandLines(commands)),
     main,
   ].join("\n");

@@ -6,11 +6,17 @@
  * made (their devices, routes and iptables rules go with them) after ending
  * the processes inside.
  *
- * The listener and flanneld are small Python 3 programs: a TCP listener
- * reads one request and answers it (with the bytes in the file its caller
- * names, or a short page), a UDP one reads and drops; flanneld moves packets
- * between flannel0 and UDP as flannel's proxy does, TTL decremented on each
- * crossing. Without python3 the script says so and goes on without them.
+ * The listener, the DNS responder and flanneld are small Python 3 programs:
+ * a TCP listener reads one request and answers it (with the bytes in the
+ * file its caller names, or a short page), a UDP one reads and drops; the
+ * DNS responder stands in for CoreDNS: it answers from the zone the
+ * simulator serves (kube/dns-zone.ts) and writes its answers as the
+ * simulated CoreDNS writes them (kube/dns-server.ts, wire/dns.ts: the same
+ * flags, TTL and sections, the same name compression, so the same lengths);
+ * flanneld moves packets between flannel0 and UDP as flannel's proxy does,
+ * TTL decremented on each crossing. Without python3 the script says so and
+ * goes on without them. A pod's resolv.conf goes to /etc/netns/<namespace>/
+ * (write_netns_file), which the cleanup removes with the namespace.
  */
 
 const LISTENER_PY = `
@@ -39,6 +45,113 @@ while True:
         while c.recv(4096):
             pass
     c.close()
+`;
+
+const DNS_RESPONDER_PY = `
+import json, socket, struct, sys, time
+port, zone = int(sys.argv[1]), json.loads(sys.argv[2])
+domain = zone["domain"]
+records = {r["name"]: r["addresses"] for r in zone["records"]}
+empty = set(zone["empty"])
+# lookupName (kube/dns-server.ts) on the zone: rcode, addresses, and whether the name is outside the zone (the upstream answers).
+def lookup(name):
+    n = name.lower()
+    if n != domain and not n.endswith("." + domain):
+        return 3, [], True
+    if n in records:
+        return 0, records[n], False
+    return (0 if n in empty else 3), [], False
+def read_name(b, at):
+    labels, after, limit = [], -1, at
+    while True:
+        length = b[at]
+        if length & 0xC0 == 0xC0:
+            target = ((length & 0x3F) << 8) | b[at + 1]
+            if target >= limit:
+                raise ValueError("compression pointer does not point backwards")
+            if after < 0:
+                after = at + 2
+            limit = at = target
+        elif length & 0xC0:
+            raise ValueError("label type")
+        elif length == 0:
+            return ".".join(labels), (after if after >= 0 else at + 1)
+        else:
+            labels.append(b[at + 1:at + 1 + length].decode("latin-1"))
+            at += 1 + length
+def skip_records(b, at, count):
+    types = []
+    for _ in range(count):
+        _, at = read_name(b, at)
+        types.append(struct.unpack("!H", b[at:at + 2])[0])
+        at += 10 + struct.unpack("!H", b[at + 8:at + 10])[0]
+    return types, at
+class Message:
+    # Names compressed as CoreDNS and the simulator write them: every suffix already written is pointed to.
+    def __init__(self):
+        self.out, self.seen = bytearray(), {}
+    def name(self, n):
+        labels = n.split(".") if n else []
+        for i in range(len(labels)):
+            suffix = ".".join(labels[i:]).lower()
+            if suffix in self.seen:
+                self.out += struct.pack("!H", 0xC000 | self.seen[suffix])
+                return
+            if len(self.out) < 0x4000:
+                self.seen[suffix] = len(self.out)
+            raw = labels[i].encode("latin-1")
+            self.out += bytes([len(raw)]) + raw
+        self.out += b"\\0"
+    def record(self, name, rtype, rclass, ttl, rdata):
+        self.name(name)
+        self.out += struct.pack("!HHI", rtype, rclass, ttl)
+        at = len(self.out)
+        self.out += b"\\0\\0"
+        rdata()
+        self.out[at:at + 2] = struct.pack("!H", len(self.out) - at - 2)
+def answer(query):
+    qid, flags, qd, an, ns, ar = struct.unpack("!6H", query[:12])
+    if flags & 0x8000 or qd != 1:
+        return None
+    qname, at = read_name(query, 12)
+    qtype, qclass = struct.unpack("!HH", query[at:at + 4])
+    _, at = skip_records(query, at + 4, an + ns)
+    extra, _ = skip_records(query, at, ar)
+    rcode, addresses, upstream = lookup(qname)
+    answers = addresses if qtype == 1 else []
+    opt = 41 in extra
+    m = Message()
+    rflags = 0x8000 | (0 if upstream else 0x0400) | (flags & 0x0100) | (0x0080 if upstream else 0) | rcode
+    m.out += struct.pack("!6H", qid, rflags, 1, len(answers), 0 if answers else 1, 1 if opt else 0)
+    m.name(qname)
+    m.out += struct.pack("!HH", qtype, qclass)
+    for a in answers:
+        m.record(qname, 1, 1, zone["ttl"], lambda a=a: m.out.extend(socket.inet_aton(a)))
+    if not answers:
+        soa = zone["upstreamSoa"] if upstream else zone["soa"]
+        def soa_data():
+            m.name(soa["mname"])
+            m.name(soa["rname"])
+            serial = soa.get("serial", int(time.time()) & 0xFFFFFFFF)
+            m.out += struct.pack("!5I", serial, soa["refresh"], soa["retry"], soa["expire"], soa["minimum"])
+        m.record(soa["name"], 6, 1, soa["ttl"], soa_data)
+    if opt:
+        m.record("", 41, 1232, 0, lambda: None)
+    return bytes(m.out)
+def serve():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", port))
+    while True:
+        query, peer = s.recvfrom(65535)
+        try:
+            reply = answer(query)
+        except (ValueError, IndexError, struct.error):
+            reply = None  # what it cannot parse, CoreDNS drops
+        if reply is not None:
+            s.sendto(reply, peer)
+# Only run as a program does it serve: loaded by a test, its answers can be checked on their own.
+if __name__ == "__main__":
+    serve()
 `;
 
 const FLANNELD_PY = `
@@ -115,6 +228,22 @@ start_listener() {
   nohup ip netns exec "$1" python3 -c "$LISTENER_PY" "$2" "$3" "\${4:-}" >/dev/null 2>&1 &
 }
 
+DNS_RESPONDER_PY='${DNS_RESPONDER_PY.replaceAll("'", `'\\''`)}'
+
+# start_dns_responder NAMESPACE PORT ZONE: stands in for CoreDNS on udp/PORT, answering from ZONE (JSON) as the simulated CoreDNS does.
+start_dns_responder() {
+  if ! command -v python3 >/dev/null; then echo "$0: no python3: no DNS server on udp/$2 in $1, names in pods do not resolve" >&2; return 0; fi
+  nohup ip netns exec "$1" python3 -c "$DNS_RESPONDER_PY" "$2" "$3" >/dev/null 2>&1 &
+}
+
+# write_netns_file NAMESPACE FILE LINE…: a file that \`ip netns exec\` mounts over /etc/FILE for the namespace's processes.
+write_netns_file() {
+  local ns="$1" file="$2"
+  shift 2
+  mkdir -p "/etc/netns/$ns"
+  printf '%s\\n' "$@" >"/etc/netns/$ns/$file"
+}
+
 FLANNELD_PY='${FLANNELD_PY.replaceAll("'", `'\\''`)}'
 
 # start_flanneld NAMESPACE PORT LEASES: flannel's UDP proxy between flannel0 and PORT.
@@ -140,7 +269,7 @@ wait_listening() {
   done
 }
 
-# cleanup: end the processes in the lab's namespaces, then delete the namespaces (and all they hold).
+# cleanup: end the processes in the lab's namespaces, then delete the namespaces (and all they hold) and the files written for them in /etc/netns.
 cleanup() {
   local ns pid
   for ns in "\${NAMESPACES[@]}"; do
@@ -149,6 +278,10 @@ cleanup() {
   done
   for ns in "\${NAMESPACES[@]}"; do
     [ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null || true
+    if [ -d "/etc/netns/$ns" ]; then
+      rm -f "/etc/netns/$ns/resolv.conf" "/etc/netns/$ns/nsswitch.conf"
+      rmdir "/etc/netns/$ns" 2>/dev/null || true
+    fi
   done
 }
 `;

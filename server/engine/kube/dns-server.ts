@@ -20,8 +20,34 @@ import { udpSend } from "../stack/udp.js";
 import { DNS_CLASS_IN, DnsRcode, DnsType, decodeDns, encodeDns, type DnsMessage, type DnsRecord } from "../wire/dns.js";
 import type { Cluster, Pod } from "./cluster.js";
 
-const TTL = 30;
+/** The kubernetes plugin's `ttl 30`: its records' TTL, and its SOA's TTL and minimum. */
+export const ZONE_TTL = 30;
 const SECOND = 1_000_000;
+
+/** An SOA record without its serial, which the server fills in (CoreDNS: the time in seconds). */
+export interface SoaTemplate {
+  /** The record's owner: the zone's apex ("" for the root). */
+  name: string;
+  ttl: number;
+  mname: string;
+  rname: string;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+}
+
+/** The SOA the kubernetes plugin puts in the authority section of a negative answer for its zone. */
+export function clusterSoa(domain: string): SoaTemplate {
+  return { name: domain, ttl: ZONE_TTL, mname: `ns.dns.${domain}`, rname: `hostmaster.${domain}`, refresh: 7200, retry: 1800, expire: 86400, minimum: ZONE_TTL };
+}
+
+/** The root zone's SOA as the modelled upstream resolver sends it with its NXDOMAIN, serial and all. */
+export const UPSTREAM_SOA: SoaTemplate & { serial: number } = { name: "", ttl: 86400, mname: "a.root-servers.net", rname: "nstld.verisign-grs.com", serial: 2024120400, refresh: 1800, retry: 900, expire: 604800, minimum: 86400 };
+
+function soaRecord(t: SoaTemplate, serial: number): DnsRecord {
+  return { name: t.name, type: DnsType.SOA, class: DNS_CLASS_IN, ttl: t.ttl, data: { kind: "soa", soa: { mname: t.mname, rname: t.rname, serial, refresh: t.refresh, retry: t.retry, expire: t.expire, minimum: t.minimum } } };
+}
 
 export function dnsProcess(pod: Pod): string {
   return `coredns/${pod.name}`;
@@ -55,10 +81,8 @@ export function answer(cluster: Cluster, domain: string, query: DnsMessage, now:
   const q = query.questions[0]!;
   const found = lookupName(cluster, domain, q.name);
   const upstream = found.zone === "upstream";
-  const answers: DnsRecord[] = q.type === DnsType.A ? found.addresses.map((address) => ({ name: q.name, type: DnsType.A, class: DNS_CLASS_IN, ttl: TTL, data: { kind: "a", address } })) : [];
-  const soa: DnsRecord = upstream
-    ? { name: "", type: DnsType.SOA, class: DNS_CLASS_IN, ttl: 86400, data: { kind: "soa", soa: { mname: "a.root-servers.net", rname: "nstld.verisign-grs.com", serial: 2024120400, refresh: 1800, retry: 900, expire: 604800, minimum: 86400 } } }
-    : { name: domain, type: DnsType.SOA, class: DNS_CLASS_IN, ttl: TTL, data: { kind: "soa", soa: { mname: `ns.dns.${domain}`, rname: `hostmaster.${domain}`, serial: Math.floor(now / SECOND), refresh: 7200, retry: 1800, expire: 86400, minimum: TTL } } };
+  const answers: DnsRecord[] = q.type === DnsType.A ? found.addresses.map((address) => ({ name: q.name, type: DnsType.A, class: DNS_CLASS_IN, ttl: ZONE_TTL, data: { kind: "a", address } })) : [];
+  const soa = upstream ? soaRecord(UPSTREAM_SOA, UPSTREAM_SOA.serial) : soaRecord(clusterSoa(domain), Math.floor(now / SECOND));
   const opt = query.additional.find((r) => r.type === DnsType.OPT);
   return {
     header: {
@@ -80,6 +104,11 @@ export function answer(cluster: Cluster, domain: string, query: DnsMessage, now:
   };
 }
 
+/** The zone the kubernetes plugin serves: the kubelet's clusterDomain, cluster.local when the lab names none. */
+export function servedDomain(cluster: Cluster): string {
+  return cluster.dns?.domain ?? "cluster.local";
+}
+
 /** Starts CoreDNS's listener in the pod's namespace. */
 export function startDnsServer(ns: NetNamespace, pod: Pod, port: number, cluster: Cluster): void {
   const process = dnsProcess(pod);
@@ -90,8 +119,7 @@ export function startDnsServer(ns: NetNamespace, pod: Pod, port: number, cluster
     onDatagram: (from, fromPort, data) => {
       const query = decodeDns(data);
       if (!query.ok || query.value.header.response || query.value.questions.length !== 1) return;
-      const domain = cluster.dns?.domain ?? "cluster.local";
-      udpSend(ns, from, fromPort, port, encodeDns(answer(cluster, domain, query.value, ns.ctx.scheduler.now)));
+      udpSend(ns, from, fromPort, port, encodeDns(answer(cluster, servedDomain(cluster), query.value, ns.ctx.scheduler.now)));
     },
   });
 }
