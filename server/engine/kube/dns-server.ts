@@ -119,7 +119,9 @@ export function startDnsServer(ns: NetNamespace, pod: Pod, port: number, cluster
     onDatagram: (from, fromPort, data) => {
       const query = decodeDns(data);
       if (!query.ok || query.value.header.response || query.value.questions.length !== 1) return;
-      udpSend(ns, from, fromPort, port, encodeDns(answer(cluster, servedDomain(cluster), query.value, ns.ctx.scheduler.now)));
+      // CoreDNS reads its socket once the kernel is done with what arrived at the same time: glibc's A and
+      // AAAA queries, sent together, are both in the pod before the first answer leaves (as captured on Linux).
+      ns.ctx.scheduler.after(0, () => udpSend(ns, from, fromPort, port, encodeDns(answer(cluster, servedDomain(cluster), query.value, ns.ctx.scheduler.now))));
     },
   });
 }

@@ -5,10 +5,12 @@
  * that do not resolve get each tool's own words. Outside a pod there is no
  * resolver to ask.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { TraceEvent } from "../../../server/engine/trace/trace-event.js";
-import type { DnsLayer } from "../../../server/engine/wire/packet.js";
+import type { DecodedFrame, DnsLayer } from "../../../server/engine/wire/packet.js";
 import { labEngine } from "../helpers/lab-engine.js";
+import { frameRecorder, linuxCapture } from "../helpers/linux-capture.js";
 
 const inClient = (command: string) => ({ host: "node2", namespace: "client", command });
 
@@ -105,5 +107,48 @@ describe("names in pods through cluster DNS", () => {
     expect(e.run(inClient("wget http://hostnames/")).output).toBe("wget without -q (its progress log): not simulated in cnlab\n");
     expect(e.run(inClient("wget -q http://hostnames/")).output).toBe("wget saving to a file (use -O -): not simulated in cnlab\n");
     expect(e.run(inClient("wget -q -O -"))).toMatchObject({ output: "wget: missing URL\nUsage: wget [OPTION]... [URL]...\n\nTry `wget --help' for more options.\n", exitCode: 1 });
+  });
+});
+
+/** A DNS datagram without what is drawn at random (its id, the client's port): addresses, TTL, length, question, rcode, answers. */
+function dnsDatagrams(frames: readonly DecodedFrame[]): string[] {
+  return frames.flatMap((f) => {
+    const ip = f.find((l) => l.kind === "ipv4");
+    const dns = f.find((l): l is DnsLayer => l.kind === "dns");
+    if (ip?.kind !== "ipv4" || dns === undefined) return [];
+    const answers = dns.answers.map((a) => `${a.type} ${a.data}`).join(",");
+    return [`${ip.src} > ${ip.dst} ttl ${ip.ttl} len ${ip.totalLength} ${dns.response ? "answer" : "query"} ${dns.questions.map((q) => `${q.type}? ${q.name}`).join(",")} rcode ${dns.rcode} authority ${dns.authority.length} [${answers}]`];
+  });
+}
+
+const clientPorts = (frames: readonly DecodedFrame[]) =>
+  new Set(frames.flatMap((f) => f.flatMap((l) => (l.kind === "udp" ? [l.srcPort === 53 ? l.dstPort : l.srcPort] : []))));
+
+describe("curl hostnames, held to the lab built in namespaces (lab script, glibc 2.36, a responder answering as CoreDNS does)", () => {
+  it("the client sends A and AAAA from one port before either answer, and both reach CoreDNS's pod before it answers the first", () => {
+    const rec = frameRecorder();
+    const e = labEngine("cluster-dns", { capture: rec.capture });
+    expect(e.run(inClient("curl -s http://hostnames/")).exitCode).toBe(0);
+    for (const [where, fixture] of [
+      ["client/eth0", "capture-cluster-dns-curl-client-eth0"],
+      ["coredns-5d78c9869d-7xq2p/eth0", "capture-cluster-dns-curl-coredns-eth0"],
+    ] as const) {
+      const linux = linuxCapture(fixture).filter((f) => f.some((l) => l.kind === "dns"));
+      const simulated = rec.frames(where).filter((f) => f.some((l) => l.kind === "dns"));
+      expect(dnsDatagrams(simulated), where).toEqual(dnsDatagrams(linux));
+      expect(clientPorts(simulated).size, where).toBe(1);
+      expect(clientPorts(linux).size, where).toBe(1);
+    }
+    expect(dnsDatagrams(rec.frames("coredns-5d78c9869d-7xq2p/eth0")).map((l) => l.split(" ").slice(7, 9).join(" "))).toEqual(["query A?", "query AAAA?", "answer A?", "answer AAAA?"]);
+  });
+
+  it("both queries are NEW where they are forwarded (no reply seen yet), the answers ESTABLISHED: node1's counters", () => {
+    const e = labEngine("cluster-dns");
+    // The fixture's run drew hostnames-rc2bm on node2, as the simulator's seed does: node1 forwards only the DNS.
+    expect(e.run(inClient("curl -s http://hostnames/")).output).toBe("hostnames-rc2bm\n");
+    const lines = (text: string) => text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    const linux = lines(readFileSync("test/fixtures/linux/cluster-dns-node1-iptables-save-c-after-curl.txt", "utf8"));
+    expect(linux).toContain('[2:162] -A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES');
+    expect(lines(e.run({ host: "node1", command: "iptables-save -c" }).output)).toEqual(linux);
   });
 });

@@ -11,7 +11,7 @@ import { l4Length, type Ipv4Payload } from "../../link/payload.js";
 import { formatIpv4 } from "../../wire/ipv4-address.js";
 import type { NetNamespace } from "../namespace.js";
 import type { CtMatch, Tuple } from "./conntrack.js";
-import { protocolOf, type PacketView, type Rule } from "./rule.js";
+import { protocolOf, type CtState, type PacketView, type Rule } from "./rule.js";
 import { protocolName, ruleSpec, targetName } from "./rule-text.js";
 import type { RuleHit, TableName } from "./tables.js";
 import { dropPacket } from "../drop.js";
@@ -34,13 +34,24 @@ function portsOf(p: Ipv4Payload): { sport: number; dport: number } | null {
   return p.l4.kind === "tcp" || p.l4.kind === "udp" ? { sport: p.l4.srcPort, dport: p.l4.dstPort } : null;
 }
 
+/**
+ * -m conntrack --ctstate as resolve_normal_ct sets ctinfo: a reply is ESTABLISHED; a packet of the
+ * original direction is NEW until the flow has seen a reply (IPS_SEEN_REPLY), not only its first one:
+ * glibc's A and AAAA queries leave one socket together, and both are NEW wherever they pass before
+ * the first answer comes back.
+ */
+function ctStateOf(ct: CtMatch | null): CtState {
+  if (ct === null) return "RELATED";
+  return ct.direction === "orig" && !ct.entry.seenReply ? "NEW" : "ESTABLISHED";
+}
+
 function view(ns: NetNamespace, p: Ipv4Payload, inDevice: string | null, outDevice: string | null, hc: HookContext): PacketView {
   const ct = hc.ct;
   return {
     p,
     inDevice,
     outDevice,
-    ctState: ct === null ? "RELATED" : ct.isNew ? "NEW" : "ESTABLISHED",
+    ctState: ctStateOf(ct),
     dstIsLocal: ns.isLocalAddress(p.dst),
     srcIsLocal: ns.isLocalAddress(p.src),
     mark: hc.mark,
