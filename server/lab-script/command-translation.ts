@@ -42,14 +42,41 @@ export function translateCommand(c: SessionCommand): Translation {
   return { kind: "run", suffix: namespaceSuffix(c.host, c.namespace), argv: words };
 }
 
+/** `ip … link add … type dummy`, however it is spelled (ip -n, ip netns exec, `a` for add). */
+function addsDummy(argv: readonly string[]): boolean {
+  const link = argv.indexOf("link");
+  const add = argv[link + 1];
+  const type = argv.indexOf("type");
+  return link >= 0 && add !== undefined && "add".startsWith(add) && type > link && argv[type + 1] === "dummy";
+}
+
+/**
+ * The first dummy device asked for on a simulated host loads that kernel's
+ * dummy module, whose init makes dummy0 in the host's own namespace. The
+ * script loads the real module without that device (numdummies=0: the
+ * machine's own namespace is not the lab's to touch), says so when the kernel
+ * has no dummy module, and makes dummy0 in the host's namespace as the
+ * simulated module did.
+ */
+function dummyModuleLines(host: string): string[] {
+  return [
+    comment(`The simulated kernel of ${host} loaded its dummy module here, which made dummy0 in ${host}'s own namespace.`),
+    "load_dummy_module",
+    `run_command ${execIn(namespaceSuffix(host, null), ["ip", "link", "add", "dummy0", "type", "dummy"]).replace(/^ip netns exec /, "")}`,
+  ];
+}
+
 export function commandLines(commands: SessionCommand[]): string[] {
+  const dummyLoaded = new Set<string>();
   return commands.flatMap((c, i) => {
     const where = `${c.host}${c.namespace === null || c.namespace === undefined || c.namespace === "root" ? "" : `/${c.namespace}`}`;
     const t = translateCommand(c);
     const head = comment(`[${i + 1}] ${where}$ ${c.command.replaceAll("\n", " ")}`);
     switch (t.kind) {
-      case "run":
-        return [head, `run_command ${execIn(t.suffix, t.argv).replace(/^ip netns exec /, "")}`];
+      case "run": {
+        const module = addsDummy(t.argv) && !dummyLoaded.has(c.host) ? (dummyLoaded.add(c.host), dummyModuleLines(c.host)) : [];
+        return [...module, head, `run_command ${execIn(t.suffix, t.argv).replace(/^ip netns exec /, "")}`];
+      }
       case "skip":
         return [head, comment(`  not run here: ${t.reason}`)];
     }

@@ -220,6 +220,19 @@ require_link_kind() {
   fi
 }
 
+# load_dummy_module: the dummy module without the dummy0 its init would make in this machine's own
+# namespace (numdummies=0), and a clear word when this kernel has none (no CONFIG_DUMMY).
+load_dummy_module() {
+  modprobe -q dummy numdummies=0 2>/dev/null || true
+  local probe="\${P}probe"
+  if ip netns add "$probe" 2>/dev/null; then
+    if ! ip -n "$probe" link add probe0 type dummy >/dev/null 2>&1; then
+      echo "$0: this kernel cannot make dummy devices (no dummy module): the session's 'ip link add ... type dummy' commands fail here" >&2
+    fi
+    ip netns del "$probe"
+  fi
+}
+
 LISTENER_PY='${LISTENER_PY.replaceAll("'", `'\\''`)}'
 
 # start_listener NAMESPACE tcp|udp PORT [REPLY_FILE]: a process with a listening socket, in the background.

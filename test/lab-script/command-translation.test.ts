@@ -21,6 +21,31 @@ describe("translating a session's commands", () => {
   });
 });
 
+describe("a session that made dummy devices", () => {
+  it("loads the dummy module before a host's first one, and makes the dummy0 the simulated module made in the host's namespace", () => {
+    const lines = commandLines([
+      { host: "node1", namespace: "nginx-1", command: "ip link add d0 type dummy" },
+      { host: "node1", namespace: null, command: "ip link a type dummy" },
+      { host: "node2", namespace: null, command: "ip -n x link add d1 type dummy" },
+      { host: "node1", namespace: null, command: "ip link show type dummy" },
+    ]);
+    expect(lines.filter((l) => l === "load_dummy_module")).toHaveLength(2);
+    expect(lines.slice(0, 5)).toEqual([
+      "# The simulated kernel of node1 loaded its dummy module here, which made dummy0 in node1's own namespace.",
+      "load_dummy_module",
+      'run_command "${P}node1" ip link add dummy0 type dummy',
+      "# [1] node1/nginx-1$ ip link add d0 type dummy",
+      'run_command "${P}node1-nginx-1" ip link add d0 type dummy',
+    ]);
+    expect(lines.slice(5, 7)).toEqual(["# [2] node1$ ip link a type dummy", 'run_command "${P}node1" ip link a type dummy']);
+    expect(lines.slice(7, 10)).toEqual([
+      "# The simulated kernel of node2 loaded its dummy module here, which made dummy0 in node2's own namespace.",
+      "load_dummy_module",
+      'run_command "${P}node2" ip link add dummy0 type dummy',
+    ]);
+  });
+});
+
 describe("iptables -S lines as words", () => {
   it("keeps a quoted comment as one word, with its escapes undone", () => {
     expect(ruleWords('-A KUBE-SERVICES -d 10.96.0.100/32 -p tcp -m comment --comment "default/hostnames cluster IP" -j KUBE-SVC-X')).toEqual([

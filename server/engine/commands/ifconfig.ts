@@ -26,11 +26,14 @@ import { IFF, interfaceFlags } from "./link-flags.js";
 import { notSimulated } from "./not-simulated.js";
 import { limitReached } from "./object-limit.js";
 
+/** net-tools' ife_print_long order (a dummy device: flags=195<UP,BROADCAST,RUNNING,NOARP>). */
 const FLAG_NAMES: [number, string][] = [
   [IFF.UP, "UP"],
   [IFF.BROADCAST, "BROADCAST"],
   [IFF.LOOPBACK, "LOOPBACK"],
+  [IFF.POINTOPOINT, "POINTOPOINT"],
   [IFF.RUNNING, "RUNNING"],
+  [IFF.NOARP, "NOARP"],
   [IFF.MULTICAST, "MULTICAST"],
 ];
 

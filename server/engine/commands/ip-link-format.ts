@@ -4,7 +4,7 @@
  * the -d (details) and -s (statistics) lines, and the -br name column.
  *
  * Every device has `qlen 1000` but TUN's 500; the qdisc is `noqueue` (TUN's `pfifo_fast`) once a virtual device
- * has been up and `noop` before (device-history.ts).
+ * (IFF_NO_QUEUE: veth, bridge, VXLAN, dummy) has been up and `noop` before (device-history.ts).
  */
 import { Vxlan } from "../link/vxlan.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
@@ -15,13 +15,14 @@ import { hasBeenUp } from "./device-history.js";
 import { iproute2BridgeId, masterBridge, portCost, portNumber, portState } from "./bridge-port.js";
 import { iproute2Flags, operState } from "./link-flags.js";
 import { ipLinkSuffix, linkNetnsLabel } from "./link-peer.js";
+import { linkInfoKind, mtuBounds } from "./link-kind.js";
 
 type View = Pick<CommandContext, "host" | "ns" | "net">;
 
 /** IFLA_INFO_KIND / IFLA_INFO_SLAVE_KIND: what `ip link show type T` matches. lo and NICs have no kind. */
 export function matchesLinkType(dev: Device, type: string): boolean {
   if (type === "bridge_slave") return masterBridge(dev) !== null;
-  return (dev.kind === "veth" || dev.kind === "bridge" || dev.kind === "vxlan") && dev.kind === type;
+  return linkInfoKind(dev.kind) === type;
 }
 
 export function nameWithPeer(dev: Device, view: View): string {
@@ -65,8 +66,8 @@ export function linkAddressLine(dev: Device, view: View, details: boolean): stri
   let line = `    ${type}${netns !== null ? ` ${netns}` : ""}`;
   if (details) {
     const promisc = dev.master !== null ? 1 : 0;
-    const [minMtu, maxMtu] = dev.kind === "loopback" ? [0, 0] : [68, 65535];
-    line += ` promiscuity ${promisc}  allmulti ${promisc} minmtu ${minMtu} maxmtu ${maxMtu} `;
+    const bounds = mtuBounds(dev);
+    line += ` promiscuity ${promisc}  allmulti ${promisc} minmtu ${bounds.min} maxmtu ${bounds.max} `;
   }
   return line;
 }
@@ -117,7 +118,8 @@ function bridgeSlaveAttributes(br: Bridge, port: Device): string {
 export function linkDetailLines(dev: Device, linkLine: string, now: number): string[] {
   const lines = [linkLine];
   const append = (text: string) => (lines[lines.length - 1] += text);
-  if (dev.kind === "veth") lines.push("    veth ");
+  // Kinds with no IFLA_INFO_DATA of their own print the kind alone (print_linktype: veth, dummy).
+  if (dev.kind === "veth" || dev.kind === "dummy") lines.push(`    ${dev.kind} `);
   if (dev instanceof Vxlan) {
     const c = dev.config;
     const remote = dev.fdb.get("00:00:00:00:00:00");

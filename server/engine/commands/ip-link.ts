@@ -1,6 +1,7 @@
 /**
- * `ip link`: list devices; change one (up/down, mtu, master/nomaster, netns);
- * create a bridge or a veth pair and delete devices.
+ * `ip link`: list devices; change one (up/down, mtu, name, address,
+ * master/nomaster, netns); create a bridge, a veth pair, a VXLAN or a dummy
+ * device, and delete devices.
  *
  * iproute2 reads all arguments first (a bad value ends the command with exit
  * 255 before anything is sent), then looks the device up (exit 1), then the
@@ -8,6 +9,7 @@
  */
 import { Bridge } from "../link/bridge.js";
 import type { Device } from "../link/device.js";
+import { Dummy } from "../link/dummy.js";
 import { Veth } from "../link/veth.js";
 import { Vxlan } from "../link/vxlan.js";
 import type { NetNamespace } from "../stack/namespace.js";
@@ -19,12 +21,11 @@ import { ArgReader, garbage, invalidArgument, kernelError, lladdrArg, matches, r
 import { linkAddressLine, linkDetailLines, linkHeader, linkStatsLines, matchesLinkType, nameWithPeer } from "./ip-link-format.js";
 import type { IpOptions } from "./ip-options.js";
 import { IFF, interfaceFlags, iproute2Flags, operState } from "./link-flags.js";
+import { mtuBounds } from "./link-kind.js";
 import { isNamedNamespace } from "./link-peer.js";
+import { assertNever } from "../trace/trace-event.js";
 import { notSimulated } from "./not-simulated.js";
 import { limitReached } from "./object-limit.js";
-
-const MIN_MTU = 68;
-const MAX_MTU = 65535;
 
 function show(args: ArgReader, ctx: CommandContext, opts: IpOptions): number {
   let devName: string | undefined;
@@ -82,6 +83,42 @@ interface LinkChange {
   mtu?: number;
   master?: Bridge | null;
   netns?: NetNamespace;
+  name?: string;
+  address?: string;
+}
+
+/** iproute2's check_ifname: not empty, shorter than IFNAMSIZ, no '/' and no white space. */
+function validIfname(name: string): boolean {
+  return name !== "" && name.length < 16 && !/[/\s]/.test(name);
+}
+
+/** The kernel's dev_valid_name refuses what check_ifname lets through: "." and "..", and ':'. */
+function kernelValidName(name: string): boolean {
+  return name !== "." && name !== ".." && !name.includes(":");
+}
+
+/** is_valid_ether_addr: neither multicast (the group bit of the first byte) nor all zeros. */
+function validEtherAddress(mac: string): boolean {
+  return (parseInt(mac.slice(0, 2), 16) & 1) === 0 && mac !== "00:00:00:00:00:00";
+}
+
+/** The length of the link-layer address a device has (IFLA_ADDRESS), as iproute2 asks it before changing it; null when it has none. */
+function addressLength(dev: Device): number | null {
+  switch (dev.kind) {
+    case "tun":
+      return null;
+    case "ipip":
+      return 4;
+    case "loopback":
+    case "veth":
+    case "bridge":
+    case "nic":
+    case "vxlan":
+    case "dummy":
+      return 6;
+    default:
+      return assertNever(dev.kind);
+  }
 }
 
 function set(args: ArgReader, ctx: CommandContext): number {
@@ -105,7 +142,13 @@ function set(args: ArgReader, ctx: CommandContext): number {
       change.master = null;
     } else if (a === "netns") {
       change.netns = targetNamespace(ctx, args.value());
-    } else if (["address", "name", "arp", "multicast", "allmulticast", "promisc", "txqueuelen", "txqlen", "qlen", "alias", "vf", "type", "group", "state", "mode", "link", "xdp"].includes(a)) {
+    } else if (a === "name") {
+      const v = args.value();
+      if (!validIfname(v)) invalidArgument(`"name" not a valid ifname`, v);
+      change.name = v;
+    } else if (a === "address") {
+      change.address = lladdrArg(args.value());
+    } else if (["arp", "multicast", "allmulticast", "promisc", "txqueuelen", "txqlen", "qlen", "alias", "vf", "type", "group", "state", "mode", "link", "xdp"].includes(a)) {
       notSimulated(`ip link set ... ${a}`);
     } else {
       const name = a === "dev" ? args.value() : a;
@@ -120,11 +163,34 @@ function set(args: ArgReader, ctx: CommandContext): number {
     if (!(masterDevice instanceof Bridge) || masterDevice === dev) rtnetlink("Operation not supported");
     change.master = masterDevice;
   }
-  if (change.mtu !== undefined && dev.kind !== "loopback") {
-    if (change.mtu < MIN_MTU) kernelError("Error: mtu less than device minimum.");
-    if (change.mtu > MAX_MTU) kernelError("Error: mtu greater than device maximum.");
+  if (change.address !== undefined) {
+    // iproute2 compares the new address's length with the device's before sending it.
+    const length = addressLength(dev);
+    const given = change.address.split(":").length;
+    if (length !== null && given !== length) fail(`Invalid address length ${given} - must be ${length} bytes`, 1);
+    if (dev.kind === "nic") notSimulated("ip link set ... address (a physical NIC)");
+    // A TUN device's netdev_ops have no ndo_set_mac_address.
+    if (dev.kind === "tun") rtnetlink("Operation not supported");
+    if (!validEtherAddress(change.address)) rtnetlink("Cannot assign requested address");
+  }
+  if (change.mtu !== undefined) {
+    // dev_validate_mtu: the MTU is an int, and a max_mtu of 0 sets no upper bound.
+    const bounds = mtuBounds(dev);
+    if (change.mtu < 0 || change.mtu < bounds.min) kernelError("Error: mtu less than device minimum.");
+    if (bounds.max > 0 && change.mtu > bounds.max) kernelError("Error: mtu greater than device maximum.");
   }
   if (change.netns !== undefined && dev.kind === "loopback") rtnetlink("Invalid argument");
+  if (change.name !== undefined && change.netns !== undefined && change.netns !== ctx.ns) notSimulated("ip link set ... netns ... name");
+  if (change.name !== undefined && change.name !== dev.name) {
+    // The stack finds lo by its name for every local delivery; Linux would rename it, the simulator cannot.
+    if (dev.kind === "loopback") notSimulated("ip link set lo name");
+    if (!kernelValidName(change.name)) rtnetlink("Invalid argument");
+    if (change.name.includes("%")) {
+      const allocated = allocName(ctx.ns, change.name);
+      if (allocated === null) rtnetlink("Invalid argument");
+      change.name = allocated;
+    } else if (ctx.ns.device(change.name) !== undefined) rtnetlink("File exists");
+  }
   // dev_change_net_namespace: the name must be free in the target.
   if (change.netns !== undefined && change.netns !== ctx.ns && change.netns.device(dev.name) !== undefined) rtnetlink("File exists");
   apply(ctx, dev, change);
@@ -139,7 +205,10 @@ function apply(ctx: CommandContext, dev: Device, change: LinkChange): void {
     const refused = ctx.ns.setUp(dev, true);
     if (refused !== null) limitReached(refused, 2);
   }
+  // do_setlink's order: the address, the MTU, then the name.
+  if (change.address !== undefined) ctx.ns.setDeviceAddress(dev, change.address);
   if (change.mtu !== undefined) dev.setMtu(change.mtu);
+  if (change.name !== undefined) ctx.ns.renameDevice(dev, change.name);
   if (change.master !== undefined) {
     const current = masterBridge(dev);
     if (current !== change.master) {
@@ -207,7 +276,7 @@ function vxlanArgs(args: ArgReader): VxlanArgs {
 }
 
 /** A VXLAN device as `ip link add NAME type vxlan id N …` makes it: MTU 50 below its underlay's, the remote as the all-zero FDB entry. */
-function addVxlan(ctx: CommandContext, name: string, mac: string | undefined, v: VxlanArgs): number {
+function addVxlan(ctx: CommandContext, given: string | undefined, mac: string | undefined, v: VxlanArgs): number {
   if (v.vni === null) fail("vxlan: missing virtual network identifier", 1);
   const underlay = v.dev === "" ? undefined : ctx.ns.device(v.dev);
   if (v.dev !== "" && underlay === undefined) fail(`Cannot find device "${v.dev}"`, 1);
@@ -219,8 +288,10 @@ function addVxlan(ctx: CommandContext, name: string, mac: string | undefined, v:
       "Use 'dstport 0' to get default and quiet this message",
     );
   }
-  if (name.length > 15) kernelError("Error: Attribute failed policy validation.");
-  if (ctx.ns.device(name) !== undefined) rtnetlink("File exists");
+  if (given !== undefined && given.length > 15) kernelError("Error: Attribute failed policy validation.");
+  if (given !== undefined && ctx.ns.device(given) !== undefined) rtnetlink("File exists");
+  const name = allocName(ctx.ns, given ?? "vxlan%d");
+  if (name === null) rtnetlink("Invalid argument");
   const net = ctx.net;
   const full = net.quota.check({ devices: 1, fdbEntries: v.remote !== 0 ? 1 : 0 });
   if (full !== null) limitReached(full, 2);
@@ -249,6 +320,8 @@ function add(args: ArgReader, ctx: CommandContext): number {
     if (a === "type") {
       type = args.value();
       if (type === "vxlan") vxlan = vxlanArgs(args);
+      // iproute2's dummy link_util has no parse_opt: whatever follows `type dummy` is read by nothing.
+      if (type === "dummy") args.rest();
       if (type === "veth" && args.peek() === "peer") {
         args.take();
         while (!args.done) {
@@ -269,39 +342,63 @@ function add(args: ArgReader, ctx: CommandContext): number {
     }
   }
   if (type === undefined) fail(`Not enough information: "type" argument is required`, 1);
-  if (name === undefined) fail(`Not enough information: "dev" argument is required.`, 255);
   if (type === "vxlan") return addVxlan(ctx, name, mac, vxlan!);
   // The kernel makes TUN/TAP devices only through /dev/net/tun (ip tuntap), never through rtnetlink.
   if (type === "tun" || type === "tap") kernelError("Error: tun/tap creation via rtnetlink is not supported.");
-  if (type !== "bridge" && type !== "veth") {
-    if (["dummy", "macvlan", "ipvlan", "vlan", "bond", "tun", "tap", "gre", "ipip", "wireguard"].includes(type)) notSimulated(`ip link add ... type ${type}`);
+  if (type !== "bridge" && type !== "veth" && type !== "dummy") {
+    if (["macvlan", "ipvlan", "vlan", "bond", "gre", "ipip", "wireguard"].includes(type)) notSimulated(`ip link add ... type ${type}`);
     kernelError("Error: Unknown device type.");
   }
   // IFNAMSIZ: the kernel's netlink policy refuses names of 16 bytes or more.
-  if (name.length > 15 || (peerName !== undefined && peerName.length > 15)) kernelError("Error: Attribute failed policy validation.");
-  if (ctx.ns.device(name) !== undefined) rtnetlink("File exists");
+  if ((name !== undefined && name.length > 15) || (peerName !== undefined && peerName.length > 15)) kernelError("Error: Attribute failed policy validation.");
+  // rtnl_newlink loads the kind's module before anything else is checked.
+  if (type === "dummy") {
+    const loaded = ctx.host.loadDummyModule();
+    if (loaded === "failed") kernelError("Error: Unknown device type.");
+    if (loaded !== "loaded") limitReached(loaded, 2);
+  }
+  // The kind's validate (veth_validate, br_validate, dummy_validate) comes before the name is looked up.
+  if (mac !== undefined && !validEtherAddress(mac)) rtnetlink("Cannot assign requested address");
+  if (name !== undefined && ctx.ns.device(name) !== undefined) rtnetlink("File exists");
   const net = ctx.net;
-  const full = net.quota.check({ devices: type === "bridge" ? 1 : 2 });
-  if (type === "bridge") {
+  const full = net.quota.check({ devices: type === "veth" ? 2 : 1 });
+  if (type === "bridge" || type === "dummy") {
     if (full !== null) limitReached(full, 2);
-    ctx.ns.attach(new Bridge(net.ctx, ctx.ns, ctx.ns.allocIfindex(), name, mac ?? net.random.mac()));
+    const devName = allocName(ctx.ns, name ?? `${type}%d`);
+    if (devName === null) rtnetlink("Invalid argument");
+    const ifindex = ctx.ns.allocIfindex();
+    const devMac = mac ?? net.random.mac();
+    ctx.ns.attach(type === "bridge" ? new Bridge(net.ctx, ctx.ns, ifindex, devName, devMac) : new Dummy(net.ctx, ctx.ns, ifindex, devName, devMac));
     return 0;
   }
-  const peer = peerName ?? firstFreeName(ctx.ns, "veth");
+  const peer = allocName(ctx.ns, peerName ?? "veth%d");
+  if (peer === null) rtnetlink("Invalid argument");
   if (peer === name || ctx.ns.device(peer) !== undefined) rtnetlink("File exists");
+  // The kernel registers the peer first, so it gets the lower ifindex and the first free veth%d.
+  const own = allocName(ctx.ns, name ?? "veth%d", [peer]);
+  if (own === null) rtnetlink("Invalid argument");
   if (full !== null) limitReached(full, 2);
-  // The kernel registers the peer first, so it gets the lower ifindex.
   const b = new Veth(net.ctx, ctx.ns, ctx.ns.allocIfindex(), peer, net.random.mac());
-  const a = new Veth(net.ctx, ctx.ns, ctx.ns.allocIfindex(), name, mac ?? net.random.mac());
+  const a = new Veth(net.ctx, ctx.ns, ctx.ns.allocIfindex(), own, mac ?? net.random.mac());
   Veth.pair(a, b);
   ctx.ns.attach(b);
   ctx.ns.attach(a);
   return 0;
 }
 
-/** dev_alloc_name("veth%d"). */
-function firstFreeName(ns: NetNamespace, prefix: string): string {
-  for (let i = 0; ; i++) if (ns.device(`${prefix}${i}`) === undefined) return `${prefix}${i}`;
+/**
+ * dev_prep_valid_name: a name with "%d" in it is a pattern, and the device
+ * gets the first number free in the namespace (dev_alloc_name; `taken` are
+ * names about to be registered). Any other '%' makes it invalid (null).
+ */
+function allocName(ns: NetNamespace, pattern: string, taken: readonly string[] = []): string | null {
+  const at = pattern.indexOf("%");
+  if (at < 0) return pattern;
+  if (pattern[at + 1] !== "d" || pattern.includes("%", at + 2)) return null;
+  for (let i = 0; ; i++) {
+    const name = `${pattern.slice(0, at)}${i}${pattern.slice(at + 2)}`;
+    if (ns.device(name) === undefined && !taken.includes(name)) return name;
+  }
 }
 
 function del(args: ArgReader, ctx: CommandContext): number {
@@ -321,7 +418,7 @@ function del(args: ArgReader, ctx: CommandContext): number {
     ctx.ns.setUp(dev, false);
     for (const port of [...dev.ports]) dev.release(port);
     ctx.ns.detach(dev);
-  } else if (dev instanceof Vxlan) {
+  } else if (dev instanceof Vxlan || dev instanceof Dummy) {
     ctx.ns.setUp(dev, false);
     masterBridge(dev)?.release(dev);
     ctx.ns.detach(dev);

@@ -98,7 +98,8 @@ export const ipCommand: CommandHandler = (argv, ctx) => {
     const sub = rest[0];
     const listing = sub === undefined || matches(sub, "show") || matches(sub, "list") || sub === "lst";
     if (listing) {
-      if (opts.details || opts.stats > 0 || opts.brief) notSimulated(`ip -json ${opts.brief ? "-brief" : opts.details ? "-details" : "-statistics"}`);
+      // -d is read back for links whose kind has no data of its own (ip-link-format.ts prints the rest, and the JSON reader says so).
+      if ((opts.details && chosen !== "link") || opts.stats > 0 || opts.brief) notSimulated(`ip -json ${opts.brief ? "-brief" : opts.details ? "-details" : "-statistics"}`);
       const kind = chosen === "neighbor" ? "neigh" : chosen === "neighbour" ? "neigh" : chosen;
       const run = (c: CommandContext) =>
         chosen === "link" ? ipLink(rest, c, opts) : chosen === "address" ? ipAddress(rest, c, opts) : chosen === "route" ? ipRoute(rest, c, opts) : ipNeigh(rest, c, opts);

@@ -148,7 +148,14 @@ function devices(lines: readonly string[], withAddresses: boolean): JsonValue[] 
         if (w[i] === "brd") current.broadcast = w[i + 1]!;
         else if (w[i] === "link-netnsid") current.link_netnsid = Number(w[i + 1]);
         else if (w[i] === "link-netns") current.link_netns = w[i + 1]!;
+        else detailAttribute(current, w[i]!, w[i + 1]!);
       }
+    } else if (w[1] === "addrgenmode" && !withAddresses) {
+      // -d's kind line of a kind with no IFLA_INFO_DATA (veth, dummy): linkinfo holds the kind alone.
+      current.linkinfo = { info_kind: first };
+      for (let i = 1; i < w.length; i += 2) detailAttribute(current, w[i]!, w[i + 1]!);
+    } else if (first !== "inet" && first !== "inet6" && !withAddresses) {
+      notSimulated(`ip -json -details (${first})`);
     } else if (first === "inet" || first === "inet6") {
       const [local, prefix] = (w[1] ?? "").split("/");
       const a: JsonObject = { family: first, local: local!, prefixlen: Number(prefix ?? (first === "inet" ? 32 : 128)) };
@@ -165,6 +172,28 @@ function devices(lines: readonly string[], withAddresses: boolean): JsonValue[] 
   }
   flush();
   return result;
+}
+
+/** print_link_stats' neighbours under -d: the generic attributes, numbers but for addrgenmode. */
+const DETAIL_KEYS: Readonly<Record<string, string>> = {
+  promiscuity: "promiscuity",
+  allmulti: "allmulti",
+  minmtu: "min_mtu",
+  maxmtu: "max_mtu",
+  addrgenmode: "inet6_addr_gen_mode",
+  numtxqueues: "num_tx_queues",
+  numrxqueues: "num_rx_queues",
+  gso_max_size: "gso_max_size",
+  gso_max_segs: "gso_max_segs",
+  tso_max_size: "tso_max_size",
+  tso_max_segs: "tso_max_segs",
+  gro_max_size: "gro_max_size",
+};
+
+function detailAttribute(o: JsonObject, key: string, value: string): void {
+  const name = DETAIL_KEYS[key];
+  if (name === undefined) notSimulated(`ip -json -details (${key})`);
+  o[name] = key === "addrgenmode" ? value : Number(value);
 }
 
 const ROUTE_TYPES = new Set(["local", "broadcast", "unreachable", "prohibit", "blackhole", "throw", "multicast", "anycast", "nat"]);

@@ -12,6 +12,7 @@
 import type { Device } from "../link/device.js";
 import type { NetNamespace } from "../stack/namespace.js";
 import { sameNamespacePeer, vethPeer } from "./link-peer.js";
+import { assertNever } from "../trace/trace-event.js";
 
 export const IFF = {
   UP: 0x1,
@@ -41,8 +42,8 @@ export function operState(dev: Device, ns: NetNamespace): OperState {
   if (!dev.adminUp) return "DOWN";
   // A TUN device no process holds open (ip tuntap add) has no carrier: DOWN, as tun_net_init leaves it.
   if (dev.kind === "tun" && !dev.hasCarrier()) return "DOWN";
-  // Loopback and VXLAN devices report no carrier state of their own.
-  if (dev.kind === "loopback" || dev.kind === "vxlan" || dev.kind === "tun" || dev.kind === "ipip") return "UNKNOWN";
+  // Loopback, VXLAN and dummy devices report no carrier state of their own (dummy.c never calls netif_carrier_on).
+  if (dev.kind === "loopback" || dev.kind === "vxlan" || dev.kind === "tun" || dev.kind === "ipip" || dev.kind === "dummy") return "UNKNOWN";
   if (dev.hasCarrier()) return "UP";
   const peer = vethPeer(dev);
   if (peer === null) return "DOWN";
@@ -51,9 +52,31 @@ export function operState(dev: Device, ns: NetNamespace): OperState {
   return operationallyUp(lower) ? "DOWN" : "LOWERLAYERDOWN";
 }
 
+/** The flags a device's setup function gives it, before it is brought up. */
+function baseFlags(dev: Device): number {
+  switch (dev.kind) {
+    case "loopback":
+      return IFF.LOOPBACK;
+    case "tun":
+      return IFF.POINTOPOINT | IFF.NOARP | IFF.MULTICAST;
+    case "ipip":
+      return IFF.POINTOPOINT | IFF.NOARP;
+    case "dummy":
+      // dummy_setup: ether_setup's BROADCAST|MULTICAST, then IFF_NOARP set and IFF_MULTICAST cleared.
+      return IFF.BROADCAST | IFF.NOARP;
+    case "veth":
+    case "bridge":
+    case "nic":
+    case "vxlan":
+      return IFF.BROADCAST | IFF.MULTICAST;
+    default:
+      return assertNever(dev.kind);
+  }
+}
+
 /** The IFF_* bits as SIOCGIFFLAGS / RTM_NEWLINK report them. */
 export function interfaceFlags(dev: Device, ns: NetNamespace): number {
-  let flags = dev.kind === "loopback" ? IFF.LOOPBACK : dev.kind === "tun" || dev.kind === "ipip" ? IFF.POINTOPOINT | IFF.NOARP | (dev.kind === "tun" ? IFF.MULTICAST : 0) : IFF.BROADCAST | IFF.MULTICAST;
+  let flags = baseFlags(dev);
   if (dev.adminUp) {
     flags |= IFF.UP;
     const state = operState(dev, ns);

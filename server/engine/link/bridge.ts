@@ -94,6 +94,32 @@ export class Bridge extends Device implements Enslaver {
     super.setMtu(Math.min(...this.ports.map((p) => p.mtu)));
   }
 
+  /** NETDEV_CHANGENAME: the FDB names ports, so its entries follow the new name. */
+  portRenamed(port: Device, from: string): void {
+    this.fdb.renamePort(from, port.name);
+  }
+
+  /** br_fdb_changeaddr: the port's own entry moves to its new address. */
+  portAddressChanged(port: Device, from: string): void {
+    this.fdb.removeLocal(from, port.name);
+    this.fdb.addLocal(port.mac, port.name, this.ctx.scheduler.now);
+  }
+
+  /** The bridge itself renamed: its own entry is filed under its name too. */
+  override rename(name: string): void {
+    const from = this.name;
+    super.rename(name);
+    this.fdb.renamePort(from, name);
+  }
+
+  /** br_set_mac_address: br_fdb_change_mac_address moves the bridge's own entry. */
+  override setMac(mac: string): void {
+    const from = this.mac;
+    super.setMac(mac);
+    this.fdb.removeLocal(from, this.name);
+    this.fdb.addLocal(mac, this.name, this.ctx.scheduler.now);
+  }
+
   /** A port went down: its learnt entries go (br_fdb_delete_by_port), its own MAC stays. */
   portDown(port: Device): void {
     this.fdb.flushPort(port.name, false);

@@ -11,7 +11,7 @@ import type { Scheduler } from "../sim/scheduler.js";
 import type { TraceRecorder } from "../trace/trace-recorder.js";
 import type { Frame } from "./frame.js";
 
-export type DeviceKind = "loopback" | "veth" | "bridge" | "nic" | "vxlan" | "tun" | "ipip";
+export type DeviceKind = "loopback" | "veth" | "bridge" | "nic" | "vxlan" | "tun" | "ipip" | "dummy";
 
 /** The namespace a device lives in, as the link layer sees it: a name for traces. */
 export interface NamespaceLabel {
@@ -85,6 +85,10 @@ export interface Enslaver {
   ingress(port: Device, frame: Frame): void;
   /** NETDEV_CHANGEMTU on a port. */
   portMtuChanged(port: Device): void;
+  /** NETDEV_CHANGENAME on a port: what the master keeps under the port's name follows it. */
+  portRenamed(port: Device, from: string): void;
+  /** NETDEV_CHANGEADDR on a port: the port's own address moves. */
+  portAddressChanged(port: Device, from: string): void;
 }
 
 export abstract class Device {
@@ -132,6 +136,23 @@ export abstract class Device {
     this.mtu = mtu;
     this.master?.portMtuChanged(this);
   }
+
+  /** dev_change_name's side on the device (NetNamespace.renameDevice keeps the namespace's tables in step). */
+  rename(name: string): void {
+    const from = this.name;
+    this.name = name;
+    this.master?.portRenamed(this, from);
+  }
+
+  /** dev_set_mac_address's side on the device (NetNamespace.setDeviceAddress flushes its neighbours). */
+  setMac(mac: string): void {
+    const from = this.mac;
+    this.mac = mac;
+    this.master?.portAddressChanged(this, from);
+  }
+
+  /** Another device of the namespace was renamed; a device that names it (a VXLAN device's underlay) follows. */
+  lowerRenamed(_from: string, _to: string): void {}
 
   get operUp(): boolean {
     return this.adminUp && this.hasCarrier();
@@ -196,7 +217,7 @@ export abstract class Device {
   protected abstract carry(frame: Frame): void;
 
   /** A drop on this device, about this frame. */
-  protected emitDrop(frame: Frame, reason: "link-down" | "mtu-exceeded" | "not-for-host", detail: string, summary = `drop on ${this.name}: ${detail}`): void {
+  protected emitDrop(frame: Frame, reason: "link-down" | "mtu-exceeded" | "not-for-host" | "dummy-xmit", detail: string, summary = `drop on ${this.name}: ${detail}`): void {
     this.ctx.trace.emit({
       kind: "drop",
       host: this.ns.host,

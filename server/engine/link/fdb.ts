@@ -67,6 +67,17 @@ export class Fdb {
     return t;
   }
 
+  /** The port was renamed: its entries, its own address's included, go with it. */
+  renamePort(from: string, to: string): void {
+    for (const e of this.entries.values()) if (e.port === from) e.port = to;
+  }
+
+  /** A local entry goes (its device's address changed); learnt entries for the MAC are not the device's to remove. */
+  removeLocal(mac: string, port: string): void {
+    const e = this.entries.get(mac);
+    if (e !== undefined && e.local && e.port === port) this.entries.delete(mac);
+  }
+
   /** Forgets every entry on a port (the port left the bridge or went down). */
   flushPort(port: string, includeLocal: boolean): void {
     for (const [mac, e] of this.entries) {

@@ -40,6 +40,11 @@ export class Vxlan extends Device {
     super(ctx, ns, ifindex, name, mac, mtu);
   }
 
+  /** The kernel keeps the underlay's ifindex and prints its name as it is now. */
+  override lowerRenamed(from: string, to: string): void {
+    if (this.config.underlay === from) this.config.underlay = to;
+  }
+
   get fdb(): ReadonlyMap<string, number> {
     return this.remotes;
   }

@@ -19,7 +19,7 @@ import { isLimitReached, type LimitReached } from "../object-quota.js";
 import type { NeighbourState } from "../trace/trace-event.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
 import type { NetNamespace } from "./namespace.js";
-import type { NeighbourEntry } from "./neighbour-cache.js";
+import { neighbourKey, type NeighbourEntry } from "./neighbour-cache.js";
 import { NEIGH } from "./stack-context.js";
 import { dropPacket } from "./drop.js";
 import { martianSource } from "./source-validation.js";
@@ -43,7 +43,7 @@ export function setArpHooks(h: ArpHooks): void {
   hooks = h;
 }
 
-const key = (dev: string, ip: number) => `${dev}|${ip}`;
+const key = neighbourKey;
 
 /** `changed`: an event even when the state stays (neigh_update's notification of a new address). */
 function setState(ns: NetNamespace, e: NeighbourEntry, to: NeighbourState, reason: string, changed = false): void {

@@ -298,6 +298,12 @@ function transmitOn(ns: NetNamespace, route: Route, dev: Device, p: Ipv4Payload,
     dev.transmit(ns.ctx.buildFrame(dev.mac, "ff:ff:ff:ff:ff:ff", p, packetId));
     return;
   }
+  if (dev.kind === "dummy") {
+    // IFF_NOARP: arp_constructor makes the neighbour NUD_NOARP with the device's own address as its
+    // link address, so nothing is asked and the frame goes to the device's own MAC.
+    dev.transmit(ns.ctx.buildFrame(dev.mac, dev.mac, p, packetId));
+    return;
+  }
   neighOutput(ns, dev, route.via ?? p.dst, { payload: p, packetId, inDevice });
 }
 

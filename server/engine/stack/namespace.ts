@@ -20,7 +20,7 @@ import type { Frame } from "../link/frame.js";
 import { Loopback } from "../link/loopback.js";
 import { ObjectQuota, type LimitReached, type ObjectCounts } from "../object-quota.js";
 import { cidrBroadcast, cidrNetwork, ipv4CidrOrThrow, type Ipv4Address } from "../wire/ipv4-address.js";
-import { NeighbourCache } from "./neighbour-cache.js";
+import { NeighbourCache, neighbourKey } from "./neighbour-cache.js";
 import { RouteTable, sameRoute, type Route } from "./route-table.js";
 import { SocketTable } from "./sockets.js";
 import type { StackContext } from "./stack-context.js";
@@ -194,6 +194,44 @@ export class NetNamespace implements NamespaceLabel {
   /** Devices in ifindex order, as `ip link` lists them. */
   deviceList(): Device[] {
     return [...this.devices.values()].sort((a, b) => a.ifindex - b.ifindex);
+  }
+
+  /**
+   * dev_change_name, once the caller has checked the new name is valid and
+   * free (Linux 6.2 and later rename a device that is up too). The device
+   * keeps everything it had: the kernel's routes and neighbours point at the
+   * device, not at its name, so here they follow it, as do the entries its
+   * bridge's FDB holds for it and VXLAN devices that name it as their
+   * underlay. Rules that match an interface by name (iptables -i/-o) keep
+   * the name they were written with, as in Linux.
+   */
+  renameDevice(dev: Device, name: string): void {
+    const from = dev.name;
+    if (from === name) return;
+    this.devices.delete(from);
+    dev.rename(name);
+    this.devices.set(name, dev);
+    this.routes.renameDevice(from, name);
+    for (const e of this.neigh.list()) {
+      const q = e.dev === from ? this.pending.get(neighbourKey(from, e.ip)) : undefined;
+      if (q === undefined) continue;
+      this.pending.delete(neighbourKey(from, e.ip));
+      this.pending.set(neighbourKey(name, e.ip), q);
+    }
+    this.neigh.renameDevice(from, name);
+    for (const d of this.devices.values()) d.lowerRenamed(from, name);
+  }
+
+  /**
+   * dev_set_mac_address, once the caller has checked the address: the device
+   * takes it (its bridge moves the port's own FDB entry), and the neighbour
+   * entries on the device are flushed, permanent ones too (arp_netdev_event's
+   * NETDEV_CHANGEADDR: neigh_changeaddr).
+   */
+  setDeviceAddress(dev: Device, mac: string): void {
+    if (dev.mac === mac) return;
+    dev.setMac(mac);
+    this.neigh.removeDevice(dev.name);
   }
 
   /** Adds an address with the routes it implies; refused whole when either would pass the session's limits. */

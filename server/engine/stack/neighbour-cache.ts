@@ -23,6 +23,11 @@ export interface NeighbourEntry {
   timerSerial: number;
 }
 
+/** The key of the packets waiting for one neighbour's resolution (NetNamespace.pending). */
+export function neighbourKey(dev: string, ip: number): string {
+  return `${dev}|${ip}`;
+}
+
 export class NeighbourCache {
   /** Per device, then per address: no key strings on the hot path. */
   private readonly byDevice = new Map<string, Map<number, NeighbourEntry>>();
@@ -57,6 +62,15 @@ export class NeighbourCache {
     const m = this.byDevice.get(dev);
     if (m === undefined) return;
     for (const [ip, e] of m) if (e.state !== "PERMANENT") this.delete(dev, ip);
+  }
+
+  /** The device was renamed: its entries are the same ones (the kernel's point at the device, not its name). */
+  renameDevice(from: string, to: string): void {
+    const m = this.byDevice.get(from);
+    if (m === undefined) return;
+    this.byDevice.delete(from);
+    for (const e of m.values()) e.dev = to;
+    this.byDevice.set(to, m);
   }
 
   /** The device left the namespace (deleted or moved): every entry on it goes, permanent ones too (neigh_ifdown). */

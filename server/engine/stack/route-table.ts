@@ -95,6 +95,13 @@ export class RouteTable {
     return gone;
   }
 
+  /** The device was renamed: its routes are the same ones (the kernel's name the device by index), printed with the new name. */
+  renameDevice(from: string, to: string): void {
+    this.routes.forEach((r, i) => {
+      if (r.dev === from) this.routes[i] = { ...r, dev: to };
+    });
+  }
+
   /** The namespace is deleted: its routes stop counting, and nothing done to the table later counts. */
   dispose(): void {
     this.quota.release("routes", this.routes.length);

@@ -8,6 +8,7 @@
 import { DeviceFrameLog } from "../capture/device-frame-log.js";
 import type { Device, FrameCapture, LinkContext } from "../link/device.js";
 import { Bridge } from "../link/bridge.js";
+import { Dummy } from "../link/dummy.js";
 import { Segment } from "../link/segment.js";
 import { Veth } from "../link/veth.js";
 import { Scheduler } from "../sim/scheduler.js";
@@ -19,7 +20,7 @@ import { NetNamespace } from "../stack/namespace.js";
 import type { StackContext } from "../stack/stack-context.js";
 import { TraceRecorder } from "../trace/trace-recorder.js";
 import { DEFAULT_LIMITS, type EngineLimits } from "../limits.js";
-import { ObjectQuota } from "../object-quota.js";
+import { ObjectQuota, type LimitReached } from "../object-quota.js";
 import type { PublishedPort } from "./docker-rules.js";
 import { ROOT_NAMESPACE } from "./topology-schema.js";
 import type { Cluster } from "../kube/cluster.js";
@@ -53,6 +54,8 @@ export class SimHost {
   dockerBridge: string | null = null;
   /** Whether the Docker daemon manages this host's iptables rules. */
   dockerIptables = true;
+  /** Whether this host's kernel has loaded the dummy module (loadDummyModule). */
+  private dummyModuleLoaded = false;
 
   constructor(
     readonly network: Network,
@@ -92,6 +95,25 @@ export class SimHost {
       owner?.detach(d);
     }
     end.peer = null;
+  }
+
+  /**
+   * request_module("rtnl-link-dummy"), which rtnl_newlink makes the first
+   * time a dummy device is asked for, in whichever namespace: dummy_init_module
+   * registers the kind and makes `numdummies` (1) device, dummy0, in the
+   * host's own namespace (init_net), down. When that name is taken there the
+   * module's init fails and the kind stays unknown ("failed"); the next
+   * request tries again. "loaded" when the kind is there to use.
+   */
+  loadDummyModule(): "loaded" | "failed" | LimitReached {
+    if (this.dummyModuleLoaded) return "loaded";
+    const root = this.root;
+    if (root.device("dummy0") !== undefined) return "failed";
+    const full = this.network.quota.check({ devices: 1 });
+    if (full !== null) return full;
+    root.attach(new Dummy(this.network.ctx, root, root.allocIfindex(), "dummy0", this.network.random.mac()));
+    this.dummyModuleLoaded = true;
+    return "loaded";
   }
 
   namespaceOf(dev: Device): NetNamespace | undefined {

@@ -66,6 +66,7 @@ export const DROP_REASONS = [
   "neighbour-table-full",
   "socket-limit",
   "rp-filter",
+  "dummy-xmit",
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
