@@ -69,8 +69,11 @@ export async function buildServer(outdir: string = BUILD_DIR): Promise<string> {
     format: "esm",
     target: "node20",
     sourcemap: "linked",
-    // Error names and stack frames read as in the sources.
-    keepNames: true,
+    // No keepNames: it wraps every function expression in a call that defines its `name`, each time
+    // the expression runs, and Fastify's hook runners make closures per request (7% of the request
+    // thread's time under load). Names are kept anyway unless two modules' names collide; the code
+    // never reads a function's or class's name (error classes set theirs), and the linked source map
+    // gives stack frames their places in the sources.
     logLevel: "warning",
     plugins: [packageDirnames(["@fastify/swagger-ui"])],
   });

@@ -56,12 +56,12 @@ import { SessionRegistry } from "./session-registry.js";
 import { FrameReader, type EventFrame } from "./frame-reader.js";
 import { StoredEvents } from "./stored-events.js";
 import { logReads, type LogReads } from "./log-reads.js";
+import { sessionInserts, type SessionInserts } from "./session-inserts.js";
 import { commandWriter } from "./command-writer.js";
 import {
   commandPage,
   deleteSession,
   findSession,
-  insertSession,
   listSessions,
   type CommandRow,
   type ReplayBase,
@@ -158,6 +158,7 @@ export class SessionManager implements SessionService {
   private readonly storedEvents: StoredEvents;
   /** The log's reads that replays make, through the driver (log-reads.ts). */
   private readonly reads: LogReads;
+  private readonly inserts: SessionInserts;
   private readonly frames: FrameReader;
   private readonly pool: EnginePool;
   private readonly simulator: SimulatorConfig;
@@ -179,6 +180,7 @@ export class SessionManager implements SessionService {
     this.simulator = options.simulator ?? DEFAULT_SIMULATOR_CONFIG;
     this.commandLog = new CommandLog(commandWriter(options.database), MAX_COMMAND_GROUP);
     this.reads = logReads(options.database);
+    this.inserts = sessionInserts(options.database);
     this.storedEvents = new StoredEvents(this.reads);
     this.frames = new FrameReader(
       async (id, seq) => (await this.reads.eventRanges(id, seq, 1))[0]?.index ?? null,
@@ -293,7 +295,7 @@ export class SessionManager implements SessionService {
   // ── Sessions ────────────────────────────────────────────────────────────
 
   async create(principal: Principal, labId: string): Promise<SessionRow> {
-    const lab = await this.prisma.lab.findUnique({ where: { id: labId }, select: { definition: true, contentHash: true } });
+    const lab = await this.inserts.lab(labId);
     if (lab === null) throw new HttpError(404, "LAB_NOT_FOUND", `No lab with id "${labId}"`);
     const topology = (JSON.parse(lab.definition) as LabFile).topology as TopologySpec;
     const seed = randomInt(1, 2 ** 31 - 1);
@@ -306,7 +308,7 @@ export class SessionManager implements SessionService {
       throw new HttpError(500, "LAB_NOT_BUILDABLE", `Lab "${labId}" has a topology the simulator cannot build`);
     }
     const id = randomUUID();
-    const row = await insertSession(this.prisma, { id, labId, labContentHash: lab.contentHash, topology, seed, startTime, ownerId: principal.id, limits });
+    const row = await this.inserts.insert({ id, labId, labContentHash: lab.contentHash, topology, seed, startTime, ownerId: principal.id, limits }, principal.name, new Date(this.now()));
     this.remember(row);
     // Its network is built in a worker now, so the first command finds it ready.
     await this.registry.enqueue(id, () => this.ensureLive(id, true));

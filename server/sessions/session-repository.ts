@@ -96,26 +96,6 @@ function toSessionRow(row: SelectedSession): SessionRow {
   return { ...rest, startTime: Number(startTime), ownerName: owner.name };
 }
 
-export async function insertSession(
-  prisma: PrismaClient,
-  input: { id: string; labId: string; labContentHash: string; topology: TopologySpec; seed: number; startTime: number; ownerId: string; limits: EngineLimits },
-): Promise<SessionRow> {
-  const row = await prisma.session.create({
-    data: {
-      id: input.id,
-      labId: input.labId,
-      labContentHash: input.labContentHash,
-      topology: JSON.stringify(input.topology),
-      seed: input.seed,
-      startTime: BigInt(input.startTime),
-      ownerId: input.ownerId,
-      limits: JSON.stringify(input.limits),
-    },
-    select: sessionSelect,
-  });
-  return toSessionRow(row);
-}
-
 export async function findSession(prisma: PrismaClient, id: string): Promise<SessionRow | null> {
   const row = await prisma.session.findUnique({ where: { id }, select: sessionSelect });
   return row === null ? null : toSessionRow(row);
