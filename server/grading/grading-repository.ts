@@ -11,7 +11,7 @@
 import type { PrismaClient } from "../db/prisma-client.js";
 import type { LocalizedText } from "../labs/lab-schema.js";
 import type { CheckKind } from "../labs/task-schema.js";
-import type { OutcomeStatus, SessionGrade } from "./grade-session.js";
+import type { OutcomeStatus } from "./grade-session.js";
 
 export const RUN_STATUSES = ["running", "done", "interrupted"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -118,49 +118,6 @@ export async function insertRun(
   return toRunRow(row);
 }
 
-/** One session's grade (or why it has none) and its check rows, in one transaction. */
-export async function insertSessionResult(
-  prisma: PrismaClient,
-  runId: string,
-  target: GradedTarget,
-  outcome: { grade: SessionGrade } | { error: string; maxScore: number },
-  gradedAt: Date,
-): Promise<void> {
-  const grade = "grade" in outcome ? outcome.grade : null;
-  const rows =
-    grade?.tasks.flatMap((task) =>
-      task.checks.map((check) => ({
-        runId,
-        sessionId: target.sessionId,
-        taskId: task.taskId,
-        checkIndex: check.index,
-        checkKind: check.kind,
-        status: check.status,
-        passed: check.status === "passed",
-        points: check.points,
-        feedbackEn: check.feedback?.en ?? null,
-        feedbackZh: check.feedback?.zh ?? null,
-        gradedAt,
-      })),
-    ) ?? [];
-  await prisma.$transaction([
-    prisma.gradingSession.create({
-      data: {
-        runId,
-        sessionId: target.sessionId,
-        ownerId: target.ownerId,
-        ownerName: target.ownerName,
-        score: grade?.score ?? 0,
-        maxScore: grade?.maxScore ?? ("maxScore" in outcome ? outcome.maxScore : 0),
-        error: "error" in outcome ? outcome.error : null,
-        gradedAt,
-      },
-      select: { runId: true },
-    }),
-    prisma.gradingResult.createMany({ data: rows }),
-  ]);
-}
-
 export async function finishRun(prisma: PrismaClient, runId: string, status: Exclude<RunStatus, "running">, finishedAt: Date): Promise<void> {
   await prisma.gradingRun.update({ where: { id: runId }, data: { status, finishedAt }, select: { id: true } });
 }
@@ -184,38 +141,6 @@ export async function listRuns(prisma: PrismaClient, query: { labId?: string; li
     prisma.gradingRun.count({ where }),
   ]);
   return { runs: rows.map(toRunRow), total };
-}
-
-/** Every graded session of a run with its check rows, in the order they were graded. */
-export async function runResults(prisma: PrismaClient, runId: string): Promise<SessionResultRow[]> {
-  const [sessions, results] = await prisma.$transaction([
-    prisma.gradingSession.findMany({ where: { runId }, orderBy: { gradedAt: "asc" } }),
-    prisma.gradingResult.findMany({ where: { runId }, orderBy: { id: "asc" } }),
-  ]);
-  const bySession = new Map<string, ResultRow[]>();
-  for (const row of results) {
-    let list = bySession.get(row.sessionId);
-    if (list === undefined) bySession.set(row.sessionId, (list = []));
-    list.push({
-      taskId: row.taskId,
-      checkIndex: row.checkIndex,
-      checkKind: row.checkKind as CheckKind,
-      status: row.status as OutcomeStatus,
-      passed: row.passed,
-      points: row.points,
-      feedback: row.feedbackEn === null || row.feedbackZh === null ? null : { en: row.feedbackEn, zh: row.feedbackZh },
-    });
-  }
-  return sessions.map((session) => ({
-    sessionId: session.sessionId,
-    ownerId: session.ownerId,
-    ownerName: session.ownerName,
-    score: session.score,
-    maxScore: session.maxScore,
-    error: session.error,
-    gradedAt: session.gradedAt,
-    results: bySession.get(session.sessionId) ?? [],
-  }));
 }
 
 // ── Answers ────────────────────────────────────────────────────────────────

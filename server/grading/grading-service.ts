@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { Principal } from "../auth/principal.js";
-import type { PrismaClient } from "../db/prisma-client.js";
+import type { DatabaseDriver, PrismaClient } from "../db/prisma-client.js";
 import { HttpError } from "../http/http-error.js";
 import { findLab } from "../labs/lab-repository.js";
 import type { LabFile } from "../labs/lab-schema.js";
@@ -27,16 +27,15 @@ import {
   findRun,
   insertAnswer,
   insertRun,
-  insertSessionResult,
   interruptUnfinishedRuns,
   latestAnswers,
   listRuns,
-  runResults,
   type GradedTarget,
   type RunRow,
   type RunTask,
 } from "./grading-repository.js";
 import { ReplayedEvidence, type EvidenceSources } from "./replayed-evidence.js";
+import { resultRows, type ResultRows } from "./result-rows.js";
 import { runView, type RunView } from "./run-view.js";
 
 /** What grading needs of the sessions: the rows (lab, owner) and a lab's sessions. */
@@ -47,6 +46,8 @@ export interface SessionDirectory {
 
 export interface GradingServiceOptions {
   prisma: PrismaClient;
+  /** The driver under Prisma: result rows are written and read through it (result-rows.ts). */
+  database: DatabaseDriver;
   sessions: SessionDirectory;
   /** The session side of the evidence; answers are read here. */
   sources: Omit<EvidenceSources, "latestAnswers">;
@@ -69,6 +70,7 @@ export const MAX_RUN_SESSIONS = 10_000;
 
 export class GradingService {
   private readonly prisma: PrismaClient;
+  private readonly results: ResultRows;
   private readonly sources: EvidenceSources;
   private readonly now: () => number;
   private readonly log: FastifyBaseLogger;
@@ -78,6 +80,7 @@ export class GradingService {
 
   constructor(private readonly options: GradingServiceOptions) {
     this.prisma = options.prisma;
+    this.results = resultRows(options.database);
     this.now = options.now ?? Date.now;
     this.log = options.log;
     this.sources = { ...options.sources, latestAnswers: (id) => latestAnswers(this.prisma, id) };
@@ -147,7 +150,7 @@ export class GradingService {
 
   async runView(id: string): Promise<RunView> {
     const run = await this.run(id);
-    return runView(run, await runResults(this.prisma, id));
+    return runView(run, await this.results.read(id));
   }
 
   listRuns(query: { labId?: string; limit: number; offset: number }) {
@@ -176,7 +179,7 @@ export class GradingService {
           this.log.error({ err, runId, sessionId: target.sessionId }, "a session could not be graded");
           outcome = { error: gradingError(err), maxScore };
         }
-        await insertSessionResult(this.prisma, runId, target, outcome, new Date(this.now()));
+        await this.results.insert(runId, target, outcome, new Date(this.now()));
       }
       await finishRun(this.prisma, runId, "done", new Date(this.now()));
       this.log.info({ runId, sessions: targets.length, ms: Math.round(performance.now() - started) }, "grading run done");

@@ -25,6 +25,7 @@ export default fp<GradingPluginOptions>(
   async function grading(app, options) {
     const service = new GradingService({
       prisma: app.prisma,
+      database: app.database,
       sessions: app.sessionManager,
       sources: {
         copyNetwork: async (id, selectors) => {
