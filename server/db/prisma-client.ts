@@ -22,17 +22,12 @@ import pg from "pg";
 import { PrismaClient as PostgresqlPrismaClient } from "../generated/prisma-pg/client.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { databaseLocation, type DatabaseLocation } from "./database-url.js";
-import type { SqliteWriter } from "./sqlite-writer.js";
 
 export type { PrismaClient };
 export type SqliteConnection = BetterSqlite3.Database;
 
-/**
- * The driver under Prisma, for the queries written by hand. On SQLite,
- * `writer` (when the db plugin started one) runs the command log's writes on a
- * thread of its own (sqlite-writer.ts).
- */
-export type DatabaseDriver = { kind: "sqlite"; connection: SqliteConnection; writer?: SqliteWriter } | { kind: "postgresql"; pool: pg.Pool };
+/** The driver under Prisma, for the queries written by hand. */
+export type DatabaseDriver = { kind: "sqlite"; connection: SqliteConnection } | { kind: "postgresql"; pool: pg.Pool };
 
 export interface DatabaseHandle {
   prisma: PrismaClient;

@@ -11,9 +11,8 @@
  * (db/wal-checkpointer.ts), never inside a commit on this thread: one took
  * this thread, and every request waiting on it, for hundreds of milliseconds.
  * Should that thread fail, the connection checkpoints by itself again, every
- * 10 000 pages (about 40 MB) of log. The command log's group commits run on
- * a thread of their own too, with its own connection (db/sqlite-writer.ts).
- * PostgreSQL is tuned by its operator, not from here.
+ * 10 000 pages (about 40 MB) of log. PostgreSQL is tuned by its operator,
+ * not from here.
  *
  * It does not migrate: main.ts and the test setup do that before building the app.
  */
@@ -21,7 +20,6 @@ import fp from "fastify-plugin";
 import type { FastifyBaseLogger } from "fastify";
 import { openDatabase, type DatabaseDriver, type PrismaClient, type SqliteConnection } from "../db/prisma-client.js";
 import { DEFAULT_WAL_CHECKPOINTS, WalCheckpointer } from "../db/wal-checkpointer.js";
-import { SqliteWriter } from "../db/sqlite-writer.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -39,19 +37,13 @@ export default fp<DbPluginOptions>(
     const database = openDatabase(options.databaseUrl);
     const prisma = database.prisma;
     await prisma.$connect();
-    let driver = database.driver();
+    const driver = database.driver();
     let checkpointer: WalCheckpointer | null = null;
-    let writer: SqliteWriter | null = null;
     switch (driver.kind) {
       case "sqlite":
         driver.connection.pragma("journal_mode = WAL");
         driver.connection.pragma("synchronous = NORMAL");
         checkpointer = startCheckpoints(driver.connection, app.log);
-        // The command log's writes leave the request thread (an in-memory database has no file to share).
-        if (!driver.connection.memory) {
-          writer = new SqliteWriter(driver.connection.name);
-          driver = { ...driver, writer };
-        }
         break;
       case "postgresql":
         // $connect does not open a connection on PostgreSQL: one query now makes a server that cannot be reached fail the start.
@@ -68,7 +60,6 @@ export default fp<DbPluginOptions>(
     app.decorate("prisma", prisma);
     app.decorate<DatabaseDriver>("database", driver);
     app.addHook("onClose", async (instance) => {
-      await writer?.stop();
       await checkpointer?.stop();
       await prisma.$disconnect();
       instance.log.info("database closed");

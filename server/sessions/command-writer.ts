@@ -3,14 +3,11 @@
  * Prisma's query engine costs about a millisecond of CPU per query, which on
  * the command path would cost more than the simulation.
  *
- * SQLite: a prepared statement per row in one transaction, on a thread of its
- * own with its own connection (db/sqlite-writer.ts), so the thread that
- * answers requests only posts the rows and waits. Without that thread (an
- * in-memory database, or one whose thread failed) the same statements run on
- * Prisma's own connection, tens of microseconds per row; they never
- * interleave with Prisma's there: they run synchronously, start to finish, in
- * one turn of the event loop, and only when Prisma has no transaction open on
- * the connection (one of Prisma's may span several turns; we wait for it).
+ * SQLite: a prepared statement per row in one transaction on Prisma's own
+ * connection, tens of microseconds per row. Its statements never interleave
+ * with Prisma's: ours run synchronously, start to finish, in one turn of the
+ * event loop, and only when Prisma has no transaction open on the connection
+ * (one of Prisma's may span several turns; we wait for it to end).
  *
  * PostgreSQL: one multi-row INSERT per group through Prisma's pool, one round
  * trip. A statement is atomic, so the group is committed whole or not at all,
@@ -26,7 +23,6 @@
  */
 import type pg from "pg";
 import type { DatabaseDriver, SqliteConnection } from "../db/prisma-client.js";
-import type { SqliteWriter } from "../db/sqlite-writer.js";
 import type { LogEntry } from "./command-log.js";
 
 export type CommandWriter = (entries: readonly LogEntry[]) => Promise<void>;
@@ -63,7 +59,7 @@ function rowValues({ sessionId, command: c }: LogEntry, createdAt: string): unkn
 export function commandWriter(driver: DatabaseDriver): CommandWriter {
   switch (driver.kind) {
     case "sqlite":
-      return sqliteCommandWriter(driver.connection, driver.writer);
+      return sqliteCommandWriter(driver.connection);
     case "postgresql":
       return postgresqlCommandWriter(driver.pool);
     default:
@@ -71,15 +67,12 @@ export function commandWriter(driver: DatabaseDriver): CommandWriter {
   }
 }
 
-const SQLITE_INSERT = `INSERT INTO "SessionCommand" (${COLUMN_LIST}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
-
-export function sqliteCommandWriter(connection: SqliteConnection, writer?: SqliteWriter): CommandWriter {
-  const insert = connection.prepare(SQLITE_INSERT);
+export function sqliteCommandWriter(connection: SqliteConnection): CommandWriter {
+  const insert = connection.prepare(`INSERT INTO "SessionCommand" (${COLUMN_LIST}) VALUES (${COLUMNS.map(() => "?").join(", ")})`);
   const writeAll = connection.transaction((entries: readonly LogEntry[]) => {
     for (const entry of entries) insert.run(...rowValues(entry, prismaDateTime(entry.command.createdAt)));
   });
   return async (entries) => {
-    if (writer?.alive === true) return writer.write(SQLITE_INSERT, entries.map((entry) => rowValues(entry, prismaDateTime(entry.command.createdAt))));
     // A Prisma transaction is open on the connection: our rows would join it.
     while (connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
     writeAll(entries);
