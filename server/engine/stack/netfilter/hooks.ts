@@ -77,22 +77,38 @@ function emitVerdict(ns: NetNamespace, packetId: number, device: string | null, 
 /**
  * A rule's `-A` text for trace events, made once per rule: a rule in a chain is
  * never changed in place (the iptables command builds a new one), so only a
- * renamed chain makes the text stale.
+ * renamed chain makes the text stale. The event's summary is kept with it for
+ * the rule's place in its chain: every packet that passes the rule would
+ * otherwise build the same line again (ten of a ping round trip's 28 events are
+ * these), and one string shared by all of them is also hashed once where the
+ * stored trace writes each distinct string once.
  */
-const specs = new WeakMap<Rule, { chain: string; text: string }>();
+interface RuleText {
+  chain: string;
+  text: string;
+  /** The summary for the rule at `index` in its chain; -1 before one is made. */
+  index: number;
+  summary: string;
+}
 
-function specOf(chain: string, rule: Rule): string {
+const specs = new WeakMap<Rule, RuleText>();
+
+function ruleText(chain: string, rule: Rule): RuleText {
   const cached = specs.get(rule);
-  if (cached !== undefined && cached.chain === chain) return cached.text;
-  const text = ruleSpec(chain, rule);
-  specs.set(rule, { chain, text });
-  return text;
+  if (cached !== undefined && cached.chain === chain) return cached;
+  const made = { chain, text: ruleSpec(chain, rule), index: -1, summary: "" };
+  specs.set(rule, made);
+  return made;
 }
 
 function traceHit(ns: NetNamespace, packetId: number, device: string | null) {
   return (hit: RuleHit) => {
-    const rule = specOf(hit.chain, hit.rule);
-    emitVerdict(ns, packetId, device, hit.table, hit.chain, rule, targetName(hit.rule.target), `${hit.table} ${hit.chain}: rule ${hit.index + 1} matches: ${rule}`);
+    const spec = ruleText(hit.chain, hit.rule);
+    if (spec.index !== hit.index) {
+      spec.index = hit.index;
+      spec.summary = `${hit.table} ${hit.chain}: rule ${hit.index + 1} matches: ${spec.text}`;
+    }
+    emitVerdict(ns, packetId, device, hit.table, hit.chain, spec.text, targetName(hit.rule.target), spec.summary);
   };
 }
 
