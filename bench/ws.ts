@@ -1,9 +1,10 @@
 /**
  * Trace fan-out over WebSocket (npm run bench): one session of the
- * two-container lab on the real app (database, sessions, REST commands),
- * 100 clients subscribed live to its trace over loopback, run in two worker
- * threads (bench/ws-clients.ts) so their JSON parsing stays off the server's
- * thread (on a 2-core machine they still share its cores).
+ * two-container lab on the real server, built and started as `npm start`
+ * does, in a process of its own (database, sessions, REST commands), and 100
+ * clients subscribed live to its trace over loopback, run in two worker
+ * threads of this process (bench/ws-clients.ts); on a 2-core machine they
+ * still share the server's cores.
  *
  * - throughput: commands run back to back; events delivered per second,
  *   summed over the clients, until every client has the last one;
@@ -11,14 +12,14 @@
  *   one's events; from sending the command to a client receiving each event
  *   (p50, p99 over every event at every client).
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
-import { buildApp } from "../server/app.js";
-import { DEFAULT_SIMULATOR_CONFIG } from "../server/simulator/simulator-config.js";
-import { migrateDatabase } from "../server/db/prepare-database.js";
+import { BUILD_DIR, buildServer } from "../scripts/build-server.js";
+import { freePort, startBuiltServer, stopProcess, waitForHealth } from "./built-server.js";
 import type { ClientsWorkerData, WorkerCommand, WorkerReport } from "./ws-clients.js";
 
 const CLIENTS = Number(process.env["CLIENTS"] ?? 100);
@@ -86,44 +87,58 @@ function arrivals(w: ClientsWorker): Promise<[number, number, number][]> {
   });
 }
 
-async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), "cnlab-bench-"));
-  const databaseUrl = `file:${path.join(dir, "bench.db")}`;
-  await migrateDatabase(databaseUrl);
-  const app = await buildApp(
-    // Every client is the instructor on one session: the stream limits must let them all in,
-    // with room for a lagged client that reconnects before the server has seen its old socket close.
-    {
-      databaseUrl,
-      labsDir: "labs",
-      logLevel: "silent",
-      instructorToken: INSTRUCTOR_TOKEN,
-      commandRate: 1_000_000,
-      sessionRate: 1_000_000,
-      maxStreamsPerToken: 2 * CLIENTS,
-      maxStreamsPerSession: 2 * CLIENTS,
-      // One session runs every command of the benchmark and 100 clients replay it: neither its
-      // storage quota nor the replay pacing may shape what is measured here (fan-out).
-      replayMbPerSecond: 10_000,
-      simulator: { ...DEFAULT_SIMULATOR_CONFIG, sessionStorageBytes: 2 ** 40, tokenStorageBytes: 2 ** 40 },
-    },
-    { logger: false },
-  );
-  const address = await app.listen({ port: 0, host: "127.0.0.1" });
-  const auth = { authorization: `Bearer ${INSTRUCTOR_TOKEN}` };
-  const created = await app.inject({ method: "POST", url: "/api/sessions", headers: auth, payload: { labId: "bridge-two-containers" } });
-  const sessionId = created.json<{ id: string }>().id;
+async function post<T>(url: string, urlPath: string, body: unknown): Promise<T> {
+  const response = await fetch(`${url}${urlPath}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${INSTRUCTOR_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`POST ${urlPath}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
 
-  const run = async (command: string): Promise<{ from: number; to: number }> => {
-    const res = await app.inject({ method: "POST", url: `/api/sessions/${sessionId}/commands`, headers: auth, payload: { host: "node1", namespace: "nginx-1", command } });
-    if (res.statusCode !== 200) throw new Error(`command failed: ${res.statusCode} ${res.body}`);
-    return res.json<{ events: { from: number; to: number } }>().events;
-  };
+async function main(): Promise<void> {
+  await mkdir(BUILD_DIR, { recursive: true });
+  const buildDir = await mkdtemp(path.join(BUILD_DIR, "bench-"));
+  const dir = await mkdtemp(path.join(tmpdir(), "cnlab-bench-"));
+  const entry = await buildServer(buildDir);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = startBuiltServer(entry, {
+    port,
+    databaseUrl: `file:${path.join(dir, "bench.db")}`,
+    logLevel: "silent",
+    instructorToken: INSTRUCTOR_TOKEN,
+    env: {
+      // Every client is the instructor on one session: the stream limits must let them all in,
+      // with room for a lagged client that reconnects before the server has seen its old socket close.
+      CNLAB_MAX_STREAMS_PER_TOKEN: String(2 * CLIENTS),
+      CNLAB_MAX_STREAMS_PER_SESSION: String(2 * CLIENTS),
+      // One session runs every command of the benchmark and 100 clients replay it: neither its
+      // storage quota (lifted by startBuiltServer) nor the replay pacing may shape what is measured here (fan-out).
+      CNLAB_REPLAY_MB_PER_SECOND: "10000",
+    },
+  });
+  try {
+    await measure(url, server);
+  } finally {
+    await stopProcess(server);
+    await rm(dir, { recursive: true, force: true });
+    await rm(buildDir, { recursive: true, force: true });
+  }
+}
+
+async function measure(url: string, server: ChildProcess): Promise<void> {
+  await waitForHealth(url, server);
+  const sessionId = (await post<{ id: string }>(url, "/api/sessions", { labId: "bridge-two-containers" })).id;
+
+  const run = async (command: string): Promise<{ from: number; to: number }> =>
+    (await post<{ events: { from: number; to: number } }>(url, `/api/sessions/${sessionId}/commands`, { host: "node1", namespace: "nginx-1", command })).events;
   // Warm the network and the code paths before measuring.
   for (const c of COMMANDS) await run(c);
 
-  const url = `${address.replace("http", "ws")}/api/sessions/${sessionId}/trace?access_token=${INSTRUCTOR_TOKEN}`;
-  const workers = await Promise.all(Array.from({ length: WORKERS }, (_, k) => startWorker({ url, clients: Math.floor(CLIENTS / WORKERS) + (k < CLIENTS % WORKERS ? 1 : 0) })));
+  const traceUrl = `${url.replace("http", "ws")}/api/sessions/${sessionId}/trace?access_token=${INSTRUCTOR_TOKEN}`;
+  const workers = await Promise.all(Array.from({ length: WORKERS }, (_, k) => startWorker({ url: traceUrl, clients: Math.floor(CLIENTS / WORKERS) + (k < CLIENTS % WORKERS ? 1 : 0) })));
   const allReached = (seq: number) => Promise.all(workers.map((w) => reached(w, seq)));
 
   // Throughput.
@@ -163,8 +178,6 @@ async function main(): Promise<void> {
 
   for (const w of workers) w.command({ type: "close" });
   await Promise.all(workers.map((w) => new Promise((resolve) => w.worker.once("exit", resolve))));
-  await app.close();
-  await rm(dir, { recursive: true, force: true });
 }
 
 await main();
