@@ -17,6 +17,7 @@ import type { CheckKind } from "../labs/task-schema.js";
 import { prismaDateTime } from "../sessions/command-writer.js";
 import type { OutcomeStatus, SessionGrade } from "./grade-session.js";
 import type { GradedTarget, ResultRow, SessionResultRow } from "./grading-repository.js";
+import { outsidePrismaTransaction, sqlitePlaceholders } from "../db/sqlite-statements.js";
 
 export type SessionOutcome = { grade: SessionGrade } | { error: string; maxScore: number };
 
@@ -127,11 +128,10 @@ export function resultRows(driver: DatabaseDriver): ResultRows {
   switch (driver.kind) {
     case "sqlite": {
       const connection = driver.connection;
-      const sqlite = (sql: string) => sql.replace(/\$[0-9]+/g, "?");
-      const insertSession = connection.prepare(sqlite(INSERT_SESSION_SQL));
-      const insertResult = connection.prepare(sqlite(insertResultsSql(1)));
-      const sessions = connection.prepare<[string], RawSession>(sqlite(SESSIONS_SQL(`"gradedAt"`)));
-      const results = connection.prepare<[string], RawResult>(sqlite(RESULTS_SQL));
+      const insertSession = connection.prepare(sqlitePlaceholders(INSERT_SESSION_SQL));
+      const insertResult = connection.prepare(sqlitePlaceholders(insertResultsSql(1)));
+      const sessions = connection.prepare<[string], RawSession>(sqlitePlaceholders(SESSIONS_SQL(`"gradedAt"`)));
+      const results = connection.prepare<[string], RawResult>(sqlitePlaceholders(RESULTS_SQL));
       // Prisma's connection reads integers as BigInt; these fit a number.
       for (const statement of [sessions, results]) statement.safeIntegers(false);
       const write = connection.transaction((session: unknown[], rows: unknown[][]) => {
@@ -140,8 +140,7 @@ export function resultRows(driver: DatabaseDriver): ResultRows {
       });
       return {
         insert: async (runId, target, outcome, gradedAt) => {
-          // A Prisma transaction is open on the connection: our rows would join it (sessions/command-writer.ts).
-          while (connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
+          await outsidePrismaTransaction(connection);
           const { session, results: rows } = rowValues(runId, target, outcome, prismaDateTime(gradedAt), (b) => (b ? 1 : 0));
           write(session, rows);
         },

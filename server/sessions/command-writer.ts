@@ -24,6 +24,7 @@
 import type pg from "pg";
 import type { DatabaseDriver, SqliteConnection } from "../db/prisma-client.js";
 import type { LogEntry } from "./command-log.js";
+import { outsidePrismaTransaction } from "../db/sqlite-statements.js";
 
 export type CommandWriter = (entries: readonly LogEntry[]) => Promise<void>;
 
@@ -73,8 +74,7 @@ export function sqliteCommandWriter(connection: SqliteConnection): CommandWriter
     for (const entry of entries) insert.run(...rowValues(entry, prismaDateTime(entry.command.createdAt)));
   });
   return async (entries) => {
-    // A Prisma transaction is open on the connection: our rows would join it.
-    while (connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
+    await outsidePrismaTransaction(connection);
     writeAll(entries);
   };
 }

@@ -16,6 +16,7 @@
 import type { DatabaseDriver } from "../db/prisma-client.js";
 import { LEGACY_LIMITS, type EngineLimits, type Interruption, type TopologySpec } from "../engine/index.js";
 import type { ReplayBase, ReplayRow } from "./session-repository.js";
+import { sqlitePlaceholders } from "../db/sqlite-statements.js";
 
 export interface EventRange {
   index: number;
@@ -108,12 +109,11 @@ function replayBase(raw: RawReplayBase | undefined): ReplayBase | null {
 export function logReads(driver: DatabaseDriver): LogReads {
   switch (driver.kind) {
     case "sqlite": {
-      const sqlite = (sql: string) => sql.replace(/\$[0-9]/g, "?");
-      const ranges = driver.connection.prepare<[string, number, number], EventRange>(sqlite(EVENT_RANGES_SQL));
-      const rows = driver.connection.prepare<[string], RawReplayRow>(sqlite(REPLAY_ROWS_SQL(`"createdAt"`)));
-      const base = driver.connection.prepare<[string], RawReplayBase>(sqlite(REPLAY_BASE_SQL));
-      const texts = driver.connection.prepare<[string, number, number], RawEventTexts>(sqlite(EVENT_TEXTS_SQL));
-      const tokenBytes = driver.connection.prepare<[string], { total: number }>(sqlite(TOKEN_BYTES_SQL));
+      const ranges = driver.connection.prepare<[string, number, number], EventRange>(sqlitePlaceholders(EVENT_RANGES_SQL));
+      const rows = driver.connection.prepare<[string], RawReplayRow>(sqlitePlaceholders(REPLAY_ROWS_SQL(`"createdAt"`)));
+      const base = driver.connection.prepare<[string], RawReplayBase>(sqlitePlaceholders(REPLAY_BASE_SQL));
+      const texts = driver.connection.prepare<[string, number, number], RawEventTexts>(sqlitePlaceholders(EVENT_TEXTS_SQL));
+      const tokenBytes = driver.connection.prepare<[string], { total: number }>(sqlitePlaceholders(TOKEN_BYTES_SQL));
       // Prisma's connection reads integers as BigInt; these (µs of virtual time included) fit a number.
       for (const statement of [ranges, rows, base, texts, tokenBytes]) statement.safeIntegers(false);
       return {

@@ -16,6 +16,7 @@ import type { DatabaseDriver } from "../db/prisma-client.js";
 import type { EngineLimits, TopologySpec } from "../engine/index.js";
 import { prismaDateTime } from "./command-writer.js";
 import type { SessionRow } from "./session-repository.js";
+import { outsidePrismaTransaction, sqlitePlaceholders } from "../db/sqlite-statements.js";
 
 export interface NewSession {
   id: string;
@@ -72,14 +73,12 @@ function newRow(s: NewSession, ownerName: string, now: Date): SessionRow {
 export function sessionInserts(driver: DatabaseDriver): SessionInserts {
   switch (driver.kind) {
     case "sqlite": {
-      const sqlite = (sql: string) => sql.replace(/\$[0-9]+/g, "?");
-      const lab = driver.connection.prepare<[string], LabSource>(sqlite(LAB_SQL));
-      const insert = driver.connection.prepare(sqlite(INSERT_SQL));
+      const lab = driver.connection.prepare<[string], LabSource>(sqlitePlaceholders(LAB_SQL));
+      const insert = driver.connection.prepare(sqlitePlaceholders(INSERT_SQL));
       return {
         lab: async (labId) => lab.get(labId) ?? null,
         insert: async (session, ownerName, now) => {
-          // A Prisma transaction is open on the connection: the row would join it (command-writer.ts).
-          while (driver.connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
+          await outsidePrismaTransaction(driver.connection);
           insert.run(...values(session, prismaDateTime(now)));
           return newRow(session, ownerName, now);
         },
