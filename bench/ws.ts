@@ -11,6 +11,11 @@
  * - latency: one command at a time, the next once every client has the last
  *   one's events; from sending the command to a client receiving each event
  *   (p50, p99 over every event at every client).
+ *
+ * Both are measured twice: with clients that read only each message's seqs
+ * (the server's delivery: a hundred real clients parse on their own
+ * machines), then with clients that JSON.parse every message, on the same
+ * two cores as the server (see bench/ws-clients.ts).
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -20,7 +25,7 @@ import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { BUILD_DIR, buildServer } from "../scripts/build-server.js";
 import { freePort, startBuiltServer, stopProcess, waitForHealth } from "./built-server.js";
-import type { ClientsWorkerData, WorkerCommand, WorkerReport } from "./ws-clients.js";
+import type { ClientsWorkerData, ReadMode, WorkerCommand, WorkerReport } from "./ws-clients.js";
 
 const CLIENTS = Number(process.env["CLIENTS"] ?? 100);
 const WORKERS = 2;
@@ -141,40 +146,44 @@ async function measure(url: string, server: ChildProcess): Promise<void> {
   const workers = await Promise.all(Array.from({ length: WORKERS }, (_, k) => startWorker({ url: traceUrl, clients: Math.floor(CLIENTS / WORKERS) + (k < CLIENTS % WORKERS ? 1 : 0) })));
   const allReached = (seq: number) => Promise.all(workers.map((w) => reached(w, seq)));
 
-  // Throughput.
-  for (const w of workers) w.command({ type: "reset" });
-  const start = performance.now();
-  let lastTo = 0;
-  let commands = 0;
-  while (performance.now() - start < THROUGHPUT_SECONDS * 1000) lastTo = (await run(COMMANDS[commands++ % COMMANDS.length]!)).to;
-  await allReached(lastTo);
-  const seconds = (performance.now() - start) / 1000;
-  const delivered = workers.reduce((n, w) => n + w.received, 0);
+  const label = (s: string) => s.padEnd(58);
+  for (const read of ["seq", "json"] as const satisfies readonly ReadMode[]) {
+    const reading = read === "seq" ? "clients read seqs only" : "clients JSON.parse all";
+    // Throughput.
+    for (const w of workers) w.command({ type: "reset", read });
+    const reconnectsBefore = workers.reduce((n, w) => n + w.reconnects, 0);
+    const start = performance.now();
+    let lastTo = 0;
+    let commands = 0;
+    while (performance.now() - start < THROUGHPUT_SECONDS * 1000) lastTo = (await run(COMMANDS[commands++ % COMMANDS.length]!)).to;
+    await allReached(lastTo);
+    const seconds = (performance.now() - start) / 1000;
+    const delivered = workers.reduce((n, w) => n + w.received, 0);
+    const reconnects = workers.reduce((n, w) => n + w.reconnects, 0) - reconnectsBefore;
 
-  // Latency.
-  for (const w of workers) w.command({ type: "reset" });
-  const sent: { from: number; to: number; at: number }[] = [];
-  for (let k = 0; k < LATENCY_COMMANDS; k++) {
-    const at = now();
-    const range = await run(COMMANDS[k % COMMANDS.length]!);
-    sent.push({ ...range, at });
-    await allReached(range.to);
-  }
-  const latencies: number[] = [];
-  for (const w of workers) {
-    for (const [first, count, time] of await arrivals(w)) {
-      const cmd = sent.find((s) => first >= s.from && first < s.to);
-      if (cmd !== undefined) for (let n = 0; n < count; n++) latencies.push(time - cmd.at);
+    // Latency.
+    for (const w of workers) w.command({ type: "reset", read });
+    const sent: { from: number; to: number; at: number }[] = [];
+    for (let k = 0; k < LATENCY_COMMANDS; k++) {
+      const at = now();
+      const range = await run(COMMANDS[k % COMMANDS.length]!);
+      sent.push({ ...range, at });
+      await allReached(range.to);
     }
-  }
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+    const latencies: number[] = [];
+    for (const w of workers) {
+      for (const [first, count, time] of await arrivals(w)) {
+        const cmd = sent.find((s) => first >= s.from && first < s.to);
+        if (cmd !== undefined) for (let n = 0; n < count; n++) latencies.push(time - cmd.at);
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
 
-  const label = (s: string) => s.padEnd(40);
-  const reconnects = workers.reduce((n, w) => n + w.reconnects, 0);
-  console.log(`${label(`WebSocket fan-out to ${CLIENTS} clients`)} ${Math.round(delivered / seconds).toLocaleString("en-US").padStart(12)} events/s delivered (${delivered} in ${seconds.toFixed(2)} s, ${commands} commands, ${reconnects} lag reconnects)`);
-  console.log(`${label("command to event at a client, p50")} ${pct(50).toFixed(1).padStart(12)} ms`);
-  console.log(`${label("command to event at a client, p99")} ${pct(99).toFixed(1).padStart(12)} ms (${latencies.length} deliveries, ${LATENCY_COMMANDS} commands)`);
+    console.log(`${label(`WebSocket fan-out to ${CLIENTS} clients, ${reading}`)} ${Math.round(delivered / seconds).toLocaleString("en-US").padStart(12)} events/s delivered (${delivered} in ${seconds.toFixed(2)} s, ${commands} commands, ${reconnects} lag reconnects)`);
+    console.log(`${label(`command to event at a client, p50`)} ${pct(50).toFixed(1).padStart(12)} ms`);
+    console.log(`${label(`command to event at a client, p99`)} ${pct(99).toFixed(1).padStart(12)} ms (${latencies.length} deliveries, ${LATENCY_COMMANDS} commands)`);
+  }
 
   for (const w of workers) w.command({ type: "close" });
   await Promise.all(workers.map((w) => new Promise((resolve) => w.worker.once("exit", resolve))));
