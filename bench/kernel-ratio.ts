@@ -88,7 +88,8 @@ export async function kernelRatio(makeSession: () => Engine): Promise<void> {
 
       // Recorded as the worker records it, till the stored trace is laid out.
       t0 = performance.now();
-      const chunker = new EventChunker();
+      // As the worker records a command no one watches live.
+      const chunker = new EventChunker({ live: false });
       stepped(engine, command, (taken) => {
         chunker.add(taken);
         while (chunker.cut(false));

@@ -125,7 +125,7 @@ function handle(req: WorkerRequest): void {
           const job = engine.start({ host: req.host, namespace: req.namespace, command: req.command, at: req.at });
           // Encoding and compressing the trace (a chunk a slice) here keep both off the thread that
           // answers requests, and this one goes on with other sessions between two slices.
-          const chunker = new EventChunker();
+          const chunker = new EventChunker({ live: req.withJson });
           let result;
           try {
             result = job instanceof CommandJob ? yield* stepJob(job, task, req.budget, chunker) : job;

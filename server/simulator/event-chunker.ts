@@ -8,8 +8,11 @@
  * until its end, they outlived V8's young generation and each such command
  * cost full collections on the simulator's thread.
  *
- * It keeps the JSON of the chunks that go live (the head, and the latest,
- * which is the last once the command ended): liveChunkIndexes says which.
+ * When the session has live watchers (`live`), it keeps the events of the
+ * chunks that go to them (the head, and the latest, which is the last once
+ * the command ended; liveChunkIndexes says which) and writes their JSON at
+ * the end. Without watchers it keeps nothing: the head of a long ping,
+ * two thousand events, would otherwise outlive the young generation.
  */
 import { serializeEvents, type TraceEvent } from "../engine/index.js";
 import { CHUNK_EVENTS, LIVE_HEAD_CHUNKS, liveChunkIndexes, StoredTraceWriter } from "./stored-trace.js";
@@ -22,6 +25,8 @@ export class EventChunker {
   private readonly head: TraceEvent[][] = [];
   private latest: TraceEvent[] = [];
   private cutCount = 0;
+
+  constructor(private readonly options: { live: boolean }) {}
 
   add(events: readonly TraceEvent[]): void {
     for (const event of events) this.pending.push(event);
@@ -46,14 +51,17 @@ export class EventChunker {
       this.start = 0;
     }
     this.writer.addEvents(events);
-    if (this.cutCount < LIVE_HEAD_CHUNKS) this.head.push(events);
-    this.latest = events;
+    if (this.options.live) {
+      if (this.cutCount < LIVE_HEAD_CHUNKS) this.head.push(events);
+      this.latest = events;
+    }
     this.cutCount++;
     return true;
   }
 
   /** The JSON of the chunks that go to live watchers, in order; call once every chunk is cut. */
   liveJson(): string[] {
+    if (!this.options.live) throw new Error("event chunker: made without live watchers, it kept no live chunks");
     return liveChunkIndexes(this.cutCount).map((i) => serializeEvents(i < this.head.length ? this.head[i]! : this.latest));
   }
 

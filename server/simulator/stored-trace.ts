@@ -8,9 +8,11 @@
  * for tens of milliseconds.
  *
  * Layout (integers little-endian, unsigned 32-bit):
- *   magic   "CNT2": each chunk is the engine's compact form of its events
- *           (engine/trace/compact-events.ts); "CNT1", written before it: each
- *           chunk is its events' JSON array text
+ *   magic   "CNT3": each chunk is the engine's compact form of its events
+ *           (engine/trace/compact-events.ts, layout 3: frames as their bytes);
+ *           "CNT2", written before it: the compact form's layout 2 (frames as
+ *           their layers' JSON); "CNT1", before both: each chunk is its
+ *           events' JSON array text
  *   n       the number of chunks
  *   n × (firstSeq, eventCount, deflatedLength)
  *   the n deflated chunks, one after the other
@@ -45,9 +47,10 @@ export function liveChunkIndexes(count: number): number[] {
 }
 
 const MAGIC_PREFIX = [0x43, 0x4e, 0x54]; // "CNT"
-/** The fourth byte of the magic: "1" for JSON chunks, "2" for compact ones. */
+/** The fourth byte of the magic: "1" for JSON chunks, "2" and "3" for the compact form's layouts 2 and 3. */
 const JSON_FORMAT = 0x31;
-const COMPACT_FORMAT = 0x32;
+const COMPACT_LAYOUT_2 = 0x32;
+const COMPACT_FORMAT = 0x33;
 const HEADER_BYTES = 8;
 const ENTRY_BYTES = 12;
 
@@ -155,8 +158,8 @@ export function encodeCompactTrace(events: readonly TraceEvent[]): Uint8Array {
 
 /** The chunks of a stored blob. Throws on one that is not in this layout or does not add up. */
 export function readChunkIndex(blob: Uint8Array): StoredChunk[] {
-  if (blob.byteLength < HEADER_BYTES || MAGIC_PREFIX.some((byte, i) => blob[i] !== byte) || (blob[3] !== JSON_FORMAT && blob[3] !== COMPACT_FORMAT)) {
-    throw new Error("stored trace: not a chunked trace (no CNT1 or CNT2 header)");
+  if (blob.byteLength < HEADER_BYTES || MAGIC_PREFIX.some((byte, i) => blob[i] !== byte) || ![JSON_FORMAT, COMPACT_LAYOUT_2, COMPACT_FORMAT].includes(blob[3]!)) {
+    throw new Error("stored trace: not a chunked trace (no CNT1, CNT2 or CNT3 header)");
   }
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const count = view.getUint32(4, true);
@@ -178,7 +181,7 @@ export function readChunkIndex(blob: Uint8Array): StoredChunk[] {
 /** One chunk's events, each with its JSON: inflated on libuv's thread pool, and decoded from the compact form (or cut from the first layout's text). */
 export async function readChunk(blob: Uint8Array, chunk: StoredChunk): Promise<EventText[]> {
   const inflated = await inflate(blob.subarray(chunk.start, chunk.end), INFLATE_OPTIONS);
-  const events = blob[3] === JSON_FORMAT ? splitEventsText(inflated.toString("utf8")) : decodeEventsCompact(inflated);
+  const events = blob[3] === JSON_FORMAT ? splitEventsText(inflated.toString("utf8")) : decodeEventsCompact(inflated, blob[3] === COMPACT_LAYOUT_2 ? 2 : 3);
   if (events.length !== chunk.to - chunk.from) throw new Error(`stored trace: a chunk of ${events.length} events where its index says ${chunk.to - chunk.from}`);
   return events;
 }

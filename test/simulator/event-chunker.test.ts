@@ -28,7 +28,7 @@ describe("cutting a command's events into stored chunks as it runs", () => {
       const whole = labEngine("bridge-two-containers").run(command).events;
 
       const job = labEngine("bridge-two-containers").start(command);
-      const chunker = new EventChunker();
+      const chunker = new EventChunker({ live: true });
       let cutWhileRunning = 0;
       if (job instanceof CommandJob) {
         while (!job.step()) {
@@ -55,10 +55,20 @@ describe("cutting a command's events into stored chunks as it runs", () => {
   }
 
   it("a command that recorded nothing stores an empty index and sends nothing live", async () => {
-    const chunker = new EventChunker();
+    const chunker = new EventChunker({ live: true });
     chunker.add([]);
     expect(chunker.cut(true)).toBe(false);
     expect(chunker.liveJson()).toEqual([]);
     expect(readChunkIndex(chunker.finish())).toEqual([]);
+  });
+
+  it("without live watchers, stores the same bytes and keeps no chunk's events for them", () => {
+    const command = { ...NGINX1, command: "ping -c 100 172.17.0.3" };
+    const whole = labEngine("bridge-two-containers").run(command).events;
+    const chunker = new EventChunker({ live: false });
+    chunker.add(whole);
+    while (chunker.cut(true));
+    expect(Buffer.from(chunker.finish()).equals(Buffer.from(encodeCompactTrace(whole)))).toBe(true);
+    expect(() => chunker.liveJson()).toThrow(/kept no live chunks/);
   });
 });

@@ -2,6 +2,7 @@
  * The stored trace's layout: chunks of events deflated one by one behind an
  * index, so a page from any seq inflates one chunk, never a whole command.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { serializeEvents, type EventText } from "../../server/engine/index.js";
 import { CHUNK_EVENTS, LIVE_HEAD_CHUNKS, encodeCompactTrace, encodeStoredTrace, liveChunkIndexes, readChunk, readChunkIndex } from "../../server/simulator/stored-trace.js";
@@ -30,11 +31,11 @@ describe("the stored trace", () => {
     expect(big.byteLength * 10).toBeLessThan(eventsJson(0, CHUNK_EVENTS).length);
   });
 
-  it("stores events compactly (CNT2) and reads each chunk back as the JSON serializeEvents writes, in under a tenth of the bytes", async () => {
+  it("stores events compactly (CNT3) and reads each chunk back as the JSON serializeEvents writes, in under a tenth of the bytes", async () => {
     const events = labEngine("bridge-two-containers").run({ host: "node1", namespace: "nginx-1", command: "ping -c 100 172.17.0.3" }).events;
     expect(events.length).toBeGreaterThan(2 * CHUNK_EVENTS);
     const blob = encodeCompactTrace(events);
-    expect(new TextDecoder().decode(blob.subarray(0, 4))).toBe("CNT2");
+    expect(new TextDecoder().decode(blob.subarray(0, 4))).toBe("CNT3");
     const chunks = readChunkIndex(blob);
     expect(chunks.map((c) => c.to - c.from)).toEqual([CHUNK_EVENTS, CHUNK_EVENTS, events.length - 2 * CHUNK_EVENTS]);
     for (const [i, chunk] of chunks.entries()) {
@@ -42,6 +43,17 @@ describe("the stored trace", () => {
       expect(asText(await readChunk(blob, chunk))).toBe(serializeEvents(events.slice(i * CHUNK_EVENTS, (i + 1) * CHUNK_EVENTS)));
     }
     expect(blob.byteLength * 10).toBeLessThan(serializeEvents(events).length);
+  });
+
+  it("still reads a trace stored in the compact form's layout 2 (CNT2: frames as their layers' JSON)", async () => {
+    // Written by the version before layout 3: a ping with its ARP, then a curl (TCP options, HTTP).
+    const blob = new Uint8Array(readFileSync(new URL("../fixtures/stored-trace/cnt2.bin", import.meta.url)));
+    const expected = readFileSync(new URL("../fixtures/stored-trace/cnt2.json", import.meta.url), "utf8").trim();
+    expect(new TextDecoder().decode(blob.subarray(0, 4))).toBe("CNT2");
+    const read: EventText[] = [];
+    for (const chunk of readChunkIndex(blob)) read.push(...(await readChunk(blob, chunk)));
+    expect(asText(read)).toBe(expected);
+    expect(read.some((e) => e.kind === "socket-deliver" && e.json.includes('"kind":"tcp"'))).toBe(true);
   });
 
   it("refuses a compact chunk whose events do not match its index", async () => {

@@ -11,12 +11,18 @@
  * The log is bounded: past MAX_FRAMES frames in one window the newest are not
  * kept and are counted per device, which tcpdump reports as "dropped by
  * kernel", as a real capture whose buffer overflowed would.
+ *
+ * It keeps a frame's bytes, not the frame: the bytes are what tcpdump reads,
+ * and its decoded layers and summary (a dozen objects and strings) would
+ * otherwise live as long as the window, through every young-generation
+ * collection of a long ping, and be promoted to be collected again later.
  */
 import type { Device } from "../link/device.js";
 import type { Frame } from "../link/frame.js";
 
 export interface LoggedFrame {
-  readonly frame: Frame;
+  /** The frame's bytes (frame-layers.ts decodes them again for a reader). */
+  readonly bytes: Uint8Array;
   readonly host: string;
   readonly namespace: string;
   /** The device's name when the frame passed. */
@@ -46,7 +52,7 @@ export class DeviceFrameLog {
       return;
     }
     this.entries.push({
-      frame,
+      bytes: frame.bytes,
       host: dev.ns.host,
       namespace: dev.ns.name,
       device: dev.name,

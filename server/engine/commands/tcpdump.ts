@@ -16,6 +16,7 @@
  * -t, -S, -l, and a filter expression (tcpdump-filter.ts).
  */
 import type { LoggedFrame } from "../capture/device-frame-log.js";
+import { frameLayers } from "../trace/frame-layers.js";
 import { isLayer3Device } from "../link/point-to-point.js";
 import { fail, type CommandHandler } from "./command-context.js";
 import { notSimulated } from "./not-simulated.js";
@@ -134,10 +135,11 @@ export const tcpdumpCommand: CommandHandler = (argv, ctx) => {
   let received = 0;
   for (const e of ctx.net.frameLog.read()) {
     if (!sees(e)) continue;
-    if (filter !== null && !matchFilter(filter, e.frame.layers)) continue;
+    const layers = frameLayers(e.bytes);
+    if (filter !== null && !matchFilter(filter, layers)) continue;
     received++;
     if (count !== null && captured >= count) continue;
-    out.push(printer.print(e.time, e.frame.layers, e.frame.bytes, raw));
+    out.push(printer.print(e.time, layers, e.bytes, raw));
     captured++;
   }
   // Without -c, or with fewer frames than -c asked for, the capture is ended as Ctrl-C ends it: a new line first.

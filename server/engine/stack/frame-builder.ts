@@ -10,10 +10,8 @@ import { encodeFrame, encodeIpv4Packet, type IpPayloadSpec, type Ipv4PacketSpec 
 import type { IcmpRepr } from "../wire/icmp.js";
 import type { Ipv4Address } from "../wire/ipv4-address.js";
 import { parseMacOrThrow, type MacAddress } from "../wire/mac-address.js";
-import { decodeFrame, summarizeFrame } from "../wire/packet.js";
-
-/** Show what VXLAN carries on both the IANA port and Linux's/flannel's 8472. */
-export const DECODE_OPTIONS = { vxlanPorts: [4789, 8472] } as const;
+import { summarizeFrame } from "../wire/packet.js";
+import { decodeFrameLayers } from "../trace/frame-layers.js";
 
 const macCache = new Map<string, MacAddress>();
 function mac(text: string): MacAddress {
@@ -84,7 +82,7 @@ export function buildFrame(src: string, dst: string, payload: Payload, packetId:
           }
         : { kind: "ipv4", ...ipv4Spec(payload) },
   });
-  const layers = decodeFrame(bytes, DECODE_OPTIONS);
+  const layers = decodeFrameLayers(bytes);
   return { packetId, src, dst, bytes, layers, summary: summarizeFrame(layers), payload };
 }
 

@@ -4,35 +4,49 @@
  * and 16 KB of JSON, most of it the same strings again (hosts, devices, the
  * iptables rules each packet walks past, the decoded frame repeated in every
  * event about it); writing all of that and then compressing it cost several
- * times what simulating the round trip did. Here every distinct string, and
- * every frame's decoded layers, is written once per batch as text, and each
- * event is a few varints: a round trip is about 2 KB before compression.
- * JSON is made only when a client reads the events (decodeEventsCompact),
- * through the same rules serializeEvent follows, which a test holds to
- * serializeEvent over every lab's events; with each event come the fields a
- * filter reads (event-text.ts), known here without reading the JSON again.
+ * times what simulating the round trip did. Here every distinct string is
+ * written once per batch, every frame once as its bytes (frame-layers.ts),
+ * and each event is a few varints: a round trip is about 1.3 KB before
+ * compression. JSON is made only when a client reads the events
+ * (decodeEventsCompact): strings escaped, frames decoded, through the same
+ * rules serializeEvent follows, which a test holds to serializeEvent over
+ * every lab's events; with each event come the fields a filter reads
+ * (event-text.ts), known here without reading the JSON again.
  *
- * Layout of one batch (integers are unsigned LEB128 varints):
- *   textCount, textBytes, then the texts' UTF-8, joined by "\n"
+ * Layout 3 of one batch (integers are unsigned LEB128 varints):
+ *   textCount, then per text its length in UTF-16 units times two, plus one
+ *   when the text is JSON (see below) rather than a string as it is
+ *   textBytes, then the texts' UTF-8, one after the other
+ *   frameCount, then per frame its length, then the frames' bytes
  *   eventCount
  *   per event: kind (a text), seq and time (zigzag deltas from the previous
  *   event's, the first from 0), host, namespace, device (0 for null, else
  *   text + 1), packetId (0 for null, else number + 1), summary, layers (0 for
- *   null, else text + 1), then the kind's own fields in event-fields.ts's
- *   order: a string is its text, a nullable one 0 or text + 1, a number as
- *   below, a nullable one 0 or number + 1, a boolean 0 or 1, a list of strings
- *   its length and then its texts.
+ *   null, 2t + 1 for text t, 2f + 2 for frame f), then the kind's own fields
+ *   in event-fields.ts's order: a string is its text, a nullable one 0 or
+ *   text + 1, a number as below, a nullable one 0 or number + 1, a boolean 0
+ *   or 1, a list of strings its length and then its texts.
  *   A number n is 2n when n is an integer from 0 to 2^50; any other is
  *   2t + 1, t a text holding its JSON.
- * A text is a string's JSON between its quotes, a frame's layers as JSON, or
- * a number's JSON. None holds a raw newline (JSON escapes it), hence the
- * separator. A change of this layout is a new stored format
- * (server/simulator/stored-trace.ts names each by its magic).
+ * A text is a string as it is, or as its JSON between the quotes when it is
+ * not well-formed UTF-16 (a lone surrogate, which UTF-8 cannot carry); the
+ * layers of a frame without bytes, or a number's JSON.
+ *
+ * Layout 2, written before (stored traces "CNT2"), is still read: its texts
+ * are all JSON, joined by "\n", it has no frames, and an event's layers are
+ * 0 or text + 1.
+ *
+ * A change of this layout is a new stored format (server/simulator/stored-trace.ts
+ * names each by its magic).
  */
 import { EVENT_FIELDS, type FieldType } from "./event-fields.js";
 import { unescapeJsonString, type EventText } from "./event-text.js";
+import { frameBytesOf, frameLayersJson } from "./frame-layers.js";
 import { num, raw } from "./serialize-event.js";
 import type { TraceEvent, TraceEventKind } from "./trace-event.js";
+
+/** The layouts decodeEventsCompact reads; encodeEventsCompact writes the last. */
+export type CompactLayout = 2 | 3;
 
 const MAX_PLAIN = 2 ** 50;
 
@@ -40,12 +54,17 @@ class ByteWriter {
   bytes = new Uint8Array(8192);
   length = 0;
 
+  private room(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.length + n) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
   varint(v: number): void {
-    if (this.length + 10 > this.bytes.length) {
-      const grown = new Uint8Array(this.bytes.length * 2);
-      grown.set(this.bytes);
-      this.bytes = grown;
-    }
+    this.room(10);
     const b = this.bytes;
     let at = this.length;
     if (v <= 0x7fffffff) {
@@ -62,34 +81,57 @@ class ByteWriter {
     b[at++] = v;
     this.length = at;
   }
+
+  raw(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.bytes.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  get written(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
+  }
 }
 
 const zigzag = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
 const unzigzag = (v: number): number => (v % 2 === 0 ? v / 2 : -(v + 1) / 2);
 
-/** The texts of one batch, each written once: strings by value, layers by identity. */
-class Texts {
-  readonly list: string[] = [];
+/** String.prototype.isWellFormed (ES2024; Node has it): false for a string with a lone surrogate. */
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** The texts and frames of one batch, each written once: strings by value, layers by identity. */
+class Tables {
+  readonly texts: string[] = [];
+  /** Per text: its length times two, plus one when it is JSON. */
+  readonly heads: number[] = [];
+  readonly frames: Uint8Array[] = [];
   private readonly strings = new Map<string, number>();
   private readonly layers = new Map<object, number>();
   private readonly numbers = new Map<string, number>();
 
+  private text(t: string, json: boolean): number {
+    this.heads.push(t.length * 2 + (json ? 1 : 0));
+    return this.texts.push(t) - 1;
+  }
+
   str(s: string): number {
     let ref = this.strings.get(s);
     if (ref === undefined) {
-      ref = this.list.push(raw(s)) - 1;
+      ref = isWellFormed(s) ? this.text(s, false) : this.text(raw(s), true);
       this.strings.set(s, ref);
     }
     return ref;
   }
 
-  layersOf(layers: object): number {
-    let ref = this.layers.get(layers);
-    if (ref === undefined) {
-      ref = this.list.push(JSON.stringify(layers)) - 1;
-      this.layers.set(layers, ref);
+  /** An event's layers: 2f + 2 for frame f, or 2t + 1 for text t, its JSON, when the layers have no bytes. */
+  layersOf(layers: TraceEvent["layers"] & object): number {
+    let code = this.layers.get(layers);
+    if (code === undefined) {
+      const bytes = frameBytesOf(layers);
+      code = bytes === undefined ? this.text(JSON.stringify(layers), true) * 2 + 1 : (this.frames.push(bytes) - 1) * 2 + 2;
+      this.layers.set(layers, code);
     }
-    return ref;
+    return code;
   }
 
   number(n: number): number {
@@ -97,7 +139,7 @@ class Texts {
     const text = num(n);
     let ref = this.numbers.get(text);
     if (ref === undefined) {
-      ref = this.list.push(text) - 1;
+      ref = this.text(text, true);
       this.numbers.set(text, ref);
     }
     return ref * 2 + 1;
@@ -112,62 +154,87 @@ function checkedInteger(what: string, v: number): number {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** A batch of events in the compact form. */
+/** A batch of events in the compact form (layout 3). */
 export function encodeEventsCompact(events: readonly TraceEvent[]): Uint8Array {
-  const texts = new Texts();
+  const t = new Tables();
   const w = new ByteWriter();
   w.varint(events.length);
   let seq = 0;
   let time = 0;
+  // Consecutive events mostly share their kind's neighbours: host, namespace, often the device.
+  // Comparing with the previous event's string first spares most of the map lookups.
+  let host = "";
+  let hostRef = -1;
+  let namespace = "";
+  let namespaceRef = -1;
+  let device = "";
+  let deviceRef = -1;
   for (const e of events) {
-    w.varint(texts.str(e.kind));
+    w.varint(t.str(e.kind));
     w.varint(zigzag(checkedInteger("seq", e.seq) - seq));
     w.varint(zigzag(checkedInteger("time", e.time) - time));
     seq = e.seq;
     time = e.time;
-    w.varint(texts.str(e.host));
-    w.varint(texts.str(e.namespace));
-    w.varint(e.device === null ? 0 : texts.str(e.device) + 1);
-    w.varint(e.packetId === null ? 0 : texts.number(e.packetId) + 1);
-    w.varint(texts.str(e.summary));
-    w.varint(e.layers === null ? 0 : texts.layersOf(e.layers) + 1);
+    if (hostRef < 0 || e.host !== host) {
+      host = e.host;
+      hostRef = t.str(host);
+    }
+    w.varint(hostRef);
+    if (namespaceRef < 0 || e.namespace !== namespace) {
+      namespace = e.namespace;
+      namespaceRef = t.str(namespace);
+    }
+    w.varint(namespaceRef);
+    if (e.device === null) w.varint(0);
+    else {
+      if (deviceRef < 0 || e.device !== device) {
+        device = e.device;
+        deviceRef = t.str(device);
+      }
+      w.varint(deviceRef + 1);
+    }
+    w.varint(e.packetId === null ? 0 : t.number(e.packetId) + 1);
+    w.varint(t.str(e.summary));
+    w.varint(e.layers === null ? 0 : t.layersOf(e.layers));
     const fields = e as unknown as Record<string, unknown>;
     for (const { name, type } of EVENT_FIELDS[e.kind]) {
       const v = fields[name];
       switch (type) {
         case "str":
-          w.varint(texts.str(v as string));
+          w.varint(t.str(v as string));
           break;
         case "str?":
-          w.varint(v === null ? 0 : texts.str(v as string) + 1);
+          w.varint(v === null ? 0 : t.str(v as string) + 1);
           break;
         case "num":
-          w.varint(texts.number(v as number));
+          w.varint(t.number(v as number));
           break;
         case "num?":
-          w.varint(v === null ? 0 : texts.number(v as number) + 1);
+          w.varint(v === null ? 0 : t.number(v as number) + 1);
           break;
         case "bool":
           w.varint(v === true ? 1 : 0);
           break;
         case "strs":
           w.varint((v as string[]).length);
-          for (const s of v as string[]) w.varint(texts.str(s));
+          for (const s of v as string[]) w.varint(t.str(s));
           break;
         default:
           assertNeverType(type);
       }
     }
   }
-  const textBytes = encoder.encode(texts.list.join("\n"));
+  const textBytes = encoder.encode(t.texts.join(""));
   const head = new ByteWriter();
-  head.varint(texts.list.length);
+  head.varint(t.texts.length);
+  for (const h of t.heads) head.varint(h);
   head.varint(textBytes.length);
-  const out = new Uint8Array(head.length + textBytes.length + w.length);
-  out.set(head.bytes.subarray(0, head.length), 0);
-  out.set(textBytes, head.length);
-  out.set(w.bytes.subarray(0, w.length), head.length + textBytes.length);
-  return out;
+  head.raw(textBytes);
+  head.varint(t.frames.length);
+  for (const f of t.frames) head.varint(f.length);
+  for (const f of t.frames) head.raw(f);
+  head.raw(w.written);
+  return head.written;
 }
 
 function assertNeverType(type: never): never {
@@ -195,55 +262,112 @@ class ByteReader {
       scale *= 0x80;
     }
   }
+
+  take(length: number, what: string): Uint8Array {
+    if (this.at + length > this.bytes.length) throw new Error(`compact trace: the ${what} run past the batch`);
+    const out = this.bytes.subarray(this.at, this.at + length);
+    this.at += length;
+    return out;
+  }
+}
+
+/** What a batch's events refer to: each text as JSON and as the string it is, and each event's layers as JSON. */
+interface BatchTables {
+  /** A text as JSON: a string's between its quotes, a number's, or a frame's layers. */
+  json(ref: number): string;
+  /** A string text as the string itself, escapes undone. */
+  plain(ref: number): string;
+  /** An event's layers code (not 0) as JSON. */
+  layers(code: number): string;
+}
+
+function checkedRef(ref: number, count: number): number {
+  if (ref >= count) throw new Error(`compact trace: text ${ref} of ${count}`);
+  return ref;
+}
+
+/** Layout 2: texts all JSON, joined by "\n"; layers are a text. */
+function layout2Tables(r: ByteReader): BatchTables {
+  const textCount = r.varint();
+  const block = r.take(r.varint(), "texts");
+  const texts = textCount === 0 ? [] : decoder.decode(block).split("\n");
+  if (texts.length !== textCount) throw new Error(`compact trace: ${texts.length} texts where the batch says ${textCount}`);
+  const plain = new Array<string | undefined>(textCount);
+  const json = (ref: number): string => texts[checkedRef(ref, textCount)]!;
+  return {
+    json,
+    plain: (ref) => (plain[ref] ??= unescapeJsonString(json(ref))),
+    layers: (code) => json(code - 1),
+  };
+}
+
+/** Layout 3: strings as they are (or as JSON, flagged), frames as their bytes. */
+function layout3Tables(r: ByteReader): BatchTables {
+  const textCount = r.varint();
+  const heads = new Array<number>(textCount);
+  for (let i = 0; i < textCount; i++) heads[i] = r.varint();
+  const block = decoder.decode(r.take(r.varint(), "texts"));
+  const texts = new Array<string>(textCount);
+  let at = 0;
+  for (let i = 0; i < textCount; i++) {
+    const length = Math.floor(heads[i]! / 2);
+    texts[i] = block.slice(at, at + length);
+    at += length;
+  }
+  if (at !== block.length) throw new Error(`compact trace: the texts take ${block.length} characters where their lengths say ${at}`);
+  const frameCount = r.varint();
+  const lengths = new Array<number>(frameCount);
+  for (let i = 0; i < frameCount; i++) lengths[i] = r.varint();
+  const frames = lengths.map((length) => r.take(length, "frames"));
+  const jsonOf = new Array<string | undefined>(textCount);
+  const plainOf = new Array<string | undefined>(textCount);
+  const framesJson = new Array<string | undefined>(frameCount);
+  const isJson = (ref: number): boolean => heads[checkedRef(ref, textCount)]! % 2 === 1;
+  const json = (ref: number): string => (jsonOf[ref] ??= isJson(ref) ? texts[ref]! : raw(texts[ref]!));
+  return {
+    json,
+    plain: (ref) => (plainOf[ref] ??= isJson(ref) ? unescapeJsonString(texts[ref]!) : texts[ref]!),
+    layers: (code) => {
+      if (code % 2 === 1) return json((code - 1) / 2);
+      const f = (code - 2) / 2;
+      if (f >= frameCount) throw new Error(`compact trace: frame ${f} of ${frameCount}`);
+      return (framesJson[f] ??= frameLayersJson(frames[f]!));
+    },
+  };
 }
 
 /** Each event of a batch, its JSON the text serializeEvent would have written for it. */
-export function decodeEventsCompact(bytes: Uint8Array): EventText[] {
+export function decodeEventsCompact(bytes: Uint8Array, layout: CompactLayout = 3): EventText[] {
   const r = new ByteReader(bytes);
-  const textCount = r.varint();
-  const textLength = r.varint();
-  if (r.at + textLength > bytes.length) throw new Error("compact trace: the texts run past the batch");
-  const texts = textCount === 0 ? [] : decoder.decode(bytes.subarray(r.at, r.at + textLength)).split("\n");
-  if (texts.length !== textCount) throw new Error(`compact trace: ${texts.length} texts where the batch says ${textCount}`);
-  r.at += textLength;
-  const text = (ref: number): string => {
-    const t = texts[ref];
-    if (t === undefined) throw new Error(`compact trace: text ${ref} of ${textCount}`);
-    return t;
-  };
-  const number = (code: number): string => (code % 2 === 0 ? `${code / 2}` : text((code - 1) / 2));
-  // Hosts, namespaces and devices as strings again, once per text.
-  const plain = new Array<string | undefined>(textCount);
-  const plainText = (ref: number): string => (plain[ref] ??= unescapeJsonString(text(ref)));
+  const t = layout === 2 ? layout2Tables(r) : layout3Tables(r);
+  const number = (code: number): string => (code % 2 === 0 ? `${code / 2}` : t.json((code - 1) / 2));
   const count = r.varint();
   const out = new Array<EventText>(count);
   let seq = 0;
   let time = 0;
   for (let i = 0; i < count; i++) {
-    const kind = text(r.varint()) as TraceEventKind;
+    const kind = t.json(r.varint()) as TraceEventKind;
     const fields = FIELD_PREFIXES[kind];
     if (fields === undefined) throw new Error(`compact trace: unknown event kind "${kind}"`);
     seq += unzigzag(r.varint());
     time += unzigzag(r.varint());
     const hostRef = r.varint();
-    const host = text(hostRef);
     const namespaceRef = r.varint();
-    const namespace = text(namespaceRef);
     const device = r.varint();
     const packetId = r.varint();
-    const summary = text(r.varint());
+    const summary = t.json(r.varint());
     const layers = r.varint();
     let json =
-      `{"seq":${seq},"time":${time},"kind":"${kind}","host":"${host}","namespace":"${namespace}"` +
-      `,"device":${device === 0 ? "null" : `"${text(device - 1)}"`},"packetId":${packetId === 0 ? "null" : number(packetId - 1)},"summary":"${summary}"`;
+      `{"seq":${seq},"time":${time},"kind":"${kind}","host":"${t.json(hostRef)}","namespace":"${t.json(namespaceRef)}"` +
+      `,"device":${device === 0 ? "null" : `"${t.json(device - 1)}"`},"packetId":${packetId === 0 ? "null" : number(packetId - 1)},"summary":"${summary}"`;
     for (const { type, prefix } of fields) {
       const v = r.varint();
       switch (type) {
         case "str":
-          json += `${prefix}"${text(v)}"`;
+          json += `${prefix}"${t.json(v)}"`;
           break;
         case "str?":
-          json += v === 0 ? `${prefix}null` : `${prefix}"${text(v - 1)}"`;
+          json += v === 0 ? `${prefix}null` : `${prefix}"${t.json(v - 1)}"`;
           break;
         case "num":
           json += prefix + number(v);
@@ -256,7 +380,7 @@ export function decodeEventsCompact(bytes: Uint8Array): EventText[] {
           break;
         case "strs": {
           json += `${prefix}[`;
-          for (let k = 0; k < v; k++) json += `${k === 0 ? "" : ","}"${text(r.varint())}"`;
+          for (let k = 0; k < v; k++) json += `${k === 0 ? "" : ","}"${t.json(r.varint())}"`;
           json += "]";
           break;
         }
@@ -267,10 +391,10 @@ export function decodeEventsCompact(bytes: Uint8Array): EventText[] {
     out[i] = {
       seq,
       kind,
-      host: plainText(hostRef),
-      namespace: plainText(namespaceRef),
-      device: device === 0 ? null : plainText(device - 1),
-      json: `${json},"layers":${layers === 0 ? "null" : text(layers - 1)}}`,
+      host: t.plain(hostRef),
+      namespace: t.plain(namespaceRef),
+      device: device === 0 ? null : t.plain(device - 1),
+      json: `${json},"layers":${layers === 0 ? "null" : t.layers(layers)}}`,
     };
   }
   if (r.at !== bytes.length) throw new Error(`compact trace: ${bytes.length - r.at} bytes left after the events`);

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeEventsCompact, encodeEventsCompact } from "../../../server/engine/trace/compact-events.js";
 import { EVENT_FIELDS } from "../../../server/engine/trace/event-fields.js";
+import { frameBytesOf } from "../../../server/engine/trace/frame-layers.js";
 import { serializeEvent } from "../../../server/engine/trace/serialize-event.js";
 import { TRACE_EVENT_KINDS, type TraceEvent } from "../../../server/engine/trace/trace-event.js";
 import { labEngine, loadLab } from "../helpers/lab-engine.js";
@@ -83,6 +84,24 @@ describe("compact trace events", () => {
         expect(decodeEventsCompact(encodeEventsCompact([e, { ...e, seq: seq + 1 }])).map((d) => d.json)).toEqual([serializeEvent(e), serializeEvent({ ...e, seq: seq + 1 })]);
       }),
     );
+  });
+
+  it("keeps a frame's bytes once, however many events are about it, in place of its layers' JSON", () => {
+    const events = labEngine("bridge-two-containers").run({ host: "node1", namespace: "nginx-1", command: "ping -c 10 172.17.0.3" }).events;
+    const frames = [...new Set(events.map((e) => e.layers).filter((l) => l !== null))];
+    expect(events.filter((e) => e.layers !== null).length).toBeGreaterThan(2 * frames.length);
+    // The same events with layers that were not decoded from bytes: those are stored as their JSON.
+    const copies = new Map(frames.map((l) => [l, structuredClone(l)]));
+    const copied = events.map((e) => (e.layers === null ? e : { ...e, layers: copies.get(e.layers)! }));
+    const withBytes = encodeEventsCompact(events);
+    const withJson = encodeEventsCompact(copied);
+    expect(decodeEventsCompact(withBytes).map((e) => e.json)).toEqual(events.map(serializeEvent));
+    expect(decodeEventsCompact(withJson).map((e) => e.json)).toEqual(events.map(serializeEvent));
+    const layersJson = frames.reduce((n, l) => n + JSON.stringify(l).length, 0);
+    const frameBytes = frames.reduce((n, l) => n + frameBytesOf(l)!.length, 0);
+    expect(frameBytes * 4).toBeLessThan(layersJson);
+    // Each frame once: what the bytes save is the layers' JSON less the frames' bytes (and a few length bytes).
+    expect(withJson.byteLength - withBytes.byteLength).toBeGreaterThanOrEqual(layersJson - frameBytes - 4 * frames.length);
   });
 
   it("holds an empty batch", () => {
