@@ -13,7 +13,7 @@
  *   full garbage collection, averaged over enough sessions kept at once to
  *   hold about 400 containers (run with --expose-gc, as the npm script does).
  *
- * BENCH_ROUNDS (default 3) builds of each size give min / median / max.
+ * BENCH_ROUNDS (default 5) builds of each size give min / median / max.
  * Engine objects are counted without the session limits (a thousand
  * containers need more devices than a classroom session is allowed).
  */
@@ -21,7 +21,7 @@ import { performance } from "node:perf_hooks";
 import { DEFAULT_LIMITS, Engine, type TopologySpec } from "../server/engine/index.js";
 import { overlayCluster } from "../test/engine/helpers/overlay-cluster.js";
 
-const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 3);
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 const STEADY_PINGS = 20;
 const UNLIMITED = Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => [k, Number.MAX_SAFE_INTEGER])) as unknown as typeof DEFAULT_LIMITS;
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 import type { LabFile } from "../server/labs/lab-schema.js";
 import { parseLabFile } from "../server/labs/parse-lab-file.js";
 import { PREBUILT_LABS_FILE, prebuiltKey } from "../server/labs/prebuilt-labs.js";
@@ -39,6 +39,37 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** build/, where `npm start` finds main.js. */
 export const BUILD_DIR = path.join(root, "build");
 
+/** How the server's code is compiled, for the server and for what measures it (bundleScript). */
+const SERVER_BUNDLE = {
+  absWorkingDir: root,
+  bundle: true,
+  external: EXTERNAL,
+  // Bundled CommonJS packages call require() for Node's modules and the externals; an ES module has none of its own.
+  banner: { js: REQUIRE_SHIM },
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  sourcemap: "linked",
+  // No keepNames: it wraps every function expression in a call that defines its `name`, each time
+  // the expression runs, and Fastify's hook runners make closures per request (7% of the request
+  // thread's time under load). Names are kept anyway unless two modules' names collide; the code
+  // never reads a function's or class's name (error classes set theirs), and the linked source map
+  // gives stack frames their places in the sources.
+  logLevel: "warning",
+} as const satisfies BuildOptions;
+
+/**
+ * Bundles one script (a benchmark) as the server is bundled into `outdir`
+ * and returns the path of its .mjs: what it measures of the engine then runs
+ * as the built server's worker runs it, not through tsx's transform (which
+ * keeps every function's name with a call each time a closure is made).
+ */
+export async function bundleScript(entry: string, outdir: string): Promise<string> {
+  const outfile = path.join(outdir, `${path.basename(entry).replace(/\.ts$/, "")}.mjs`);
+  await build({ ...SERVER_BUNDLE, entryPoints: [entry], outfile });
+  return outfile;
+}
+
 /**
  * Bundles the server into `outdir` (a folder inside the repository, so the
  * server finds prisma/, labs/ and node_modules above it) and returns the
@@ -52,29 +83,15 @@ export async function buildServer(outdir: string = BUILD_DIR): Promise<string> {
     if (entry.isFile() && /\.(js|js\.map|json)$/.test(entry.name)) rmSync(path.join(outdir, entry.name));
   }
   await build({
-    absWorkingDir: root,
+    ...SERVER_BUNDLE,
     // The worker is its own entry: the pool starts it as engine-worker.js, next to the chunk that asks for it.
     entryPoints: { main: "server/main.ts", "engine-worker": "server/simulator/engine-worker.ts" },
     outdir,
     // Chunks in the same folder as the entries: worker-bundle.ts finds the worker relative to its own chunk.
     chunkNames: "[name]-[hash]",
-    bundle: true,
     // Shared code (the engine, the protocol) goes into chunks, and main.ts's lazy imports stay lazy:
     // a bad variable is still reported before Fastify and Prisma are loaded.
     splitting: true,
-    external: EXTERNAL,
-    // Bundled CommonJS packages call require() for Node's modules and the externals; an ES module has none of its own.
-    banner: { js: REQUIRE_SHIM },
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    sourcemap: "linked",
-    // No keepNames: it wraps every function expression in a call that defines its `name`, each time
-    // the expression runs, and Fastify's hook runners make closures per request (7% of the request
-    // thread's time under load). Names are kept anyway unless two modules' names collide; the code
-    // never reads a function's or class's name (error classes set theirs), and the linked source map
-    // gives stack frames their places in the sources.
-    logLevel: "warning",
     plugins: [packageDirnames(["@fastify/swagger-ui"])],
   });
   writePrebuiltLabs(outdir);

@@ -9,12 +9,19 @@
  */
 export class HostAddresses {
   private readonly counts = new Map<number, number>();
+  private removedCount = 0;
+
+  /** How many times an address left a device: Docker's allocation searches from the start again after one. */
+  get removals(): number {
+    return this.removedCount;
+  }
 
   add(address: number): void {
     this.counts.set(address, (this.counts.get(address) ?? 0) + 1);
   }
 
   remove(address: number): void {
+    this.removedCount++;
     const n = this.counts.get(address) ?? 0;
     if (n <= 1) this.counts.delete(address);
     else this.counts.set(address, n - 1);

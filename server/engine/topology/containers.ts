@@ -140,15 +140,27 @@ export function dockerBridge(host: SimHost): { bridge: Bridge; gateway: number; 
   return { bridge: dev, gateway: a.address, prefixLength: a.prefixLength };
 }
 
-/** Lowest free address of the bridge's subnet, skipping the gateway (Docker's IPAM). */
+/**
+ * Lowest free address of the bridge's subnet, skipping the gateway (Docker's
+ * IPAM). The search starts where the last one ended as long as no address
+ * was given back since (host.dockerAddressSearch): the addresses below were
+ * all taken then and still are. Searching from the subnet's start every time
+ * made the n-th `docker run` try n addresses, and a thousand containers on
+ * one bridge grow with the square of their number.
+ */
 function allocateAddress(host: SimHost, gateway: number, prefixLength: number): number | null {
   const net = cidrNetwork(ipv4CidrOrThrow(gateway as Ipv4Address, prefixLength));
   const size = 2 ** (32 - prefixLength);
-  for (let i = 2; i < size - 1; i++) {
+  const releases = host.addresses.removals + host.containerRemovals;
+  const last = host.dockerAddressSearch;
+  const from = last !== null && last.subnet === net && last.prefixLength === prefixLength && last.releases === releases ? last.from : 2;
+  for (let i = from; i < size - 1; i++) {
     const candidate = (net + i) >>> 0;
     // Taken if a device of the host holds it (host-addresses.ts answers without walking them all),
     // or a container keeps it reserved, whether or not a device holds it.
     if (candidate === gateway || host.addresses.has(candidate) || reservedByContainer(host, candidate)) continue;
+    // From this one next time: the caller may yet fail to take it (a session limit), and then it is still free.
+    host.dockerAddressSearch = { subnet: net, prefixLength, from: i, releases };
     return candidate;
   }
   return null;
@@ -247,6 +259,7 @@ export function removeContainer(host: SimHost, c: Container): void {
   if (host.dockerBridge !== null) for (const p of c.published) unpublishPort(host.root, host.dockerBridge, p);
   if (c.network !== "host") host.deleteNamespace(c.namespace);
   host.containers.delete(c.name);
+  host.containerRemovals++;
 }
 
 export function containerAddress(c: Container): string {

@@ -51,6 +51,14 @@ export class SimHost {
   readonly containers = new Map<string, Container>();
   /** Every IPv4 address on this host's devices, kept by its namespaces: what Docker must not hand out. */
   readonly addresses = new HostAddresses();
+  /** Containers removed so far (each gives back the address it kept reserved). */
+  containerRemovals = 0;
+  /**
+   * Where Docker's next search for a free address may start (containers.ts): every address of the
+   * bridge's subnet below `from` was taken at the last allocation, which saw `releases` addresses
+   * given back (removals from devices and of containers) in all; null before the first.
+   */
+  dockerAddressSearch: { subnet: number; prefixLength: number; from: number; releases: number } | null = null;
   dockerBridge: string | null = null;
   /** Whether the Docker daemon manages this host's iptables rules. */
   dockerIptables = true;

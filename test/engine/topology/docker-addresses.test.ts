@@ -47,6 +47,34 @@ describe("docker run's address on docker0", () => {
     expect(addressOf(t, "web-d")).toBe("172.17.0.5");
   });
 
+  it("keeps a stopped container's address from others until docker rm, however many runs came between", () => {
+    const t = new ToolSession();
+    for (const name of ["web-a", "web-b", "web-c"]) expect(t.run(`docker run -d --name ${name} nginx`).exitCode).toBe(0);
+    expect(addressOf(t, "web-b")).toBe("172.17.0.5");
+    expect(t.run("docker stop web-b").exitCode).toBe(0);
+    expect(t.run("docker run -d --name web-d nginx").exitCode).toBe(0);
+    expect(addressOf(t, "web-d")).toBe("172.17.0.7");
+    expect(t.run("docker run -d --name web-e nginx").exitCode).toBe(0);
+    expect(addressOf(t, "web-e")).toBe("172.17.0.8");
+    expect(t.run("docker rm web-b").exitCode).toBe(0);
+    expect(t.run("docker run -d --name web-f nginx").exitCode).toBe(0);
+    expect(addressOf(t, "web-f")).toBe("172.17.0.5");
+    expect(t.run("docker run -d --name web-g nginx").exitCode).toBe(0);
+    expect(addressOf(t, "web-g")).toBe("172.17.0.9");
+  });
+
+  it("gives back with docker rm an address the container kept reserved with no device holding it", () => {
+    const t = new ToolSession();
+    expect(t.run("docker run -d --name web-a nginx").exitCode).toBe(0);
+    expect(addressOf(t, "web-a")).toBe("172.17.0.4");
+    expect(t.run("ip addr del 172.17.0.4/16 dev eth0", "web-a").exitCode).toBe(0);
+    expect(t.run("docker run -d --name web-b nginx").exitCode).toBe(0);
+    expect(addressOf(t, "web-b")).toBe("172.17.0.5");
+    expect(t.run("docker rm -f web-a").exitCode).toBe(0);
+    expect(t.run("docker run -d --name web-c nginx").exitCode).toBe(0);
+    expect(addressOf(t, "web-c")).toBe("172.17.0.4");
+  });
+
   it("gives a thousand containers run one after another the first thousand addresses after the gateway", () => {
     const t = new ToolSession({ hosts: [{ name: "node1", forwarding: true, bridges: [{ name: "docker0", addresses: ["172.17.0.1/16"] }] }] });
     for (let i = 0; i < 1000; i++) expect(t.run(`docker run -d --name c${i} nginx`).exitCode).toBe(0);
