@@ -22,7 +22,7 @@
  * (default 5) after a warm-up, and min / median / max over rounds are
  * printed, with the ratio per round. The server logs at BENCH_LOG_LEVEL
  * (default warn: a line per request is the operator's choice, not the
- * command path's cost).
+ * command path's cost). BENCH_COMMAND picks one of the commands.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -39,10 +39,13 @@ const SESSIONS = Number(process.env["BENCH_SESSIONS"] ?? 16);
 const LOG_LEVEL = process.env["BENCH_LOG_LEVEL"] ?? "warn";
 const INSTRUCTOR_TOKEN = "cnlab_bench-instructor-token-http";
 
-const COMMANDS = [
+const ALL_COMMANDS = [
   { label: "ip addr", body: { host: "node1", command: "ip addr" } },
   { label: "ping -c 1", body: { host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" } },
 ];
+/** BENCH_COMMAND (a label: "ip addr", "ping -c 1") measures that one alone, to profile it. */
+const COMMANDS = ALL_COMMANDS.filter((c) => process.env["BENCH_COMMAND"] === undefined || c.label === process.env["BENCH_COMMAND"]);
+if (COMMANDS.length === 0) throw new Error(`BENCH_COMMAND: no command labelled "${process.env["BENCH_COMMAND"]}" (${ALL_COMMANDS.map((c) => c.label).join(", ")})`);
 
 
 interface Load {

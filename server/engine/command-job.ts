@@ -201,7 +201,7 @@ export class CommandJob {
 
   /** The drop event that says why the command stopped: recorded past the storm budget, so the trace always says it. */
   private stopEvent(reason: InterruptReason | "storm-budget", summary: string, detail: string): void {
-    this.net.trace.emitFinal({ kind: "drop", host: this.host.name, namespace: this.ns.name, device: null, packetId: null, layers: null, summary, reason, detail });
+    this.net.trace.emitFinal({ seq: 0, time: 0, kind: "drop", host: this.host.name, namespace: this.ns.name, device: null, packetId: null, layers: null, summary, reason, detail });
   }
 
   /** The printed text, cut at the output limit with a note. */

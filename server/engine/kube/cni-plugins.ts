@@ -65,6 +65,8 @@ function vethName(node: string, netns: string): string {
 
 function emit(host: SimHost, command: "ADD" | "DEL", plugin: string, a: { containerId: string; netns: string }, device: string | null, detail: string): void {
   host.network.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "cni",
     host: host.name,
     namespace: host.root.name,

@@ -251,6 +251,8 @@ function reportChanges(net: Network, cluster: Cluster, node: string): void {
           : `${svc} picks 1 of ${endpoints.length}: --probability ${endpoints.slice(0, -1).map((_, i) => probability(endpoints.length - i)).join(", ")}, then the last`;
     const detail = `${parts.join("; ")}; ${split}`;
     net.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "proxy-sync",
       host: node,
       namespace: net.hosts.get(node)!.root.name,

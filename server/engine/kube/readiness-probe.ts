@@ -132,6 +132,8 @@ export function probeOnce(net: Network, pod: Pod, probe: ReadinessProbe, worker:
     const flip = pod.ready !== before ? `: pod ${pod.ready ? "ready" : "not ready"}` : ` (${worker.run} of ${result.ok ? probe.successThreshold : probe.failureThreshold} in a row)`;
     const outcome = result.ok ? "succeeded" : `failed: ${result.output}`;
     net.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "probe",
       host: pod.node,
       namespace: pod.netns,

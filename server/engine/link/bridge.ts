@@ -158,6 +158,8 @@ export class Bridge extends Device implements Enslaver {
     const change = this.fdb.learn(frame.src, port.name, now);
     if (change === undefined) return;
     this.ctx.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "bridge-learn",
       host: this.ns.host,
       namespace: this.ns.name,
@@ -206,6 +208,8 @@ export class Bridge extends Device implements Enslaver {
       return;
     }
     this.ctx.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "bridge-forward",
       host: this.ns.host,
       namespace: this.ns.name,
@@ -253,6 +257,8 @@ export class Bridge extends Device implements Enslaver {
     const from = ingress?.name ?? this.name;
     const why = isGroupMac(frame.dst) ? (frame.dst === "ff:ff:ff:ff:ff:ff" ? "broadcast" : "multicast") : "unknown unicast";
     this.ctx.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "bridge-flood",
       host: this.ns.host,
       namespace: this.ns.name,
@@ -269,6 +275,8 @@ export class Bridge extends Device implements Enslaver {
 
   private deliverLocal(ingress: Device, frame: Frame, token: object | "skip"): void {
     this.ctx.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "bridge-local",
       host: this.ns.host,
       namespace: this.ns.name,
@@ -297,6 +305,8 @@ export class Bridge extends Device implements Enslaver {
       const now = this.ctx.scheduler.now;
       for (const e of this.fdb.expire(now, this.ageingTime)) {
         this.ctx.trace.emit({
+          seq: 0,
+          time: 0,
           kind: "fdb-age-out",
           host: this.ns.host,
           namespace: this.ns.name,

@@ -174,6 +174,8 @@ export abstract class Device {
     this.stats.txBytes += frame.bytes.length;
     if (this.capturesOutgoing) this.ctx.capture?.(this, frame, "tx", this.ctx.scheduler.now, false);
     this.ctx.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "frame-tx",
       host: this.ns.host,
       namespace: this.ns.name,
@@ -197,6 +199,8 @@ export abstract class Device {
     this.stats.rxBytes += frame.bytes.length;
     this.ctx.capture?.(this, frame, "rx", this.ctx.scheduler.now, false);
     this.ctx.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "frame-rx",
       host: this.ns.host,
       namespace: this.ns.name,
@@ -219,6 +223,8 @@ export abstract class Device {
   /** A drop on this device, about this frame. */
   protected emitDrop(frame: Frame, reason: "link-down" | "mtu-exceeded" | "not-for-host" | "dummy-xmit", detail: string, summary = `drop on ${this.name}: ${detail}`): void {
     this.ctx.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "drop",
       host: this.ns.host,
       namespace: this.ns.name,

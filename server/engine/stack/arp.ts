@@ -52,6 +52,8 @@ function setState(ns: NetNamespace, e: NeighbourEntry, to: NeighbourState, reaso
   e.state = to;
   e.timerSerial++;
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "neigh-state",
     host: ns.host,
     namespace: ns.name,
@@ -100,6 +102,8 @@ function sendRequest(ns: NetNamespace, dev: Device, e: NeighbourEntry, unicast: 
   e.probes++;
   const frame = ns.ctx.buildFrame(dev.mac, unicast && e.mac !== null ? e.mac : BROADCAST_MAC, payload, packetId);
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "arp-request",
     host: ns.host,
     namespace: ns.name,
@@ -331,6 +335,8 @@ function answer(ns: NetNamespace, dev: Device, arp: ArpPayload, proxy: boolean):
   const packetId = ns.ctx.nextPacketId();
   const out = ns.ctx.buildFrame(dev.mac, arp.senderMac, reply, packetId);
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "arp-reply",
     host: ns.host,
     namespace: ns.name,

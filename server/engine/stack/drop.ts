@@ -16,5 +16,5 @@ export interface DropReport {
 }
 
 export function dropPacket(ns: NetNamespace, d: DropReport): void {
-  ns.ctx.trace.emit({ kind: "drop", host: ns.host, namespace: ns.name, ...d });
+  ns.ctx.trace.emit({ seq: 0, time: 0, kind: "drop", host: ns.host, namespace: ns.name, ...d });
 }

@@ -68,6 +68,8 @@ export function sendIcmpError(ns: NetNamespace, offending: Ipv4Payload, inDevice
   const src = ns.isLocalAddress(offending.src) ? offending.src : inDev !== undefined && inDev.addresses.length > 0 ? ns.sourceFor(inDev, null, offending.src) : undefined;
   const message = icmpMessage(type, code, nextHopMtu);
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "icmp-error",
     host: ns.host,
     namespace: ns.name,
@@ -91,6 +93,8 @@ export function icmpInput(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Pa
   if (l4.kind === "icmp-echo") {
     if (l4.type === "request") {
       ns.ctx.trace.emit({
+        seq: 0,
+        time: 0,
         kind: "icmp-echo",
         host: ns.host,
         namespace: ns.name,

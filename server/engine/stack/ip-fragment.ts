@@ -28,6 +28,8 @@ export function ipFragments(ns: NetNamespace, p: Ipv4Payload, device: string, mt
   const step = (mtu - 20) & ~7;
   const count = Math.ceil(data.length / step);
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "ip-fragment",
     host: ns.host,
     namespace: ns.name,

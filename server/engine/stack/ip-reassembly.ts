@@ -120,6 +120,8 @@ export function reassemble(ns: NetNamespace, device: string, frame: Frame, p: Fr
   }
   const first = q.first;
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "ip-reassemble",
     host: ns.host,
     namespace: ns.name,

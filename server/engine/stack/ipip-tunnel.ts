@@ -19,6 +19,8 @@ import { dropPacket } from "./drop.js";
 
 function emit(ns: NetNamespace, kind: "encap" | "decap", device: string, packetId: number, outer: string, inner: Frame): void {
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind,
     host: ns.host,
     namespace: ns.name,

@@ -72,6 +72,8 @@ function l2Input(ns: NetNamespace, dev: Device, frame: Frame): void {
 export function emitLookup(ns: NetNamespace, device: string | null, packetId: number, frame: Frame | null, dst: number, lookup: ReturnType<typeof ns.routes.lookup>): void {
   const r = lookup.route;
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "route-lookup",
     host: ns.host,
     namespace: ns.name,
@@ -174,6 +176,8 @@ function ipInput(ns: NetNamespace, dev: Device, frame: Frame, received: Ipv4Payl
   }
   if (hc !== null && !hookFilter(ns, "FORWARD", hc, p, dev.name, route.dev)) return;
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "ip-forward",
     host: ns.host,
     namespace: ns.name,
@@ -200,6 +204,8 @@ function dropWith(ns: NetNamespace, device: string, frame: Frame, reason: "no-ro
 function localDeliver(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payload): void {
   const protocol = PROTOCOL_NAMES[l4Protocol(p.l4)] ?? String(l4Protocol(p.l4));
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "ip-local",
     host: ns.host,
     namespace: ns.name,

@@ -16,5 +16,5 @@ export function emitSocketDeliver(
   port: number,
   process: string,
 ): void {
-  ns.ctx.trace.emit({ kind: "socket-deliver", host: ns.host, namespace: ns.name, device: dev.name, packetId: frame.packetId, layers: frame.layers, summary, protocol, port, process });
+  ns.ctx.trace.emit({ seq: 0, time: 0, kind: "socket-deliver", host: ns.host, namespace: ns.name, device: dev.name, packetId: frame.packetId, layers: frame.layers, summary, protocol, port, process });
 }

@@ -49,6 +49,8 @@ function setState(ns: NetNamespace, c: TcpConnection, to: TcpState): void {
   const from = c.state;
   c.state = to;
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "tcp-state",
     host: ns.host,
     namespace: ns.name,

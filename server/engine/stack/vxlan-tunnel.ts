@@ -24,6 +24,8 @@ function flowHash(inner: Frame): number {
 
 function emitTunnel(ns: NetNamespace, kind: "encap" | "decap", dev: Vxlan, packetId: number, outer: string, inner: Frame): void {
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind,
     host: ns.host,
     namespace: ns.name,

@@ -65,7 +65,7 @@ function attachFlanneld(net: Network, m: Member, members: Member[], network: str
   root.addRoute({ table: "main", type: "unicast", dst: pod.address, prefixLength: pod.prefixLength, via: null, dev: "flannel0", proto: "boot", scope: "link", src: null, metric: 0, onlink: false });
   const process = "flanneld";
   const step = (action: "read" | "lookup" | "write", packetId: number, detail: string) =>
-    net.ctx.trace.emit({ kind: "tunnel-user", host: m.host.name, namespace: root.name, device: "flannel0", packetId, layers: null, summary: `flanneld ${detail}`, process, action, detail });
+    net.ctx.trace.emit({ seq: 0, time: 0, kind: "tunnel-user", host: m.host.name, namespace: root.name, device: "flannel0", packetId, layers: null, summary: `flanneld ${detail}`, process, action, detail });
   /** decrement_ttl: the packet with one less TTL, or null (dropped) when none is left. */
   const decrementTtl = (p: Ipv4Payload, packetId: number, layers: Frame["layers"] | null): Ipv4Payload | null => {
     if (p.ttl > 1) return { ...p, ttl: p.ttl - 1 };
@@ -93,6 +93,8 @@ function attachFlanneld(net: Network, m: Member, members: Member[], network: str
     if (inner === null) return;
     const ip = net.ctx.encodePacket(inner);
     net.ctx.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "encap",
       host: m.host.name,
       namespace: root.name,
@@ -118,6 +120,8 @@ function attachFlanneld(net: Network, m: Member, members: Member[], network: str
       if (inner === null) return;
       const frame = net.ctx.buildFrame(ZERO_MAC, ZERO_MAC, inner, packetId);
       net.ctx.trace.emit({
+        seq: 0,
+        time: 0,
         kind: "decap",
         host: m.host.name,
         namespace: root.name,

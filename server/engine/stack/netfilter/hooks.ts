@@ -71,7 +71,7 @@ function traverse(ns: NetNamespace, table: TableName, chain: string, hc: HookCon
 
 /** One netfilter event: a rule that decided, or the chain's policy when none did. */
 function emitVerdict(ns: NetNamespace, packetId: number, device: string | null, table: TableName, chain: string, rule: string, target: string, summary: string): void {
-  ns.ctx.trace.emit({ kind: "netfilter", host: ns.host, namespace: ns.name, device, packetId, layers: null, summary, table, chain, rule, target });
+  ns.ctx.trace.emit({ seq: 0, time: 0, kind: "netfilter", host: ns.host, namespace: ns.name, device, packetId, layers: null, summary, table, chain, rule, target });
 }
 
 /**
@@ -133,6 +133,8 @@ function rewrite(ns: NetNamespace, packetId: number, device: string | null, type
   const after = field === "source" ? endpoint(out.src, portsOf(out)?.sport ?? null) : endpoint(out.dst, portsOf(out)?.dport ?? null);
   if (before !== after) {
     ns.ctx.trace.emit({
+      seq: 0,
+      time: 0,
       kind: "nat",
       host: ns.host,
       namespace: ns.name,
@@ -217,6 +219,8 @@ function emitNewFlow(ns: NetNamespace, hc: HookContext): void {
   const t = (x: Tuple) => (e.protocol === 1 ? `src=${formatIpv4(x.src)} dst=${formatIpv4(x.dst)} id=${x.sport}` : `src=${formatIpv4(x.src)} dst=${formatIpv4(x.dst)} sport=${x.sport} dport=${x.dport}`);
   ns.conntrack.confirm(e);
   ns.ctx.trace.emit({
+    seq: 0,
+    time: 0,
     kind: "conntrack",
     host: ns.host,
     namespace: ns.name,
