@@ -95,6 +95,13 @@ export class NetNamespace implements NamespaceLabel {
   private quota: ObjectQuota;
   /** The host's addresses (host-addresses.ts) while the namespace exists; a private, unread set once it is deleted. */
   private hostAddresses: HostAddresses;
+  /**
+   * Each address of this namespace's devices and the devices holding it, so
+   * that isLocalAddress, asked for both ends of every packet each netfilter
+   * hook sees, need not walk every device (a Docker host with fifty
+   * containers has fifty-odd).
+   */
+  private readonly addressHolders = new Map<number, Device[]>();
   /** Set by the stack (ipv4.ts) to avoid an import cycle. */
   onFrame: (ns: NetNamespace, dev: Device, frame: Frame) => void = () => {};
 
@@ -158,7 +165,7 @@ export class NetNamespace implements NamespaceLabel {
     this.devices.set(dev.name, dev);
     this.quota.add("devices");
     this.quota.add("addresses", dev.addresses.length);
-    for (const a of dev.addresses) this.hostAddresses.add(a.address);
+    for (const a of dev.addresses) this.holdAddress(dev, a.address);
   }
 
   /** The device leaves (deleted, or moved to another namespace): its routes and neighbours go, and it stops counting here. */
@@ -168,7 +175,7 @@ export class NetNamespace implements NamespaceLabel {
     if (!this.devices.delete(dev.name)) return;
     this.quota.release("devices");
     this.quota.release("addresses", dev.addresses.length);
-    for (const a of dev.addresses) this.hostAddresses.remove(a.address);
+    for (const a of dev.addresses) this.releaseAddress(dev, a.address);
   }
 
   /** The namespace is deleted: everything in it stops counting, and nothing done to it later (frames still in flight) counts. */
@@ -176,7 +183,7 @@ export class NetNamespace implements NamespaceLabel {
     for (const dev of this.devices.values()) {
       dev.dispose();
       this.quota.release("addresses", dev.addresses.length);
-      for (const a of dev.addresses) this.hostAddresses.remove(a.address);
+      for (const a of dev.addresses) this.releaseAddress(dev, a.address);
     }
     this.quota.release("devices", this.devices.size);
     this.routes.dispose();
@@ -249,7 +256,7 @@ export class NetNamespace implements NamespaceLabel {
     if (full !== null) return full;
     dev.addresses.push(ia);
     this.quota.add("addresses");
-    this.hostAddresses.add(address);
+    this.holdAddress(dev, address);
     for (const r of routes) this.routes.add(r);
     return null;
   }
@@ -259,7 +266,7 @@ export class NetNamespace implements NamespaceLabel {
     if (i < 0) return "EADDRNOTAVAIL";
     const [ia] = dev.addresses.splice(i, 1);
     this.quota.release("addresses");
-    this.hostAddresses.remove(ia!.address);
+    this.releaseAddress(dev, ia!.address);
     this.routes.remove((r) => r.dev === dev.name && r.src === ia!.address && r.proto === "kernel");
     return null;
   }
@@ -300,9 +307,32 @@ export class NetNamespace implements NamespaceLabel {
   }
 
   /** Whether `address` is one of this namespace's own (the weak host model). */
+  /**
+   * Whether the address is local here: a device holding it is up, or is the
+   * loopback (the local table keeps an address's route while any device
+   * holding it is up, fib_del_ifaddr).
+   */
   isLocalAddress(address: number): boolean {
-    for (const d of this.devices.values()) for (const a of d.addresses) if (a.address === address) return d.adminUp || d.kind === "loopback";
+    const holders = this.addressHolders.get(address);
+    if (holders === undefined) return false;
+    for (const d of holders) if (d.adminUp || d.kind === "loopback") return true;
     return false;
+  }
+
+  private holdAddress(dev: Device, address: number): void {
+    this.hostAddresses.add(address);
+    const holders = this.addressHolders.get(address);
+    if (holders === undefined) this.addressHolders.set(address, [dev]);
+    else holders.push(dev);
+  }
+
+  private releaseAddress(dev: Device, address: number): void {
+    this.hostAddresses.remove(address);
+    const holders = this.addressHolders.get(address);
+    if (holders === undefined) return;
+    const i = holders.indexOf(dev);
+    if (i >= 0) holders.splice(i, 1);
+    if (holders.length === 0) this.addressHolders.delete(address);
   }
 
   /** Source address selection: the route's src, else the device's primary address in the same subnet, else its first. */

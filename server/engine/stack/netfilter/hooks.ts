@@ -11,7 +11,7 @@ import { l4Length, type Ipv4Payload } from "../../link/payload.js";
 import { formatIpv4 } from "../../wire/ipv4-address.js";
 import type { NetNamespace } from "../namespace.js";
 import type { CtMatch, Tuple } from "./conntrack.js";
-import { protocolOf, type CtState, type PacketView, type Rule } from "./rule.js";
+import { protocolOf, type CtState, type MatchEnv, type PacketView, type Rule } from "./rule.js";
 import { protocolName, ruleSpec, targetName } from "./rule-text.js";
 import type { RuleHit, TableName } from "./tables.js";
 import { dropPacket } from "../drop.js";
@@ -45,25 +45,51 @@ function ctStateOf(ct: CtMatch | null): CtState {
   return ct.direction === "orig" && !ct.entry.seenReply ? "NEW" : "ESTABLISHED";
 }
 
-function view(ns: NetNamespace, p: Ipv4Payload, inDevice: string | null, outDevice: string | null, hc: HookContext): PacketView {
-  const ct = hc.ct;
-  return {
-    p,
-    inDevice,
-    outDevice,
-    ctState: ctStateOf(ct),
-    dstIsLocal: ns.isLocalAddress(p.dst),
-    srcIsLocal: ns.isLocalAddress(p.src),
-    mark: hc.mark,
-    bridged: hc.bridged === true,
-    length: 20 + l4Length(p.l4),
-    env: { now: ns.ctx.scheduler.now, random: () => ns.ctx.random.nextUint32(), recent: ns.netfilter.recent, sets: ns.netfilter.ipsets },
-  };
+/**
+ * One traversal's view of the packet. Whether its addresses are local, and
+ * the environment of the matches that need one (time, randomness, recent
+ * lists, ip sets), are worked out when a rule first asks: most rules a
+ * packet passes look at neither, and a hook runs for every packet.
+ */
+class HookView implements PacketView {
+  readonly ctState: CtState;
+  mark: number;
+  readonly bridged: boolean;
+  readonly length: number;
+  private dstLocal: boolean | undefined;
+  private srcLocal: boolean | undefined;
+  private matchEnv: MatchEnv | undefined;
+
+  constructor(
+    private readonly ns: NetNamespace,
+    readonly p: Ipv4Payload,
+    readonly inDevice: string | null,
+    readonly outDevice: string | null,
+    hc: HookContext,
+  ) {
+    this.ctState = ctStateOf(hc.ct);
+    this.mark = hc.mark;
+    this.bridged = hc.bridged === true;
+    this.length = 20 + l4Length(p.l4);
+  }
+
+  get dstIsLocal(): boolean {
+    return (this.dstLocal ??= this.ns.isLocalAddress(this.p.dst));
+  }
+
+  get srcIsLocal(): boolean {
+    return (this.srcLocal ??= this.ns.isLocalAddress(this.p.src));
+  }
+
+  get env(): MatchEnv {
+    const ns = this.ns;
+    return (this.matchEnv ??= { now: ns.ctx.scheduler.now, random: () => ns.ctx.random.nextUint32(), recent: ns.netfilter.recent, sets: ns.netfilter.ipsets });
+  }
 }
 
 /** Walks a chain with the packet's mark, and keeps what MARK targets made of it. */
 function traverse(ns: NetNamespace, table: TableName, chain: string, hc: HookContext, p: Ipv4Payload, inDevice: string | null, outDevice: string | null, device: string | null, onHit?: (hit: RuleHit) => void) {
-  const v = view(ns, p, inDevice, outDevice, hc);
+  const v = new HookView(ns, p, inDevice, outDevice, hc);
   const verdict = ns.netfilter.traverse(table, chain, v, onHit ?? traceHit(ns, hc.packetId, device));
   hc.mark = v.mark;
   return verdict;

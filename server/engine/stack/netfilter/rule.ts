@@ -102,20 +102,24 @@ export interface MatchEnv {
   sets: IpSets;
 }
 
-/** What a rule can look at: the packet, its interfaces, its conntrack state, whether its addresses are local, its mark. */
+/**
+ * What a rule can look at: the packet, its interfaces, its conntrack state,
+ * whether its addresses are local, its mark. The hooks may work out the
+ * local addresses and the environment only when a rule reads them.
+ */
 export interface PacketView {
-  p: Ipv4Payload;
-  inDevice: string | null;
-  outDevice: string | null;
-  ctState: CtState;
-  dstIsLocal: boolean;
-  srcIsLocal: boolean;
+  readonly p: Ipv4Payload;
+  readonly inDevice: string | null;
+  readonly outDevice: string | null;
+  readonly ctState: CtState;
+  readonly dstIsLocal: boolean;
+  readonly srcIsLocal: boolean;
   /** Whether a bridge is forwarding it between two of its ports (br_netfilter's FORWARD), which -m physdev sees. */
-  bridged: boolean;
+  readonly bridged: boolean;
   /** skb->mark: MARK targets change it as the packet walks the chains of one namespace. */
   mark: number;
-  length: number;
-  env: MatchEnv;
+  readonly length: number;
+  readonly env: MatchEnv;
 }
 
 const SECOND = 1_000_000;
