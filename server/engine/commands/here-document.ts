@@ -12,6 +12,8 @@ export type HereDocument = { ok: true; line: string; stdin: string | undefined; 
 const OPERATOR = /\s<<(-?)\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2\s*$/;
 
 export function splitHereDocument(text: string): HereDocument {
+  // Nearly every command: one line, no operator (this runs for each command a student types).
+  if (!text.includes("\n") && !text.includes("<<")) return { ok: true, line: text, stdin: undefined, warning: null };
   const lines = text.replace(/\r\n/g, "\n").split("\n");
   const first = lines[0]!;
   const op = OPERATOR.exec(first);

@@ -56,8 +56,17 @@ function linkLocalGroups(mac: string): number[] {
   return [0xfe80, 0, 0, 0, ((b[0]! ^ 0x02) << 8) | b[1]!, (b[2]! << 8) | 0xff, 0xfe00 | b[3]!, (b[4]! << 8) | b[5]!];
 }
 
+/** Link-local addresses by MAC: `ip addr` prints one for every device each time it runs. */
+const linkLocalCache = new Map<string, string>();
+
 export function linkLocalAddress(mac: string): string {
-  return formatIpv6(linkLocalGroups(mac));
+  let address = linkLocalCache.get(mac);
+  if (address === undefined) {
+    address = formatIpv6(linkLocalGroups(mac));
+    // Bounded like the stack's MAC cache: a session rarely has more than a few thousand MACs.
+    if (linkLocalCache.size < 65536) linkLocalCache.set(mac, address);
+  }
+  return address;
 }
 
 /** 33:33:ff + the low 24 bits of the link-local address, which are the MAC's last three bytes. */
