@@ -85,7 +85,7 @@ function sendFrame(ns: NetNamespace, dev: Device, dst: string, payload: Ipv4Payl
 function requestSource(ns: NetNamespace, dev: Device, e: NeighbourEntry): number {
   const waiting = ns.pending.get(key(e.dev, e.ip))?.at(-1)?.payload.src;
   const announce = Math.max(ns.ipv4Conf.all.arpAnnounce, dev.arpAnnounce);
-  if (waiting !== undefined && announce !== 2 && ns.deviceList().some((d) => d.addresses.some((a) => a.address === waiting))) {
+  if (waiting !== undefined && announce !== 2 && ns.holdsAddress(waiting)) {
     const onlink = dev.addresses.some((a) => {
       const mask = a.prefixLength === 0 ? 0 : (0xffffffff << (32 - a.prefixLength)) >>> 0;
       return ((a.address ^ e.ip) & mask) === 0 && ((a.address ^ waiting) & mask) === 0;

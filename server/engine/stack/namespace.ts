@@ -306,7 +306,6 @@ export class NetNamespace implements NamespaceLabel {
     return this.routes.add(r);
   }
 
-  /** Whether `address` is one of this namespace's own (the weak host model). */
   /**
    * Whether the address is local here: a device holding it is up, or is the
    * loopback (the local table keeps an address's route while any device
@@ -317,6 +316,11 @@ export class NetNamespace implements NamespaceLabel {
     if (holders === undefined) return false;
     for (const d of holders) if (d.adminUp || d.kind === "loopback") return true;
     return false;
+  }
+
+  /** Whether any device of this namespace has the address, up or not (the receive path's accept_local check, ARP's source choice). */
+  holdsAddress(address: number): boolean {
+    return this.addressHolders.has(address);
   }
 
   private holdAddress(dev: Device, address: number): void {

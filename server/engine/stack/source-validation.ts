@@ -22,7 +22,7 @@ export function martianSource(ns: NetNamespace, dev: Device, src: number): Marti
   // A packet looped back through lo keeps the route it was sent with: no input route, nothing to validate.
   if (src === 0 || dev.kind === "loopback") return null;
   const acceptLocal = ns.ipv4Conf.all.acceptLocal !== 0 || dev.acceptLocal !== 0;
-  if (!acceptLocal && ns.deviceList().some((d) => d.addresses.some((a) => a.address === src))) {
+  if (!acceptLocal && ns.holdsAddress(src)) {
     return { why: `${formatIpv4(src)} is an address of this namespace (accept_local off)`, detail: `net.ipv4.conf.${dev.name}.accept_local=${dev.acceptLocal}, all=${ns.ipv4Conf.all.acceptLocal}` };
   }
   const mode = Math.max(ns.ipv4Conf.all.rpFilter, dev.rpFilter);
