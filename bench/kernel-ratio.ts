@@ -1,7 +1,11 @@
 /**
  * bench/run.ts --kernel-ratio (npm run bench:kernel): the simulator's ping
  * round trip against the real kernel's, in the same run. Each round times a
- * flood ping between two namespaces on a bridge (kernel-ping.ts), then one
+ * flood ping between two namespaces on a bridge (kernel-ping.ts) twice: on a
+ * bare bridge, and with the bridge's namespace set up as the simulated host
+ * is (its iptables-save output restored, br_netfilter on: the work the
+ * simulator models for every bridged packet, conntrack and Docker's chains);
+ * then one
  * `ping -c 1000` in a long-lived two-container session, stepped as the
  * simulator's worker steps it and its events taken after each step, three
  * ways: events built (and let go); built and serialised to JSON a chunk at a
@@ -19,7 +23,7 @@ import { performance } from "node:perf_hooks";
 import { CommandJob, serializeEvents, type CommandRequest, type Engine, type TraceEvent } from "../server/engine/index.js";
 import { EventChunker } from "../server/simulator/event-chunker.js";
 import { CHUNK_EVENTS } from "../server/simulator/stored-trace.js";
-import { KernelPing, kernelPingAvailable } from "./kernel-ping.js";
+import { hostSetupAvailable, KernelPing, kernelPingAvailable, type HostNetfilter } from "./kernel-ping.js";
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 7);
 const SIM_PINGS = 1000;
@@ -27,6 +31,8 @@ const KERNEL_PINGS = 20_000;
 
 interface Round {
   kernel: number | null;
+  /** The kernel with the simulated host's rules and br_netfilter. */
+  kernelAsHost: number | null;
   built: number;
   json: number;
   deflated: number;
@@ -49,23 +55,41 @@ function stepped(engine: Engine, command: CommandRequest, take: (events: TraceEv
   return count;
 }
 
+/** What the simulated host's netfilter is: its rules as iptables-save prints them, and the sysctls that send bridged packets through them. */
+function simulatedHost(engine: Engine, host: string): HostNetfilter {
+  const run = (command: string) => {
+    const result = engine.run({ host, command });
+    if (result.exitCode !== 0) throw new Error(`${command} on the simulated ${host}: ${result.output}`);
+    return result.output;
+  };
+  const sysctls = ["net.bridge.bridge-nf-call-iptables", "net.ipv4.ip_forward"].map((name) => `${name}=${run(`sysctl -n ${name}`).trim()}`);
+  return { ruleset: run("iptables-save"), sysctls };
+}
+
 export async function kernelRatio(makeSession: () => Engine): Promise<void> {
   const available = kernelPingAvailable();
   if (!available.ok) console.log(`kernel ratio: the kernel's side is skipped: ${available.why}`);
-  const kernel = available.ok ? new KernelPing() : null;
+  const engine = makeSession();
+  const kernels: KernelPing[] = [];
   const cleanUp = () => {
-    kernel?.close();
+    for (const k of kernels) k.close();
     process.exit(130);
   };
   process.on("SIGINT", cleanUp);
   try {
-    const engine = makeSession();
+    const kernel = available.ok ? new KernelPing("bare") : null;
+    if (kernel !== null) kernels.push(kernel);
+    const hostSetup = available.ok ? hostSetupAvailable() : available;
+    if (available.ok && !hostSetup.ok) console.log(`kernel ratio: the kernel set up as the simulated host is skipped: ${hostSetup.why}`);
+    const kernelAsHost = hostSetup.ok ? new KernelPing("host", simulatedHost(engine, "node1")) : null;
+    if (kernelAsHost !== null) kernels.push(kernelAsHost);
     const command = { host: "node1", namespace: "nginx-1", command: `ping -c ${SIM_PINGS} -i 0.2 172.17.0.3` };
     // Warm-up: ARP resolved, the code compiled by V8.
     engine.run(command);
     const rounds: Round[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const kernelMicros = kernel?.roundTrip(KERNEL_PINGS) ?? null;
+      const kernelAsHostMicros = kernelAsHost?.roundTrip(KERNEL_PINGS) ?? null;
       const perPing = (ms: number) => (ms * 1000) / SIM_PINGS;
 
       let t0 = performance.now();
@@ -100,6 +124,7 @@ export async function kernelRatio(makeSession: () => Engine): Promise<void> {
 
       rounds.push({
         kernel: kernelMicros,
+        kernelAsHost: kernelAsHostMicros,
         built: perPing(built),
         json: perPing(json),
         deflated: perPing(deflated),
@@ -109,12 +134,12 @@ export async function kernelRatio(makeSession: () => Engine): Promise<void> {
       });
       const last = rounds.at(-1)!;
       console.log(
-        `  round ${round + 1}: kernel ${last.kernel === null ? "—" : last.kernel.toFixed(1)} µs, simulator ${last.built.toFixed(1)} / ${last.json.toFixed(1)} / ${last.deflated.toFixed(1)} µs (built / + JSON / stored)`,
+        `  round ${round + 1}: kernel ${last.kernel === null ? "—" : last.kernel.toFixed(1)} µs (bare) ${last.kernelAsHost === null ? "—" : last.kernelAsHost.toFixed(1)} µs (as the host), simulator ${last.built.toFixed(1)} / ${last.json.toFixed(1)} / ${last.deflated.toFixed(1)} µs (built / + JSON / stored)`,
       );
     }
     report(rounds);
   } finally {
-    kernel?.close();
+    for (const k of kernels) k.close();
     process.off("SIGINT", cleanUp);
   }
 }
@@ -130,7 +155,9 @@ function report(rounds: Round[]): void {
   const e = rounds[0]!;
   console.log(`\nper ping round trip, min / median / max over ${rounds.length} rounds (simulator: ping -c ${SIM_PINGS}, ${e.events} events each; kernel: ping -f -c ${KERNEL_PINGS})`);
   const kernel = rounds.map((r) => r.kernel).filter((k): k is number => k !== null);
+  const asHost = rounds.map((r) => r.kernelAsHost).filter((k): k is number => k !== null);
   if (kernel.length > 0) console.log(`${"kernel, two namespaces on a bridge".padEnd(44)} ${spread(kernel)} µs`);
+  if (asHost.length > 0) console.log(`${"kernel, the bridge's namespace as the host".padEnd(44)} ${spread(asHost)} µs   (Docker's rules, br_netfilter, conntrack)`);
   const rows: Array<[string, (r: Round) => number]> = [
     ["simulator, events built", (r) => r.built],
     ["simulator, + serialised to JSON", (r) => r.json],
@@ -138,7 +165,8 @@ function report(rounds: Round[]): void {
   ];
   for (const [name, time] of rows) {
     const ratio = kernel.length > 0 ? `   ÷ kernel ${spread(rounds.map((r) => time(r) / r.kernel!))} ×` : "";
-    console.log(`${name.padEnd(44)} ${spread(rounds.map(time))} µs${ratio}`);
+    const ratioAsHost = asHost.length > 0 ? `   ÷ kernel as the host ${spread(rounds.map((r) => time(r) / r.kernelAsHost!))} ×` : "";
+    console.log(`${name.padEnd(44)} ${spread(rounds.map(time))} µs${ratio}${ratioAsHost}`);
   }
   console.log(`${"stored trace per round trip".padEnd(44)} ${Math.round(e.jsonBytes).toLocaleString("en-US")} B JSON, ${Math.round(e.deflatedBytes).toLocaleString("en-US")} B deflated`);
 }

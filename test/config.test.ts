@@ -64,6 +64,7 @@ describe("loadConfig", () => {
         CNLAB_METRICS_TOKEN: "prometheus-scrape-0001",
         CNLAB_TRUST_PROXY: "uniquelocal, 203.0.113.7, 2001:db8::/32",
         CNLAB_WORKERS: "3",
+        CNLAB_WORKER_YOUNG_MB: "48",
         CNLAB_COMMAND_CPU_MS: "500",
         CNLAB_COMMAND_EVENTS: "1000",
         CNLAB_MAX_DEVICES: "64",
@@ -99,6 +100,7 @@ describe("loadConfig", () => {
         simulator: {
           ...DEFAULT_SIMULATOR_CONFIG,
           workers: 3,
+          workerYoungMb: 48,
           budget: { ...DEFAULT_SIMULATOR_CONFIG.budget, cpuMs: 500 },
           limits: { ...DEFAULT_SIMULATOR_CONFIG.limits, commandEvents: 1000, devices: 64 },
           sessionStorageBytes: 2 * 1024 * 1024,

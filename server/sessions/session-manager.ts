@@ -200,6 +200,7 @@ export class SessionManager implements SessionService {
     this.pool = new EnginePool({
       size: this.simulator.workers === 0 ? defaultPoolSize() : this.simulator.workers,
       memoryMb: this.simulator.workerMemoryMb,
+      youngMb: this.simulator.workerYoungMb,
       nice: this.simulator.workerNice,
       onRestart: (worker, reason) => {
         this.log.error({ worker, reason }, "a simulator worker stopped and was started again; its sessions will be rebuilt from their logs");

@@ -11,7 +11,7 @@
  * are forgotten (`onRestart`), to be rebuilt from their logs on next use.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 import type { WorkerFailure, WorkerMessage, WorkerReplies, WorkerRequest } from "../engine/index.js";
 import { workerEntry } from "./worker-bundle.js";
 
@@ -25,10 +25,23 @@ export interface EnginePoolOptions {
   size: number;
   /** Old-generation heap a worker may use, MB; past it the worker dies and is restarted. */
   memoryMb: number;
+  /** A worker's young generation, MB (workerResourceLimits). */
+  youngMb: number;
   /** How much lower the workers' CPU priority is (thread-priority.ts); 0 or absent: unchanged. */
   nice?: number;
   /** Told which worker restarted, so its sessions can be forgotten. */
   onRestart?: (worker: number, reason: string) => void;
+}
+
+/**
+ * A worker's heap. A command's events die young: built a step at a time,
+ * encoded into the chunk being cut, let go. How often the young generation
+ * is collected, and how much of it is copied each time, is then most of what
+ * recording a long command costs beyond simulating it (measured in a worker
+ * with these limits: see README, the kernel comparison).
+ */
+export function workerResourceLimits(options: Pick<EnginePoolOptions, "memoryMb" | "youngMb">): ResourceLimits {
+  return { maxOldGenerationSizeMb: options.memoryMb, maxYoungGenerationSizeMb: options.youngMb };
 }
 
 /** A request the worker answered with a failure. */
@@ -128,10 +141,7 @@ export class EnginePool {
   private spawn(index: number): Slot {
     this.entry ??= workerEntry();
     const worker = new Worker(this.entry, {
-      // Commands and replays hand their events on a step at a time, so they die young: a young
-      // generation of 32 MB serves (96 MB, when whole commands' events were held, cost ~110 MB of RSS
-      // more in the load test without a faster simulator).
-      resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb, maxYoungGenerationSizeMb: 32 },
+      resourceLimits: workerResourceLimits(this.options),
       workerData: { nice: this.options.nice ?? 0 } satisfies EngineWorkerData,
       stdout: false,
       stderr: false,
