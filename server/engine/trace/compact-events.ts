@@ -28,9 +28,11 @@
  *   or 1, a list of strings its length and then its texts.
  *   A number n is 2n when n is an integer from 0 to 2^50; any other is
  *   2t + 1, t a text holding its JSON.
- * A text is a string as it is, or as its JSON between the quotes when it is
- * not well-formed UTF-16 (a lone surrogate, which UTF-8 cannot carry); the
- * layers of a frame without bytes, or a number's JSON.
+ * A text is a string as it is, or as its JSON between the quotes when it has
+ * a lone surrogate, which UTF-8 cannot carry (unless the texts joined are
+ * well-formed: the lone halves of a pair that meet where two texts join come
+ * back as they were, since the reader cuts the decoded text at the same
+ * UTF-16 lengths); the layers of a frame without bytes, or a number's JSON.
  *
  * Layout 2, written before (stored traces "CNT2"), is still read: its texts
  * are all JSON, joined by "\n", it has no frames, and an event's layers are
@@ -51,8 +53,13 @@ export type CompactLayout = 2 | 3;
 const MAX_PLAIN = 2 ** 50;
 
 class ByteWriter {
-  bytes = new Uint8Array(8192);
+  bytes: Uint8Array;
   length = 0;
+
+  /** `capacity`: what it will most likely hold; a command of a few events should not zero 8 KB twice. */
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+  }
 
   private room(n: number): void {
     if (this.length + n <= this.bytes.length) return;
@@ -117,10 +124,31 @@ class Tables {
   str(s: string): number {
     let ref = this.strings.get(s);
     if (ref === undefined) {
-      ref = isWellFormed(s) ? this.text(s, false) : this.text(raw(s), true);
+      ref = this.text(s, false);
       this.strings.set(s, ref);
     }
     return ref;
+  }
+
+  /**
+   * The texts as one string, ready for UTF-8. A string is taken as it is, and
+   * whether it has a lone surrogate (which UTF-8 cannot carry) is asked once,
+   * of all of them together: only when that finds one is each string asked,
+   * and those that have one become their JSON. Two strings that are lone
+   * halves of one pair make a well-formed whole, and come back as they were:
+   * the reader cuts the decoded text at the same UTF-16 lengths.
+   */
+  joined(): string {
+    const all = this.texts.join("");
+    if (isWellFormed(all)) return all;
+    for (let i = 0; i < this.texts.length; i++) {
+      const text = this.texts[i]!;
+      if (this.heads[i]! % 2 === 1 || isWellFormed(text)) continue;
+      const json = raw(text);
+      this.texts[i] = json;
+      this.heads[i] = json.length * 2 + 1;
+    }
+    return this.texts.join("");
   }
 
   /** An event's layers: 2f + 2 for frame f, or 2t + 1 for text t, its JSON, when the layers have no bytes. */
@@ -157,7 +185,8 @@ const decoder = new TextDecoder();
 /** A batch of events in the compact form (layout 3). */
 export function encodeEventsCompact(events: readonly TraceEvent[]): Uint8Array {
   const t = new Tables();
-  const w = new ByteWriter();
+  // About 30 bytes an event, beyond its strings and frames.
+  const w = new ByteWriter(64 + events.length * 32);
   w.varint(events.length);
   let seq = 0;
   let time = 0;
@@ -224,8 +253,11 @@ export function encodeEventsCompact(events: readonly TraceEvent[]): Uint8Array {
       }
     }
   }
-  const textBytes = encoder.encode(t.texts.join(""));
-  const head = new ByteWriter();
+  const textBytes = encoder.encode(t.joined());
+  let frameBytes = 0;
+  for (const f of t.frames) frameBytes += f.length;
+  // A varint is at most 10 bytes: the counts and lengths, then what they count.
+  const head = new ByteWriter(10 * (t.texts.length + t.frames.length + 3) + textBytes.length + frameBytes + w.length);
   head.varint(t.texts.length);
   for (const h of t.heads) head.varint(h);
   head.varint(textBytes.length);

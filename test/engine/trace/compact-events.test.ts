@@ -77,6 +77,17 @@ describe("compact trace events", () => {
     expect(decoded.map((e) => e.device)).toEqual(made.map((e) => e.device));
   });
 
+  it("keeps lone surrogates whether or not two of them meet where the chunk's texts are joined", () => {
+    // The device and the summary are consecutive texts: a high half at the end of one and a low half at the start of the next join into a pair.
+    const halves: TraceEvent = { ...base, kind: "bridge-flood", device: "ends high \ud83d", summary: "\ude00 starts low", bridge: "br", ingress: "in", egress: [] };
+    const alone: TraceEvent = { ...halves, seq: 1, device: "only \udfff here", summary: "fine" };
+    for (const made of [[halves], [alone], [halves, alone]]) {
+      const decoded = decodeEventsCompact(encodeEventsCompact(made));
+      expect(decoded.map((e) => e.json)).toEqual(made.map(serializeEvent));
+      expect(decoded.map((e) => e.device)).toEqual(made.map((e) => e.device));
+    }
+  });
+
   it("matches serializeEvent for any string and number (property)", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), fc.string(), fc.double(), fc.nat(), fc.integer({ min: 0, max: 2 ** 40 }), (summary, detail, idle, seq, time) => {
