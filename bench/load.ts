@@ -16,7 +16,7 @@
  *   resident memory (VmRSS of it and its child processes) every 250 ms.
  *
  * Then it stops the server (SIGTERM; SIGKILL if it does not stop) and reports
- * the ordinary students' command latency, /health latency, the server's peak
+ * the ordinary students' command latency, /health latency (and when its slowest polls came), the server's peak
  * memory, the database's growth and the abuser's stored bytes, and the
  * abuser's answers by status and code; as a table, and as JSON to the file
  * LOAD_REPORT names (optional). It checks three targets and prints PASS or
@@ -364,17 +364,27 @@ function startWorker<R>(file: string, data: StudentsWorkerData | AbuserWorkerDat
 interface HealthPolls {
   latencies: number[];
   outcomes: Record<string, number>;
+  /** The slowest polls, slowest first: how long each took, and when it was sent, seconds after the load began. */
+  slowest: { ms: number; atS: number }[];
 }
+
+/** How many of the slowest /health polls the report names, with when they came. */
+const SLOWEST_POLLS = 5;
 
 /** GET /health every HEALTH_EVERY_MS (or as soon as the previous answer comes, when it took longer) until `done` resolves. */
 async function pollHealth(port: number, done: Promise<unknown>, hardStop: number): Promise<HealthPolls> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const polls: HealthPolls = { latencies: [], outcomes: {} };
+  const polls: HealthPolls = { latencies: [], outcomes: {}, slowest: [] };
+  const began = Date.now();
   let finished = false;
   void done.then(() => (finished = true));
   while (!finished) {
+    const sentAt = Date.now();
     const answer = await call({ agent, port, method: "GET", path: "/health", timeoutMs: Math.max(1_000, Math.min(30_000, hardStop - Date.now())) });
     polls.latencies.push(answer.ms);
+    polls.slowest.push({ ms: answer.ms, atS: (sentAt - began) / 1000 });
+    polls.slowest.sort((a, b) => b.ms - a.ms);
+    polls.slowest.length = Math.min(polls.slowest.length, SLOWEST_POLLS);
     bump(polls.outcomes, answer.outcome);
     await sleep(HEALTH_EVERY_MS - answer.ms);
   }
@@ -517,7 +527,7 @@ async function main(): Promise<number> {
       finishedAt: new Date().toISOString(),
       settings: { seconds, seed, students: STUDENTS, lab: LAB_ID, abuserTraceSockets: ABUSER_TRACE_SOCKETS, abuserVethPairs: ABUSER_VETH_PAIRS, healthEveryMs: HEALTH_EVERY_MS, rssEveryMs: RSS_EVERY_MS },
       others: { latencyMs: othersLatency, outcomes: outcomes(studentsResult?.rows ?? []), commands: studentsResult?.rows ?? [], trace: studentsResult?.trace ?? null, storedBytes: othersStored.reduce((n, s) => n + storedOf(s), 0) },
-      health: { latencyMs: healthLatency, outcomes: health.outcomes },
+      health: { latencyMs: healthLatency, outcomes: health.outcomes, slowest: health.slowest },
       server: {
         peakRssBytes: memory.peakBytes,
         vmHwmBytes: memory.hwmBytes,
@@ -550,6 +560,7 @@ async function main(): Promise<number> {
         ["others' outcomes", counts(report.others.outcomes)],
         ["others' trace sockets", studentsResult === null ? "—" : traceLine(studentsResult.trace)],
         ["GET /health", `${healthLatency.count} polls; p50 ${ms(healthLatency.p50)}, p99 ${ms(healthLatency.p99)}, max ${ms(healthLatency.max)}; ${counts(health.outcomes)}`],
+        ["slowest /health polls", health.slowest.map((poll) => `${ms(poll.ms)} at ${poll.atS.toFixed(1)} s`).join(", ")],
         ["server peak RSS", `${mib(memory.peakBytes)} sampled every ${RSS_EVERY_MS} ms (kernel high-water mark ${mib(memory.hwmBytes)})${memory.killedAtBytes !== null ? `; KILLED at ${mib(memory.killedAtBytes)}` : ""}`],
         ["database (.db + -wal)", `${mib(dbStart)} at start → ${mib(dbEnd)} at the deadline (+${mib(dbEnd - dbStart)}); ${mib(dbAfterShutdown)} after shutdown`],
         [

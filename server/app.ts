@@ -12,7 +12,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { CONFIG_DEFAULTS, type Config } from "./config.js";
 import { clientErrorHandler } from "./http/client-error.js";
-import { lazySchemaController } from "./http/lazy-schema-compilers.js";
+import { lazySchemaCompilers, type LazySchemaCompilers } from "./http/lazy-schema-compilers.js";
 import { redactingLogger } from "./http/log-redaction.js";
 import type { LoadedLab } from "./labs/load-labs.js";
 import auth from "./plugins/auth.js";
@@ -57,6 +57,9 @@ export type AppConfig = Pick<Config, "databaseUrl" | "labsDir" | "logLevel"> &
     >
   >;
 
+/** How long after the server listens its routes' remaining schemas start compiling, ms. */
+const SCHEMA_WARM_UP_DELAY_MS = 500;
+
 /** Request bodies are small JSON; lab uploads (routes/labs) allow more. */
 export const BODY_LIMIT = 64 * 1024;
 
@@ -72,6 +75,7 @@ export interface BuildAppOptions {
 }
 
 export async function buildApp(config: AppConfig, options: BuildAppOptions = {}) {
+  const schemas = lazySchemaCompilers();
   const app = Fastify({
     // Tokens in URLs and headers never reach the log, whoever supplies the logger (http/log-redaction.ts).
     logger: redactingLogger(options.logger ?? { level: config.logLevel }),
@@ -86,8 +90,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     // Behind a proxy (CNLAB_TRUST_PROXY), request.ip is the client's: the per-address limits count clients, not the proxy.
     trustProxy: config.trustProxy ?? false,
     bodyLimit: BODY_LIMIT,
-    // Each route's schemas are compiled on its first request, not all at start (http/lazy-schema-compilers.ts).
-    schemaController: lazySchemaController(),
+    // Each route's schemas are compiled on its first request, or once the server listens, not all at start (http/lazy-schema-compilers.ts).
+    schemaController: schemas.controller,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   try {
@@ -167,6 +171,18 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     await app.register(meRoutes, { prefix: "/api/me" });
     // Last: the page answers GETs no route above claims.
     await app.register(web);
+    // The routes' schemas no request has needed yet, compiled in the background shortly after the
+    // server listens: not at once, so that the first readiness probes find the thread free.
+    app.decorate("lazySchemas", schemas);
+    let closing = false;
+    app.addHook("onListen", async function () {
+      const warmUp = () =>
+        void schemas.warmUp(() => closing).catch((err: unknown) => app.log.error({ err }, "compiling the routes' schemas ahead of their first requests failed; each is compiled on its first request"));
+      setTimeout(warmUp, SCHEMA_WARM_UP_DELAY_MS).unref();
+    });
+    app.addHook("preClose", async function () {
+      closing = true;
+    });
   } catch (err) {
     // A plugin that failed (a bad lab file) must not leave the database open behind it.
     await app.close().catch(() => undefined);
@@ -176,3 +192,10 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The routes' schema compilers: how many schemas are still to compile (http/lazy-schema-compilers.ts). */
+    lazySchemas: Pick<LazySchemaCompilers, "pending">;
+  }
+}
