@@ -9,8 +9,11 @@
  * seq ranges are read first (small); a row's blob and its chunk index, and
  * each chunk once cut, are kept in caches bounded by the bytes they hold, so
  * the next page of the same chunk, and the next stream replaying it, cost
- * nothing. Rows written before events were compressed hold their text, read
- * as one piece.
+ * nothing. Streams that ask for the same row or chunk while it is being read
+ * share that one read: a class's trace sockets connecting together, or one
+ * student's dozens, each decoded the same chunks for itself, and that burst
+ * held the request thread in the load test's first second. Rows written
+ * before events were compressed hold their text, read as one piece.
  */
 import { splitEventsText, type EventText } from "../engine/index.js";
 import { readChunk, readChunkIndex, type StoredChunk } from "../simulator/stored-trace.js";
@@ -48,6 +51,8 @@ export class StoredEvents {
   private readonly rows = new ByteBoundedCache<StoredRow>(ROW_CACHE_BYTES);
   /** Pieces inflated and decoded (or cut), by "session/index/chunk". */
   private readonly pieces = new ByteBoundedCache<CutPiece>(CACHED_BYTES);
+  /** Reads under way, by their cache key: who asks for one meanwhile waits for it rather than reading it again. */
+  private readonly reading = new Map<string, Promise<StoredRow | CutPiece>>();
 
   constructor(
     private readonly reads: Pick<LogReads, "eventRanges" | "eventTexts">,
@@ -83,24 +88,37 @@ export class StoredEvents {
   }
 
   /** A row's stored events: from the cache, or read (one row, by its place in the index) and kept. */
-  private async row(sessionId: string, index: number, eventsTo: number): Promise<StoredRow> {
+  private row(sessionId: string, index: number, eventsTo: number): Promise<StoredRow> {
     const key = `${sessionId}/${index}`;
     const hit = this.rows.get(key);
-    if (hit !== undefined) return hit;
-    const stored = (await this.reads.eventTexts(sessionId, eventsTo, eventsTo)).get(index) ?? { text: "[]" };
-    // An old row's text is cut and kept as its one piece: kept here too, it would be held uncounted.
-    if ("text" in stored) return { kind: "text", text: stored.text };
-    const row: StoredRow = { kind: "chunked", blob: stored.chunked, chunks: readChunkIndex(stored.chunked) };
-    this.rows.set(key, row, row.blob.byteLength);
-    return row;
+    if (hit !== undefined) return Promise.resolve(hit);
+    return this.shared(`row ${key}`, async (): Promise<StoredRow> => {
+      const stored = (await this.reads.eventTexts(sessionId, eventsTo, eventsTo)).get(index) ?? { text: "[]" };
+      // An old row's text is cut and kept as its one piece: kept here too, it would be held uncounted.
+      if ("text" in stored) return { kind: "text", text: stored.text };
+      const row: StoredRow = { kind: "chunked", blob: stored.chunked, chunks: readChunkIndex(stored.chunked) };
+      this.rows.set(key, row, row.blob.byteLength);
+      return row;
+    });
   }
 
-  private async piece(key: string, read: () => Promise<EventText[]>): Promise<CutPiece> {
+  private piece(key: string, read: () => Promise<EventText[]>): Promise<CutPiece> {
     const hit = this.pieces.get(key);
-    if (hit !== undefined) return hit;
-    const events = await read();
-    const piece = { events, bytes: events.reduce((sum, e) => sum + e.json.length + 1, 0) };
-    this.pieces.set(key, piece, piece.bytes);
-    return piece;
+    if (hit !== undefined) return Promise.resolve(hit);
+    return this.shared(`piece ${key}`, async (): Promise<CutPiece> => {
+      const events = await read();
+      const piece = { events, bytes: events.reduce((sum, e) => sum + e.json.length + 1, 0) };
+      this.pieces.set(key, piece, piece.bytes);
+      return piece;
+    });
+  }
+
+  /** The read under way for `key`, or `read` started as it; either way, what it gives. */
+  private shared<T extends StoredRow | CutPiece>(key: string, read: () => Promise<T>): Promise<T> {
+    const under = this.reading.get(key);
+    if (under !== undefined) return under as Promise<T>;
+    const started = read().finally(() => this.reading.delete(key));
+    this.reading.set(key, started);
+    return started;
   }
 }
