@@ -13,7 +13,7 @@ export const SIMULATOR_VARIABLES = {
   CNLAB_WORKERS: { default: "0", min: 0, max: 64, meaning: "simulator worker threads; 0 picks one fewer than the machine's cores (at least 1)" },
   CNLAB_WORKER_NICE: { default: "10", min: 0, max: 19, meaning: "how much lower the simulator workers' CPU priority is than the thread answering requests (a Linux nice value): when the cores are all busy, requests get them first" },
   CNLAB_WORKER_MEMORY_MB: { default: "1024", min: 64, max: 65_536, meaning: "heap one simulator worker may use, MB; past it the worker is restarted and its sessions rebuilt from their logs" },
-  CNLAB_WORKER_YOUNG_MB: { default: "96", min: 8, max: 1024, meaning: "of which the young generation, MB, where a command's trace events live and die: larger, a long command records faster (fewer collections), at up to this much more memory per worker" },
+  CNLAB_WORKER_YOUNG_MB: { default: "96", min: 8, max: 1024, meaning: "young generation of one simulator worker's heap, MB, on top of CNLAB_WORKER_MEMORY_MB: where a command's trace events live and die; larger, a long command records faster (fewer collections), at up to this much more memory per worker" },
   CNLAB_COMMAND_CPU_MS: { default: "2000", min: 10, max: 3_600_000, meaning: "milliseconds of simulator time one command may take before it is stopped" },
   CNLAB_COMMAND_WALL_MS: { default: "20000", min: 100, max: 3_600_000, meaning: "milliseconds one command may last, waiting for other sessions included, before it is stopped" },
   CNLAB_COMMAND_EVENTS: { default: String(DEFAULT_LIMITS.commandEvents), min: 100, max: 10_000_000, meaning: "trace events one command may record before it is stopped" },
