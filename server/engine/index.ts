@@ -20,7 +20,7 @@ export { validateTopology, type TopologyIssue } from "./topology/validate-topolo
 export { TRACE_EVENT_KINDS, DROP_REASONS, assertNever, type TraceEvent, type TraceEventKind, type DropReason } from "./trace/trace-event.js";
 export { TraceEventSchema } from "./trace/trace-event-schema.js";
 export { serializeEvent, serializeEvents } from "./trace/serialize-event.js";
-export { decodeEventsCompact, encodeEventsCompact } from "./trace/compact-events.js";
+export { decodeEventsCompact, encodeEventsCompact, type CompactLayout } from "./trace/compact-events.js";
 export { decodeFrame, type DecodedFrame, type DecodedLayer } from "./wire/packet.js";
 export { LINKTYPE_ETHERNET, LINKTYPE_RAW } from "./wire/pcap.js";
 export type * from "./protocol.js";

@@ -8,11 +8,12 @@
  * for tens of milliseconds.
  *
  * Layout (integers little-endian, unsigned 32-bit):
- *   magic   "CNT3": each chunk is the engine's compact form of its events
- *           (engine/trace/compact-events.ts, layout 3: frames as their bytes);
- *           "CNT2", written before it: the compact form's layout 2 (frames as
- *           their layers' JSON); "CNT1", before both: each chunk is its
- *           events' JSON array text
+ *   magic   "CNT4": each chunk is the engine's compact form of its events
+ *           (engine/trace/compact-events.ts, layout 4: frames as their bytes,
+ *           what a device says of a frame made again from them); "CNT3" and
+ *           "CNT2", written before it: the compact form's layouts 3 (every
+ *           summary a text) and 2 (frames as their layers' JSON); "CNT1",
+ *           before those: each chunk is its events' JSON array text
  *   n       the number of chunks
  *   n × (firstSeq, eventCount, deflatedLength)
  *   the n deflated chunks, one after the other
@@ -23,7 +24,7 @@
  */
 import { deflateRawSync, inflateRaw } from "node:zlib";
 import { promisify } from "node:util";
-import { decodeEventsCompact, encodeEventsCompact, splitEventsText, type EventText, type TraceEvent } from "../engine/index.js";
+import { decodeEventsCompact, encodeEventsCompact, splitEventsText, type CompactLayout, type EventText, type TraceEvent } from "../engine/index.js";
 
 /** Events per chunk: about half a megabyte of JSON for frames, a few milliseconds to inflate and cut. */
 export const CHUNK_EVENTS = 1_000;
@@ -47,10 +48,12 @@ export function liveChunkIndexes(count: number): number[] {
 }
 
 const MAGIC_PREFIX = [0x43, 0x4e, 0x54]; // "CNT"
-/** The fourth byte of the magic: "1" for JSON chunks, "2" and "3" for the compact form's layouts 2 and 3. */
+/** The fourth byte of the magic: "1" for JSON chunks, "2" to "4" for the compact form's layouts 2 to 4. */
 const JSON_FORMAT = 0x31;
 const COMPACT_LAYOUT_2 = 0x32;
-const COMPACT_FORMAT = 0x33;
+const COMPACT_LAYOUT_3 = 0x33;
+const COMPACT_FORMAT = 0x34;
+const COMPACT_LAYOUTS: Record<number, CompactLayout> = { [COMPACT_LAYOUT_2]: 2, [COMPACT_LAYOUT_3]: 3, [COMPACT_FORMAT]: 4 };
 const HEADER_BYTES = 8;
 const ENTRY_BYTES = 12;
 
@@ -81,6 +84,19 @@ const INFLATE_OPTIONS = { chunkSize: 1024 * 1024 };
  * on the same two cores as the requests; reading inflates either the same.
  */
 export const DEFLATE_OPTIONS = { level: 2 };
+
+/**
+ * Deflate's window fitted to a chunk: no larger than the chunk (at least
+ * zlib's smallest, 512 bytes). zlib sets up and clears its window and hash
+ * tables for every call, 256 KB at the default 32 KB window; for a short
+ * command's chunk of a few KB that set-up cost more than the compressing (a
+ * `ping -c 1`: 48 µs with the default window, 30 with a 4 KB one, with the
+ * caches as a busy server leaves them), for the same bytes out. Inflating
+ * with the default window reads any smaller one.
+ */
+export function deflateOptions(length: number): { level: number; windowBits: number } {
+  return { level: DEFLATE_OPTIONS.level, windowBits: Math.min(15, Math.max(9, Math.ceil(Math.log2(Math.max(length, 1))))) };
+}
 
 /** One chunk of a command's events as the first layout stored them: the seq of the first, how many, and their JSON array text. */
 export interface EventChunk {
@@ -117,7 +133,7 @@ export class StoredTraceWriter {
   }
 
   private push(firstSeq: number, count: number, data: string | Uint8Array): void {
-    this.entries.push({ firstSeq, count, deflated: deflateRawSync(data, DEFLATE_OPTIONS) });
+    this.entries.push({ firstSeq, count, deflated: deflateRawSync(data, typeof data === "string" ? DEFLATE_OPTIONS : deflateOptions(data.byteLength)) });
   }
 
   finish(): Uint8Array {
@@ -158,8 +174,8 @@ export function encodeCompactTrace(events: readonly TraceEvent[]): Uint8Array {
 
 /** The chunks of a stored blob. Throws on one that is not in this layout or does not add up. */
 export function readChunkIndex(blob: Uint8Array): StoredChunk[] {
-  if (blob.byteLength < HEADER_BYTES || MAGIC_PREFIX.some((byte, i) => blob[i] !== byte) || ![JSON_FORMAT, COMPACT_LAYOUT_2, COMPACT_FORMAT].includes(blob[3]!)) {
-    throw new Error("stored trace: not a chunked trace (no CNT1, CNT2 or CNT3 header)");
+  if (blob.byteLength < HEADER_BYTES || MAGIC_PREFIX.some((byte, i) => blob[i] !== byte) || (blob[3] !== JSON_FORMAT && COMPACT_LAYOUTS[blob[3]!] === undefined)) {
+    throw new Error("stored trace: not a chunked trace (no CNT1 to CNT4 header)");
   }
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const count = view.getUint32(4, true);
@@ -181,7 +197,7 @@ export function readChunkIndex(blob: Uint8Array): StoredChunk[] {
 /** One chunk's events, each with its JSON: inflated on libuv's thread pool, and decoded from the compact form (or cut from the first layout's text). */
 export async function readChunk(blob: Uint8Array, chunk: StoredChunk): Promise<EventText[]> {
   const inflated = await inflate(blob.subarray(chunk.start, chunk.end), INFLATE_OPTIONS);
-  const events = blob[3] === JSON_FORMAT ? splitEventsText(inflated.toString("utf8")) : decodeEventsCompact(inflated, blob[3] === COMPACT_LAYOUT_2 ? 2 : 3);
+  const events = blob[3] === JSON_FORMAT ? splitEventsText(inflated.toString("utf8")) : decodeEventsCompact(inflated, COMPACT_LAYOUTS[blob[3]!]);
   if (events.length !== chunk.to - chunk.from) throw new Error(`stored trace: a chunk of ${events.length} events where its index says ${chunk.to - chunk.from}`);
   return events;
 }

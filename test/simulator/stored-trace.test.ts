@@ -3,9 +3,10 @@
  * index, so a page from any seq inflates one chunk, never a whole command.
  */
 import { readFileSync } from "node:fs";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { serializeEvents, type EventText } from "../../server/engine/index.js";
-import { CHUNK_EVENTS, LIVE_HEAD_CHUNKS, encodeCompactTrace, encodeStoredTrace, liveChunkIndexes, readChunk, readChunkIndex } from "../../server/simulator/stored-trace.js";
+import { encodeEventsCompact, serializeEvents, type EventText } from "../../server/engine/index.js";
+import { CHUNK_EVENTS, DEFLATE_OPTIONS, LIVE_HEAD_CHUNKS, deflateOptions, encodeCompactTrace, encodeStoredTrace, liveChunkIndexes, readChunk, readChunkIndex } from "../../server/simulator/stored-trace.js";
 import { labEngine } from "../engine/helpers/lab-engine.js";
 
 const eventsJson = (from: number, to: number) =>
@@ -31,11 +32,11 @@ describe("the stored trace", () => {
     expect(big.byteLength * 10).toBeLessThan(eventsJson(0, CHUNK_EVENTS).length);
   });
 
-  it("stores events compactly (CNT3) and reads each chunk back as the JSON serializeEvents writes, in under a tenth of the bytes", async () => {
+  it("stores events compactly (CNT4) and reads each chunk back as the JSON serializeEvents writes, in under a tenth of the bytes", async () => {
     const events = labEngine("bridge-two-containers").run({ host: "node1", namespace: "nginx-1", command: "ping -c 100 172.17.0.3" }).events;
     expect(events.length).toBeGreaterThan(2 * CHUNK_EVENTS);
     const blob = encodeCompactTrace(events);
-    expect(new TextDecoder().decode(blob.subarray(0, 4))).toBe("CNT3");
+    expect(new TextDecoder().decode(blob.subarray(0, 4))).toBe("CNT4");
     const chunks = readChunkIndex(blob);
     expect(chunks.map((c) => c.to - c.from)).toEqual([CHUNK_EVENTS, CHUNK_EVENTS, events.length - 2 * CHUNK_EVENTS]);
     for (const [i, chunk] of chunks.entries()) {
@@ -45,15 +46,19 @@ describe("the stored trace", () => {
     expect(blob.byteLength * 10).toBeLessThan(serializeEvents(events).length);
   });
 
-  it("still reads a trace stored in the compact form's layout 2 (CNT2: frames as their layers' JSON)", async () => {
-    // Written by the version before layout 3: a ping with its ARP, then a curl (TCP options, HTTP).
-    const blob = new Uint8Array(readFileSync(new URL("../fixtures/stored-trace/cnt2.bin", import.meta.url)));
-    const expected = readFileSync(new URL("../fixtures/stored-trace/cnt2.json", import.meta.url), "utf8").trim();
-    expect(new TextDecoder().decode(blob.subarray(0, 4))).toBe("CNT2");
+  // Each written by the version before the next layout: a ping with its ARP, then a curl (TCP options, HTTP).
+  it.each([
+    ["CNT2", "cnt2", "frames as their layers' JSON"],
+    ["CNT3", "cnt3", "every summary a text"],
+  ])("still reads a trace stored as %s (%s: %s)", async (magic, name) => {
+    const blob = new Uint8Array(readFileSync(new URL(`../fixtures/stored-trace/${name}.bin`, import.meta.url)));
+    const expected = readFileSync(new URL(`../fixtures/stored-trace/${name}.json`, import.meta.url), "utf8").trim();
+    expect(new TextDecoder().decode(blob.subarray(0, 4))).toBe(magic);
     const read: EventText[] = [];
     for (const chunk of readChunkIndex(blob)) read.push(...(await readChunk(blob, chunk)));
     expect(asText(read)).toBe(expected);
     expect(read.some((e) => e.kind === "socket-deliver" && e.json.includes('"kind":"tcp"'))).toBe(true);
+    expect(read.some((e) => e.kind === "frame-tx")).toBe(true);
   });
 
   it("refuses a compact chunk whose events do not match its index", async () => {
@@ -62,6 +67,29 @@ describe("the stored trace", () => {
     const lying = blob.slice();
     new DataView(lying.buffer).setUint32(12, events.length + 1, true);
     await expect(readChunk(lying, readChunkIndex(lying)[0]!)).rejects.toThrow(/where its index says/);
+  });
+
+  it("deflates a chunk with a window no larger than it, which inflating reads back", () => {
+    expect([1, 511, 512, 513, 3303, 4096, 4097, 32_768, 100_000].map((n) => deflateOptions(n).windowBits)).toEqual([9, 9, 9, 10, 12, 12, 13, 15, 15]);
+    for (const length of [1, 513, 4096, 4097, 40_000, 70_000]) {
+      // Repeats at every distance a window may hold, and some bytes that do not repeat.
+      const data = Uint8Array.from({ length }, (_, i) => (i % 7 === 0 ? (i * 2654435761) >>> 24 : i % 251));
+      const deflated = deflateRawSync(data, deflateOptions(length));
+      expect(Buffer.compare(inflateRawSync(deflated), data)).toBe(0);
+    }
+  });
+
+  it("reads back a short command's trace, deflated with a small window", async () => {
+    const events = labEngine("bridge-two-containers").run({ host: "node1", namespace: "nginx-1", command: "ping -c 1 172.17.0.3" }).events;
+    const blob = encodeCompactTrace(events);
+    const [chunk] = readChunkIndex(blob);
+    expect(asText(await readChunk(blob, chunk!))).toBe(serializeEvents(events));
+    // The window is the chunk's size, not zlib's 32 KB, and the bytes out barely differ.
+    const compact = encodeEventsCompact(events);
+    expect(deflateOptions(compact.byteLength).windowBits).toBeLessThan(15);
+    const fitted = deflateRawSync(compact, deflateOptions(compact.byteLength));
+    expect(blob.byteLength).toBe(8 + 12 + fitted.byteLength);
+    expect(fitted.byteLength).toBeLessThanOrEqual(deflateRawSync(compact, DEFLATE_OPTIONS).byteLength * 1.05);
   });
 
   it("inflates a chunk larger than one output buffer whole", async () => {

@@ -21,8 +21,12 @@ import { Device, fitsMtu, type Enslaver, type LinkContext, type NamespaceLabel }
 import { Fdb } from "./fdb.js";
 import { isGroupMac, type Frame } from "./frame.js";
 import type { Timer } from "../sim/scheduler.js";
+import { TextMemo } from "../trace/text-memo.js";
 
 const SECOND = 1_000_000;
+
+/** What a port's last few forwards were, in words: a flow's frames are forwarded alike. */
+const forwardSummaries = new TextMemo(4);
 
 export class Bridge extends Device implements Enslaver {
   readonly kind = "bridge" as const;
@@ -216,7 +220,9 @@ export class Bridge extends Device implements Enslaver {
       device: this.name,
       packetId: frame.packetId,
       layers: frame.layers,
-      summary: out === ingress ? `${this.name} sends ${frame.dst} back out of ${from}, the port it came in by (hairpin mode)` : `${this.name} forwards ${frame.dst} from ${from} to port ${out.name} (fdb)`,
+      summary: forwardSummaries.text(out, out.name, from, frame.dst, this.name, () =>
+        out === ingress ? `${this.name} sends ${frame.dst} back out of ${from}, the port it came in by (hairpin mode)` : `${this.name} forwards ${frame.dst} from ${from} to port ${out.name} (fdb)`,
+      ),
       bridge: this.name,
       ingress: from,
       egress: out.name,

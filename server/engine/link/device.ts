@@ -9,6 +9,7 @@ import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.js";
 import type { ObjectQuota } from "../object-quota.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { TraceRecorder } from "../trace/trace-recorder.js";
+import { frameEventSummary } from "../trace/frame-layers.js";
 import type { Frame } from "./frame.js";
 
 export type DeviceKind = "loopback" | "veth" | "bridge" | "nic" | "vxlan" | "tun" | "ipip" | "dummy";
@@ -182,7 +183,7 @@ export abstract class Device {
       device: this.name,
       packetId: frame.packetId,
       layers: frame.layers,
-      summary: `${this.name} sends ${frame.summary}`,
+      summary: frameEventSummary("frame-tx", this.name, frame.summary),
       length: frame.bytes.length,
     });
     return true;
@@ -207,7 +208,7 @@ export abstract class Device {
       device: this.name,
       packetId: frame.packetId,
       layers: frame.layers,
-      summary: `${this.name} receives ${frame.summary}`,
+      summary: frameEventSummary("frame-rx", this.name, frame.summary),
       length: frame.bytes.length,
     });
     if (this.master !== null) this.master.ingress(this, frame);

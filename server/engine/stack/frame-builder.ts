@@ -10,8 +10,7 @@ import { encodeFrame, encodeIpv4Packet, type IpPayloadSpec, type Ipv4PacketSpec 
 import type { IcmpRepr } from "../wire/icmp.js";
 import type { Ipv4Address } from "../wire/ipv4-address.js";
 import { parseMacOrThrow, type MacAddress } from "../wire/mac-address.js";
-import { summarizeFrame } from "../wire/packet.js";
-import { decodeFrameLayers } from "../trace/frame-layers.js";
+import { decodeFrameLayers, frameSummary } from "../trace/frame-layers.js";
 
 const macCache = new Map<string, MacAddress>();
 function mac(text: string): MacAddress {
@@ -83,7 +82,7 @@ export function buildFrame(src: string, dst: string, payload: Payload, packetId:
         : { kind: "ipv4", ...ipv4Spec(payload) },
   });
   const layers = decodeFrameLayers(bytes);
-  return { packetId, src, dst, bytes, layers, summary: summarizeFrame(layers), payload };
+  return { packetId, src, dst, bytes, layers, summary: frameSummary(layers), payload };
 }
 
 export function encodePacket(p: Ipv4Payload): Uint8Array {

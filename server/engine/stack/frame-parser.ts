@@ -11,8 +11,7 @@ import { decodeEthernet, EtherType } from "../wire/ethernet.js";
 import { decodeIcmp, parseQuotedDatagram } from "../wire/icmp.js";
 import { decodeIpv4 } from "../wire/ipv4.js";
 import { formatMac } from "../wire/mac-address.js";
-import { summarizeFrame } from "../wire/packet.js";
-import { decodeFrameLayers } from "../trace/frame-layers.js";
+import { decodeFrameLayers, frameSummary } from "../trace/frame-layers.js";
 import { decodeTcp } from "../wire/tcp.js";
 import { decodeUdp } from "../wire/udp.js";
 import { err, ok, type Result } from "../wire/result.js";
@@ -120,5 +119,5 @@ export function parseFrame(bytes: Uint8Array, packetId: number): Result<Frame> {
     return err(`EtherType 0x${repr.etherType.toString(16).padStart(4, "0")} is not simulated`);
   }
   const layers = decodeFrameLayers(bytes);
-  return ok({ packetId, src: formatMac(repr.src), dst: formatMac(repr.dst), bytes, layers, summary: summarizeFrame(layers), payload });
+  return ok({ packetId, src: formatMac(repr.src), dst: formatMac(repr.dst), bytes, layers, summary: frameSummary(layers), payload });
 }

@@ -8,6 +8,7 @@ import type { Device } from "../link/device.js";
 import { isGroupMac, type Frame } from "../link/frame.js";
 import { l4Length, l4Protocol, type Ipv4Payload, type L4 } from "../link/payload.js";
 import { formatIpv4 } from "../wire/ipv4-address.js";
+import { TextMemo } from "../trace/text-memo.js";
 import { arpInput, neighOutput, setArpHooks } from "./arp.js";
 import { icmpInput, sendIcmpError } from "./icmp.js";
 import type { NetNamespace } from "./namespace.js";
@@ -68,6 +69,11 @@ function l2Input(ns: NetNamespace, dev: Device, frame: Frame): void {
   }
 }
 
+/** The summaries of a route's last few lookups: a bridge's host decides both directions of a flow with one route. */
+const lookupSummaries = new TextMemo(4);
+/** What a namespace's last few local deliveries were, in words. */
+const localSummaries = new TextMemo(4);
+
 /** The route-lookup event of a routing decision. */
 export function emitLookup(ns: NetNamespace, device: string | null, packetId: number, frame: Frame | null, dst: number, lookup: ReturnType<typeof ns.routes.lookup>): void {
   const r = lookup.route;
@@ -80,7 +86,7 @@ export function emitLookup(ns: NetNamespace, device: string | null, packetId: nu
     device,
     packetId,
     layers: frame?.layers ?? null,
-    summary: r === null ? `route to ${formatIpv4(dst)}: none (${lookup.reason})` : `route to ${formatIpv4(dst)}: ${formatRoute(r)} — ${lookup.reason}`,
+    summary: r === null ? `route to ${formatIpv4(dst)}: none (${lookup.reason})` : lookupSummaries.text(r, dst, lookup.reason, null, null, () => `route to ${formatIpv4(dst)}: ${formatRoute(r)} — ${lookup.reason}`),
     destination: formatIpv4(dst),
     table: r?.table ?? "main",
     route: r === null ? null : formatRoute(r),
@@ -212,7 +218,7 @@ function localDeliver(ns: NetNamespace, dev: Device, frame: Frame, p: Ipv4Payloa
     device: dev.name,
     packetId: frame.packetId,
     layers: frame.layers,
-    summary: `${formatIpv4(p.dst)} is local: ${protocol} packet from ${formatIpv4(p.src)} delivered up the stack`,
+    summary: localSummaries.text(ns, p.dst, p.src, protocol, null, () => `${formatIpv4(p.dst)} is local: ${protocol} packet from ${formatIpv4(p.src)} delivered up the stack`),
     protocol,
     inDevice: dev.name,
   });

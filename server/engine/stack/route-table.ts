@@ -6,6 +6,7 @@
  */
 import { ObjectQuota, type LimitReached } from "../object-quota.js";
 import { formatIpv4, prefixMask } from "../wire/ipv4-address.js";
+import { TextMemo } from "../trace/text-memo.js";
 
 export type RouteProto = "kernel" | "boot" | "static" | "bird";
 export type RouteScope = "host" | "link" | "global";
@@ -122,13 +123,25 @@ export class RouteTable {
       candidates++;
       if (best === null || r.prefixLength > best.prefixLength || (r.prefixLength === best.prefixLength && r.metric < best.metric)) best = r;
     }
-    if (local !== null) return { route: local, candidates: candidates + 1, reason: `${formatIpv4(address)} is ${local.type === "local" ? "a local address" : "a broadcast address"} (table local)` };
+    if (local !== null) return { route: local, candidates: candidates + 1, reason: localReason(local, address) };
     if (best === null) return { route: null, candidates: 0, reason: `no route in table main matches ${formatIpv4(address)}` };
-    const label = best.prefixLength === 0 ? "/0 (default)" : `/${best.prefixLength}`;
-    return {
-      route: best,
-      candidates,
-      reason: candidates === 1 ? `only route matching: ${label}` : `longest prefix match: ${label} among ${candidates} matching routes`,
-    };
+    return { route: best, candidates, reason: bestReason(best, candidates) };
   }
+}
+
+/**
+ * The reason texts of the last lookups each route decided: a flow's packets
+ * are decided alike (a ping round trip has four lookups).
+ */
+const reasons = new TextMemo(2);
+
+function localReason(local: Route, address: number): string {
+  return reasons.text(local, "local", address, null, null, () => `${formatIpv4(address)} is ${local.type === "local" ? "a local address" : "a broadcast address"} (table local)`);
+}
+
+function bestReason(best: Route, candidates: number): string {
+  return reasons.text(best, "best", candidates, null, null, () => {
+    const label = best.prefixLength === 0 ? "/0 (default)" : `/${best.prefixLength}`;
+    return candidates === 1 ? `only route matching: ${label}` : `longest prefix match: ${label} among ${candidates} matching routes`;
+  });
 }

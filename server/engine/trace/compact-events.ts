@@ -13,7 +13,7 @@
  * every lab's events; with each event come the fields a filter reads
  * (event-text.ts), known here without reading the JSON again.
  *
- * Layout 3 of one batch (integers are unsigned LEB128 varints):
+ * Layout 4 of one batch (integers are unsigned LEB128 varints):
  *   textCount, then per text its length in UTF-16 units times two, plus one
  *   when the text is JSON (see below) rather than a string as it is
  *   textBytes, then the texts' UTF-8, one after the other
@@ -21,7 +21,10 @@
  *   eventCount
  *   per event: kind (a text), seq and time (zigzag deltas from the previous
  *   event's, the first from 0), host, namespace, device (0 for null, else
- *   text + 1), packetId (0 for null, else number + 1), summary, layers (0 for
+ *   text + 1), packetId (0 for null, else number + 1), summary (0 when it is
+ *   what a device says of the event's frame, made again from its bytes:
+ *   frame-layers.ts's frameEventSummary, for frame-tx and frame-rx events;
+ *   else text + 1), layers (0 for
  *   null, 2t + 1 for text t, 2f + 2 for frame f), then the kind's own fields
  *   in event-fields.ts's order: a string is its text, a nullable one 0 or
  *   text + 1, a number as below, a nullable one 0 or number + 1, a boolean 0
@@ -34,7 +37,8 @@
  * back as they were, since the reader cuts the decoded text at the same
  * UTF-16 lengths); the layers of a frame without bytes, or a number's JSON.
  *
- * Layout 2, written before (stored traces "CNT2"), is still read: its texts
+ * Layout 3, written before (stored traces "CNT3"), is still read: an event's
+ * summary is always its text. Layout 2, before it ("CNT2"), also: its texts
  * are all JSON, joined by "\n", it has no frames, and an event's layers are
  * 0 or text + 1.
  *
@@ -43,12 +47,13 @@
  */
 import { EVENT_FIELDS, type FieldType } from "./event-fields.js";
 import { unescapeJsonString, type EventText } from "./event-text.js";
-import { frameBytesOf, frameLayersJson } from "./frame-layers.js";
+import { FRAME_EVENT_VERBS, frameBytesOf, frameLayers, saidOfFrame } from "./frame-layers.js";
 import { num, raw } from "./serialize-event.js";
+import { summarizeFrame, type DecodedFrame } from "../wire/packet.js";
 import type { TraceEvent, TraceEventKind } from "./trace-event.js";
 
 /** The layouts decodeEventsCompact reads; encodeEventsCompact writes the last. */
-export type CompactLayout = 2 | 3;
+export type CompactLayout = 2 | 3 | 4;
 
 const MAX_PLAIN = 2 ** 50;
 
@@ -182,76 +187,118 @@ function checkedInteger(what: string, v: number): number {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** What one event's writer carries to the next: the previous event's seq, time, and neighbours. */
+interface Carried {
+  seq: number;
+  time: number;
+  host: string;
+  hostRef: number;
+  namespace: string;
+  namespaceRef: number;
+  device: string;
+  deviceRef: number;
+}
+
+type EventWriter = (w: ByteWriter, t: Tables, e: TraceEvent, c: Carried) => void;
+
+/** The code that writes one field of the kind's own, `v` its value, by the layout's rule for the field's type (the header comment above). */
+function fieldCode(type: FieldType): string {
+  switch (type) {
+    case "str":
+      return "w.varint(t.str(v));";
+    case "str?":
+      return "w.varint(v === null ? 0 : t.str(v) + 1);";
+    case "num":
+      return "w.varint(t.number(v));";
+    case "num?":
+      return "w.varint(v === null ? 0 : t.number(v) + 1);";
+    case "bool":
+      return "w.varint(v === true ? 1 : 0);";
+    case "strs":
+      return "w.varint(v.length); for (const s of v) w.varint(t.str(s));";
+    default:
+      return assertNeverType(type);
+  }
+}
+
+/**
+ * One writer per kind, made from the kind's fields when the module loads. A
+ * loop over the field table read each value by a name it held (`e[name]`), and
+ * every field of every kind of event went through the same few places in the
+ * code: V8 could only look each one up the slow way, and that was a fifth of
+ * the time a round trip's events took to encode. Each writer reads its kind's
+ * fields by their names, written into its code, so each read sees one shape
+ * of event. The names come from the schema and are checked to be plain
+ * identifiers; nothing else goes into the code. A writer keeps its kind's
+ * text for the batch it last wrote (`t`).
+ */
+function eventWriter(kind: TraceEventKind): EventWriter {
+  const fields = EVENT_FIELDS[kind].map(({ name, type }) => {
+    if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)) throw new Error(`compact trace: field ${kind}.${name} is not a plain name`);
+    return `{ const v = e.${name}; ${fieldCode(type)} }`;
+  });
+  const verb = FRAME_EVENT_VERBS[kind];
+  const summaryCode =
+    verb === undefined
+      ? "w.varint(t.str(e.summary) + 1);"
+      : `{ const s = e.summary; w.varint(saidOfFrame(${JSON.stringify(verb)}, s, e.device, e.layers) ? 0 : t.str(s) + 1); }`;
+  const source = `
+  let tables = null, kindRef = -1;
+  return function write_${kind.replace(/-/g, "_")}(w, t, e, c) {
+    if (t !== tables) {
+      tables = t;
+      kindRef = t.str(${JSON.stringify(kind)});
+    }
+    w.varint(kindRef);
+    w.varint(zigzag(checkedInteger("seq", e.seq) - c.seq));
+    w.varint(zigzag(checkedInteger("time", e.time) - c.time));
+    c.seq = e.seq;
+    c.time = e.time;
+    const host = e.host;
+    if (c.hostRef < 0 || host !== c.host) {
+      c.host = host;
+      c.hostRef = t.str(host);
+    }
+    w.varint(c.hostRef);
+    const namespace = e.namespace;
+    if (c.namespaceRef < 0 || namespace !== c.namespace) {
+      c.namespace = namespace;
+      c.namespaceRef = t.str(namespace);
+    }
+    w.varint(c.namespaceRef);
+    const device = e.device;
+    if (device === null) w.varint(0);
+    else {
+      if (c.deviceRef < 0 || device !== c.device) {
+        c.device = device;
+        c.deviceRef = t.str(device);
+      }
+      w.varint(c.deviceRef + 1);
+    }
+    w.varint(e.packetId === null ? 0 : t.number(e.packetId) + 1);
+    ${summaryCode}
+    w.varint(e.layers === null ? 0 : t.layersOf(e.layers));
+    ${fields.join("\n    ")}
+  };`;
+  const make = new Function("zigzag", "checkedInteger", "saidOfFrame", source) as (z: typeof zigzag, check: typeof checkedInteger, said: typeof saidOfFrame) => EventWriter;
+  return make(zigzag, checkedInteger, saidOfFrame);
+}
+
+const EVENT_WRITERS = Object.fromEntries(Object.keys(EVENT_FIELDS).map((kind) => [kind, eventWriter(kind as TraceEventKind)])) as Record<TraceEventKind, EventWriter>;
+
 /** A batch of events in the compact form (layout 3). */
 export function encodeEventsCompact(events: readonly TraceEvent[]): Uint8Array {
   const t = new Tables();
   // About 30 bytes an event, beyond its strings and frames.
   const w = new ByteWriter(64 + events.length * 32);
   w.varint(events.length);
-  let seq = 0;
-  let time = 0;
   // Consecutive events mostly share their kind's neighbours: host, namespace, often the device.
   // Comparing with the previous event's string first spares most of the map lookups.
-  let host = "";
-  let hostRef = -1;
-  let namespace = "";
-  let namespaceRef = -1;
-  let device = "";
-  let deviceRef = -1;
+  const carried: Carried = { seq: 0, time: 0, host: "", hostRef: -1, namespace: "", namespaceRef: -1, device: "", deviceRef: -1 };
   for (const e of events) {
-    w.varint(t.str(e.kind));
-    w.varint(zigzag(checkedInteger("seq", e.seq) - seq));
-    w.varint(zigzag(checkedInteger("time", e.time) - time));
-    seq = e.seq;
-    time = e.time;
-    if (hostRef < 0 || e.host !== host) {
-      host = e.host;
-      hostRef = t.str(host);
-    }
-    w.varint(hostRef);
-    if (namespaceRef < 0 || e.namespace !== namespace) {
-      namespace = e.namespace;
-      namespaceRef = t.str(namespace);
-    }
-    w.varint(namespaceRef);
-    if (e.device === null) w.varint(0);
-    else {
-      if (deviceRef < 0 || e.device !== device) {
-        device = e.device;
-        deviceRef = t.str(device);
-      }
-      w.varint(deviceRef + 1);
-    }
-    w.varint(e.packetId === null ? 0 : t.number(e.packetId) + 1);
-    w.varint(t.str(e.summary));
-    w.varint(e.layers === null ? 0 : t.layersOf(e.layers));
-    const fields = e as unknown as Record<string, unknown>;
-    for (const { name, type } of EVENT_FIELDS[e.kind]) {
-      const v = fields[name];
-      switch (type) {
-        case "str":
-          w.varint(t.str(v as string));
-          break;
-        case "str?":
-          w.varint(v === null ? 0 : t.str(v as string) + 1);
-          break;
-        case "num":
-          w.varint(t.number(v as number));
-          break;
-        case "num?":
-          w.varint(v === null ? 0 : t.number(v as number) + 1);
-          break;
-        case "bool":
-          w.varint(v === true ? 1 : 0);
-          break;
-        case "strs":
-          w.varint((v as string[]).length);
-          for (const s of v as string[]) w.varint(t.str(s));
-          break;
-        default:
-          assertNeverType(type);
-      }
-    }
+    const write = EVENT_WRITERS[e.kind];
+    if (write === undefined) throw new Error(`compact trace: an event of unknown kind ${JSON.stringify(e.kind)}`);
+    write(w, t, e, carried);
   }
   const textBytes = encoder.encode(t.joined());
   let frameBytes = 0;
@@ -311,6 +358,8 @@ interface BatchTables {
   plain(ref: number): string;
   /** An event's layers code (not 0) as JSON. */
   layers(code: number): string;
+  /** The summary of the frame an event's layers code names (layout 4). */
+  frameSummary(code: number): string;
 }
 
 function checkedRef(ref: number, count: number): number {
@@ -330,10 +379,13 @@ function layout2Tables(r: ByteReader): BatchTables {
     json,
     plain: (ref) => (plain[ref] ??= unescapeJsonString(json(ref))),
     layers: (code) => json(code - 1),
+    frameSummary: () => {
+      throw new Error("compact trace: layout 2 has no frames");
+    },
   };
 }
 
-/** Layout 3: strings as they are (or as JSON, flagged), frames as their bytes. */
+/** Layouts 3 and 4: strings as they are (or as JSON, flagged), frames as their bytes. */
 function layout3Tables(r: ByteReader): BatchTables {
   const textCount = r.varint();
   const heads = new Array<number>(textCount);
@@ -353,7 +405,13 @@ function layout3Tables(r: ByteReader): BatchTables {
   const frames = lengths.map((length) => r.take(length, "frames"));
   const jsonOf = new Array<string | undefined>(textCount);
   const plainOf = new Array<string | undefined>(textCount);
-  const framesJson = new Array<string | undefined>(frameCount);
+  const decoded = new Array<{ layers: DecodedFrame; json?: string; summary?: string } | undefined>(frameCount);
+  const frame = (code: number) => {
+    if (code === 0 || code % 2 === 1) throw new Error("compact trace: a summary made from a frame, for an event without one");
+    const f = (code - 2) / 2;
+    if (f >= frameCount) throw new Error(`compact trace: frame ${f} of ${frameCount}`);
+    return (decoded[f] ??= { layers: frameLayers(frames[f]!) });
+  };
   const isJson = (ref: number): boolean => heads[checkedRef(ref, textCount)]! % 2 === 1;
   const json = (ref: number): string => (jsonOf[ref] ??= isJson(ref) ? texts[ref]! : raw(texts[ref]!));
   return {
@@ -361,15 +419,18 @@ function layout3Tables(r: ByteReader): BatchTables {
     plain: (ref) => (plainOf[ref] ??= isJson(ref) ? unescapeJsonString(texts[ref]!) : texts[ref]!),
     layers: (code) => {
       if (code % 2 === 1) return json((code - 1) / 2);
-      const f = (code - 2) / 2;
-      if (f >= frameCount) throw new Error(`compact trace: frame ${f} of ${frameCount}`);
-      return (framesJson[f] ??= frameLayersJson(frames[f]!));
+      const f = frame(code);
+      return (f.json ??= JSON.stringify(f.layers));
+    },
+    frameSummary: (code) => {
+      const f = frame(code);
+      return (f.summary ??= summarizeFrame(f.layers));
     },
   };
 }
 
 /** Each event of a batch, its JSON the text serializeEvent would have written for it. */
-export function decodeEventsCompact(bytes: Uint8Array, layout: CompactLayout = 3): EventText[] {
+export function decodeEventsCompact(bytes: Uint8Array, layout: CompactLayout = 4): EventText[] {
   const r = new ByteReader(bytes);
   const t = layout === 2 ? layout2Tables(r) : layout3Tables(r);
   const number = (code: number): string => (code % 2 === 0 ? `${code / 2}` : t.json((code - 1) / 2));
@@ -387,8 +448,16 @@ export function decodeEventsCompact(bytes: Uint8Array, layout: CompactLayout = 3
     const namespaceRef = r.varint();
     const device = r.varint();
     const packetId = r.varint();
-    const summary = t.json(r.varint());
+    const summaryCode = r.varint();
     const layers = r.varint();
+    let summary: string;
+    if (layout < 4) summary = t.json(summaryCode);
+    else if (summaryCode > 0) summary = t.json(summaryCode - 1);
+    else {
+      const verb = FRAME_EVENT_VERBS[kind];
+      if (verb === undefined || device === 0) throw new Error(`compact trace: a ${kind} event's summary made from its frame`);
+      summary = raw(t.plain(device - 1) + verb + t.frameSummary(layers));
+    }
     let json =
       `{"seq":${seq},"time":${time},"kind":"${kind}","host":"${t.json(hostRef)}","namespace":"${t.json(namespaceRef)}"` +
       `,"device":${device === 0 ? "null" : `"${t.json(device - 1)}"`},"packetId":${packetId === 0 ? "null" : number(packetId - 1)},"summary":"${summary}"`;

@@ -115,6 +115,36 @@ describe("compact trace events", () => {
     expect(withJson.byteLength - withBytes.byteLength).toBeGreaterThanOrEqual(layersJson - frameBytes - 4 * frames.length);
   });
 
+  it("makes what a device says of a frame again from the frame's bytes, and keeps any other summary as it is", () => {
+    const events = labEngine("bridge-two-containers").run({ host: "node1", namespace: "nginx-1", command: "ping -c 10 172.17.0.3" }).events;
+    const frameEvents = events.filter((e) => e.kind === "frame-tx" || e.kind === "frame-rx");
+    expect(frameEvents.length).toBeGreaterThan(40);
+    const blob = encodeEventsCompact(events);
+    const stored = new TextDecoder("latin1").decode(blob);
+    // No frame event's summary is in the batch, not even the frame's words without the device's.
+    expect(frameEvents.filter((e) => stored.includes(e.summary.slice(e.summary.indexOf(" IP ") + 1)))).toEqual([]);
+    expect(decodeEventsCompact(blob).map((e) => e.json)).toEqual(events.map(serializeEvent));
+
+    // Summaries that are not the device's words for the frame, each by a little: kept as they are.
+    const tx = frameEvents.find((e) => e.kind === "frame-tx" && e.device === "eth0")!;
+    const rx = frameEvents.find((e) => e.kind === "frame-rx")!;
+    const last = tx.summary.at(-1) === "4" ? "5" : "4";
+    const others: TraceEvent[] = [
+      { ...tx, summary: tx.summary.slice(0, -1) + last },
+      { ...tx, summary: tx.summary.replace("eth0 sends", "eth1 sends") },
+      { ...tx, summary: tx.summary.replace("eth0 sends", "eth0 sent") },
+      { ...tx, summary: tx.summary.replace("eth0 sends", "eth0 sends ") },
+      { ...rx, summary: rx.summary.replace(" receives ", " sends ") },
+      { ...tx, device: null },
+      { ...tx, layers: structuredClone(tx.layers) },
+      { ...tx, kind: "frame-rx" },
+    ];
+    const otherBlob = encodeEventsCompact(others);
+    expect(decodeEventsCompact(otherBlob).map((e) => e.json)).toEqual(others.map(serializeEvent));
+    const otherStored = new TextDecoder("latin1").decode(otherBlob);
+    for (const e of others.slice(0, 5)) expect(otherStored).toContain(e.summary);
+  });
+
   it("holds an empty batch", () => {
     expect(decodeEventsCompact(encodeEventsCompact([]))).toEqual([]);
   });
