@@ -284,7 +284,17 @@ function eventWriter(kind: TraceEventKind): EventWriter {
   return make(zigzag, checkedInteger, saidOfFrame);
 }
 
-const EVENT_WRITERS = Object.fromEntries(Object.keys(EVENT_FIELDS).map((kind) => [kind, eventWriter(kind as TraceEventKind)])) as Record<TraceEventKind, EventWriter>;
+/** Each kind's writer, made when a batch first has an event of that kind (making all of them at start took a few milliseconds of it). */
+const eventWriters = new Map<string, EventWriter>();
+
+function writerFor(kind: string): EventWriter {
+  let write = eventWriters.get(kind);
+  if (write === undefined) {
+    if (!Object.hasOwn(EVENT_FIELDS, kind)) throw new Error(`compact trace: an event of unknown kind ${JSON.stringify(kind)}`);
+    eventWriters.set(kind, (write = eventWriter(kind as TraceEventKind)));
+  }
+  return write;
+}
 
 /**
  * Where a batch's events are written before they are copied behind its
@@ -303,11 +313,7 @@ export function encodeEventsCompact(events: readonly TraceEvent[]): Uint8Array {
   // Consecutive events mostly share their kind's neighbours: host, namespace, often the device.
   // Comparing with the previous event's string first spares most of the map lookups.
   const carried: Carried = { seq: 0, time: 0, host: "", hostRef: -1, namespace: "", namespaceRef: -1, device: "", deviceRef: -1 };
-  for (const e of events) {
-    const write = EVENT_WRITERS[e.kind];
-    if (write === undefined) throw new Error(`compact trace: an event of unknown kind ${JSON.stringify(e.kind)}`);
-    write(w, t, e, carried);
-  }
+  for (const e of events) writerFor(e.kind)(w, t, e, carried);
   const textBytes = encoder.encode(t.joined());
   let frameBytes = 0;
   for (const f of t.frames) frameBytes += f.length;
