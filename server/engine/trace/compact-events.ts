@@ -222,7 +222,7 @@ function fieldCode(type: FieldType): string {
 }
 
 /**
- * One writer per kind, made from the kind's fields when the module loads. A
+ * One writer per kind, made from the kind's fields (writerFor, below). A
  * loop over the field table read each value by a name it held (`e[name]`), and
  * every field of every kind of event went through the same few places in the
  * code: V8 could only look each one up the slow way, and that was a fifth of
@@ -300,7 +300,8 @@ function writerFor(kind: string): EventWriter {
  * Where a batch's events are written before they are copied behind its
  * tables: one buffer for every batch, grown when one needs more and never
  * cleared (it is written before it is read). A new one per chunk of a
- * thousand events, 32 KB zeroed, cost more than writing into it.
+ * thousand events, 32 KB zeroed, cost more than writing into it. It is a
+ * scratch, not state: nothing a batch reads comes from the one before.
  */
 const eventsScratch = new ByteWriter(32 * 1024);
 

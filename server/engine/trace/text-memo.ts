@@ -5,7 +5,9 @@
  * summary line again for every packet: one string for all of them is built
  * once and, where the stored trace writes each distinct string once
  * (compact-events.ts), hashed once. A value is compared with `===`, so what
- * is made from it must depend on nothing else.
+ * is made from it must depend on nothing else. The owners are objects of one
+ * session's network, and a text is a function of the values kept with it:
+ * one session's memo never changes what another's events say.
  */
 interface Made {
   a: unknown;
