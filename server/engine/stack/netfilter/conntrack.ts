@@ -75,10 +75,57 @@ export function tupleOf(p: Ipv4Payload): Tuple | null {
   }
 }
 
-const key = (protocol: number, t: Tuple) => `${protocol}|${t.src}|${t.sport}|${t.dst}|${t.dport}`;
+interface Found {
+  entry: ConntrackEntry;
+  direction: CtDirection;
+}
+
+/** The protocols tupleOf tracks (ICMP echo, TCP, UDP), as two bits of a key. */
+const PROTOCOL_BITS: Record<number, number> = { 1: 0, 6: 1, 17: 2 };
+
+/**
+ * A tuple's key in two numbers, each exact in a double: the protocol, source
+ * address and port; the destination address and port. A string of all five
+ * was built and hashed for every tracked packet, twice a bridged round trip.
+ */
+function sourceKey(protocol: number, t: Tuple): number {
+  const bits = PROTOCOL_BITS[protocol];
+  if (bits === undefined) throw new Error(`conntrack: protocol ${protocol} has no tuples`);
+  return (t.src * 0x10000 + t.sport) * 4 + bits;
+}
+
+const destinationKey = (t: Tuple): number => t.dst * 0x10000 + t.dport;
+
+/** Tuples to what they belong to, by the two halves of their key. */
+class TupleMap {
+  private readonly bySource = new Map<number, Map<number, Found>>();
+
+  get(protocol: number, t: Tuple): Found | undefined {
+    return this.bySource.get(sourceKey(protocol, t))?.get(destinationKey(t));
+  }
+
+  set(protocol: number, t: Tuple, found: Found): void {
+    const k = sourceKey(protocol, t);
+    let inner = this.bySource.get(k);
+    if (inner === undefined) this.bySource.set(k, (inner = new Map()));
+    inner.set(destinationKey(t), found);
+  }
+
+  delete(protocol: number, t: Tuple): void {
+    const k = sourceKey(protocol, t);
+    const inner = this.bySource.get(k);
+    if (inner === undefined) return;
+    inner.delete(destinationKey(t));
+    if (inner.size === 0) this.bySource.delete(k);
+  }
+
+  *values(): IterableIterator<Found> {
+    for (const inner of this.bySource.values()) yield* inner.values();
+  }
+}
 
 export class Conntrack {
-  private readonly byTuple = new Map<string, { entry: ConntrackEntry; direction: CtDirection }>();
+  private readonly byTuple = new TupleMap();
   private nextId = 1;
 
   /** Finds the flow a packet belongs to, creating it (unconfirmed: isNew) when none does. Null for untracked packets (ICMP errors). */
@@ -86,7 +133,7 @@ export class Conntrack {
     const t = tupleOf(p);
     if (t === null) return null;
     const protocol = protocolOf(p);
-    const found = this.byTuple.get(key(protocol, t));
+    const found = this.byTuple.get(protocol, t);
     if (found !== undefined && found.entry.expires > now) return { entry: found.entry, direction: found.direction, isNew: false };
     if (found !== undefined) this.remove(found.entry);
     const replyType = p.l4.kind === "icmp-echo" && p.l4.type === "reply";
@@ -107,18 +154,18 @@ export class Conntrack {
 
   /** Confirms a new flow (its first packet left the hooks) with its final reply tuple. */
   confirm(entry: ConntrackEntry): void {
-    this.byTuple.set(key(entry.protocol, entry.orig), { entry, direction: "orig" });
-    this.byTuple.set(key(entry.protocol, entry.reply), { entry, direction: "reply" });
+    this.byTuple.set(entry.protocol, entry.orig, { entry, direction: "orig" });
+    this.byTuple.set(entry.protocol, entry.reply, { entry, direction: "reply" });
   }
 
   remove(entry: ConntrackEntry): void {
-    this.byTuple.delete(key(entry.protocol, entry.orig));
-    this.byTuple.delete(key(entry.protocol, entry.reply));
+    this.byTuple.delete(entry.protocol, entry.orig);
+    this.byTuple.delete(entry.protocol, entry.reply);
   }
 
   /** Whether a reply tuple is free, so MASQUERADE can keep the source port. */
   replyTaken(protocol: number, reply: Tuple): boolean {
-    return this.byTuple.has(key(protocol, reply));
+    return this.byTuple.get(protocol, reply) !== undefined;
   }
 
   /** Advances state and timeout for a packet of a known flow. */
