@@ -13,7 +13,7 @@ import type { NetNamespace } from "../namespace.js";
 import type { CtMatch, Tuple } from "./conntrack.js";
 import { protocolOf, type CtState, type MatchEnv, type PacketView, type Rule } from "./rule.js";
 import { protocolName, ruleSpec, targetName } from "./rule-text.js";
-import type { RuleHit, TableName } from "./tables.js";
+import type { OnHit, TableName } from "./tables.js";
 import { dropPacket } from "../drop.js";
 import { sendIcmpError } from "../icmp.js";
 
@@ -88,9 +88,9 @@ class HookView implements PacketView {
 }
 
 /** Walks a chain with the packet's mark, and keeps what MARK targets made of it. */
-function traverse(ns: NetNamespace, table: TableName, chain: string, hc: HookContext, p: Ipv4Payload, inDevice: string | null, outDevice: string | null, device: string | null, onHit?: (hit: RuleHit) => void) {
+function traverse(ns: NetNamespace, table: TableName, chain: string, hc: HookContext, p: Ipv4Payload, inDevice: string | null, outDevice: string | null, device: string | null, onHit?: OnHit) {
   const v = new HookView(ns, p, inDevice, outDevice, hc);
-  const verdict = ns.netfilter.traverse(table, chain, v, onHit ?? traceHit(ns, hc.packetId, device));
+  const verdict = ns.netfilter.traverse(table, chain, v, onHit ?? ((t, c, index, rule) => traceHit(ns, hc.packetId, device, t, c, index, rule)));
   hc.mark = v.mark;
   return verdict;
 }
@@ -127,15 +127,14 @@ function ruleText(chain: string, rule: Rule): RuleText {
   return made;
 }
 
-function traceHit(ns: NetNamespace, packetId: number, device: string | null) {
-  return (hit: RuleHit) => {
-    const spec = ruleText(hit.chain, hit.rule);
-    if (spec.index !== hit.index) {
-      spec.index = hit.index;
-      spec.summary = `${hit.table} ${hit.chain}: rule ${hit.index + 1} matches: ${spec.text}`;
-    }
-    emitVerdict(ns, packetId, device, hit.table, hit.chain, spec.text, targetName(hit.rule.target), spec.summary);
-  };
+/** The netfilter event of a rule that decided, jumped or marked. */
+function traceHit(ns: NetNamespace, packetId: number, device: string | null, table: TableName, chain: string, index: number, rule: Rule): void {
+  const spec = ruleText(chain, rule);
+  if (spec.index !== index) {
+    spec.index = index;
+    spec.summary = `${table} ${chain}: rule ${index + 1} matches: ${spec.text}`;
+  }
+  emitVerdict(ns, packetId, device, table, chain, spec.text, targetName(rule.target), spec.summary);
 }
 
 function dropByPolicy(ns: NetNamespace, table: TableName, chain: string, packetId: number, device: string | null, byRule: boolean): void {
@@ -281,9 +280,9 @@ export function hookPrerouting(ns: NetNamespace, inDevice: string, p: Ipv4Payloa
 export function hookFilter(ns: NetNamespace, chain: "INPUT" | "FORWARD" | "OUTPUT", hc: HookContext, p: Ipv4Payload, inDevice: string | null, outDevice: string | null): boolean {
   const device = chain === "INPUT" ? inDevice : outDevice;
   let byRule = false;
-  const v = traverse(ns, "filter", chain, hc, p, inDevice, outDevice, device, (hit) => {
-    byRule = hit.rule.target.kind === "DROP" || hit.rule.target.kind === "REJECT";
-    traceHit(ns, hc.packetId, device)(hit);
+  const v = traverse(ns, "filter", chain, hc, p, inDevice, outDevice, device, (t, c, index, rule) => {
+    byRule = rule.target.kind === "DROP" || rule.target.kind === "REJECT";
+    traceHit(ns, hc.packetId, device, t, c, index, rule);
   });
   if (v.kind === "DROP" || v.kind === "REJECT") {
     dropByPolicy(ns, "filter", chain, hc.packetId, device, byRule);

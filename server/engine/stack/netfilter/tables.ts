@@ -51,12 +51,12 @@ export function orderedChains(nf: Netfilter, table: TableName): Chain[] {
   return [...builtin, ...user];
 }
 
-export interface RuleHit {
-  table: TableName;
-  chain: string;
-  index: number;
-  rule: Rule;
-}
+/**
+ * Told of each rule whose target decided, jumped or marked: its table, its
+ * chain, its place there and the rule. The parts are arguments, not one
+ * object: a packet passes several rules at every hook.
+ */
+export type OnHit = (table: TableName, chain: string, index: number, rule: Rule) => void;
 
 const MAX_JUMP_DEPTH = 16;
 
@@ -148,7 +148,7 @@ export class Netfilter {
   }
 
   /** Walks a built-in chain for one packet. `onHit` sees each rule whose target decided, jumped or marked. MARK targets change `v.mark`. */
-  traverse(table: TableName, chainName: string, v: PacketView, onHit: (hit: RuleHit) => void): Verdict {
+  traverse(table: TableName, chainName: string, v: PacketView, onHit: OnHit): Verdict {
     const chain = this.tables[table].get(chainName);
     if (chain === undefined) return { kind: "ACCEPT", rule: null, chain: chainName };
     const result = this.walk(table, chain, v, onHit, 0);
@@ -157,13 +157,13 @@ export class Netfilter {
     return { kind: chain.policy, rule: null, chain: chainName };
   }
 
-  private walk(table: TableName, chain: Chain, v: PacketView, onHit: (hit: RuleHit) => void, depth: number): Verdict | null {
+  private walk(table: TableName, chain: Chain, v: PacketView, onHit: OnHit, depth: number): Verdict | null {
     for (let i = 0; i < chain.rules.length; i++) {
       const r = chain.rules[i]!;
       if (!ruleMatches(r, v)) continue;
       r.packets++;
       r.bytes += v.length;
-      onHit({ table, chain: chain.name, index: i, rule: r });
+      onHit(table, chain.name, i, r);
       const t = r.target;
       switch (t.kind) {
         case "ACCEPT":
