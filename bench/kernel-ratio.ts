@@ -9,9 +9,11 @@
  * `ping -c 1000` in a long-lived two-container session, stepped as the
  * simulator's worker steps it and its events taken after each step, three
  * ways: events built (and let go); built and serialised to JSON a chunk at a
- * time (what a client reading them gets; the first stored layout); and
- * recorded as the worker records them, each chunk encoded compactly and
- * deflated as it is cut, till the stored trace is laid out (event-chunker.ts).
+ * time (what a client reading them gets; the first stored layout); encoded
+ * compactly a chunk at a time, as the worker encodes them, but not deflated
+ * (what encoding costs apart from deflating); and recorded as the worker
+ * records them, each chunk encoded compactly and deflated as it is cut, till
+ * the stored trace is laid out (event-chunker.ts).
  * Prints, per round
  * trip, min / median / max over the rounds of each, and of simulator ÷ kernel
  * computed per round (the two measured seconds apart, so a busy moment of the
@@ -20,7 +22,7 @@
  * Without root or `ip netns` it says so and prints the simulator's figures alone.
  */
 import { performance } from "node:perf_hooks";
-import { CommandJob, serializeEvents, type CommandRequest, type Engine, type TraceEvent } from "../server/engine/index.js";
+import { CommandJob, encodeEventsCompact, serializeEvents, type CommandRequest, type Engine, type TraceEvent } from "../server/engine/index.js";
 import { EventChunker } from "../server/simulator/event-chunker.js";
 import { CHUNK_EVENTS } from "../server/simulator/stored-trace.js";
 import { hostSetupAvailable, KernelPing, kernelPingAvailable, type HostNetfilter } from "./kernel-ping.js";
@@ -35,6 +37,8 @@ interface Round {
   kernelAsHost: number | null;
   built: number;
   json: number;
+  /** Encoded compactly a chunk at a time, not deflated. */
+  encoded: number;
   deflated: number;
   events: number;
   jsonBytes: number;
@@ -110,6 +114,19 @@ export async function kernelRatio(makeSession: () => Engine): Promise<void> {
       if (pending.length > 0) jsonBytes += serializeEvents(pending).length;
       const json = performance.now() - t0;
 
+      // Encoded as the worker encodes each chunk, without deflating it.
+      pending = [];
+      t0 = performance.now();
+      stepped(engine, command, (taken) => {
+        for (const event of taken) pending.push(event);
+        while (pending.length >= CHUNK_EVENTS) {
+          encodeEventsCompact(pending.slice(0, CHUNK_EVENTS));
+          pending = pending.slice(CHUNK_EVENTS);
+        }
+      });
+      if (pending.length > 0) encodeEventsCompact(pending);
+      const encoded = performance.now() - t0;
+
       // Recorded as the worker records it, till the stored trace is laid out.
       t0 = performance.now();
       // As the worker records a command no one watches live.
@@ -127,6 +144,7 @@ export async function kernelRatio(makeSession: () => Engine): Promise<void> {
         kernelAsHost: kernelAsHostMicros,
         built: perPing(built),
         json: perPing(json),
+        encoded: perPing(encoded),
         deflated: perPing(deflated),
         events: events / SIM_PINGS,
         jsonBytes: jsonBytes / SIM_PINGS,
@@ -134,7 +152,7 @@ export async function kernelRatio(makeSession: () => Engine): Promise<void> {
       });
       const last = rounds.at(-1)!;
       console.log(
-        `  round ${round + 1}: kernel ${last.kernel === null ? "—" : last.kernel.toFixed(1)} µs (bare) ${last.kernelAsHost === null ? "—" : last.kernelAsHost.toFixed(1)} µs (as the host), simulator ${last.built.toFixed(1)} / ${last.json.toFixed(1)} / ${last.deflated.toFixed(1)} µs (built / + JSON / stored)`,
+        `  round ${round + 1}: kernel ${last.kernel === null ? "—" : last.kernel.toFixed(1)} µs (bare) ${last.kernelAsHost === null ? "—" : last.kernelAsHost.toFixed(1)} µs (as the host), simulator ${last.built.toFixed(1)} / ${last.json.toFixed(1)} / ${last.encoded.toFixed(1)} / ${last.deflated.toFixed(1)} µs (built / + JSON / + encoded / stored)`,
       );
     }
     report(rounds);
@@ -161,6 +179,7 @@ function report(rounds: Round[]): void {
   const rows: Array<[string, (r: Round) => number]> = [
     ["simulator, events built", (r) => r.built],
     ["simulator, + serialised to JSON", (r) => r.json],
+    ["simulator, + encoded, not deflated", (r) => r.encoded],
     ["simulator, recorded as the worker stores it", (r) => r.deflated],
   ];
   for (const [name, time] of rows) {

@@ -16,8 +16,7 @@
  * Once the server listens, `warmUp` compiles what no request has needed yet,
  * one schema per turn of the event loop, so requests keep coming in between:
  * a class that starts right after a restart would otherwise pay for every
- * route's compiling in its first second (the load test's slowest /health
- * answers, 40–70 ms, all came then).
+ * route's compiling in its first requests.
  */
 import AjvCompiler from "@fastify/ajv-compiler";
 import SerializerSelector from "@fastify/fast-json-stringify-compiler";
