@@ -20,7 +20,11 @@
  * Each round measures, per command, the bare route and the real one for
  * BENCH_SECONDS (default 3) each, in alternating order; BENCH_ROUNDS rounds
  * (default 5) after a warm-up, and min / median / max over rounds are
- * printed, with the ratio per round. The server logs at BENCH_LOG_LEVEL
+ * printed, with the ratio per round. Where /proc tells (Linux), each
+ * measurement also reads the CPU time the server's threads and the load
+ * generator used, and a second table gives it per request (median over
+ * rounds): with every core busy, the rate each server reaches follows the
+ * CPU a request costs the machine. The server logs at BENCH_LOG_LEVEL
  * (default warn: a line per request is the operator's choice, not the
  * command path's cost). BENCH_COMMAND picks one of the commands.
  */
@@ -31,6 +35,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { BUILD_DIR, buildServer } from "../scripts/build-server.js";
 import { NODE_FLAGS, freePort, root, spread, startBuiltServer, stopProcess, waitForHealth } from "./built-server.js";
+import { cpuUsed, threadCpu, type ThreadCpu } from "./thread-cpu.js";
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 const SECONDS = Number(process.env["BENCH_SECONDS"] ?? 3);
@@ -56,6 +61,10 @@ interface Load {
   timeouts: number;
   p50: number;
   p99: number;
+  /** The load generator's own CPU over the run, ms. */
+  cpuMs: number;
+  /** The server's CPU over the run, by kind of thread; null where /proc cannot tell. */
+  server: ThreadCpu | null;
 }
 
 async function api<T>(url: string, token: string, method: string, urlPath: string, body?: unknown): Promise<T> {
@@ -68,9 +77,10 @@ async function api<T>(url: string, token: string, method: string, urlPath: strin
   return (await response.json()) as T;
 }
 
-/** One autocannon run in its own process. */
-function drive(url: string, paths: string[], headers: Record<string, string>, body: unknown, seconds: number): Promise<Load> {
+/** One autocannon run in its own process, against the server whose process is `pid`. */
+function drive(url: string, pid: number, paths: string[], headers: Record<string, string>, body: unknown, seconds: number): Promise<Load> {
   const options = { url, paths, headers, body: JSON.stringify(body), connections: CONNECTIONS, seconds };
+  const before = threadCpu(pid);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench", "http-load.ts"), JSON.stringify(options)], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
@@ -78,7 +88,8 @@ function drive(url: string, paths: string[], headers: Record<string, string>, bo
     child.on("error", reject);
     child.on("exit", (code) => {
       if (code !== 0) return reject(new Error(`the load generator exited with ${code}`));
-      const load = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Load;
+      const after = threadCpu(pid);
+      const load = { ...(JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Omit<Load, "server">), server: before === null || after === null ? null : cpuUsed(before, after) };
       if (load.other > 0 || load.errors > 0 || load.timeouts > 0) return reject(new Error(`${url}: ${load.other} answers not 2xx, ${load.errors} errors, ${load.timeouts} timeouts`));
       resolve(load);
     });
@@ -123,13 +134,15 @@ async function main(): Promise<void> {
       bare.on("exit", (code) => reject(new Error(`the bare server exited with ${code}`)));
     });
     const bareUrl = `http://127.0.0.1:${barePort}`;
+    const realPid = server.pid!;
+    const barePid = bare.pid!;
 
     console.log(
       `POST /api/sessions/:id/commands, real server (built, ${LOG_LEVEL} logs) vs bare Fastify route; autocannon in its own process, ${CONNECTIONS} connections over ${SESSIONS} sessions; ${ROUNDS} rounds of ${SECONDS} s each, interleaved`,
     );
     for (const c of COMMANDS) {
-      await drive(bareUrl, paths, headers, c.body, 1);
-      await drive(url, paths, headers, c.body, 1);
+      await drive(bareUrl, barePid, paths, headers, c.body, 1);
+      await drive(url, realPid, paths, headers, c.body, 1);
     }
     const results = new Map(COMMANDS.map((c) => [c.label, { real: [] as Load[], bare: [] as Load[] }]));
     for (let round = 0; round < ROUNDS; round++) {
@@ -137,11 +150,11 @@ async function main(): Promise<void> {
         const r = results.get(c.label)!;
         // Alternate which goes first, so neither always meets the machine just after the other.
         if (round % 2 === 0) {
-          r.bare.push(await drive(bareUrl, paths, headers, c.body, SECONDS));
-          r.real.push(await drive(url, paths, headers, c.body, SECONDS));
+          r.bare.push(await drive(bareUrl, barePid, paths, headers, c.body, SECONDS));
+          r.real.push(await drive(url, realPid, paths, headers, c.body, SECONDS));
         } else {
-          r.real.push(await drive(url, paths, headers, c.body, SECONDS));
-          r.bare.push(await drive(bareUrl, paths, headers, c.body, SECONDS));
+          r.real.push(await drive(url, realPid, paths, headers, c.body, SECONDS));
+          r.bare.push(await drive(bareUrl, barePid, paths, headers, c.body, SECONDS));
         }
         const last = (loads: Load[]) => Math.round(loads.at(-1)!.perSecond);
         console.log(`  round ${round + 1} ${c.label.padEnd(10)} real ${last(r.real)}/s  bare ${last(r.bare)}/s`);
@@ -159,10 +172,32 @@ async function main(): Promise<void> {
         `${c.label.padEnd(12)} ${triple(spread(real.map((l) => l.perSecond)), n).padEnd(28)} ${triple(spread(b.map((l) => l.perSecond)), n).padEnd(28)} ${triple(spread(ratio), percent).padEnd(20)} ${spread(real.map((l) => l.p99)).median}`,
       );
     }
+    printCpu(results);
   } finally {
     await Promise.all(children.map((child) => stopProcess(child)));
     await rm(dataDir, { recursive: true, force: true });
     await rm(buildDir, { recursive: true, force: true });
+  }
+}
+
+/** CPU µs per answered request, median over rounds: the real server's threads, the bare server, and the load generator driving each. */
+function printCpu(results: Map<string, { real: Load[]; bare: Load[] }>): void {
+  const perRequest = (loads: Load[], ms: (load: Load) => number | null) => {
+    const values = loads.flatMap((load) => {
+      const v = ms(load);
+      return v === null || load.ok === 0 ? [] : [(v * 1000) / load.ok];
+    });
+    return values.length === 0 ? null : spread(values).median;
+  };
+  const us = (x: number | null) => (x === null ? "?" : Math.round(x).toString()).padStart(6);
+  if ([...results.values()].every(({ real }) => real.every((load) => load.server === null))) return;
+  console.log(`\nCPU µs per request, median over rounds (read from /proc: the servers' threads, and the load generator's own time)`);
+  console.log(`${"".padEnd(12)} ${"real: main".padStart(10)} ${"simulator".padStart(10)} ${"other".padStart(6)} ${"total".padStart(6)} ${"load".padStart(6)}   ${"bare: server".padStart(12)} ${"load".padStart(6)}`);
+  for (const [label, { real, bare }] of results) {
+    const total = (load: Load) => (load.server === null ? null : load.server.main + load.server.niced + load.server.other);
+    console.log(
+      `${label.padEnd(12)} ${us(perRequest(real, (l) => l.server?.main ?? null)).padStart(10)} ${us(perRequest(real, (l) => l.server?.niced ?? null)).padStart(10)} ${us(perRequest(real, (l) => l.server?.other ?? null))} ${us(perRequest(real, total))} ${us(perRequest(real, (l) => l.cpuMs))}   ${us(perRequest(bare, total)).padStart(12)} ${us(perRequest(bare, (l) => l.cpuMs))}`,
+    );
   }
 }
 
