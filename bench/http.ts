@@ -23,8 +23,10 @@
  * printed, with the ratio per round. Where /proc tells (Linux), each
  * measurement also reads the CPU time the server's threads and the load
  * generator used, and a second table gives it per request (median over
- * rounds): with every core busy, the rate each server reaches follows the
- * CPU a request costs the machine. The server logs at BENCH_LOG_LEVEL
+ * rounds): what each of the real server's threads spends on a command (a
+ * thread near a whole core sets the rate), and what a request costs the
+ * machine in all (which sets it once the cores are full). The server logs at
+ * BENCH_LOG_LEVEL
  * (default warn: a line per request is the operator's choice, not the
  * command path's cost). BENCH_COMMAND picks one of the commands.
  */

@@ -1,9 +1,9 @@
 /**
  * CPU time a process has used, per thread, read from /proc (Linux; null
  * elsewhere). bench/http.ts reads it around each measurement to tell where
- * a command's CPU goes: on two cores shared by the servers and the load
- * generator, the cores are all busy, and the rate a server reaches follows
- * the CPU it needs per request, whichever of its threads spends it.
+ * a command's CPU goes: a thread busy a whole core sets a server's rate,
+ * and once the two cores (shared by the servers and the load generator) are
+ * full, so does what a request costs in all, whichever thread spends it.
  *
  * Threads are told apart by what /proc says of them: the main thread's id
  * is the process's; the simulator's workers run at a lower priority
