@@ -47,7 +47,7 @@
  */
 import { EVENT_FIELDS, type FieldType } from "./event-fields.js";
 import { unescapeJsonString, type EventText } from "./event-text.js";
-import { FRAME_EVENT_VERBS, frameBytesOf, frameLayers, saidOfFrame } from "./frame-layers.js";
+import { FRAME_EVENT_VERBS, frameBytesOf, frameEventSummary, frameLayers, saidOfFrame } from "./frame-layers.js";
 import { num, raw } from "./serialize-event.js";
 import { summarizeFrame, type DecodedFrame } from "../wire/packet.js";
 import type { TraceEvent, TraceEventKind } from "./trace-event.js";
@@ -469,9 +469,8 @@ export function decodeEventsCompact(bytes: Uint8Array, layout: CompactLayout = 4
     if (layout < 4) summary = t.json(summaryCode);
     else if (summaryCode > 0) summary = t.json(summaryCode - 1);
     else {
-      const verb = FRAME_EVENT_VERBS[kind];
-      if (verb === undefined || device === 0) throw new Error(`compact trace: a ${kind} event's summary made from its frame`);
-      summary = raw(t.plain(device - 1) + verb + t.frameSummary(layers));
+      if ((kind !== "frame-tx" && kind !== "frame-rx") || device === 0) throw new Error(`compact trace: a ${kind} event's summary made from its frame`);
+      summary = raw(frameEventSummary(kind, t.plain(device - 1), t.frameSummary(layers)));
     }
     let json =
       `{"seq":${seq},"time":${time},"kind":"${kind}","host":"${t.json(hostRef)}","namespace":"${t.json(namespaceRef)}"` +
